@@ -1,0 +1,1 @@
+export function encodeModel(): Uint8Array { throw new Error("not written yet"); }

@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import { injectable } from 'inversify';
+import type { ExtensionKind } from './extension-point.js';
+
+/** A class constructor; contributions are classes. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Constructor<T = unknown> = new (...args: any[]) => T;
+
+export interface ContributionOptions {
+  /** class-validator class for this contribution's parameters (rewards, loggers, loaders...). */
+  params?: Constructor;
+  /** class-validator class for an algorithm's options, validated under `train:`. */
+  options?: Constructor;
+  /** One-line description shown by `aligntune plugins`. */
+  description?: string;
+}
+
+/** What a decorator records on a class. */
+export interface ContributionMetadata extends ContributionOptions {
+  kind: ExtensionKind;
+  /** Usually one id; `@Architecture('llama', 'mistral', ...)` gives several. */
+  ids: string[];
+}
+
+const CONTRIBUTION_KEY = Symbol.for('aligntune.contribution');
+
+export function getContributionMetadata(target: unknown): ContributionMetadata | undefined {
+  if (typeof target !== 'function') return undefined;
+  return Reflect.getOwnMetadata(CONTRIBUTION_KEY, target) as ContributionMetadata | undefined;
+}
+
+const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/i;
+
+function contributionDecorator(kind: ExtensionKind, ids: string[], options: ContributionOptions = {}): ClassDecorator {
+  if (ids.length === 0) throw new Error(`@${kind} decorator needs at least one id`);
+  for (const id of ids) {
+    if (!ID_PATTERN.test(id)) throw new Error(`invalid ${kind} id "${id}": use letters, digits, '.', '_' and '-'`);
+  }
+  return (target) => {
+    if (Reflect.hasOwnMetadata(CONTRIBUTION_KEY, target)) {
+      throw new Error(`class ${target.name} already carries an aligntune contribution decorator`);
+    }
+    Reflect.defineMetadata(CONTRIBUTION_KEY, { kind, ids: [...ids], ...options } satisfies ContributionMetadata, target);
+    // inversify needs its own class metadata to construct the class; a class that tsyringe decorated
+    // is constructed by the tsyringe bridge instead, so marking it here is harmless.
+    if (!isInversifyInjectable(target)) injectable()(target);
+  };
+}
+
+function isInversifyInjectable(target: object): boolean {
+  return Reflect.getOwnMetadataKeys(target).some((key) => String(key).startsWith('@inversifyjs'));
+}
+
+/** `@Algorithm('dpo', { options: DpoOptions })` on a trainer class. */
+export const Algorithm = (id: string, options?: ContributionOptions) => contributionDecorator('algorithm', [id], options);
+/** `@DatasetLoader('local')` on a loader class. */
+export const DatasetLoader = (id: string, options?: ContributionOptions) =>
+  contributionDecorator('dataset-loader', [id], options);
+/** `@SchemaAdapter('hh-rlhf')` on an adapter class. */
+export const SchemaAdapter = (id: string, options?: ContributionOptions) =>
+  contributionDecorator('schema-adapter', [id], options);
+/** `@Reward('length', { params: LengthParams })` on a reward class. */
+export const Reward = (id: string, options?: ContributionOptions) => contributionDecorator('reward', [id], options);
+/** `@Task('math')` on a task class. */
+export const Task = (id: string, options?: ContributionOptions) => contributionDecorator('task', [id], options);
+/** `@MetricLogger('tensorboard')` on a logger class. */
+export const MetricLogger = (id: string, options?: ContributionOptions) =>
+  contributionDecorator('metric-logger', [id], options);
+/** `@DistributedBackend('single')` on a distributed backend class. */
+export const DistributedBackend = (id: string, options?: ContributionOptions) =>
+  contributionDecorator('distributed-backend', [id], options);
+/** `@ComputeBackend('cpu')` on a compute backend class. */
+export const ComputeBackend = (id: string, options?: ContributionOptions) =>
+  contributionDecorator('compute-backend', [id], options);
+/** `@Architecture('llama', 'mistral', 'qwen2')`: one class serving several Hugging Face model_types. */
+export const Architecture = (...modelTypes: string[]) => contributionDecorator('architecture', modelTypes);
