@@ -3,5 +3,21 @@ import 'reflect-metadata';
 // kernel
 export * from './kernel/extension-point.js';
 export * from './kernel/contribution.js';
+export * from './kernel/contribution-registry.js';
+export * from './kernel/kernel.js';
+export * from './kernel/plugin-manifest.js';
+export * from './kernel/plugin-discovery.js';
+export * from './kernel/registries.js';
+export * from './kernel/suggest.js';
+export * from './kernel/tokens.js';
+export * from './kernel/unified-logger.js';
+// Plugins inject services with these, so they depend on @aligntune/core alone.
+export { inject, injectable, optional, multiInject } from 'inversify';
 // engine
 export * from './engine/index.js';
+export * from './engine/process-group.js';
+// training
+export * from './training/trainer.js';
+export * from './training/extension-points.js';
+// config
+export * from './config/index.js';

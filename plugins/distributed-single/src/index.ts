@@ -1,1 +1,1 @@
-export {};
+export { SingleProcessGroup } from './single-process-group.js';

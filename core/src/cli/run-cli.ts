@@ -1,0 +1,77 @@
+import { Command, CommanderError } from 'commander';
+import { UnifiedLogger } from '../kernel/unified-logger.js';
+import { exitCodeFor, ExitCode } from './exit-codes.js';
+import { registerPluginsCommand } from './plugins-command.js';
+import { registerTrainCommand, registerValidateCommand } from './train-command.js';
+import { coreVersion } from './version.js';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+export interface GlobalOptions {
+  debug?: boolean;
+  quiet?: boolean;
+  project?: string;
+}
+
+/** What every command receives: output streams, the logger, and the global flags. */
+export interface CliContext {
+  io: CliIo;
+  logger: UnifiedLogger;
+  globals: () => GlobalOptions;
+}
+
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/**
+ * Runs the CLI and returns the exit code: 0 ok, 2 bad usage/config/plugin (message on stderr, no stack
+ * unless --debug), 1 runtime failure. Never prompts.
+ */
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const logger = new UnifiedLogger();
+  const program = buildProgram({ io, logger, globals: () => program.opts<GlobalOptions>() });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ExitCode.ok;
+  } catch (error) {
+    return reportError(error, io, program.opts<GlobalOptions>().debug === true);
+  } finally {
+    await logger.close();
+  }
+}
+
+function buildProgram(context: CliContext): Command {
+  const program = new Command('aligntune')
+    .description('Align language models: SFT, DPO, PPO, GRPO, GSPO, DAPO, Dr. GRPO — configuration-driven.')
+    .version(coreVersion(), '-V, --version')
+    .option('--debug', 'verbose logs and stack traces')
+    .option('--quiet', 'only warnings and errors')
+    .option('--project <dir>', 'application whose package.json dependencies are scanned for plugins (default: the working directory)')
+    .exitOverride()
+    .configureOutput({ writeOut: context.io.stdout, writeErr: context.io.stderr })
+    .showHelpAfterError('(run with --help for usage)')
+    .hook('preAction', () => {
+      const { debug, quiet } = context.globals();
+      if (debug) context.logger.setLevel('debug');
+      else if (quiet) context.logger.setLevel('warn');
+    });
+  registerTrainCommand(program, context);
+  registerValidateCommand(program, context);
+  registerPluginsCommand(program, context);
+  return program;
+}
+
+function reportError(error: unknown, io: CliIo, debug: boolean): number {
+  if (error instanceof CommanderError) {
+    // Commander already printed its message; help and --version end here with code 0.
+    return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  const message = debug && error instanceof Error && error.stack ? error.stack : String((error as Error)?.message ?? error);
+  io.stderr(`error: ${message}\n`);
+  return exitCodeFor(error);
+}

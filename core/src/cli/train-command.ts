@@ -1,0 +1,106 @@
+import { dirname, resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigLoader } from '../config/config-loader.js';
+import type { UnifiedConfig } from '../config/unified-config.js';
+import { Kernel } from '../kernel/kernel.js';
+import { TrainerFactory } from '../training/trainer-factory.js';
+import { UsageError } from './exit-codes.js';
+import type { CliContext } from './run-cli.js';
+
+/** Options shared by `train` and `validate`: a config file and/or the spec's flag form, plus overrides. */
+interface ConfigOptions {
+  config?: string;
+  set: string[];
+  algo?: string;
+  model?: string;
+  dataset: string[];
+  reward: string[];
+  maxSteps?: number;
+  epochs?: number;
+  learningRate?: number;
+  batchSize?: number;
+  outputDir?: string;
+}
+
+export function registerTrainCommand(program: Command, context: CliContext): void {
+  withConfigOptions(program.command('train').description('train with a config file and/or flags'))
+    .action(async (options: ConfigOptions) => {
+      const { config, kernel } = await resolveConfig(options, context);
+      context.logger.attachRunLog(config.logging.output_dir);
+      context.logger.info(`aligntune: ${config.algo} on ${config.model.name_or_path}`);
+      const trainer = await TrainerFactory.createTrainer(config, { kernel });
+      await trainer.train();
+    });
+}
+
+export function registerValidateCommand(program: Command, context: CliContext): void {
+  withConfigOptions(program.command('validate').description('validate a config against the installed plugins, without training'))
+    .option('--print', 'print the resolved config (defaults applied) as YAML on stdout')
+    .action(async (options: ConfigOptions & { print?: boolean }) => {
+      const { config } = await resolveConfig(options, context);
+      context.io.stderr(`${options.config ?? 'configuration'}: valid (${config.algo}, ${config.datasets.length} dataset(s))\n`);
+      if (options.print) context.io.stdout(ConfigLoader.stringify(config));
+    });
+}
+
+function withConfigOptions(command: Command): Command {
+  const collect = (value: string, previous: string[]) => [...previous, value];
+  return command
+    .option('-c, --config <file>', 'YAML or JSON config file')
+    .option('--set <path=value>', 'override a config value, e.g. train.learning_rate=1e-5 (repeatable)', collect, [])
+    .option('--algo <algo>', 'algorithm: sft, dpo, ppo, grpo, gspo, dapo, drgrpo, reward')
+    .option('--model <name_or_path>', 'model directory or Hugging Face Hub id')
+    .option('--dataset <spec>', 'dataset spec name[:split][#percent=N|max=N][?map.new=old] (repeatable)', collect, [])
+    .option('--reward <spec>', 'reward spec type:weight=W:param=value (repeatable)', collect, [])
+    .option('--max-steps <n>', 'train.max_steps', positiveInt)
+    .option('--epochs <n>', 'train.epochs', positiveInt)
+    .option('--learning-rate <x>', 'train.learning_rate', positiveNumber)
+    .option('--batch-size <n>', 'train.per_device_batch_size', positiveInt)
+    .option('--output-dir <dir>', 'logging.output_dir');
+}
+
+/** Builds the plain config (file, then flags, then --set), discovers plugins, and validates. */
+async function resolveConfig(options: ConfigOptions, context: CliContext): Promise<{ config: UnifiedConfig; kernel: Kernel }> {
+  if (!options.config && !options.algo) {
+    throw new UsageError('give a config file (--config FILE) or the flag form (--algo A --model M --dataset SPEC --max-steps N)');
+  }
+  const plain = options.config ? ConfigLoader.readFile(options.config) : {};
+  applyFlags(plain, options);
+  const kernel = new Kernel({ logger: context.logger });
+  const source = options.config;
+  const baseDir = source ? dirname(resolve(source)) : undefined;
+  const { config } = await TrainerFactory.resolveConfig(plain, {
+    kernel,
+    projectDir: context.globals().project,
+    baseDir,
+    source,
+    overrides: options.set,
+  });
+  return { config, kernel };
+}
+
+/** The spec's flag form: each flag sets one config field, overriding the file. */
+function applyFlags(plain: Record<string, unknown>, options: ConfigOptions): void {
+  const section = (key: string) => ((plain[key] ??= {}) as Record<string, unknown>);
+  if (options.algo !== undefined) plain.algo = options.algo;
+  if (options.model !== undefined) section('model').name_or_path = options.model;
+  if (options.dataset.length > 0) plain.datasets = [...options.dataset];
+  if (options.reward.length > 0) plain.rewards = [...options.reward];
+  if (options.maxSteps !== undefined) section('train').max_steps = options.maxSteps;
+  if (options.epochs !== undefined) section('train').epochs = options.epochs;
+  if (options.learningRate !== undefined) section('train').learning_rate = options.learningRate;
+  if (options.batchSize !== undefined) section('train').per_device_batch_size = options.batchSize;
+  if (options.outputDir !== undefined) section('logging').output_dir = options.outputDir;
+}
+
+function positiveInt(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError(`must be a positive integer (got "${value}")`);
+  return number;
+}
+
+function positiveNumber(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError(`must be a positive number (got "${value}")`);
+  return number;
+}

@@ -1,0 +1,259 @@
+import 'reflect-metadata';
+import { Container } from 'inversify';
+import { getContributionMetadata, type ContributionMetadata, type ContributionOptions, type Constructor } from './contribution.js';
+import { ContributionRegistry, type ContributionRecord } from './contribution-registry.js';
+import type { ExtensionKind, ExtensionPoint } from './extension-point.js';
+import { discoverPlugins, type DiscoveryOptions } from './plugin-discovery.js';
+import { loadPluginContributions, recordsOf } from './plugin-loader.js';
+import { PluginError, type PluginManifest, type PluginOrigin } from './plugin-manifest.js';
+import { didYouMean } from './suggest.js';
+import { Tokens } from './tokens.js';
+
+export const PROGRAMMATIC_SOURCE = '<programmatic>';
+
+export type PluginStatus = 'pending' | 'loaded' | 'failed';
+
+/** What `aligntune plugins` shows for each plugin. */
+export interface PluginState {
+  name: string;
+  version?: string;
+  dir?: string;
+  origin: PluginOrigin;
+  /** Declared its contributions, so it is imported only when one of them is needed. */
+  lazy: boolean;
+  status: PluginStatus;
+  error?: Error;
+  contributions: Array<{ kind: ExtensionKind; id: string }>;
+}
+
+export class UnknownContributionError extends Error {
+  constructor(
+    readonly kind: ExtensionKind,
+    readonly id: string,
+    known: string[],
+  ) {
+    super(
+      `no installed plugin provides ${kind} "${id}"${didYouMean(id, known)}; available: ${known.length ? known.join(', ') : 'none'}`,
+    );
+    this.name = 'UnknownContributionError';
+  }
+}
+
+/** Values a contribution instance is created with (bound to Tokens.Params / Tokens.Config). */
+export interface CreateBindings {
+  params?: unknown;
+  config?: unknown;
+}
+
+/** All contributions of one extension point, resolved through the kernel (Theia's ContributionProvider). */
+export interface ContributionProvider<T> {
+  ids(): string[];
+  has(id: string): boolean;
+  create(id: string, bindings?: CreateBindings): Promise<T>;
+}
+
+interface PluginEntry {
+  state: PluginState;
+  manifest?: PluginManifest;
+  loading?: Promise<void>;
+}
+
+/**
+ * The IoC kernel: an inversify container, one registry per extension kind, and the plugins that fill them.
+ * Plugins are found by reading package.json manifests; a plugin that declares `provides` is imported only
+ * when one of its contributions is asked for.
+ */
+export class Kernel {
+  readonly container = new Container({ autobind: true });
+  private readonly registry = new ContributionRegistry();
+  private readonly plugins = new Map<string, PluginEntry>();
+  /** kind\0id → plugin that declared it but is not imported yet. */
+  private readonly declared = new Map<string, PluginEntry>();
+
+  constructor(services: { logger?: unknown } = {}) {
+    this.container.bind(Tokens.Kernel).toConstantValue(this);
+    if (services.logger !== undefined) this.container.bind(Tokens.Logger).toConstantValue(services.logger);
+  }
+
+  /** The process-wide kernel that the registries and TrainerFactory use. */
+  static default(): Kernel {
+    const key = Symbol.for('aligntune.kernel.default');
+    const holder = globalThis as unknown as Record<symbol, Kernel | undefined>;
+    return (holder[key] ??= new Kernel());
+  }
+
+  /** Replaces the process-wide kernel (tests, embedders). */
+  static setDefault(kernel: Kernel): void {
+    (globalThis as unknown as Record<symbol, Kernel>)[Symbol.for('aligntune.kernel.default')] = kernel;
+  }
+
+  /** Finds plugins and imports the eager ones. Failures are recorded per plugin, never thrown. */
+  async discover(options: DiscoveryOptions): Promise<void> {
+    const { manifests, failures } = discoverPlugins(options);
+    for (const { name, error } of failures) this.addFailedPlugin(name, error);
+    for (const manifest of manifests) this.addManifest(manifest);
+    await this.loadPending((entry) => !entry.state.lazy);
+  }
+
+  /** Adds a plugin by manifest; lazy plugins only index their declared contributions. */
+  addManifest(manifest: PluginManifest): void {
+    if (this.plugins.has(manifest.name)) return;
+    const lazy = manifest.provides !== undefined;
+    const contributions = Object.entries(manifest.provides ?? {}).flatMap(([kind, ids]) =>
+      (ids ?? []).map((id) => ({ kind: kind as ExtensionKind, id })),
+    );
+    const entry: PluginEntry = {
+      manifest,
+      state: { name: manifest.name, version: manifest.version, dir: manifest.dir, origin: manifest.origin, lazy, status: 'pending', contributions },
+    };
+    this.plugins.set(manifest.name, entry);
+    for (const { kind, id } of contributions) {
+      const other = this.declared.get(declaredKey(kind, id)) ?? this.recordSourceEntry(kind, id);
+      if (other) {
+        this.fail(entry, new PluginError(manifest.name, `${kind} "${id}" is also provided by ${other.state.name}`));
+        return;
+      }
+    }
+    for (const { kind, id } of contributions) this.declared.set(declaredKey(kind, id), entry);
+  }
+
+  /** Imports every plugin not imported yet (for `aligntune plugins`, which shows each one's health). */
+  async loadAll(): Promise<void> {
+    await this.loadPending(() => true);
+  }
+
+  /** Registers a decorated class from a script (no package needed). */
+  registerClass(cls: Constructor, source = PROGRAMMATIC_SOURCE): ContributionRecord[] {
+    const records = recordsOf(cls, source);
+    this.registry.addAll(records);
+    return records;
+  }
+
+  /** Registers a class for kind+id from a script; the class needs no decorator. */
+  register(kind: ExtensionKind, id: string, cls: Constructor, options: ContributionOptions & { source?: string } = {}): void {
+    const { source = PROGRAMMATIC_SOURCE, ...contribution } = options;
+    const metadata: ContributionMetadata = { ...(getContributionMetadata(cls) ?? {}), ...contribution, kind, ids: [id] };
+    this.registry.add({ kind, id, cls, metadata, source });
+  }
+
+  unregister(kind: ExtensionKind, id: string): boolean {
+    return this.registry.remove(kind, id);
+  }
+
+  has(kind: ExtensionKind, id: string): boolean {
+    return this.registry.get(kind, id) !== undefined || this.pendingDeclaration(kind, id) !== undefined;
+  }
+
+  /** Registered ids plus ids declared by plugins not imported yet. */
+  ids(kind: ExtensionKind): string[] {
+    const ids = new Set(this.registry.ids(kind));
+    for (const [key, entry] of this.declared) {
+      const [declaredKind, id] = key.split('\u0000') as [ExtensionKind, string];
+      if (declaredKind === kind && entry.state.status === 'pending') ids.add(id);
+    }
+    return [...ids].sort();
+  }
+
+  /** The contribution's metadata (params/options classes) if it is loaded; a stub if only declared. */
+  metadata(kind: ExtensionKind, id: string): ContributionMetadata | undefined {
+    const record = this.registry.get(kind, id);
+    if (record) return record.metadata;
+    return this.pendingDeclaration(kind, id) ? { kind, ids: [id] } : undefined;
+  }
+
+  record(kind: ExtensionKind, id: string): ContributionRecord | undefined {
+    return this.registry.get(kind, id);
+  }
+
+  /** Imports the plugin that declared kind+id if needed; throws the plugin's error if it is broken. */
+  async ensure(kind: ExtensionKind, id: string): Promise<ContributionRecord> {
+    const pending = this.pendingDeclaration(kind, id);
+    if (pending) await this.load(pending);
+    const record = this.registry.get(kind, id);
+    if (record) return record;
+    const failed = this.declared.get(declaredKey(kind, id));
+    if (failed?.state.error) throw failed.state.error;
+    throw new UnknownContributionError(kind, id, this.ids(kind));
+  }
+
+  /** Creates an instance of kind+id through the container, with params/config bound for injection. */
+  async create<T>(point: ExtensionPoint<T>, id: string, bindings: CreateBindings = {}): Promise<T> {
+    const record = await this.ensure(point.kind, id);
+    const values = new Map<string, unknown>([
+      [Tokens.Params, bindings.params ?? {}],
+      [Tokens.Config, bindings.config ?? null],
+    ]);
+    if (record.construct) return record.construct(new Map([...this.serviceValues(), ...values])) as T;
+    const child = new Container({ parent: this.container, autobind: true });
+    for (const [token, value] of values) child.bind(token).toConstantValue(value);
+    child.bind(record.cls).toSelf();
+    return child.get(record.cls) as T;
+  }
+
+  provider<T>(point: ExtensionPoint<T>): ContributionProvider<T> {
+    return {
+      ids: () => this.ids(point.kind),
+      has: (id) => this.has(point.kind, id),
+      create: (id, bindings) => this.create(point, id, bindings),
+    };
+  }
+
+  pluginStates(): PluginState[] {
+    return [...this.plugins.values()].map((entry) => entry.state);
+  }
+
+  failedPlugins(): PluginState[] {
+    return this.pluginStates().filter((state) => state.status === 'failed');
+  }
+
+  private serviceValues(): Map<string, unknown> {
+    const values = new Map<string, unknown>([[Tokens.Kernel, this]]);
+    if (this.container.isBound(Tokens.Logger)) values.set(Tokens.Logger, this.container.get(Tokens.Logger));
+    return values;
+  }
+
+  private pendingDeclaration(kind: ExtensionKind, id: string): PluginEntry | undefined {
+    const entry = this.declared.get(declaredKey(kind, id));
+    return entry?.state.status === 'pending' ? entry : undefined;
+  }
+
+  private recordSourceEntry(kind: ExtensionKind, id: string): PluginEntry | undefined {
+    const record = this.registry.get(kind, id);
+    return record ? { state: { name: record.source } as PluginState } : undefined;
+  }
+
+  private async loadPending(select: (entry: PluginEntry) => boolean): Promise<void> {
+    const pending = [...this.plugins.values()].filter((entry) => entry.state.status === 'pending' && select(entry));
+    // Sequential on purpose: registration order (and so duplicate blame) stays deterministic.
+    for (const entry of pending) await this.load(entry);
+  }
+
+  private load(entry: PluginEntry): Promise<void> {
+    entry.loading ??= this.import(entry);
+    return entry.loading;
+  }
+
+  private async import(entry: PluginEntry): Promise<void> {
+    try {
+      const records = await loadPluginContributions(entry.manifest!);
+      this.registry.addAll(records);
+      entry.state.contributions = records.map(({ kind, id }) => ({ kind, id }));
+      entry.state.status = 'loaded';
+    } catch (error) {
+      this.fail(entry, error instanceof PluginError ? error : new PluginError(entry.state.name, (error as Error).message));
+    }
+  }
+
+  private fail(entry: PluginEntry, error: Error): void {
+    entry.state.status = 'failed';
+    entry.state.error = error;
+  }
+
+  private addFailedPlugin(name: string, error: Error): void {
+    this.plugins.set(name, { state: { name, origin: 'dependency', lazy: false, status: 'failed', error, contributions: [] } });
+  }
+}
+
+function declaredKey(kind: ExtensionKind, id: string): string {
+  return `${kind}\u0000${id}`;
+}

@@ -1,0 +1,128 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { EXTENSION_KINDS, isExtensionKind, type ExtensionKind } from './extension-point.js';
+
+/** The plugin API version this core speaks. A plugin declares the version it was written against. */
+export const PLUGIN_API_VERSION = 1;
+
+export type PluginOrigin = 'dependency' | 'config' | 'project';
+
+/** What a plugin's package.json `"aligntune"` field says, read without importing any plugin code. */
+export interface PluginManifest {
+  name: string;
+  version: string;
+  dir: string;
+  /** Absolute path of the entry module. */
+  entry: string;
+  apiVersion: number;
+  /** Declared contributions. A plugin that declares them is imported only when one of them is needed. */
+  provides?: Partial<Record<ExtensionKind, string[]>>;
+  /** The package depends on tsyringe: its classes are constructed by tsyringe's container. */
+  usesTsyringe: boolean;
+  origin: PluginOrigin;
+}
+
+/** A plugin could not be read, loaded or registered. Always names the plugin. */
+export class PluginError extends Error {
+  constructor(
+    readonly plugin: string,
+    message: string,
+  ) {
+    super(`plugin ${plugin}: ${message}`);
+    this.name = 'PluginError';
+  }
+}
+
+interface PackageJson {
+  name?: string;
+  version?: string;
+  aligntune?: unknown;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+}
+
+export function readPackageJson(dir: string): PackageJson {
+  const file = join(dir, 'package.json');
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as PackageJson;
+  } catch (error) {
+    throw new PluginError(dir, `cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** Returns the manifest of the package in `dir`, or undefined when it is not an aligntune plugin. */
+export function readPluginManifest(dir: string, origin: PluginOrigin): PluginManifest | undefined {
+  const pkg = readPackageJson(dir);
+  if (pkg.aligntune === undefined) return undefined;
+  const name = pkg.name ?? dir;
+  const field = pkg.aligntune;
+  if (typeof field !== 'object' || field === null || Array.isArray(field)) {
+    throw new PluginError(name, `package.json "aligntune" must be an object like { "plugin": "./dist/index.js", "apiVersion": ${PLUGIN_API_VERSION} }`);
+  }
+  const { plugin, apiVersion, provides } = field as Record<string, unknown>;
+  if (typeof plugin !== 'string' || plugin.length === 0) {
+    throw new PluginError(name, 'package.json "aligntune.plugin" must name the entry module, e.g. "./dist/index.js"');
+  }
+  checkApiVersion(name, apiVersion);
+  const entry = resolve(dir, plugin);
+  if (!existsSync(entry)) {
+    throw new PluginError(name, `entry file ${plugin} not found in ${dir} (is the plugin built?)`);
+  }
+  return {
+    name,
+    version: pkg.version ?? '0.0.0',
+    dir,
+    entry,
+    apiVersion: apiVersion as number,
+    provides: parseProvides(name, provides),
+    usesTsyringe: dependsOn(pkg, 'tsyringe'),
+    origin,
+  };
+}
+
+function checkApiVersion(name: string, apiVersion: unknown): void {
+  if (typeof apiVersion !== 'number' || !Number.isInteger(apiVersion)) {
+    throw new PluginError(name, `package.json "aligntune.apiVersion" must be an integer (this core speaks ${PLUGIN_API_VERSION})`);
+  }
+  if (apiVersion !== PLUGIN_API_VERSION) {
+    throw new PluginError(
+      name,
+      `written for aligntune plugin API v${apiVersion}, but this @aligntune/core speaks v${PLUGIN_API_VERSION}; install a matching version`,
+    );
+  }
+}
+
+function parseProvides(name: string, provides: unknown): PluginManifest['provides'] {
+  if (provides === undefined) return undefined;
+  if (typeof provides !== 'object' || provides === null || Array.isArray(provides)) {
+    throw new PluginError(name, 'package.json "aligntune.provides" must map extension kinds to id lists');
+  }
+  const result: Partial<Record<ExtensionKind, string[]>> = {};
+  for (const [kind, ids] of Object.entries(provides)) {
+    if (!isExtensionKind(kind)) {
+      throw new PluginError(name, `"aligntune.provides" has unknown kind "${kind}" (kinds: ${EXTENSION_KINDS.join(', ')})`);
+    }
+    if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
+      throw new PluginError(name, `"aligntune.provides.${kind}" must be a list of ids`);
+    }
+    result[kind] = ids as string[];
+  }
+  return result;
+}
+
+function dependsOn(pkg: PackageJson, dependency: string): boolean {
+  return [pkg.dependencies, pkg.peerDependencies, pkg.devDependencies, pkg.optionalDependencies].some(
+    (deps) => deps !== undefined && dependency in deps,
+  );
+}
+
+/** Names of everything the package depends on, in declaration order. */
+export function dependencyNames(pkg: PackageJson): string[] {
+  const names = new Set<string>();
+  for (const deps of [pkg.dependencies, pkg.devDependencies, pkg.optionalDependencies]) {
+    for (const name of Object.keys(deps ?? {})) names.add(name);
+  }
+  return [...names];
+}

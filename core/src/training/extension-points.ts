@@ -1,0 +1,11 @@
+import { extensionPoint } from '../kernel/extension-point.js';
+import type { GraphExecutor } from '../engine/graph-executor.js';
+import type { ProcessGroup } from '../engine/process-group.js';
+import type { Trainer } from './trainer.js';
+
+/** Typed tokens for the extension points whose contracts exist; each later layer adds its own. */
+export const ExtensionPoints = {
+  algorithm: extensionPoint<Trainer>('algorithm'),
+  computeBackend: extensionPoint<GraphExecutor>('compute-backend'),
+  distributedBackend: extensionPoint<ProcessGroup>('distributed-backend'),
+} as const;

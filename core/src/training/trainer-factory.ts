@@ -1,0 +1,63 @@
+import { ConfigValidationError } from '../config/config-validation-error.js';
+import { applyOverrides } from '../config/overrides.js';
+import { toPlainTree } from '../config/to-plain.js';
+import { validateConfig } from '../config/validate-config.js';
+import type { UnifiedConfig } from '../config/unified-config.js';
+import type { ExtensionKind } from '../kernel/extension-point.js';
+import { UnknownContributionError, type Kernel } from '../kernel/kernel.js';
+import { ExtensionPoints } from './extension-points.js';
+import { assertPluginsHealthy, ensureSelected, prepareKernel, type KernelSetup } from './run-context.js';
+import type { Trainer } from './trainer.js';
+
+/**
+ * Creates the trainer for a config: discovers plugins, validates the config against them (algorithm
+ * options included), and asks the kernel for the algorithm's trainer class.
+ */
+export class TrainerFactory {
+  static async createTrainer(config: UnifiedConfig | Record<string, unknown>, setup: KernelSetup = {}): Promise<Trainer> {
+    const { kernel, config: validated } = await TrainerFactory.resolveConfig(config, setup);
+    if (!kernel.has('algorithm', validated.algo)) {
+      throw new UnknownContributionError('algorithm', validated.algo, kernel.ids('algorithm'));
+    }
+    return kernel.create(ExtensionPoints.algorithm, validated.algo, { config: validated, params: validated.train });
+  }
+
+  /** Discovery + validation without creating anything (what `aligntune validate` runs). */
+  static async resolveConfig(
+    config: UnifiedConfig | Record<string, unknown>,
+    setup: KernelSetup & { source?: string; overrides?: readonly string[] } = {},
+  ): Promise<{ kernel: Kernel; config: UnifiedConfig }> {
+    const plain = toPlainTree(config) as Record<string, unknown>;
+    const kernel = await prepareKernel({ ...setup, plugins: [...(setup.plugins ?? []), ...stringList(plain.plugins)] });
+    assertPluginsHealthy(kernel);
+    await ensureSelected(kernel, selectedContributions(plain));
+    if (setup.overrides?.length) {
+      // Overrides are typed by their target field, algorithm options included, so they follow plugin loading.
+      const issues = applyOverrides(plain, setup.overrides, kernel);
+      if (issues.length > 0) throw new ConfigValidationError(issues, setup.source);
+      await ensureSelected(kernel, selectedContributions(plain));
+    }
+    return { kernel, config: validateConfig(plain, kernel, setup.source) };
+  }
+}
+
+/** The contributions a config names, read before validation so lazy plugins can be imported first. */
+function selectedContributions(plain: Record<string, unknown>): Array<[ExtensionKind, unknown]> {
+  const section = (key: string) => (plain[key] ?? {}) as Record<string, unknown>;
+  const entries = (key: string) => (Array.isArray(plain[key]) ? (plain[key] as unknown[]) : []);
+  return [
+    ['algorithm', plain.algo],
+    ['distributed-backend', section('distributed').backend ?? 'single'],
+    ...stringList(section('logging').loggers).map((id): [ExtensionKind, unknown] => ['metric-logger', id]),
+    ...entries('rewards').map((entry): [ExtensionKind, unknown] => ['reward', typeOf(entry)]),
+    ...entries('tasks').map((entry): [ExtensionKind, unknown] => ['task', (entry as Record<string, unknown>)?.name]),
+  ];
+}
+
+function typeOf(rewardEntry: unknown): unknown {
+  return typeof rewardEntry === 'string' ? rewardEntry.split(':')[0] : (rewardEntry as Record<string, unknown> | null)?.type;
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}

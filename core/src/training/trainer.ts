@@ -1,0 +1,13 @@
+/** What every algorithm's trainer provides. TrainerBase (the shared loop) implements it. */
+export interface TrainResult {
+  /** Optimizer steps completed. */
+  steps: number;
+  /** Where the final model was written, if anywhere. */
+  outputDir?: string;
+  /** Last logged metrics. */
+  metrics: Record<string, number>;
+}
+
+export interface Trainer {
+  train(): Promise<TrainResult>;
+}

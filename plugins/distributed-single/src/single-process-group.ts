@@ -1,0 +1,47 @@
+import { DistributedBackend, type ProcessGroup, type ProcessGroupInit, type ReduceOp } from '@aligntune/core';
+
+/**
+ * One process, world size 1: every collective is the identity. It still validates its inputs, so a
+ * trainer that would misuse a real backend fails here too.
+ */
+@DistributedBackend('single', { description: 'one process on one device (the default)' })
+export class SingleProcessGroup implements ProcessGroup {
+  readonly id = 'single';
+  readonly rank = 0;
+  readonly localRank = 0;
+  readonly worldSize = 1;
+  private initialised = false;
+
+  async init(options: ProcessGroupInit): Promise<void> {
+    if (options.nodes !== 1 || options.processesPerNode !== 1) {
+      throw new Error(
+        `distributed backend "single" runs one process, but the config asks for ${options.nodes} node(s) × ${options.processesPerNode} process(es); choose a multi-process backend`,
+      );
+    }
+    this.initialised = true;
+  }
+
+  async allReduce(buffers: Float32Array[], op: ReduceOp): Promise<void> {
+    this.checkReady('allReduce');
+    if (op !== 'sum' && op !== 'mean') throw new Error(`allReduce: unknown op "${String(op)}"`);
+    void buffers; // sum and mean over one rank leave each buffer unchanged
+  }
+
+  async broadcast(buffers: Float32Array[], root: number): Promise<void> {
+    this.checkReady('broadcast');
+    if (root !== 0) throw new Error(`broadcast: root rank ${root} does not exist in a world of size 1`);
+    void buffers;
+  }
+
+  async barrier(): Promise<void> {
+    this.checkReady('barrier');
+  }
+
+  async destroy(): Promise<void> {
+    this.initialised = false;
+  }
+
+  private checkReady(operation: string): void {
+    if (!this.initialised) throw new Error(`${operation} called before init()`);
+  }
+}
