@@ -21,3 +21,5 @@ export * from './training/trainer.js';
 export * from './training/extension-points.js';
 // config
 export * from './config/index.js';
+export * from './training/run-context.js';
+export * from './training/trainer-factory.js';
