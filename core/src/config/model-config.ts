@@ -1,0 +1,56 @@
+import { Bool, Describe, Mapping, NonEmptyStr, OneOf, Optional, StrRecord } from './field-rules.js';
+
+export const PRECISIONS = ['auto', 'fp32', 'fp16', 'bf16'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
+/** Hugging Face `attn_implementation` values; only `auto` and `eager` run on the current compute backend. */
+export const ATTN_IMPLEMENTATIONS = ['auto', 'eager', 'sdpa', 'flash_attention_2', 'flex_attention'] as const;
+export type AttnImplementation = (typeof ATTN_IMPLEMENTATIONS)[number];
+
+/** `model:` — the policy and the optional companion models. */
+export class ModelConfig {
+  @Describe('Hugging Face Hub id or local directory of the policy model (required).')
+  @NonEmptyStr()
+  name_or_path!: string;
+
+  @Describe('SFT checkpoint to start from; defaults to name_or_path.')
+  @Optional()
+  @NonEmptyStr()
+  sft_path?: string;
+
+  @Describe('Reference model for KL / DPO; defaults to a frozen copy of the starting policy.')
+  @Optional()
+  @NonEmptyStr()
+  ref_path?: string;
+
+  @Describe('Reward model (PPO); unset means rewards come from reward functions only.')
+  @Optional()
+  @NonEmptyStr()
+  reward_path?: string;
+
+  @Describe('Value model (PPO); defaults to a value head initialised from the reward model or the policy.')
+  @Optional()
+  @NonEmptyStr()
+  value_path?: string;
+
+  @Describe('Weights/compute precision. Default "auto" (fp32 on the CPU backend); fp16/bf16 are not supported yet.')
+  @OneOf(PRECISIONS)
+  precision: Precision = 'auto';
+
+  @Describe('Quantization settings (e.g. {load_in_4bit: true}). Not supported yet: must be empty.')
+  @Mapping()
+  quantization: Record<string, unknown> = {};
+
+  @Describe('Attention kernel, as Hugging Face names it. Default "auto"; only "auto" and "eager" are supported yet.')
+  @OneOf(ATTN_IMPLEMENTATIONS)
+  attn_implementation: AttnImplementation = 'auto';
+
+  @Describe('Recompute activations in the backward pass to save memory. Default false; not supported yet.')
+  @Bool()
+  gradient_checkpointing = false;
+
+  @Describe('Memory limit per device, e.g. {"0": "20GiB", cpu: "64GiB"}. Not supported yet.')
+  @Optional()
+  @StrRecord()
+  max_memory?: Record<string, string>;
+}

@@ -1,0 +1,23 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { DatasetConfig } from './dataset-config.js';
+
+const LOCAL_EXTENSIONS = /\.(jsonl|json|csv|tsv|parquet|arrow|txt)$/i;
+
+/**
+ * The dataset loader id for a dataset: its `loader` when set; else "local" when `name` is an existing file
+ * or directory (relative names are resolved against `baseDir`, the working directory by default — as in
+ * Hugging Face tools, not the config file's folder); else "local" when `name` is clearly a path (starts with
+ * ./ ../ / or ends in a data-file extension), so a missing file reports "file not found" rather than a
+ * confusing Hub lookup; else "huggingface".
+ */
+export function resolveDatasetLoader(ds: Pick<DatasetConfig, 'name' | 'loader'>, baseDir: string = process.cwd()): string {
+  if (ds.loader) return ds.loader;
+  if (existsSync(resolve(baseDir, ds.name))) return 'local';
+  if (looksLikePath(ds.name)) return 'local';
+  return 'huggingface';
+}
+
+function looksLikePath(name: string): boolean {
+  return isAbsolute(name) || /^\.{1,2}[/\\]/.test(name) || name.startsWith('~') || LOCAL_EXTENSIONS.test(name);
+}

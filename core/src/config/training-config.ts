@@ -1,0 +1,160 @@
+import {
+  Bool,
+  Describe,
+  NonEmptyStr,
+  NonNegativeInt,
+  NonNegativeNumber,
+  NumberRange,
+  OneOf,
+  Optional,
+  PositiveInt,
+  PositiveNumber,
+} from './field-rules.js';
+
+export const OPTIMIZERS = ['adamw', 'sgd'] as const;
+export type Optimizer = (typeof OPTIMIZERS)[number];
+
+export const LR_SCHEDULERS = ['constant', 'linear', 'cosine'] as const;
+export type LrScheduler = (typeof LR_SCHEDULERS)[number];
+
+export const TRUNCATION_MODES = ['keep_start', 'keep_end'] as const;
+export type TruncationMode = (typeof TRUNCATION_MODES)[number];
+
+
+/**
+ * `train:` — the spec's TrainingConfig plus the optimiser/schedule/length settings of Hugging Face
+ * TrainingArguments. Defaults follow TRL / TrainingArguments (see docs/configuration.md). Algorithm plugins
+ * add their own options (DPO `beta`...) under the same `train:` key; after validation they are set on this
+ * object too (see `trainOptions`).
+ */
+export class TrainingConfig {
+  @Describe('Batch size per device (HF per_device_train_batch_size). Default 8.')
+  @PositiveInt()
+  per_device_batch_size = 8;
+
+  @Describe('Micro-batches accumulated per optimizer step. Default 1.')
+  @PositiveInt()
+  gradient_accumulation_steps = 1;
+
+  @Describe('Optimizer steps to run; wins over epochs when both are set. One of max_steps/epochs is required.')
+  @Optional()
+  @PositiveInt()
+  max_steps?: number;
+
+  @Describe('Passes over the training data. One of max_steps/epochs is required.')
+  @Optional()
+  @PositiveInt()
+  epochs?: number;
+
+  @Describe('Evaluate every N optimizer steps; 0 disables periodic evaluation. Default 0.')
+  @NonNegativeInt()
+  eval_interval = 0;
+
+  @Describe('Save a checkpoint every N optimizer steps; 0 saves only at the end. Default 500 (HF save_steps).')
+  @NonNegativeInt()
+  save_interval = 500;
+
+  @Describe('Prompts per rollout (generation) batch in online algorithms. Default 64 (TRL local_rollout_forward_batch_size).')
+  @PositiveInt()
+  rollout_batch_size = 64;
+
+  @Describe('KL penalty coefficient against the reference model. Default 0.05 (TRL PPO).')
+  @NonNegativeNumber()
+  kl_coef = 0.05;
+
+  @Describe('PPO-style ratio clip range. Default 0.2 (TRL).')
+  @PositiveNumber()
+  cliprange = 0.2;
+
+  @Describe('Optimisation epochs per rollout batch. Default 4 (TRL).')
+  @PositiveInt()
+  num_ppo_epochs = 4;
+
+  @Describe('Peak learning rate. Default 5e-5 (HF TrainingArguments); an algorithm plugin may set its own default.')
+  @PositiveNumber()
+  learning_rate = 5e-5;
+
+  @Describe('Optimizer: "adamw" (default) or "sgd".')
+  @OneOf(OPTIMIZERS)
+  optimizer: Optimizer = 'adamw';
+
+  @Describe('Decoupled weight decay. Default 0.')
+  @NonNegativeNumber()
+  weight_decay = 0;
+
+  @Describe('AdamW beta1. Default 0.9.')
+  @NumberRange(0, 1, { maxExclusive: true })
+  adam_beta1 = 0.9;
+
+  @Describe('AdamW beta2. Default 0.999.')
+  @NumberRange(0, 1, { maxExclusive: true })
+  adam_beta2 = 0.999;
+
+  @Describe('AdamW epsilon. Default 1e-8.')
+  @PositiveNumber()
+  adam_epsilon = 1e-8;
+
+  @Describe('SGD momentum. Default 0.')
+  @NumberRange(0, 1, { maxExclusive: true })
+  sgd_momentum = 0;
+
+  @Describe('Learning-rate schedule after warmup: "constant", "linear" (default) or "cosine".')
+  @OneOf(LR_SCHEDULERS)
+  lr_scheduler: LrScheduler = 'linear';
+
+  @Describe('Linear warmup steps. Default 0. Set at most one of warmup_steps/warmup_ratio.')
+  @NonNegativeInt()
+  warmup_steps = 0;
+
+  @Describe('Warmup as a fraction of total steps, 0 <= x < 1. Default 0.')
+  @NumberRange(0, 1, { maxExclusive: true })
+  warmup_ratio = 0;
+
+  @Describe('Clip the global gradient norm; 0 or null disables. Default 1.0.')
+  @Optional()
+  @NonNegativeNumber()
+  max_grad_norm: number | null = 1;
+
+  @Describe('Shuffle training data each epoch. Default true.')
+  @Bool()
+  shuffle = true;
+
+  @Describe('Random seed for initialisation, shuffling and sampling. Default 42.')
+  @NonNegativeInt()
+  seed = 42;
+
+  @Describe('Log metrics every N optimizer steps. Default 10 (TRL).')
+  @PositiveInt()
+  logging_steps = 10;
+
+  @Describe('Keep at most N checkpoints (oldest deleted first); null keeps all. Default null.')
+  @Optional()
+  @PositiveInt()
+  save_total_limit?: number | null;
+
+  @Describe('Checkpoint directory to resume from, or "latest" for the newest in output_dir. Default: none.')
+  @Optional()
+  @NonEmptyStr()
+  resume_from_checkpoint?: string;
+
+  @Describe('Maximum tokens per sequence (prompt + completion). Default 1024 (TRL).')
+  @PositiveInt()
+  max_length = 1024;
+
+  @Describe('Maximum prompt tokens. Default 512 (TRL).')
+  @PositiveInt()
+  max_prompt_length = 512;
+
+  @Describe('How over-long prompts are cut: "keep_end" (default, TRL DPO) keeps the end nearest the completion.')
+  @OneOf(TRUNCATION_MODES)
+  truncation_mode: TruncationMode = 'keep_end';
+
+  @Describe('Fraction of training rows held out for evaluation when no dataset has eval_split, 0 <= x < 1. Default 0.')
+  @NumberRange(0, 1, { maxExclusive: true })
+  eval_fraction = 0;
+
+  @Describe('Rollout replay for online algorithms: a JSONL file of prompt, completion and reward(s) rows used instead of sampling (G consecutive rows per prompt). Unset (default): sample from the policy.')
+  @Optional()
+  @NonEmptyStr()
+  rollouts_from?: string;
+}

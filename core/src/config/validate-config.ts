@@ -1,0 +1,75 @@
+import { catalogIssues } from './catalog-checks.js';
+import { ConfigValidationError, formatValue, type ConfigIssue } from './config-validation-error.js';
+import type { ContributionCatalog } from './contribution-catalog.js';
+import { crossFieldIssues } from './cross-field-checks.js';
+import { specEntryToPlain, specIssues } from './spec-entry.js';
+import { isPlainMapping } from './field-rules.js';
+import { applyAlgorithmOptions, applyEntryParams, takePluginKeys } from './plugin-options.js';
+import { toPlainTree } from './to-plain.js';
+import { UnifiedConfig } from './unified-config.js';
+import { unsupportedFeatureIssues } from './unsupported-features.js';
+import { validateSection } from './validate-section.js';
+
+/**
+ * Validates a config (plain object, parsed YAML/JSON, or a UnifiedConfig built in code) and returns a new
+ * UnifiedConfig with every default applied. All problems are collected and thrown together as one
+ * ConfigValidationError. `catalog` (the kernel) enables the plugin checks: ids of rewards, loggers, loaders,
+ * adapters, tasks, backends, and algorithm options / reward and task params. `source` names the file in messages.
+ */
+export function validateConfig(input: unknown, catalog?: ContributionCatalog, source?: string): UnifiedConfig {
+  const plain = toPlainTree(input);
+  if (!isPlainMapping(plain)) {
+    throw new ConfigValidationError([{ path: '', message: `the configuration must be a mapping (got ${formatValue(plain)})` }], source);
+  }
+  const issues: ConfigIssue[] = [];
+  const badSpecs = expandSpecStrings(plain, issues);
+  const pluginKeys = takePluginKeys(plain, issues);
+  const { instance: config, issues: coreIssues } = validateSection(UnifiedConfig, plain, '');
+  // a spec string that failed to parse is already reported; its placeholder entry would add "is required"
+  issues.push(...coreIssues.filter((i) => !badSpecs.some((p) => i.path.startsWith(`${p}.`))));
+  applyAlgorithmOptions(config, pluginKeys, catalog, issues);
+  applyEntryParams('reward', config.rewards, pluginKeys.rewardParams, catalog, issues);
+  applyEntryParams('task', config.tasks, pluginKeys.taskParams, catalog, issues);
+  issues.push(...crossFieldIssues(config), ...catalogIssues(config, catalog), ...unsupportedFeatureIssues(config));
+  if (issues.length > 0) throw new ConfigValidationError(sortIssues(issues), source);
+  fillDerivedDefaults(config);
+  return config;
+}
+
+/** `datasets:` and `rewards:` entries may be spec strings; they become mappings here. Returns the paths that failed. */
+function expandSpecStrings(plain: Record<string, unknown>, issues: ConfigIssue[]): string[] {
+  const failed: string[] = [];
+  for (const key of ['datasets', 'rewards']) {
+    const list = plain[key];
+    if (!Array.isArray(list)) continue;
+    list.forEach((entry, index) => {
+      if (typeof entry !== 'string') return;
+      try {
+        list[index] = specEntryToPlain(key, entry);
+      } catch (error) {
+        issues.push(...specIssues(error, `${key}.${index}`));
+        failed.push(`${key}.${index}`);
+        list[index] = {};
+      }
+    });
+  }
+  return failed;
+}
+
+/** Defaults that depend on other fields. */
+function fillDerivedDefaults(config: UnifiedConfig): void {
+  config.distributed.seed ??= config.train.seed;
+}
+
+/** Issues in document order of the top-level sections, then by path, so related problems sit together. */
+function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
+  const order = ['algo', 'model', 'datasets', 'tasks', 'rewards', 'train', 'distributed', 'logging', 'chat_template', 'caching', 'plugins'];
+  const rank = (path: string) => {
+    const index = order.indexOf(path.split('.')[0]!);
+    return index < 0 ? order.length : index;
+  };
+  return issues
+    .map((issue, index) => ({ issue, index }))
+    .sort((a, b) => rank(a.issue.path) - rank(b.issue.path) || a.index - b.index)
+    .map((entry) => entry.issue);
+}

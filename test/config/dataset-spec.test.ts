@@ -1,0 +1,121 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DatasetConfig, datasetRowLimit, parseDatasetSpec, resolveDatasetLoader } from '@aligntune/core';
+import { issueLines } from './fake-catalog.js';
+
+describe('parseDatasetSpec', () => {
+  it('parses the spec examples', () => {
+    expect(parseDatasetSpec('Anthropic/hh-rlhf:train#percent=25')).toMatchObject({ name: 'Anthropic/hh-rlhf', split: 'train', percent: 25 });
+    expect(parseDatasetSpec('gsm8k:train#max=1000')).toMatchObject({ name: 'gsm8k', split: 'train', max_samples: 1000 });
+    const mapped = parseDatasetSpec('HuggingFaceH4/ultrafeedback_binarized:train?map.prompt=prompt&map.chosen=chosen&map.rejected=rejected');
+    expect(mapped.column_mapping).toEqual({ prompt: 'prompt', chosen: 'chosen', rejected: 'rejected' });
+  });
+
+  it('returns a DatasetConfig with defaults', () => {
+    const ds = parseDatasetSpec('gsm8k');
+    expect(ds).toBeInstanceOf(DatasetConfig);
+    expect(ds).toMatchObject({ name: 'gsm8k', split: 'train', weight: 1, column_mapping: {} });
+    expect(ds.percent).toBeUndefined();
+  });
+
+  it('combines limits with & and takes any DatasetConfig key after ?, typed', () => {
+    const ds = parseDatasetSpec('gsm8k:test#percent=12.5&max=40?subset=main&revision=v1.0&weight=0.5&task_type=math&adapter=chat&loader=huggingface&eval_split=test&map.prompt=question');
+    expect(ds).toMatchObject({
+      name: 'gsm8k',
+      split: 'test',
+      percent: 12.5,
+      max_samples: 40,
+      subset: 'main',
+      revision: 'v1.0',
+      weight: 0.5,
+      task_type: 'math',
+      adapter: 'chat',
+      loader: 'huggingface',
+      eval_split: 'test',
+      column_mapping: { prompt: 'question' },
+    });
+  });
+
+  it('keeps string values as strings (a subset named "1" stays "1")', () => {
+    expect(parseDatasetSpec('x?subset=1&revision=true').subset).toBe('1');
+  });
+
+  it('takes the split after the last colon, but never one containing a path separator', () => {
+    expect(parseDatasetSpec('./data/prefs.jsonl')).toMatchObject({ name: './data/prefs.jsonl', split: 'train' });
+    expect(parseDatasetSpec('./data/prefs.jsonl:test')).toMatchObject({ name: './data/prefs.jsonl', split: 'test' });
+    expect(parseDatasetSpec('C:\\data\\prefs.jsonl')).toMatchObject({ name: 'C:\\data\\prefs.jsonl', split: 'train' });
+    expect(parseDatasetSpec('./runs:2024/data.jsonl')).toMatchObject({ name: './runs:2024/data.jsonl' });
+    expect(parseDatasetSpec('org/name:with:colons:validation')).toMatchObject({ name: 'org/name:with:colons', split: 'validation' });
+    expect(parseDatasetSpec('squad:train[:10%]')).toMatchObject({ name: 'squad:train[', split: '10%]' });
+  });
+});
+
+describe('parseDatasetSpec errors say what is wrong and where', () => {
+  const cases: Array<[string, string]> = [
+    ['', 'missing dataset name at the start'],
+    [':train', 'missing dataset name at the start'],
+    ['gsm8k:', "empty split after ':' at character 6"],
+    ['gsm8k#', "nothing after '#' at character 6; expected percent=N or max=N"],
+    ['gsm8k#percent=abc', 'percent at character 6 expects a number (got "abc")'],
+    ['gsm8k#max=1.5', 'max at character 6 expects an integer (got "1.5")'],
+    ['gsm8k#percentage=5', 'unknown limit "percentage" at character 6 (did you mean "percent"?); expected percent=N or max=N (combine with \'&\')'],
+    ['gsm8k#percent=10|max=5', 'percent at character 6 expects a number (got "10|max=5")'],
+    ['gsm8k#percent=5&percent=6', '"percent" is given twice (at character 16)'],
+    ['gsm8k#max', '"max" at character 6 is not key=value'],
+    ['gsm8k#max=5&&percent=1', "empty entry at character 12 (doubled '&'?)"],
+    ['gsm8k?', "nothing after '?' at character 6; expected map.<new>=<old> or key=value"],
+    ['gsm8k?map.=x', '"map.=x" at character 6 needs map.<new column>=<source column>'],
+    ['gsm8k?map.prompt=', '"map.prompt=" at character 6 needs map.<new column>=<source column>'],
+    ['gsm8k?subst=main', 'unknown key "subst" at character 6 (did you mean "subset"?); expected map.<new>=<old> or one of percent, max_samples, task_type, weight, chat_template, loader, adapter, subset, revision, eval_split'],
+    ['gsm8k?weight=heavy', 'weight at character 6 expects a number (got "heavy")'],
+  ];
+  it.each(cases)('%j', (spec, message) => {
+    expect(issueLines(() => parseDatasetSpec(spec))).toEqual([`dataset spec "${spec}": ${message}`]);
+  });
+
+  it('reports range errors from the DatasetConfig rules', () => {
+    expect(issueLines(() => parseDatasetSpec('gsm8k#percent=150&max=0'))).toEqual([
+      'dataset spec "gsm8k#percent=150&max=0": percent: must be a number in (0, 100] (got 150); max_samples: must be a positive integer (got 0)',
+    ]);
+  });
+});
+
+describe('datasetRowLimit', () => {
+  it('takes the first ceil(percent) rows, then max_samples', () => {
+    expect(datasetRowLimit(1000, {})).toBe(1000);
+    expect(datasetRowLimit(1000, { percent: 25 })).toBe(250);
+    expect(datasetRowLimit(50, { percent: 1 })).toBe(1); // rounded up: never empty
+    expect(datasetRowLimit(101, { percent: 10 })).toBe(11);
+    expect(datasetRowLimit(100, { percent: 29 })).toBe(29); // no float noise
+    expect(datasetRowLimit(1000, { percent: 10, max_samples: 30 })).toBe(30);
+    expect(datasetRowLimit(10, { max_samples: 30 })).toBe(10);
+    expect(datasetRowLimit(0, { percent: 50 })).toBe(0);
+  });
+});
+
+describe('resolveDatasetLoader', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aligntune-loader-'));
+  writeFileSync(join(dir, 'prefs'), '');
+
+  it('honours an explicit loader', () => {
+    expect(resolveDatasetLoader({ name: './x.jsonl', loader: 'custom' }, dir)).toBe('custom');
+  });
+
+  it('uses "local" for existing files, relative to baseDir', () => {
+    expect(resolveDatasetLoader({ name: 'prefs' }, dir)).toBe('local');
+    expect(resolveDatasetLoader({ name: join(dir, 'prefs') })).toBe('local');
+  });
+
+  it('uses "local" for names that are clearly paths even when missing', () => {
+    for (const name of ['./missing', '../up/x', '/abs/path', 'examples/data/preferences.jsonl', 'data.csv', '~/x.parquet']) {
+      expect(resolveDatasetLoader({ name }, dir), name).toBe('local');
+    }
+  });
+
+  it('uses "huggingface" otherwise', () => {
+    expect(resolveDatasetLoader({ name: 'Anthropic/hh-rlhf' }, dir)).toBe('huggingface');
+    expect(resolveDatasetLoader({ name: 'gsm8k' }, dir)).toBe('huggingface');
+  });
+});

@@ -1,0 +1,32 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ALGORITHM_TYPES, ConfigLoader } from '@aligntune/core';
+import { fakeCatalog, issueLines } from './fake-catalog.js';
+
+const CONFIGS = 'configs';
+const files = readdirSync(CONFIGS).filter((f) => f.endsWith('.yaml'));
+
+describe('configs/ examples', () => {
+  it('has an example per algorithm, the tiny runs and the multi-task example', () => {
+    for (const algo of ALGORITHM_TYPES) expect(files).toContain(`${algo}-example.yaml`);
+    expect(files).toEqual(expect.arrayContaining(['sft-tiny.yaml', 'dpo-tiny.yaml', 'multi-task-example.yaml']));
+  });
+
+  // The spec's built-in ids but no algorithm plugins: the examples must not use algorithm options yet.
+  it.each(files)('%s validates against a catalog without algorithm plugins (files need not exist)', (file) => {
+    const config = ConfigLoader.load(join(CONFIGS, file), { catalog: fakeCatalog() });
+    expect(file.startsWith(`${config.algo}-`) || file === 'multi-task-example.yaml').toBe(true);
+  });
+
+  it.each(files)('%s references the JSON Schema', (file) => {
+    const firstLine = readFileSync(join(CONFIGS, file), 'utf8').split('\n')[0];
+    expect(firstLine).toBe('# yaml-language-server: $schema=./aligntune.schema.json');
+  });
+
+  it("the spec's own example precision (bf16) is rejected with a clear message", () => {
+    expect(issueLines(() => ConfigLoader.load(join(CONFIGS, 'ppo-example.yaml'), { catalog: fakeCatalog(), overrides: ['model.precision=bf16'] }))).toEqual([
+      'model.precision: bf16 is not supported by the cpu compute backend yet; use fp32 or auto',
+    ]);
+  });
+});
