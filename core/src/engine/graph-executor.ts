@@ -32,8 +32,13 @@ export interface PlacementPolicy {
 export interface CompiledGraph {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  /** Runs the graph. `fetches` defaults to every output. */
+  /**
+   * Runs the graph. `fetches` defaults to every output. Feeds are read in place (zero-copy): do not
+   * mutate them until the promise settles. Outputs are fresh buffers owned by the caller. Missing or
+   * unknown feeds, unknown fetches and dtype mismatches reject before anything runs, naming the graph label.
+   */
   run(feeds: Readonly<Record<string, HostTensor>>, fetches?: readonly string[]): Promise<Record<string, HostTensor>>;
+  /** Releases this handle; the backend frees the session when the last handle on it is disposed. */
   dispose(): Promise<void>;
 }
 
@@ -41,7 +46,12 @@ export interface CompiledGraph {
 export interface GraphExecutor {
   readonly id: string;
   readonly placement: PlacementPolicy;
-  /** Compiles ONNX ModelProto bytes. Implementations cache sessions by a hash of the bytes. */
+  /**
+   * Compiles ONNX ModelProto bytes. Implementations cache sessions by a hash of the bytes (and of any
+   * external data), so compiling equal bytes again is cheap and returns another handle on one session.
+   * Rejects with the backend's own message when it refuses the model, naming `options.label`.
+   */
   compile(model: Uint8Array, options?: CompileOptions): Promise<CompiledGraph>;
+  /** Frees every session this backend still holds. */
   dispose(): Promise<void>;
 }

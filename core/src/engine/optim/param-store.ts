@@ -1,0 +1,71 @@
+import type { HostTensor } from '../graph-executor.js';
+import { hostTensor } from '../interpret/nd-array.js';
+import { stepNames, type StepProgram } from './train-step.js';
+
+/** Optimizer state as saved in checkpoints: tensors keyed `<param>::<slot>`, plus the step count. */
+export interface OptimizerStateSnapshot {
+  optimizer: string;
+  step: number;
+  tensors: Record<string, HostTensor>;
+}
+
+/**
+ * Host-side parameters and optimizer state between runs (onnxruntime keeps nothing between runs,
+ * so each step feeds them in and takes the updated copies back).
+ */
+export class ParamStore {
+  readonly params = new Map<string, HostTensor>();
+  readonly state = new Map<string, HostTensor>();
+  /** Optimizer steps taken so far. */
+  step = 0;
+
+  constructor(
+    readonly program: Pick<StepProgram, 'params' | 'slots' | 'optimizer'>,
+    initial: Readonly<Record<string, HostTensor>>,
+  ) {
+    for (const p of program.params) {
+      const v = initial[p.name];
+      if (!v) throw new Error(`ParamStore: no initial value for param ${p.name}`);
+      if (v.dims.join() !== p.dims.join() || v.dtype !== p.dtype) throw new Error(`ParamStore: ${p.name} must be ${p.dtype}[${p.dims}]`);
+      this.params.set(p.name, v);
+      for (const s of program.slots) this.state.set(stepNames.state(p.name, s), zeros(p.dtype, p.dims));
+    }
+  }
+
+  paramFeeds(): Record<string, HostTensor> {
+    return Object.fromEntries(this.params);
+  }
+
+  stateFeeds(): Record<string, HostTensor> {
+    return Object.fromEntries(this.state);
+  }
+
+  /** Takes `<name>::next` outputs back for every param and state tensor. */
+  absorb(out: Readonly<Record<string, HostTensor>>): void {
+    for (const map of [this.params, this.state])
+      for (const k of map.keys()) {
+        const v = out[stepNames.next(k)];
+        if (!v) throw new Error(`step output ${stepNames.next(k)} is missing`);
+        map.set(k, v);
+      }
+  }
+
+  exportState(): OptimizerStateSnapshot {
+    return { optimizer: this.program.optimizer, step: this.step, tensors: Object.fromEntries(this.state) };
+  }
+
+  importState(s: OptimizerStateSnapshot): void {
+    if (s.optimizer !== this.program.optimizer) throw new Error(`optimizer state is for ${s.optimizer}, not ${this.program.optimizer}`);
+    for (const k of this.state.keys()) {
+      const v = s.tensors[k];
+      const cur = this.state.get(k) as HostTensor;
+      if (!v || v.dims.join() !== cur.dims.join() || v.dtype !== cur.dtype) throw new Error(`optimizer state ${k} is missing or mis-shaped`);
+      this.state.set(k, v);
+    }
+    this.step = s.step;
+  }
+}
+
+export function zeros(dtype: HostTensor['dtype'], dims: readonly number[]): HostTensor {
+  return hostTensor(dtype, dims, new Float64Array(dims.reduce((a, b) => a * b, 1)));
+}

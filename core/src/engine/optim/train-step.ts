@@ -1,0 +1,142 @@
+import { grad } from '../autodiff/grad.js';
+import { Graph } from '../ir/graph.js';
+import type { Tensor } from '../ir/tensor.js';
+import { emitModel } from '../onnx/emit-model.js';
+import type { OnnxModel } from '../onnx/onnx-model.js';
+import { clipGradNorm } from './clip.js';
+import type { GraphOptimizer } from './optimizer.js';
+
+/** Input/output naming shared by every step graph and the runtime. */
+export const stepNames = {
+  lr: 'lr',
+  step: 'step',
+  loss: 'loss',
+  gradNorm: 'grad_norm',
+  lossScale: 'loss_scale',
+  state: (param: string, slot: string) => `${param}::${slot}`,
+  grad: (param: string) => `${param}::grad`,
+  next: (name: string) => `${name}::next`,
+};
+
+export interface TrainStepSpec {
+  /** The graph holding the loss; trainable parameters are graph inputs of it. */
+  graph: Graph;
+  loss: Tensor;
+  params: readonly Tensor[];
+  optimizer: GraphOptimizer;
+  /** Global 2-norm clipping; 0/null/undefined disables (the norm is still reported). */
+  maxGradNorm?: number | null;
+  /** Extra scalars to output each step (e.g. accuracy, KL). */
+  metrics?: Readonly<Record<string, Tensor>>;
+}
+
+/** Everything the runtime needs to drive a compiled step graph. */
+export interface StepProgram {
+  readonly model: OnnxModel;
+  readonly kind: 'train-step' | 'accumulate' | 'apply' | 'loop';
+  readonly params: ReadonlyArray<{ name: string; dtype: Tensor['dtype']; dims: number[] }>;
+  readonly optimizer: string;
+  readonly slots: readonly string[];
+  /** Non-parameter, non-state inputs (the batch), in declaration order. */
+  readonly batchInputs: readonly string[];
+  readonly metrics: readonly string[];
+}
+
+function paramInfo(params: readonly Tensor[]): StepProgram['params'] {
+  return params.map((p) => {
+    if (!p.name || p.producer) throw new Error('params must be graph inputs');
+    if (!p.shape.every((d) => typeof d === 'number')) throw new Error(`param ${p.name} must have a static shape`);
+    return { name: p.name, dtype: p.dtype, dims: p.shape as number[] };
+  });
+}
+
+/** Adds lr/step inputs, optimizer state inputs, clipping and updates; returns the named outputs. */
+export function addOptimizerStep(g: Graph, params: readonly Tensor[], grads: readonly Tensor[], optimizer: GraphOptimizer, maxGradNorm: number | null | undefined): Map<string, Tensor> {
+  const lr = g.input(stepNames.lr, 'float64', []);
+  const step = g.input(stepNames.step, 'float64', []);
+  const clipped = clipGradNorm(g, grads, maxGradNorm);
+  const out = new Map<string, Tensor>();
+  params.forEach((p, i) => {
+    const name = p.name as string;
+    const state = optimizer.slots.map((s) => g.input(stepNames.state(name, s), p.dtype, p.shape));
+    const u = optimizer.update(g, name, p, clipped.grads[i], state, { lr, step });
+    out.set(stepNames.next(name), u.param);
+    optimizer.slots.forEach((s, k) => out.set(stepNames.next(stepNames.state(name, s)), u.state[k]));
+  });
+  out.set(stepNames.gradNorm, clipped.norm);
+  return out;
+}
+
+function batchInputs(g: Graph, model: OnnxModel, exclude: Set<string>): string[] {
+  void g;
+  return model.graph.input.map((i) => i.name).filter((n) => !exclude.has(n));
+}
+
+function reserved(params: readonly Tensor[], optimizer: GraphOptimizer, extra: string[]): Set<string> {
+  const names = new Set<string>([stepNames.lr, stepNames.step, stepNames.lossScale, ...extra]);
+  for (const p of params) {
+    names.add(p.name as string);
+    names.add(stepNames.grad(p.name as string));
+    for (const s of optimizer.slots) names.add(stepNames.state(p.name as string, s));
+  }
+  return names;
+}
+
+function withMetrics(out: Map<string, Tensor>, metrics: TrainStepSpec['metrics']): Map<string, Tensor> {
+  for (const [k, v] of Object.entries(metrics ?? {})) out.set(k, v);
+  return out;
+}
+
+/**
+ * One graph = forward + backward + clip + optimizer. Inputs: params, state, batch, lr, step.
+ * Outputs: `<p>::next`, `<p>::<slot>::next`, loss, grad_norm, metrics.
+ */
+export function buildTrainStep(spec: TrainStepSpec): StepProgram {
+  const { graph: g, loss, params, optimizer } = spec;
+  const grads = grad(g, loss, params);
+  const out = addOptimizerStep(g, params, grads, optimizer, spec.maxGradNorm);
+  out.set(stepNames.loss, loss);
+  const model = emitModel(g, { outputs: withMetrics(out, spec.metrics), name: 'train_step' });
+  return program(model, 'train-step', spec, batchInputs(g, model, reserved(params, optimizer, [])));
+}
+
+function program(model: OnnxModel, kind: StepProgram['kind'], spec: TrainStepSpec, batch: string[]): StepProgram {
+  return {
+    model,
+    kind,
+    params: paramInfo(spec.params),
+    optimizer: spec.optimizer.kind,
+    slots: spec.optimizer.slots,
+    batchInputs: batch,
+    metrics: Object.keys(spec.metrics ?? {}),
+  };
+}
+
+/**
+ * Gradient accumulation, half 1: `<p>::grad::next = <p>::grad + loss_scale · ∂loss/∂p` for one
+ * micro-batch (loss_scale is typically 1/num_micro_batches). Outputs loss (unscaled) and metrics.
+ */
+export function buildAccumulateStep(spec: TrainStepSpec): StepProgram {
+  const { graph: g, loss, params } = spec;
+  const scale = g.input(stepNames.lossScale, loss.dtype, []);
+  const grads = grad(g, loss, params, g.fill(loss.shape, 1, loss.dtype));
+  const out = new Map<string, Tensor>();
+  params.forEach((p, i) => {
+    const acc = g.input(stepNames.grad(p.name as string), p.dtype, p.shape);
+    out.set(stepNames.next(stepNames.grad(p.name as string)), g.add(acc, g.mul(grads[i], g.cast(scale, p.dtype))));
+  });
+  out.set(stepNames.loss, loss);
+  const model = emitModel(g, { outputs: withMetrics(out, spec.metrics), name: 'accumulate' });
+  return program(model, 'accumulate', spec, batchInputs(g, model, reserved(params, spec.optimizer, [])));
+}
+
+/** Gradient accumulation, half 2: clip + optimizer over the accumulated `<p>::grad` inputs. */
+export function buildApplyStep(spec: Pick<TrainStepSpec, 'params' | 'optimizer' | 'maxGradNorm'>): StepProgram {
+  const g = new Graph('apply');
+  const params = spec.params.map((p) => g.input(p.name as string, p.dtype, p.shape));
+  const grads = params.map((p) => g.input(stepNames.grad(p.name as string), p.dtype, p.shape));
+  const out = addOptimizerStep(g, params, grads, spec.optimizer, spec.maxGradNorm);
+  const inputs = [...params, ...grads, ...g.inputs.filter((t) => !params.includes(t) && !grads.includes(t))];
+  const model = emitModel(g, { outputs: out, inputs, name: 'apply' });
+  return { model, kind: 'apply', params: paramInfo(params), optimizer: spec.optimizer.kind, slots: spec.optimizer.slots, batchInputs: [], metrics: [] };
+}

@@ -1,0 +1,268 @@
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import type * as ort from 'onnxruntime-node';
+import {
+  ComputeBackend,
+  type CompileOptions,
+  type CompiledGraph,
+  type GraphExecutor,
+  type HostTensor,
+  type PlacementPolicy,
+} from '@aligntune/core';
+import { InProcessHost, type SessionHost, type SessionInfo } from './session-host.js';
+import { checkHostTensor } from './tensor-convert.js';
+import { WorkerHost } from './worker-host.js';
+
+export interface OnnxRuntimeBackendOptions {
+  /** onnxruntime execution providers, in priority order. Default `['cpu']`; a CUDA plugin passes `[{ name: 'cuda' }]`. */
+  executionProviders?: ort.InferenceSession.ExecutionProviderConfig[];
+  /** Threads inside one kernel. Default `os.availableParallelism()`. */
+  intraOpNumThreads?: number;
+  /** Threads across independent nodes (only with `executionMode: 'parallel'`). Default 1. */
+  interOpNumThreads?: number;
+  executionMode?: 'sequential' | 'parallel';
+  /** Default 'all'. */
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'layout' | 'all';
+  enableCpuMemArena?: boolean;
+  enableMemPattern?: boolean;
+  /** 0 verbose … 4 fatal. Default 3 (errors only; onnxruntime's warnings go to stderr otherwise). */
+  logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
+  /** onnxruntime session config entries (`AddConfigEntry`), e.g. `{ 'session.intra_op.allow_spinning': '0' }`. */
+  sessionConfig?: Record<string, string>;
+  /** Profile every compiled graph to `<prefix>_<timestamp>.json` (a per-compile prefix overrides it). */
+  profileFilePrefix?: string;
+  /**
+   * Run sessions on a worker thread so the main event loop stays responsive during `run()`.
+   * Default false: in-process feeds are zero-copy and a run has no message round trip (see docs/backends.md).
+   */
+  worker?: boolean;
+  /** Optimizer steps the engine should fuse into one run (ONNX Loop). Default 1 on CPU. */
+  stepsPerRun?: number;
+}
+
+type ResolvedOptions = Required<Omit<OnnxRuntimeBackendOptions, 'profileFilePrefix' | 'sessionConfig'>> &
+  Pick<OnnxRuntimeBackendOptions, 'profileFilePrefix' | 'sessionConfig'>;
+
+function resolveOptions(options: OnnxRuntimeBackendOptions): ResolvedOptions {
+  const resolved: ResolvedOptions = {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: availableParallelism(),
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+    logSeverityLevel: 3,
+    worker: false,
+    stepsPerRun: 1,
+    ...withoutUndefined(options),
+  };
+  if (!Number.isInteger(resolved.stepsPerRun) || resolved.stepsPerRun < 1) {
+    throw new Error(`stepsPerRun must be a positive integer, got ${resolved.stepsPerRun}`);
+  }
+  if (!Number.isInteger(resolved.intraOpNumThreads) || resolved.intraOpNumThreads < 1) {
+    throw new Error(`intraOpNumThreads must be a positive integer, got ${resolved.intraOpNumThreads}`);
+  }
+  return resolved;
+}
+
+function withoutUndefined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/** One cached onnxruntime session, shared by every compile of the same bytes until the last handle is disposed. */
+interface CacheEntry {
+  readonly key: string;
+  readonly ready: Promise<SessionInfo>;
+  readonly profiling: boolean;
+  refs: number;
+}
+
+/**
+ * Compute backend 'cpu': executes engine graphs with onnxruntime-node. Constructed without arguments by the
+ * kernel; call `configure()` before the first `compile()` to change threads, worker mode, profiling, etc.
+ * Subclasses (a CUDA plugin) change only `id`, `executionProviders` and `stepsPerRun`.
+ */
+@ComputeBackend('cpu', {
+  description: 'Runs engine graphs with onnxruntime-node on the CPU (sessions cached by model hash; optional worker thread)',
+})
+export class OnnxRuntimeBackend implements GraphExecutor {
+  readonly id: string = 'cpu';
+  /** Sessions created vs. compiles served from the cache; for tests and diagnostics. */
+  readonly stats = { sessionsCreated: 0, cacheHits: 0 };
+  private options: ResolvedOptions = resolveOptions({});
+  private host?: SessionHost;
+  private readonly cache = new Map<string, CacheEntry>();
+
+  configure(options: OnnxRuntimeBackendOptions): this {
+    if (this.cache.size > 0) throw new Error('OnnxRuntimeBackend.configure() must be called before compile()');
+    this.options = resolveOptions({ ...this.options, ...withoutUndefined(options) });
+    return this;
+  }
+
+  get settings(): Readonly<ResolvedOptions> {
+    return this.options;
+  }
+
+  get placement(): PlacementPolicy {
+    return { stepsPerRun: this.options.stepsPerRun };
+  }
+
+  async compile(model: Uint8Array, options: CompileOptions = {}): Promise<CompiledGraph> {
+    const label = options.label ?? 'unnamed graph';
+    const profileFilePrefix = options.profileFilePrefix ?? this.options.profileFilePrefix;
+    const key = cacheKey(model, options.externalData, profileFilePrefix);
+    let entry = this.cache.get(key);
+    if (entry) {
+      this.stats.cacheHits++;
+      entry.refs++;
+    } else {
+      const ready = this.createSession(model, label, key, options.externalData, profileFilePrefix);
+      entry = { key, ready, profiling: profileFilePrefix !== undefined, refs: 1 };
+      this.cache.set(key, entry);
+      this.stats.sessionsCreated++;
+    }
+    const info = await entry.ready.catch((error: unknown) => {
+      this.drop(entry);
+      throw error;
+    });
+    return new OnnxRuntimeGraph(label, info, this.sessionHost(), () => this.releaseRef(entry));
+  }
+
+  async dispose(): Promise<void> {
+    const entries = [...this.cache.values()];
+    this.cache.clear();
+    const host = this.host;
+    this.host = undefined;
+    if (!host) return;
+    // Profiles are flushed explicitly; everything else goes with the host.
+    for (const entry of entries.filter((e) => e.profiling)) {
+      const info = await entry.ready.catch(() => undefined);
+      if (info) await host.release(info.handle, true);
+    }
+    await host.dispose();
+  }
+
+  private async createSession(
+    model: Uint8Array,
+    label: string,
+    key: string,
+    externalData: CompileOptions['externalData'],
+    profileFilePrefix: string | undefined,
+  ): Promise<SessionInfo> {
+    try {
+      return await this.sessionHost().create(model, this.sessionOptions(label, externalData, profileFilePrefix));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(`onnxruntime rejected graph "${label}" (model sha256 ${key.slice(0, 12)}): ${message}`, { cause: error });
+    }
+  }
+
+  private sessionOptions(
+    label: string,
+    externalData: CompileOptions['externalData'],
+    profileFilePrefix: string | undefined,
+  ): ort.InferenceSession.SessionOptions {
+    const o = this.options;
+    return {
+      executionProviders: o.executionProviders,
+      intraOpNumThreads: o.intraOpNumThreads,
+      interOpNumThreads: o.interOpNumThreads,
+      executionMode: o.executionMode,
+      graphOptimizationLevel: o.graphOptimizationLevel,
+      enableCpuMemArena: o.enableCpuMemArena,
+      enableMemPattern: o.enableMemPattern,
+      logSeverityLevel: o.logSeverityLevel,
+      logId: label,
+      ...(profileFilePrefix !== undefined ? { enableProfiling: true, profileFilePrefix } : {}),
+      ...(externalData?.length ? { externalData: externalData.map(({ path, data }) => ({ path, data })) } : {}),
+      ...(o.sessionConfig ? { extra: o.sessionConfig } : {}),
+    };
+  }
+
+  private sessionHost(): SessionHost {
+    this.host ??= this.options.worker ? new WorkerHost() : new InProcessHost();
+    return this.host;
+  }
+
+  private drop(entry: CacheEntry): void {
+    entry.refs--;
+    if (entry.refs <= 0 && this.cache.get(entry.key) === entry) this.cache.delete(entry.key);
+  }
+
+  private async releaseRef(entry: CacheEntry): Promise<void> {
+    entry.refs--;
+    if (entry.refs > 0 || this.cache.get(entry.key) !== entry) return;
+    this.cache.delete(entry.key);
+    const info = await entry.ready;
+    await this.host?.release(info.handle, entry.profiling);
+  }
+}
+
+/** sha256 of the model bytes, plus the external weights and profiling prefix that also shape the session. */
+function cacheKey(model: Uint8Array, externalData: CompileOptions['externalData'], profileFilePrefix: string | undefined): string {
+  const hash = createHash('sha256').update(model);
+  for (const { path, data } of externalData ?? []) hash.update(`\0external:${path}:${data.byteLength}\0`).update(data);
+  if (profileFilePrefix !== undefined) hash.update(`\0profile:${profileFilePrefix}`);
+  return hash.digest('hex');
+}
+
+/** A caller's handle on a cached session. */
+class OnnxRuntimeGraph implements CompiledGraph {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  private disposed = false;
+
+  constructor(
+    private readonly label: string,
+    private readonly info: SessionInfo,
+    private readonly host: SessionHost,
+    private readonly release: () => Promise<void>,
+  ) {
+    this.inputNames = info.inputNames;
+    this.outputNames = info.outputNames;
+  }
+
+  async run(feeds: Readonly<Record<string, HostTensor>>, fetches?: readonly string[]): Promise<Record<string, HostTensor>> {
+    if (this.disposed) throw new Error(`graph "${this.label}" was disposed`);
+    const wanted = fetches ?? this.outputNames;
+    this.check(feeds, wanted);
+    try {
+      return await this.host.run(this.info.handle, feeds, wanted);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(`graph "${this.label}": onnxruntime run failed: ${message}`, { cause: error });
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.release();
+  }
+
+  /** Fails before onnxruntime does, with every problem named at once. */
+  private check(feeds: Readonly<Record<string, HostTensor>>, fetches: readonly string[]): void {
+    const problems: string[] = [];
+    const missing = this.inputNames.filter((name) => !(name in feeds));
+    if (missing.length) problems.push(`missing feeds: ${missing.join(', ')}`);
+    const unknown = Object.keys(feeds).filter((name) => !this.inputNames.includes(name));
+    if (unknown.length) problems.push(`unknown feeds: ${unknown.join(', ')} (inputs: ${this.inputNames.join(', ')})`);
+    const badFetches = fetches.filter((name) => !this.outputNames.includes(name));
+    if (badFetches.length) problems.push(`unknown fetches: ${badFetches.join(', ')} (outputs: ${this.outputNames.join(', ')})`);
+    for (const [name, tensor] of Object.entries(feeds)) {
+      const expected = this.info.inputTypes[name];
+      if (expected && tensor.dtype !== expected) problems.push(`feed "${name}" is ${tensor.dtype}, the graph expects ${expected}`);
+      else if (expected) collect(problems, () => checkHostTensor(name, tensor));
+    }
+    if (problems.length) throw new Error(`graph "${this.label}": ${problems.join('; ')}`);
+  }
+}
+
+function collect(problems: string[], check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
+  }
+}

@@ -1,0 +1,322 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  OnnxDataType,
+  encodeModel,
+  externalizeInitializers,
+  getContributionMetadata,
+  tensorFromArray,
+  type DType,
+  type HostTensor,
+  type OnnxModel,
+  type OnnxNode,
+  type OnnxTensor,
+  type OnnxValueInfo,
+} from '@aligntune/core';
+import { OnnxRuntimeBackend, toOrtTensor } from '@aligntune/plugin-backend-onnxruntime';
+
+const vi = (name: string, elemType: OnnxDataType, shape?: Array<number | string>): OnnxValueInfo => ({ name, elemType, shape });
+
+function model(
+  name: string,
+  node: OnnxNode[],
+  input: OnnxValueInfo[],
+  output: OnnxValueInfo[],
+  initializer: OnnxTensor[] = [],
+): OnnxModel {
+  return { irVersion: 10, opsetImport: [{ domain: '', version: 21 }], graph: { name, node, input, output, initializer } };
+}
+
+const addModel = encodeModel(
+  model(
+    'add',
+    [{ opType: 'Add', input: ['a', 'b'], output: ['c'] }],
+    [vi('a', OnnxDataType.FLOAT, ['n']), vi('b', OnnxDataType.FLOAT, ['n'])],
+    [vi('c', OnnxDataType.FLOAT, ['n'])],
+  ),
+);
+
+const f32 = (values: number[], dims = [values.length]): HostTensor => ({ dtype: 'float32', dims, data: Float32Array.from(values) });
+
+function seeded(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let state = seed;
+  for (let i = 0; i < n; i++) {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    out[i] = state / 2 ** 32 - 0.5;
+  }
+  return out;
+}
+
+const backends: OnnxRuntimeBackend[] = [];
+function backend(options: Parameters<OnnxRuntimeBackend['configure']>[0] = {}): OnnxRuntimeBackend {
+  const b = new OnnxRuntimeBackend().configure(options);
+  backends.push(b);
+  return b;
+}
+afterAll(async () => {
+  await Promise.all(backends.map((b) => b.dispose()));
+});
+
+describe('OnnxRuntimeBackend as a plugin contribution', () => {
+  it('is a @ComputeBackend("cpu") constructible without arguments', () => {
+    expect(getContributionMetadata(OnnxRuntimeBackend)).toMatchObject({ kind: 'compute-backend', ids: ['cpu'] });
+    expect(getContributionMetadata(OnnxRuntimeBackend)?.description).toMatch(/onnxruntime/);
+    const b = new OnnxRuntimeBackend();
+    expect(b.id).toBe('cpu');
+    expect(b.placement).toEqual({ stepsPerRun: 1 });
+    expect(b.settings).toMatchObject({ graphOptimizationLevel: 'all', worker: false, executionProviders: ['cpu'] });
+    expect(b.settings.intraOpNumThreads).toBeGreaterThanOrEqual(1);
+  });
+
+  it('configure() validates and must precede compile()', async () => {
+    expect(() => new OnnxRuntimeBackend().configure({ stepsPerRun: 0 })).toThrow(/stepsPerRun/);
+    expect(new OnnxRuntimeBackend().configure({ stepsPerRun: 8 }).placement.stepsPerRun).toBe(8);
+    const b = backend();
+    const g = await b.compile(addModel);
+    expect(() => b.configure({ worker: true })).toThrow(/before compile/);
+    await g.dispose();
+  });
+});
+
+describe.each([
+  { mode: 'in-process', worker: false },
+  { mode: 'worker', worker: true },
+])('OnnxRuntimeBackend ($mode)', ({ worker }) => {
+  it('compiles and runs', async () => {
+    const b = backend({ worker });
+    const graph = await b.compile(addModel, { label: 'add' });
+    expect(graph.inputNames).toEqual(['a', 'b']);
+    expect(graph.outputNames).toEqual(['c']);
+    const out = await graph.run({ a: f32([1, 2, 3]), b: f32([10, 20, 30]) });
+    expect(out.c).toEqual({ dtype: 'float32', dims: [3], data: Float32Array.from([11, 22, 33]) });
+    const again = await graph.run({ a: f32([1, 1], [2]), b: f32([2, 2], [2]) }); // symbolic dim, other size
+    expect(Array.from(again.c!.data as Float32Array)).toEqual([3, 3]);
+    await graph.dispose();
+    await expect(graph.run({ a: f32([1]), b: f32([1]) })).rejects.toThrow(/"add" was disposed/);
+  });
+
+  it('caches sessions by model hash and releases them with the last handle', async () => {
+    const b = backend({ worker });
+    const [g1, g2] = await Promise.all([b.compile(addModel), b.compile(addModel.slice())]);
+    expect(b.stats).toEqual({ sessionsCreated: 1, cacheHits: 1 });
+    const other = encodeModel(
+      model('sub', [{ opType: 'Sub', input: ['a', 'b'], output: ['c'] }], [vi('a', 1, [1]), vi('b', 1, [1])], [vi('c', 1, [1])]),
+    );
+    const g3 = await b.compile(other);
+    expect(b.stats.sessionsCreated).toBe(2);
+    await g1.dispose();
+    expect((await g2.run({ a: f32([1]), b: f32([2]) })).c!.data).toEqual(Float32Array.from([3])); // still alive
+    await g2.dispose();
+    await g3.dispose();
+    const g4 = await b.compile(addModel);
+    expect(b.stats).toEqual({ sessionsCreated: 3, cacheHits: 1 });
+    await g4.dispose();
+  });
+
+  it('names missing and unknown feeds, unknown fetches and dtype mismatches before running', async () => {
+    const graph = await backend({ worker }).compile(addModel, { label: 'train-step' });
+    await expect(graph.run({ a: f32([1]) })).rejects.toThrow('graph "train-step": missing feeds: b');
+    await expect(graph.run({ a: f32([1]), b: f32([1]), c: f32([1]) })).rejects.toThrow(/unknown feeds: c \(inputs: a, b\)/);
+    await expect(graph.run({ a: f32([1]), b: f32([1]) }, ['nope'])).rejects.toThrow(/unknown fetches: nope \(outputs: c\)/);
+    const f64: HostTensor = { dtype: 'float64', dims: [1], data: new Float64Array(1) };
+    await expect(graph.run({ a: f32([1]), b: f64 })).rejects.toThrow(/feed "b" is float64, the graph expects float32/);
+    const short: HostTensor = { dtype: 'float32', dims: [4], data: new Float32Array(3) };
+    await expect(graph.run({ a: short, b: f32([1, 2, 3, 4]) })).rejects.toThrow(/feed "a": dims \[4\] hold 4 elements, data has 3/);
+    const wrongArray = { dtype: 'float32', dims: [1], data: new Int32Array(1) } as HostTensor;
+    await expect(graph.run({ a: wrongArray, b: f32([1]) })).rejects.toThrow(/feed "a": dtype float32 needs a Float32Array/);
+    await graph.dispose();
+  });
+
+  it('wraps onnxruntime errors with the graph label', async () => {
+    const b = backend({ worker });
+    await expect(b.compile(new Uint8Array([8, 1, 0xff, 0xff]), { label: 'garbage' })).rejects.toThrow(
+      /onnxruntime rejected graph "garbage" \(model sha256 [0-9a-f]{12}\): .*protobuf parsing failed/,
+    );
+    const unknownOp = encodeModel(model('bad', [{ opType: 'NoSuchOp', input: ['a'], output: ['c'] }], [vi('a', 1, [1])], [vi('c', 1, [1])]));
+    await expect(b.compile(unknownOp, { label: 'bad-op' })).rejects.toThrow(/onnxruntime rejected graph "bad-op".*NoSuchOp/);
+    // A failed compile is not cached.
+    await expect(b.compile(unknownOp, { label: 'bad-op' })).rejects.toThrow(/NoSuchOp/);
+    expect(b.stats.cacheHits).toBe(0);
+    // Shape errors surface at run time, also labelled.
+    const mm = encodeModel(
+      model('mm', [{ opType: 'MatMul', input: ['a', 'b'], output: ['c'] }], [vi('a', 1, ['m', 'k']), vi('b', 1, ['k2', 'n'])], [vi('c', 1)]),
+    );
+    const graph = await b.compile(mm, { label: 'matmul' });
+    await expect(graph.run({ a: f32([1, 2], [1, 2]), b: f32([1, 2, 3], [3, 1]) })).rejects.toThrow(
+      /graph "matmul": onnxruntime run failed: .+/,
+    );
+    await graph.dispose();
+  });
+
+  it('round-trips float32, float64, float16, int32, int64, bool and uint8', async () => {
+    const cases: Array<[DType, OnnxDataType, HostTensor['data']]> = [
+      ['float32', OnnxDataType.FLOAT, Float32Array.from([1.5, -2, 3e-8])],
+      ['float64', OnnxDataType.DOUBLE, Float64Array.from([Math.PI, -1e300, 0])],
+      ['float16', OnnxDataType.FLOAT16, Uint16Array.from([0x3c00, 0xc000, 0x7bff])],
+      ['int32', OnnxDataType.INT32, Int32Array.from([-(2 ** 31), 0, 2 ** 31 - 1])],
+      ['int64', OnnxDataType.INT64, BigInt64Array.from([-(2n ** 63n), 0n, 2n ** 62n + 1n])],
+      ['bool', OnnxDataType.BOOL, Uint8Array.from([1, 0, 1])],
+      ['uint8', OnnxDataType.UINT8, Uint8Array.from([0, 128, 255])],
+    ];
+    const m = encodeModel(
+      model(
+        'identities',
+        cases.map(([dtype]) => ({ opType: 'Identity', input: [`in_${dtype}`], output: [`out_${dtype}`] })),
+        cases.map(([dtype, onnx]) => vi(`in_${dtype}`, onnx, [3])),
+        cases.map(([dtype, onnx]) => vi(`out_${dtype}`, onnx, [3])),
+      ),
+    );
+    const graph = await backend({ worker }).compile(m);
+    const feeds = Object.fromEntries(cases.map(([dtype, , data]) => [`in_${dtype}`, { dtype, dims: [3], data }]));
+    const out = await graph.run(feeds);
+    for (const [dtype, , data] of cases) {
+      expect(out[`out_${dtype}`]).toEqual({ dtype, dims: [3], data });
+      expect(out[`out_${dtype}`]!.data.constructor).toBe(data.constructor);
+    }
+    await graph.dispose();
+  });
+
+  it('computes in float16 (Cast) and reads scalar outputs', async () => {
+    const m = encodeModel(
+      model(
+        'cast',
+        [
+          { opType: 'Cast', input: ['x'], output: ['h'], attribute: [{ name: 'to', value: { type: 'int', value: OnnxDataType.FLOAT16 } }] },
+          { opType: 'ReduceSum', input: ['x'], output: ['total'], attribute: [{ name: 'keepdims', value: { type: 'int', value: 0 } }] },
+        ],
+        [vi('x', OnnxDataType.FLOAT, [2])],
+        [vi('h', OnnxDataType.FLOAT16, [2]), vi('total', OnnxDataType.FLOAT, [])],
+      ),
+    );
+    const graph = await backend({ worker }).compile(m);
+    const out = await graph.run({ x: f32([1, -2]) });
+    expect(out.h).toEqual({ dtype: 'float16', dims: [2], data: Uint16Array.from([0x3c00, 0xc000]) });
+    expect(out.total).toEqual({ dtype: 'float32', dims: [], data: Float32Array.from([-1]) });
+    await graph.dispose();
+  });
+
+  it('fetches a subset of outputs', async () => {
+    const m = encodeModel(
+      model(
+        'three',
+        [
+          { opType: 'Add', input: ['a', 'a'], output: ['double'] },
+          { opType: 'Mul', input: ['a', 'a'], output: ['square'] },
+          { opType: 'Neg', input: ['a'], output: ['neg'] },
+        ],
+        [vi('a', 1, [2])],
+        [vi('double', 1, [2]), vi('square', 1, [2]), vi('neg', 1, [2])],
+      ),
+    );
+    const graph = await backend({ worker }).compile(m);
+    const out = await graph.run({ a: f32([3, 4]) }, ['square', 'neg']);
+    expect(Object.keys(out).sort()).toEqual(['neg', 'square']);
+    expect(Array.from(out.square!.data as Float32Array)).toEqual([9, 16]);
+    expect(Array.from(out.neg!.data as Float32Array)).toEqual([-3, -4]);
+    await graph.dispose();
+  });
+
+  it('accepts feeds backed by a SharedArrayBuffer', async () => {
+    const graph = await backend({ worker }).compile(addModel);
+    const shared = new Float32Array(new SharedArrayBuffer(8));
+    shared.set([1, 2]);
+    const out = await graph.run({ a: { dtype: 'float32', dims: [2], data: shared }, b: f32([1, 1]) });
+    expect(Array.from(out.c!.data as Float32Array)).toEqual([2, 3]);
+    await graph.dispose();
+  });
+
+  it('passes external data through CompileOptions', async () => {
+    const W = tensorFromArray('W', 'float32', [2, 2], Float32Array.from([1, 2, 3, 4]));
+    const { model: m, externalData } = externalizeInitializers(
+      model('ext', [{ opType: 'MatMul', input: ['x', 'W'], output: ['y'] }], [vi('x', 1, [1, 2])], [vi('y', 1, [1, 2])], [W]),
+      1,
+    );
+    const b = backend({ worker });
+    const graph = await b.compile(encodeModel(m), { externalData, label: 'ext' });
+    expect(Array.from((await graph.run({ x: f32([1, 1], [1, 2]) })).y!.data as Float32Array)).toEqual([4, 6]);
+    // Different external bytes under the same model bytes must not hit the cache.
+    const W2 = { path: externalData[0]!.path, data: new Uint8Array(Float32Array.from([0, 0, 0, 1]).buffer) };
+    const graph2 = await b.compile(encodeModel(m), { externalData: [W2] });
+    expect(b.stats.cacheHits).toBe(0);
+    expect(Array.from((await graph2.run({ x: f32([1, 1], [1, 2]) })).y!.data as Float32Array)).toEqual([0, 1]);
+    await graph.dispose();
+    await graph2.dispose();
+  });
+
+  it('writes an onnxruntime profile when asked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aligntune-profile-'));
+    try {
+      const graph = await backend({ worker }).compile(addModel, { profileFilePrefix: join(dir, 'add') });
+      await graph.run({ a: f32([1]), b: f32([2]) });
+      await graph.dispose();
+      const files = readdirSync(dir).filter((f) => f.startsWith('add') && f.endsWith('.json'));
+      expect(files).toHaveLength(1);
+      const events = JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')) as Array<{ name: string }>;
+      expect(events.some((e) => e.name.includes('Add'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('worker mode', () => {
+  const mlp = encodeModel(
+    model(
+      'mlp',
+      [
+        { opType: 'MatMul', input: ['x', 'W'], output: ['xw'] },
+        { opType: 'Add', input: ['xw', 'bias'], output: ['h'] },
+        { opType: 'Softmax', input: ['h'], output: ['p'], attribute: [{ name: 'axis', value: { type: 'int', value: -1 } }] },
+      ],
+      [vi('x', 1, ['batch', 256])],
+      [vi('p', 1, ['batch', 128]), vi('h', 1, ['batch', 128])],
+      [
+        tensorFromArray('W', 'float32', [256, 128], seeded(256 * 128, 1)),
+        tensorFromArray('bias', 'float32', [128], seeded(128, 2)),
+      ],
+    ),
+  );
+
+  it('gives the same results as in-process', async () => {
+    const x: HostTensor = { dtype: 'float32', dims: [64, 256], data: seeded(64 * 256, 3) };
+    const inProcess = await (await backend({ worker: false }).compile(mlp)).run({ x });
+    const inWorker = await (await backend({ worker: true }).compile(mlp)).run({ x });
+    expect(inWorker).toEqual(inProcess);
+    expect(Array.from(x.data as Float32Array).slice(0, 3)).toEqual(Array.from(seeded(3, 3))); // feed untouched
+  });
+
+  it('keeps the main event loop running during a long run', async () => {
+    const big = encodeModel(
+      model(
+        'big-matmul',
+        [{ opType: 'MatMul', input: ['x', 'W'], output: ['y'] }],
+        [vi('x', 1, [1024, 1024])],
+        [vi('y', 1, [1024, 1024])],
+        [tensorFromArray('W', 'float32', [1024, 1024], seeded(1024 * 1024, 4))],
+      ),
+    );
+    const graph = await backend({ worker: true }).compile(big);
+    const x: HostTensor = { dtype: 'float32', dims: [1024, 1024], data: seeded(1024 * 1024, 5) };
+    await graph.run({ x });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const start = performance.now();
+    while (performance.now() - start < 150) await graph.run({ x });
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(20);
+  });
+});
+
+describe('tensor conversion', () => {
+  it('wraps feeds without copying', () => {
+    const data = Float32Array.from([1, 2, 3, 4]);
+    const tensor = toOrtTensor({ dtype: 'float32', dims: [2, 2], data });
+    expect(tensor.data).toBe(data);
+    expect(tensor.dims).toEqual([2, 2]);
+    const bits = Uint16Array.from([0x3c00]);
+    expect(toOrtTensor({ dtype: 'float16', dims: [1], data: bits }).data).toBe(bits);
+  });
+});
