@@ -1,0 +1,181 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeJsonAtomic } from './atomic-write.js';
+import type { StoredTensor } from './safetensors-dtype.js';
+import {
+  SafetensorsError,
+  SafetensorsReader,
+  tensorEntries,
+  writeSafetensors,
+  type ReadTensorOptions,
+  type TensorMap,
+} from './safetensors.js';
+
+export const SAFETENSORS_WEIGHTS_NAME = 'model.safetensors';
+export const SAFETENSORS_INDEX_NAME = 'model.safetensors.index.json';
+/** Files a checkpoint writer owns in a model directory; stale ones are removed after a save. */
+const CHECKPOINT_FILE = /^model(-\d{5}-of-\d{5})?\.safetensors$/;
+
+/** `model.safetensors.index.json`: which shard holds each tensor. */
+export interface CheckpointIndex {
+  readonly metadata: { readonly total_size: number; readonly [key: string]: unknown };
+  readonly weight_map: Readonly<Record<string, string>>;
+}
+
+export interface LoadedCheckpoint {
+  readonly tensors: Map<string, StoredTensor>;
+  /** `__metadata__` of the (first) shard. */
+  readonly metadata: Readonly<Record<string, string>> | null;
+  /** Shard file names, relative to the directory. */
+  readonly files: readonly string[];
+}
+
+export interface WriteCheckpointOptions {
+  /** Start a new shard before one would exceed this size: bytes, or a string such as "5GB" / "500MiB". Default: no sharding. */
+  readonly maxShardSize?: number | string;
+  /** `__metadata__` of every shard; default {format: 'pt'}, which transformers checks when loading. */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+const SIZE_UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KIB: 2 ** 10, MIB: 2 ** 20, GIB: 2 ** 30, TIB: 2 ** 40 };
+
+/** Parses "5GB", "500MiB", "1024" or a number of bytes (decimal and binary units, as transformers accepts). */
+export function parseByteSize(size: number | string): number {
+  if (typeof size === 'number') return checkSize(size, String(size));
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]I?B|B)?\s*$/i.exec(size);
+  if (!m) throw new Error(`invalid size ${JSON.stringify(size)}: expected bytes or a value like "5GB" / "500MiB"`);
+  return checkSize(Math.floor(Number(m[1]) * SIZE_UNITS[(m[2] ?? 'B').toUpperCase()]!), size);
+}
+
+function checkSize(n: number, text: string): number {
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`invalid size ${JSON.stringify(text)}: must be positive`);
+  return n;
+}
+
+/** Groups tensors, in their given order, into shards no larger than `maxBytes` (a bigger tensor gets a shard alone). */
+export function planShards(entries: readonly [string, StoredTensor][], maxBytes: number): [string, StoredTensor][][] {
+  const shards: [string, StoredTensor][][] = [];
+  let current: [string, StoredTensor][] = [];
+  let size = 0;
+  for (const entry of entries) {
+    const bytes = entry[1].data.byteLength;
+    if (current.length > 0 && size + bytes > maxBytes) {
+      shards.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(entry);
+    size += bytes;
+  }
+  if (current.length > 0 || shards.length === 0) shards.push(current);
+  return shards;
+}
+
+export function shardFileName(index: number, count: number): string {
+  const pad = (n: number) => String(n).padStart(5, '0');
+  return `model-${pad(index + 1)}-of-${pad(count)}.safetensors`;
+}
+
+/**
+ * Writes `model.safetensors`, or shards plus `model.safetensors.index.json` when `maxShardSize` splits them,
+ * each file atomically, the index last; then deletes checkpoint files of an earlier save that are now stale.
+ */
+export async function writeCheckpoint(
+  dir: string,
+  tensors: TensorMap,
+  options: WriteCheckpointOptions = {},
+): Promise<{ files: string[]; index: CheckpointIndex | null }> {
+  const metadata = options.metadata ?? { format: 'pt' };
+  const entries = tensorEntries(tensors);
+  const shards = options.maxShardSize === undefined ? [entries] : planShards(entries, parseByteSize(options.maxShardSize));
+  if (shards.length === 1) {
+    await writeSafetensors(join(dir, SAFETENSORS_WEIGHTS_NAME), new Map(shards[0]), { metadata });
+    await removeStale(dir, [SAFETENSORS_WEIGHTS_NAME], true);
+    return { files: [SAFETENSORS_WEIGHTS_NAME], index: null };
+  }
+  const files: string[] = [];
+  const weightMap: Record<string, string> = {};
+  let total = 0;
+  for (const [i, shard] of shards.entries()) {
+    const file = shardFileName(i, shards.length);
+    await writeSafetensors(join(dir, file), new Map(shard), { metadata });
+    files.push(file);
+    for (const [name, t] of shard) {
+      weightMap[name] = file;
+      total += t.data.byteLength;
+    }
+  }
+  const sorted = Object.fromEntries(Object.keys(weightMap).sort().map((k) => [k, weightMap[k]!]));
+  const index: CheckpointIndex = { metadata: { total_size: total }, weight_map: sorted };
+  await writeJsonAtomic(join(dir, SAFETENSORS_INDEX_NAME), index);
+  await removeStale(dir, files, false);
+  return { files, index };
+}
+
+async function removeStale(dir: string, keep: readonly string[], removeIndex: boolean): Promise<void> {
+  for (const f of await readdir(dir)) {
+    const stale = (CHECKPOINT_FILE.test(f) && !keep.includes(f)) || (removeIndex && f === SAFETENSORS_INDEX_NAME);
+    if (stale) await rm(join(dir, f), { force: true });
+  }
+}
+
+/** Reads and validates `model.safetensors.index.json`. */
+export async function readCheckpointIndex(path: string): Promise<CheckpointIndex> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`${path}: cannot read the checkpoint index: ${(err as Error).message}`);
+  }
+  const map = (raw as { weight_map?: unknown } | null)?.weight_map;
+  if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new Error(`${path}: missing or invalid "weight_map"`);
+  for (const [name, file] of Object.entries(map)) {
+    if (typeof file !== 'string' || !/^[^/\\]+\.safetensors$/.test(file) || file.startsWith('..')) {
+      throw new Error(`${path}: weight_map["${name}"] must name a .safetensors file in the same directory, got ${JSON.stringify(file)}`);
+    }
+  }
+  const metadata = (raw as { metadata?: { total_size?: number } }).metadata ?? {};
+  return { metadata: { ...metadata, total_size: metadata.total_size ?? 0 }, weight_map: map as Record<string, string> };
+}
+
+/** Whether `dir` holds a safetensors checkpoint (single file or sharded). */
+export function hasCheckpoint(dir: string): boolean {
+  return existsSync(join(dir, SAFETENSORS_INDEX_NAME)) || existsSync(join(dir, SAFETENSORS_WEIGHTS_NAME));
+}
+
+/** Loads every tensor of a checkpoint directory, sharded (index present) or not. */
+export async function readCheckpoint(dir: string, options: ReadTensorOptions = {}): Promise<LoadedCheckpoint> {
+  const indexPath = join(dir, SAFETENSORS_INDEX_NAME);
+  if (existsSync(indexPath)) return readSharded(dir, await readCheckpointIndex(indexPath), indexPath, options);
+  const single = join(dir, SAFETENSORS_WEIGHTS_NAME);
+  if (!existsSync(single)) throw new Error(`${dir}: no ${SAFETENSORS_WEIGHTS_NAME} or ${SAFETENSORS_INDEX_NAME} found`);
+  const reader = await SafetensorsReader.open(single);
+  try {
+    return { tensors: await reader.readAll(options), metadata: reader.metadata, files: [SAFETENSORS_WEIGHTS_NAME] };
+  } finally {
+    await reader.close();
+  }
+}
+
+async function readSharded(dir: string, index: CheckpointIndex, indexPath: string, options: ReadTensorOptions): Promise<LoadedCheckpoint> {
+  const byFile = new Map<string, string[]>();
+  for (const [name, file] of Object.entries(index.weight_map)) byFile.set(file, [...(byFile.get(file) ?? []), name]);
+  const tensors = new Map<string, StoredTensor>();
+  let metadata: Readonly<Record<string, string>> | null = null;
+  for (const [file, names] of [...byFile.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const path = join(dir, file);
+    if (!existsSync(path)) throw new Error(`${indexPath}: names shard ${file}, which does not exist`);
+    const reader = await SafetensorsReader.open(path);
+    try {
+      metadata ??= reader.metadata;
+      for (const name of names) {
+        if (!reader.has(name)) throw new SafetensorsError(path, `listed in ${indexPath} but missing from the shard`, name);
+        tensors.set(name, await reader.read(name, options));
+      }
+    } finally {
+      await reader.close();
+    }
+  }
+  return { tensors, metadata, files: [...byFile.keys()].sort() };
+}

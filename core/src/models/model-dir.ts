@@ -1,0 +1,98 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeDataAtomic, writeJsonAtomic } from './atomic-write.js';
+import { fromCanonicalWeights, toCanonicalWeights, type CanonicalWeights } from './canonical-weights.js';
+import { readCheckpoint, writeCheckpoint, type WriteCheckpointOptions } from './checkpoint.js';
+import { GENERATION_CONFIG_NAME, generationConfigFromModel, readGenerationConfig, type HfGenerationConfig } from './generation-config.js';
+import { CONFIG_NAME, readModelConfig, type HfModelConfig, type ParseConfigOptions } from './hf-model-config.js';
+import type { StoredTensor } from './safetensors-dtype.js';
+import type { TensorMap } from './safetensors.js';
+import { Tokenizer } from './tokenizer.js';
+
+/** A Hugging Face model directory as loaded: configs, checkpoint tensors and their canonical view. */
+export interface LoadedModelDir {
+  readonly dir: string;
+  readonly config: HfModelConfig;
+  readonly generationConfig: HfGenerationConfig | null;
+  /** Checkpoint tensors under their file names (F16/BF16 converted to F32; `storedDtype` says what was on disk). */
+  readonly tensors: Map<string, StoredTensor>;
+  /** The same weights in the canonical layout (F32 data shared with `tensors` where no transpose is needed). */
+  readonly weights: CanonicalWeights;
+  /** Base-model prefix of the checkpoint's names (GPT-2: 'transformer.' or ''), reused when saving. */
+  readonly prefix: string;
+  readonly unused: readonly string[];
+}
+
+export type LoadModelDirOptions = ParseConfigOptions;
+
+/** Reads config.json, generation_config.json (optional) and the safetensors checkpoint of `dir`. */
+export async function loadModelDir(dir: string, options: LoadModelDirOptions = {}): Promise<LoadedModelDir> {
+  const config = await readModelConfig(dir, options);
+  const generationConfig = await readGenerationConfig(dir);
+  const { tensors } = await readCheckpoint(dir);
+  const { weights, prefix, unused } = toCanonicalWeights(config, tensors, dir);
+  return { dir, config, generationConfig, tensors, weights, prefix, unused };
+}
+
+/** Files of a tokenizer directory that a model save carries over when copying from a source directory. */
+export const TOKENIZER_FILES = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'chat_template.jinja',
+  'vocab.json',
+  'merges.txt',
+  'tokenizer.model',
+  'added_tokens.json',
+] as const;
+
+export interface SaveModelDirOptions extends WriteCheckpointOptions {
+  /** Weights in the canonical layout; written under HF names with `prefix`. */
+  readonly weights?: ReadonlyMap<string, { readonly shape: readonly number[]; readonly data: Float32Array }>;
+  /** Or tensors already under HF names (e.g. LoadedModelDir.tensors), written as they are. */
+  readonly tensors?: TensorMap;
+  /** Base-model prefix for canonical weights (default: what transformers writes; pass LoadedModelDir.prefix to keep a checkpoint's names). */
+  readonly prefix?: string;
+  /** Storage dtype for canonical weights (default F32). */
+  readonly dtype?: 'F32' | 'F16' | 'BF16';
+  /** generation_config.json content; default: derived from the model config's token ids. null writes none. */
+  readonly generationConfig?: HfGenerationConfig | Readonly<Record<string, unknown>> | null;
+  /** A tokenizer to write, or a directory whose tokenizer files are copied. */
+  readonly tokenizer?: Tokenizer | string;
+}
+
+const TORCH_DTYPE = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' } as const;
+
+/**
+ * Writes a model directory that transformers can load: config.json, model.safetensors (or shards and
+ * an index), generation_config.json and tokenizer files. Every file is written atomically.
+ */
+export async function saveModelDir(dir: string, config: HfModelConfig, options: SaveModelDirOptions): Promise<void> {
+  if ((options.weights === undefined) === (options.tensors === undefined)) throw new Error('saveModelDir: pass exactly one of weights or tensors');
+  await mkdir(dir, { recursive: true });
+  const tensors = options.tensors ?? fromCanonicalWeights(config, options.weights!, { prefix: options.prefix, dtype: options.dtype });
+  await writeCheckpoint(dir, tensors, options);
+  await writeJsonAtomic(join(dir, CONFIG_NAME), { ...config.raw, torch_dtype: TORCH_DTYPE[options.dtype ?? 'F32'] });
+  if (options.generationConfig !== null) await writeJsonAtomic(join(dir, GENERATION_CONFIG_NAME), generationJson(config, options.generationConfig));
+  if (options.tokenizer instanceof Tokenizer) await options.tokenizer.save(dir);
+  else if (typeof options.tokenizer === 'string') await copyTokenizerFiles(options.tokenizer, dir);
+}
+
+function generationJson(config: HfModelConfig, value: HfGenerationConfig | Readonly<Record<string, unknown>> | undefined): unknown {
+  if (value === undefined) return generationConfigFromModel(config);
+  return 'raw' in value && typeof value.raw === 'object' ? value.raw : value;
+}
+
+/** Copies the tokenizer files present in `from` to `to`; throws if there is no tokenizer.json. */
+export async function copyTokenizerFiles(from: string, to: string): Promise<string[]> {
+  if (!existsSync(join(from, 'tokenizer.json'))) throw new Error(`${from}: no tokenizer.json to copy`);
+  await mkdir(to, { recursive: true });
+  const copied: string[] = [];
+  for (const f of TOKENIZER_FILES) {
+    if (!existsSync(join(from, f))) continue;
+    await writeDataAtomic(join(to, f), await readFile(join(from, f)));
+    copied.push(f);
+  }
+  return copied;
+}

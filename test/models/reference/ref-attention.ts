@@ -1,0 +1,38 @@
+import type { Vec } from './ref-math.js';
+
+/** Whether query position t may attend to key position s. */
+export type Visibility = (t: number, s: number) => boolean;
+
+/**
+ * Eager multi-head attention (HF eager_attention_forward): softmax(q·k / sqrt(d)) v over visible keys.
+ * q rows hold numHeads·d values, k/v rows numKvHeads·d; query head h reads kv head floor(h / (numHeads /
+ * numKvHeads)), which is what repeat_kv's expand+reshape produces. A query with no visible key (a padding
+ * position under left padding) gets zeros: outputs at padding positions are unspecified.
+ */
+export function attention(q: readonly Vec[], k: readonly Vec[], v: readonly Vec[], numHeads: number, numKvHeads: number, d: number, visible: Visibility): Vec[] {
+  const groups = numHeads / numKvHeads;
+  const scale = 1 / Math.sqrt(d);
+  return q.map((qt, t) => {
+    const out = new Float64Array(numHeads * d);
+    for (let h = 0; h < numHeads; h++) {
+      const kvh = Math.floor(h / groups);
+      const keys: number[] = [];
+      const scores: number[] = [];
+      for (let s = 0; s < k.length; s++) {
+        if (!visible(t, s)) continue;
+        let dotp = 0;
+        for (let j = 0; j < d; j++) dotp += qt[h * d + j]! * k[s]![kvh * d + j]!;
+        keys.push(s);
+        scores.push(dotp * scale);
+      }
+      if (keys.length === 0) continue;
+      const max = Math.max(...scores);
+      const w = scores.map((x) => Math.exp(x - max));
+      const z = w.reduce((a, b) => a + b, 0);
+      keys.forEach((s, n) => {
+        for (let j = 0; j < d; j++) out[h * d + j] += (w[n]! / z) * v[s]![kvh * d + j]!;
+      });
+    }
+    return out;
+  });
+}

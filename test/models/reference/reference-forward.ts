@@ -1,0 +1,81 @@
+import type { HfModelConfig, StoredTensor } from '@aligntune/core';
+import { gpt2Hidden } from './ref-gpt2.js';
+import { llamaHidden } from './ref-llama.js';
+import { linear, logSoftmax, type Vec } from './ref-math.js';
+import { WeightReader, type RefSequence, type RefWeights } from './ref-types.js';
+
+export type { RefWeights } from './ref-types.js';
+
+export interface ReferenceBatch {
+  readonly inputIds: readonly (readonly number[])[];
+  /** 1 = real token, 0 = padding; default all ones. */
+  readonly attentionMask?: readonly (readonly number[])[];
+  /** Default: cumsum(mask) − 1, padding positions set to 1 (HF generation's rule; right padding gives 0..n−1). */
+  readonly positionIds?: readonly (readonly number[])[];
+}
+
+export interface ReferenceOutput {
+  /** [B][T] → vocabulary logits, or the score head's outputs for *ForSequenceClassification configs. */
+  readonly logits: Vec[][];
+  /** [B][T] → final hidden state (after the final norm), what the value/score head reads. */
+  readonly hidden: Vec[][];
+}
+
+/**
+ * The float64 oracle: a plain-loop forward of the Hugging Face model for `config`, computed sequence by
+ * sequence (so batch composition cannot matter). Values at padding positions are unspecified.
+ */
+export function referenceForward(config: HfModelConfig, weights: RefWeights, batch: ReferenceBatch): ReferenceOutput {
+  const reader = new WeightReader(weights);
+  const logits: Vec[][] = [];
+  const hidden: Vec[][] = [];
+  batch.inputIds.forEach((ids, b) => {
+    const mask = batch.attentionMask?.[b] ?? ids.map(() => 1);
+    const seq: RefSequence = { ids, mask, positions: batch.positionIds?.[b] ?? positionsFromMask(mask) };
+    const hs = config.family === 'gpt2' ? gpt2Hidden(config, reader, seq) : llamaHidden(config, reader, seq);
+    hidden.push(hs);
+    logits.push(hs.map((x) => head(config, reader, x)));
+  });
+  return { logits, hidden };
+}
+
+/** HF generation: position_ids = cumsum(mask) − 1, masked_fill(mask == 0, 1). */
+export function positionsFromMask(mask: readonly number[]): number[] {
+  let n = 0;
+  return mask.map((m) => {
+    n += m;
+    return m === 1 ? n - 1 : 1;
+  });
+}
+
+function head(c: HfModelConfig, w: WeightReader, x: Vec): Vec {
+  if (c.head.kind === 'sequence-classification') return linear(x, w.mat('score.weight', c.head.numLabels, c.hiddenSize));
+  if (!c.tieWordEmbeddings) return linear(x, w.mat('lm_head.weight', c.vocabSize, c.hiddenSize));
+  const embed = c.family === 'gpt2' ? (w.has('transformer.wte.weight') ? 'transformer.wte.weight' : 'wte.weight') : w.has('model.embed_tokens.weight') ? 'model.embed_tokens.weight' : 'embed_tokens.weight';
+  return linear(x, w.mat(embed, c.vocabSize, c.hiddenSize));
+}
+
+/**
+ * Per-token log-probs: entry t is log softmax(logits[t − 1] / temperature)[ids[t]]; entry 0 is NaN (the
+ * first token has no prediction), matching the algorithm conventions.
+ */
+export function tokenLogProbs(logits: readonly Vec[], ids: readonly number[], temperature = 1): Float64Array {
+  const out = new Float64Array(ids.length).fill(Number.NaN);
+  for (let t = 1; t < ids.length; t++) out[t] = logSoftmax(logits[t - 1]!.map((x) => x / temperature))[ids[t]!]!;
+  return out;
+}
+
+/** HF *ForSequenceClassification pooling: the score at the last real token of each sequence. */
+export function lastTokenScores(output: ReferenceOutput, attentionMask: readonly (readonly number[])[]): Vec[] {
+  return output.logits.map((row, b) => row[attentionMask[b]!.lastIndexOf(1)]!);
+}
+
+/** Checkpoint tensors (e.g. from initWeights or readCheckpoint) as reference weights. */
+export function refWeights(tensors: ReadonlyMap<string, StoredTensor>): Map<string, ArrayLike<number>> {
+  const out = new Map<string, ArrayLike<number>>();
+  for (const [name, t] of tensors) {
+    if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) throw new Error(`reference: ${name} is ${t.dtype}, not float`);
+    out.set(name, t.data);
+  }
+  return out;
+}
