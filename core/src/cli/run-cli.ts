@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { UnifiedLogger } from '../kernel/unified-logger.js';
 import { exitCodeFor, ExitCode } from './exit-codes.js';
+import { registerCacheCommand } from './cache-command.js';
 import { registerPluginsCommand } from './plugins-command.js';
 import { registerTrainCommand, registerValidateCommand } from './train-command.js';
 import { coreVersion } from './version.js';
@@ -63,6 +64,7 @@ function buildProgram(context: CliContext): Command {
   registerTrainCommand(program, context);
   registerValidateCommand(program, context);
   registerPluginsCommand(program, context);
+  registerCacheCommand(program, context);
   return program;
 }
 

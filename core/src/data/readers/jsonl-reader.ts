@@ -1,0 +1,25 @@
+import { createInterface } from 'node:readline';
+import { DataError } from '../data-error.js';
+import type { SourceRow } from '../row.js';
+import { parseRowJson } from './parse-row-json.js';
+import { openTextStream } from './text-stream.js';
+
+/** JSON Lines: one object per line; blank lines are skipped. Errors name the file and line. */
+export async function* readJsonl(path: string, display: string, gzip: boolean): AsyncGenerator<SourceRow> {
+  const lines = createInterface({ input: openTextStream(path, gzip), crlfDelay: Infinity });
+  let line = 0;
+  let row = 0;
+  try {
+    for await (const text of lines) {
+      line += 1;
+      const body = line === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+      if (body.trim() === '') continue;
+      const origin = { file: display, line, row: ++row };
+      yield { values: parseRowJson(body, origin), origin };
+    }
+  } catch (error) {
+    throw error instanceof DataError ? error : DataError.inFile(display, (error as Error).message);
+  } finally {
+    lines.close();
+  }
+}

@@ -1,0 +1,2 @@
+export { HuggingFaceLoader } from './huggingface-loader.js';
+export { resolveAlias } from './dataset-aliases.js';

@@ -1,0 +1,1 @@
+export { LocalLoader } from './local-loader.js';

@@ -1,0 +1,16 @@
+import { inject, Task, Tokens, type CanonicalRecord, type Prompt, type TaskDefinition } from '@aligntune/core';
+import { withInstruction } from './instruction.js';
+import { InstructionParams } from './task-params.js';
+
+/** Code generation (CodeAlpaca): prompts as they are unless an instruction is set; rewarded for valid code. */
+@Task('code', { params: InstructionParams, description: 'code generation' })
+export class CodeTask implements TaskDefinition {
+  readonly defaultRewards = ['code:weight=1.0'];
+  readonly metrics = ['pass_at_1', 'syntax_valid_rate'];
+
+  constructor(@inject(Tokens.Params) private readonly params: InstructionParams) {}
+
+  formatPrompt(record: CanonicalRecord): Prompt {
+    return withInstruction(record.prompt, this.params.instruction ?? '', 'before');
+  }
+}

@@ -1,0 +1,51 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Kernel, parseDatasetSpec, type DatasetConfig, type SourceRow, type SplitSource } from '@aligntune/core';
+import * as adapters from '@aligntune/plugin-adapters-builtin';
+import * as tasks from '@aligntune/plugin-tasks-builtin';
+import { LocalLoader } from '@aligntune/plugin-loader-local';
+import { HuggingFaceLoader } from '@aligntune/plugin-loader-huggingface';
+
+export function tempDir(prefix = 'aligntune-data-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Writes files (relative path → text or bytes) under dir; returns dir. */
+export function writeFiles(dir: string, files: Record<string, string | Uint8Array>): string {
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  return dir;
+}
+
+export function jsonl(rows: readonly unknown[]): string {
+  return rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
+}
+
+/** A kernel with the built-in data plugins registered directly (as their packages would). */
+export function dataKernel(): Kernel {
+  const kernel = new Kernel();
+  for (const module of [adapters, tasks, { LocalLoader, HuggingFaceLoader }]) {
+    for (const value of Object.values(module)) {
+      if (typeof value === 'function' && Reflect.getOwnMetadata(Symbol.for('aligntune.contribution'), value)) kernel.registerClass(value as never);
+    }
+  }
+  return kernel;
+}
+
+export async function collect<T>(rows: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const row of rows) out.push(row);
+  return out;
+}
+
+/** Opens a local dataset spec relative to dir and reads all its rows. */
+export async function readLocal(spec: string, dir: string): Promise<SourceRow[]> {
+  return collect((await openLocal(parseDatasetSpec(spec), dir)).rows());
+}
+
+export function openLocal(ds: DatasetConfig, dir: string): Promise<SplitSource> {
+  return new LocalLoader().open(ds, { baseDir: dir });
+}
