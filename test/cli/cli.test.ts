@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -148,5 +148,21 @@ describe('the installed bin', () => {
   it('answers --version', () => {
     const out = execFileSync(process.execPath, [join(REPO_ROOT, 'core/bin/aligntune.js'), '--version'], { encoding: 'utf8' });
     expect(out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+describe('the shipped example configs', () => {
+  const configs = readdirSync(join(REPO_ROOT, 'configs')).filter((name) => name.endsWith('.yaml'));
+
+  it('include one per algorithm', () => {
+    for (const algo of ['sft', 'dpo', 'ppo', 'grpo', 'gspo', 'dapo', 'drgrpo', 'reward']) {
+      expect(configs).toContain(`${algo}-example.yaml`);
+    }
+  });
+
+  it.each(configs)('%s validates against the installed built-in plugins', async (name) => {
+    const result = await cli('validate', '--config', join(REPO_ROOT, 'configs', name));
+    expect(result.stderr).toContain('valid');
+    expect(result.code).toBe(0);
   });
 });

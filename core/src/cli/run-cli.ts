@@ -3,6 +3,7 @@ import { UnifiedLogger } from '../kernel/unified-logger.js';
 import { exitCodeFor, ExitCode } from './exit-codes.js';
 import { registerCacheCommand } from './cache-command.js';
 import { registerPluginsCommand } from './plugins-command.js';
+import { registerRewardCommand } from './reward-command.js';
 import { registerTrainCommand, registerValidateCommand } from './train-command.js';
 import { coreVersion } from './version.js';
 
@@ -65,6 +66,7 @@ function buildProgram(context: CliContext): Command {
   registerValidateCommand(program, context);
   registerPluginsCommand(program, context);
   registerCacheCommand(program, context);
+  registerRewardCommand(program, context);
   return program;
 }
 

@@ -1,10 +1,11 @@
 import { dirname, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { ConfigLoader } from '../config/config-loader.js';
 import type { UnifiedConfig } from '../config/unified-config.js';
 import { Kernel } from '../kernel/kernel.js';
 import { TrainerFactory } from '../training/trainer-factory.js';
 import { UsageError } from './exit-codes.js';
+import { positiveInt, positiveNumber } from './option-parsers.js';
 import type { CliContext } from './run-cli.js';
 
 /** Options shared by `train` and `validate`: a config file and/or the spec's flag form, plus overrides. */
@@ -37,8 +38,11 @@ export function registerValidateCommand(program: Command, context: CliContext): 
   withConfigOptions(program.command('validate').description('validate a config against the installed plugins, without training'))
     .option('--print', 'print the resolved config (defaults applied) as YAML on stdout')
     .action(async (options: ConfigOptions & { print?: boolean }) => {
-      const { config } = await resolveConfig(options, context);
+      const { config, kernel } = await resolveConfig(options, context);
       context.io.stderr(`${options.config ?? 'configuration'}: valid (${config.algo}, ${config.datasets.length} dataset(s))\n`);
+      if (!kernel.has('algorithm', config.algo)) {
+        context.io.stderr(`note: no installed plugin provides algorithm "${config.algo}" yet, so \`aligntune train\` cannot run it\n`);
+      }
       if (options.print) context.io.stdout(ConfigLoader.stringify(config));
     });
 }
@@ -91,16 +95,4 @@ function applyFlags(plain: Record<string, unknown>, options: ConfigOptions): voi
   if (options.learningRate !== undefined) section('train').learning_rate = options.learningRate;
   if (options.batchSize !== undefined) section('train').per_device_batch_size = options.batchSize;
   if (options.outputDir !== undefined) section('logging').output_dir = options.outputDir;
-}
-
-function positiveInt(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError(`must be a positive integer (got "${value}")`);
-  return number;
-}
-
-function positiveNumber(value: string): number {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError(`must be a positive number (got "${value}")`);
-  return number;
 }

@@ -14,7 +14,7 @@ export class RewardConfig {
   @NonNegativeNumber()
   weight = 1;
 
-  @Describe('Shield: when this reward flags a sample, that sample\'s combined reward is overridden by it. Default false.')
+  @Describe('Shield: when this reward\'s raw value is below 0 (it flags the sample), the sample\'s total reward is set to the floor (-1) whatever the other rewards say. Default false.')
   @Bool()
   shield = false;
 
@@ -23,7 +23,7 @@ export class RewardConfig {
   @PositiveNumber()
   clip?: number;
 
-  @Describe('Normalise this reward to zero mean / unit variance per batch. Default false.')
+  @Describe('Normalise this reward to zero mean / unit variance with running statistics over every value seen so far (after clipping). Default false.')
   @Bool()
   normalize = false;
 

@@ -1,0 +1,34 @@
+import { Describe, NonNegativeInt, Optional, PositiveInt, Reward, Tokens, inject, type RewardBatch } from '@aligntune/core';
+import { GreaterThan } from './greater-than.js';
+import { words } from './text-stats.js';
+
+export class LengthParams {
+  @Describe('Range mode: word count where the reward starts (it is 0 here). Default 0.')
+  @NonNegativeInt()
+  min_length = 0;
+
+  @Describe('Range mode: word count where the reward reaches 1; longer completions get 0. Default 200.')
+  @PositiveInt()
+  @GreaterThan('min_length')
+  max_length = 200;
+
+  @Describe('Target mode (when set): 1 - |w - target| / max(target, 100).')
+  @Optional()
+  @PositiveInt()
+  target?: number;
+}
+
+/** Word-count reward; formulas in docs/rewards.md. */
+@Reward('length', { params: LengthParams, description: 'word count within [min_length, max_length], or near a target' })
+export class LengthReward {
+  constructor(@inject(Tokens.Params) private readonly params: LengthParams) {}
+
+  score({ completions }: RewardBatch): number[] {
+    return completions.map((text) => lengthScore(words(text).length, this.params));
+  }
+}
+
+export function lengthScore(w: number, { min_length: min, max_length: max, target }: LengthParams): number {
+  if (target !== undefined) return 1 - Math.abs(w - target) / Math.max(target, 100);
+  return w >= min && w <= max ? (w - min) / (max - min) : 0;
+}

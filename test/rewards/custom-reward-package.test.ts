@@ -1,0 +1,114 @@
+import 'reflect-metadata';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UnifiedLogger } from '@aligntune/core';
+import { exitCodeFor } from '../../core/src/cli/exit-codes.js';
+import { registerRewardCommand } from '../../core/src/cli/reward-command.js';
+import { makeProject, packPackage, REPO_ROOT, removeDir, tempDir } from '../helpers/temp-project.js';
+
+const EXAMPLE = join(REPO_ROOT, 'examples/custom-reward');
+
+/**
+ * Builds the example as its author would (its src/ through the TypeScript compiler with the repo's
+ * decorator settings, into dist/), in a scratch copy so the repository is never written to.
+ */
+function buildExample(scratch: string): string {
+  const dir = join(scratch, 'custom-reward');
+  cpSync(EXAMPLE, dir, { recursive: true, filter: (path) => !/\/(dist|node_modules)(\/|$)/.test(path.slice(EXAMPLE.length)) });
+  const base = JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.base.json'), 'utf8')) as { compilerOptions: Record<string, unknown> };
+  const { options } = ts.convertCompilerOptionsFromJson({ ...base.compilerOptions, composite: false, declaration: false, declarationMap: false }, dir);
+  mkdirSync(join(dir, 'dist'));
+  for (const file of readdirSync(join(dir, 'src'))) {
+    const source = readFileSync(join(dir, 'src', file), 'utf8');
+    const { outputText } = ts.transpileModule(source, { compilerOptions: { ...options, module: ts.ModuleKind.ESNext }, fileName: file });
+    writeFileSync(join(dir, 'dist', file.replace(/\.ts$/, '.js')), outputText);
+  }
+  return dir;
+}
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `aligntune [--project DIR] reward score ...` on a fresh program, as run-cli builds it. */
+async function rewardCli(...argv: string[]): Promise<CliRun> {
+  const run: CliRun = { code: 0, stdout: '', stderr: '' };
+  const io = { stdout: (text: string) => void (run.stdout += text), stderr: (text: string) => void (run.stderr += text) };
+  const program = new Command('aligntune').option('--project <dir>').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  const logger = new UnifiedLogger();
+  registerRewardCommand(program, { io, logger, globals: () => program.opts() });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    run.code = exitCodeFor(error);
+    run.stderr += (error as Error).message;
+  } finally {
+    await logger.close();
+  }
+  return run;
+}
+
+describe('a custom reward published as an npm package', () => {
+  let scratch: string;
+  let project: string;
+  let input: string;
+
+  beforeAll(() => {
+    scratch = tempDir('aligntune-custom-reward-');
+    const tarball = packPackage(buildExample(scratch), scratch);
+    project = makeProject([tarball]);
+    input = join(project, 'rows.jsonl');
+    const rows = [
+      { prompt: 'Where is my money?', completion: 'Sorry! A refund is on its way.', topic: 'billing' },
+      { prompt: [{ role: 'user', content: 'Hi' }], completion: 'Thanks for writing.', topic: 'greeting' },
+      { prompt: 'x', completion: 'SORRY about that', extra: { topic: 'skip' } },
+    ];
+    writeFileSync(input, `${rows.map((row) => JSON.stringify(row)).join('\n')}\n`);
+  }, 120_000);
+
+  afterAll(() => {
+    removeDir(project);
+    removeDir(scratch);
+  });
+
+  it('is installed by npm and scored through `aligntune reward score`', async () => {
+    const run = await rewardCli(
+      '--project', project,
+      'reward', 'score',
+      '--reward', 'keyword:weight=2:keywords=[refund,sorry]:per_keyword=0.5',
+      '--reward', 'keyword:keywords=[thanks]',
+      '--input', input,
+    );
+    expect(run).toMatchObject({ code: 0 });
+    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    // keyword: min(1, hits · per_keyword), case-insensitive; total = 2 · first + 1 · second; topic "skip" → null
+    expect(lines).toEqual([
+      { rewards: { keyword: 1, keyword_2: 0 }, total: 2 * 1 + 0, shielded: false },
+      { rewards: { keyword: 0, keyword_2: 0.25 }, total: 2 * 0 + 0.25, shielded: false },
+      { rewards: { keyword: null, keyword_2: null }, total: null, shielded: false },
+    ]);
+  });
+
+  it("validates the plugin's params before scoring, naming the field (exit code 2)", async () => {
+    const run = await rewardCli('--project', project, 'reward', 'score', '--reward', 'keyword:keywords=[a]:per_keyword=2', '--input', input);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('rewards.0.per_keyword: must be between 0 and 1 (got 2)');
+    expect(run.stdout).toBe('');
+  });
+
+  it('reports an unknown reward id with the installed ones, and bad input lines with their line number', async () => {
+    const unknown = await rewardCli('--project', project, 'reward', 'score', '--reward', 'keywrod', '--input', input);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no installed plugin provides reward "keywrod".*did you mean "keyword"/);
+    const bad = join(project, 'bad.jsonl');
+    writeFileSync(bad, '{"completion": "ok"}\n{"prompt": "p"}\n');
+    const badRun = await rewardCli('--project', project, 'reward', 'score', '--reward', 'keyword:keywords=[a]', '--input', bad);
+    expect(badRun.code).toBe(2);
+    expect(badRun.stderr).toContain(`${bad}:2: "completion" must be a string`);
+  });
+});

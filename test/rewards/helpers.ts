@@ -1,0 +1,28 @@
+import { getContributionMetadata, Kernel, resolveRewardSpecs, rewardPoint, type Constructor, type RewardBatch, type RewardFunction } from '@aligntune/core';
+import * as builtins from '@aligntune/plugin-rewards-builtin';
+
+/** A kernel with the built-in rewards registered, as discovery would register the installed plugin. */
+export function builtinKernel(): Kernel {
+  const kernel = new Kernel();
+  for (const value of Object.values(builtins)) {
+    if (getContributionMetadata(value)) kernel.registerClass(value as Constructor, '@aligntune/plugin-rewards-builtin');
+  }
+  return kernel;
+}
+
+/** A reward from a spec string, its params validated against the plugin's class first. */
+export async function rewardFromSpec(kernel: Kernel, spec: string): Promise<RewardFunction> {
+  const [entry] = await resolveRewardSpecs(kernel, [spec]);
+  return kernel.create(rewardPoint, entry!.type, { params: entry!.params });
+}
+
+/** A batch of completions with string prompts and the given per-sample columns. */
+export function batch(completions: string[], columns: Record<string, unknown[]> = {}, completionIds?: number[][]): RewardBatch {
+  return { prompts: completions.map(() => 'prompt'), completions, columns, completionIds };
+}
+
+/** Scores `completions` with the reward a spec names. */
+export async function scoreWith(kernel: Kernel, spec: string, completions: string[], columns: Record<string, unknown[]> = {}) {
+  const reward = await rewardFromSpec(kernel, spec);
+  return reward.score(batch(completions, columns));
+}
