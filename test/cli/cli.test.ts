@@ -79,9 +79,9 @@ describe('aligntune validate', () => {
   });
 
   it('checks reward specs against the installed reward plugins', async () => {
-    const result = await cli('validate', '--algo', 'grpo', '--model', 'gpt2', '--dataset', 'gsm8k', '--reward', 'math:weight=0.8', '--max-steps', '5');
+    const result = await cli('validate', '--algo', 'grpo', '--model', 'gpt2', '--dataset', 'gsm8k', '--reward', 'maths:weight=0.8', '--max-steps', '5');
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('rewards.0.type: unknown reward "math"');
+    expect(result.stderr).toMatch(/rewards\.0\.type: unknown reward "maths".*did you mean "math"/);
   });
 
   it('rejects a bad --set path and a bad flag value with exit code 2', async () => {

@@ -144,3 +144,16 @@ describe('overlong (DAPO soft punishment)', () => {
     await expect(rewardFromSpec(kernel, 'overlong:max_length=100:cache_length=100')).rejects.toThrow('rewards.0.max_length: must be greater than cache_length');
   });
 });
+
+describe('exact_match', () => {
+  it('compares trimmed, whitespace-collapsed text, case-insensitively by default; null without a reference', async () => {
+    const completions = ['  Positive ', 'neg ative', 'negative', 'anything'];
+    const reference = ['positive', 'negative', 'Negative', null];
+    expect(await scoreWith(kernel, 'exact_match', completions, { reference })).toEqual([1, 0, 1, null]);
+    expect(await scoreWith(kernel, 'exact_match:case_sensitive=true', completions, { reference })).toEqual([0, 0, 0, null]);
+  });
+
+  it('falls back to the label column', async () => {
+    expect(await scoreWith(kernel, 'exact_match', ['spam', 'ham'], { label: ['spam', 'spam'] })).toEqual([1, 0]);
+  });
+});

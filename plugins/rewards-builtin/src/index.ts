@@ -1,4 +1,5 @@
 // The built-in rewards. Formulas and parameters: docs/rewards.md.
+export { ExactMatchReward, ExactMatchParams } from './exact-match-reward.js';
 export { LengthReward, LengthParams, lengthScore } from './length-reward.js';
 export { SentimentReward, SentimentParams, sentimentScore } from './sentiment-reward.js';
 export { CoherenceReward, CoherenceParams, coherenceScore, sentenceLengthScore } from './coherence-reward.js';
