@@ -23,3 +23,7 @@ export * from './training/extension-points.js';
 export * from './config/index.js';
 export * from './training/run-context.js';
 export * from './training/trainer-factory.js';
+export * from './training/rewards/index.js';
+export * from './data/index.js';
+export * from './models/index.js';
+export * from './models/graph-index.js';

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { downloadRepoFiles, HubError, hubSettingsFromEnv, parseDatasetSpec, type HubSettings } from '@aligntune/core';
+import { downloadRepoFiles, resolveModelDir, HubError, hubSettingsFromEnv, parseDatasetSpec, type HubSettings } from '@aligntune/core';
 import { HuggingFaceLoader } from '@aligntune/plugin-loader-huggingface';
 import { FakeHub } from './fake-hub.js';
 import { HH_ROWS } from './fixtures.js';
@@ -185,6 +185,24 @@ describe('Hub client for models and settings from the environment', () => {
     hub.requests.length = 0;
     await downloadRepoFiles({ type: 'model', name: 'acme/tiny-gpt' }, { settings: s, revision: commit, files: ['config.json'] });
     expect(hub.requests).toEqual([]);
+  });
+
+  it('resolves model.name_or_path: a local directory as it is, a Hub id to a cached snapshot of its model files', async () => {
+    const commit = hub.commit('model', 'acme/tiny-llama', {
+      'config.json': '{"model_type":"llama"}',
+      'model.safetensors': 'weights',
+      'tokenizer.json': '{}',
+      'README.md': '# tiny',
+      'onnx/model.onnx': 'not needed for training',
+    });
+    const s = settings();
+    const dir = await resolveModelDir('acme/tiny-llama', { settings: s });
+    expect(dir).toBe(join(s.cacheDir, 'models--acme--tiny-llama', 'snapshots', commit));
+    expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe('{"model_type":"llama"}');
+    expect(existsSync(join(dir, 'README.md'))).toBe(false);
+    expect(existsSync(join(dir, 'onnx/model.onnx'))).toBe(false);
+    const local = tempDir();
+    expect(await resolveModelDir(local, { settings: s })).toBe(local);
   });
 
   it('reads HF_ENDPOINT, HF_TOKEN, HF_HOME, HF_HUB_CACHE and HF_HUB_OFFLINE as huggingface_hub does', () => {

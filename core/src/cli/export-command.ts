@@ -4,6 +4,7 @@ import { exportOnnx } from '../models/graph/export-onnx.js';
 import { loadModel } from '../models/roles/load-model.js';
 import { prepareKernel } from '../training/run-context.js';
 import type { CliContext } from './run-cli.js';
+import { resolveModelDir } from '../data/hub/resolve-model-dir.js';
 
 /** How the command finds architecture plugins; tests pass a kernel with classes registered. */
 export interface ExportCommandDeps {
@@ -16,11 +17,11 @@ export function registerExportCommand(program: Command, context: CliContext, dep
   exp
     .command('onnx')
     .description('write model.onnx with a KV cache (inputs input_ids, attention_mask, position_ids, past_key_values.N.key/value; outputs logits, present.N.key/value) plus config and tokenizer files')
-    .requiredOption('--model <dir>', 'a Hugging Face model directory (config.json + safetensors)')
+    .requiredOption('--model <dir>', 'a Hugging Face model directory (config.json + safetensors) or Hub model id')
     .requiredOption('--out <dir>', 'output directory')
     .action(async (options: { model: string; out: string }) => {
       const kernel = await (deps.kernel ?? (() => prepareKernel({ kernel: new Kernel({ logger: context.logger }), projectDir: context.globals().project })))();
-      const model = await loadModel(options.model, { kernel });
+      const model = await loadModel(options.model, { kernel, resolveDir: (id) => resolveModelDir(id) });
       const { files, bytes } = await exportOnnx(model, options.out);
       context.io.stdout(`exported ${model.config.modelType} (${model.config.numLayers} layers) to ${options.out}: ${files.join(', ')} (${(bytes / 2 ** 20).toFixed(1)} MiB)\n`);
     });

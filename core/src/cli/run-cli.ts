@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { UnifiedLogger } from '../kernel/unified-logger.js';
 import { exitCodeFor, ExitCode } from './exit-codes.js';
 import { registerCacheCommand } from './cache-command.js';
+import { registerExportCommand } from './export-command.js';
+import { registerModelCommand } from './model-command.js';
 import { registerPluginsCommand } from './plugins-command.js';
 import { registerRewardCommand } from './reward-command.js';
 import { registerTrainCommand, registerValidateCommand } from './train-command.js';
@@ -67,6 +69,8 @@ function buildProgram(context: CliContext): Command {
   registerPluginsCommand(program, context);
   registerCacheCommand(program, context);
   registerRewardCommand(program, context);
+  registerModelCommand(program, context);
+  registerExportCommand(program, context);
   return program;
 }
 

@@ -5,3 +5,4 @@ export * from './dataset-card.js';
 export * from './hub-client.js';
 export * from './download-repo-files.js';
 export { HubCacheLayout } from './hub-cache-layout.js';
+export * from './resolve-model-dir.js';

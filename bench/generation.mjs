@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// Generation benchmark: prefill and decode tokens/s of RolloutEngine (KV slot cache, sampling in JS) for a
+// GPT-2-small-sized model (124M parameters, random init), with weights fed as graph inputs (what a policy
+// under training uses) and baked in as initializers. Reports peak RSS.
+// Usage: npm run build && node bench/generation.mjs [--batch 8,64] [--prompt 64] [--new 128] [--weights input,initializer] [--threads N]
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { DecoderModel, hostWeights, initWeights, parseModelConfig, toCanonicalWeights, RolloutEngine } from '@aligntune/core';
+import { Gpt2Architecture } from '@aligntune/plugin-arch-gpt2';
+import { OnnxRuntimeBackend } from '@aligntune/plugin-backend-onnxruntime';
+
+const { values: args } = parseArgs({
+  options: {
+    batch: { type: 'string', default: '8,64' },
+    prompt: { type: 'string', default: '64' },
+    new: { type: 'string', default: '128' },
+    weights: { type: 'string', default: 'input,initializer' },
+    threads: { type: 'string' },
+    layers: { type: 'string', default: '12' },
+  },
+});
+const PROMPT = Number(args.prompt);
+const NEW = Number(args.new);
+
+const config = parseModelConfig({
+  architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: 50257, n_positions: 1024, n_embd: 768,
+  n_layer: Number(args.layers), n_head: 12, layer_norm_epsilon: 1e-5, bos_token_id: 50256, eos_token_id: 50256,
+});
+let t = performance.now();
+const { weights } = toCanonicalWeights(config, initWeights(config, 0));
+const model = new DecoderModel({ config, architecture: new Gpt2Architecture(), weights: hostWeights(weights) });
+const params = [...model.weights.values()].reduce((s, w) => s + w.data.length, 0);
+console.log(`gpt2 ${config.numLayers}×${config.hiddenSize}, ${(params / 1e6).toFixed(1)}M params, init ${((performance.now() - t) / 1000).toFixed(1)} s`);
+console.log(`cpus ${os.availableParallelism()} (${os.cpus()[0]?.model}), load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+
+const backend = new OnnxRuntimeBackend();
+if (args.threads) backend.configure({ intraOpNumThreads: Number(args.threads) });
+
+function prompts(batch) {
+  // deterministic pseudo-random ids, all of length PROMPT
+  return Array.from({ length: batch }, (_, b) => Array.from({ length: PROMPT }, (_, i) => (b * 7919 + i * 104729) % 50000));
+}
+
+for (const mode of args.weights.split(',')) {
+  t = performance.now();
+  const engine = await RolloutEngine.create(model, backend, { weights: mode });
+  const compileMs = performance.now() - t;
+  // warm-up: a short run so session allocation is not timed
+  await engine.generate(prompts(2), { maxNewTokens: 2, seed: 1, eosTokenIds: [] });
+  for (const batch of args.batch.split(',').map(Number)) {
+    t = performance.now();
+    const { stats } = await engine.generate(prompts(batch), { maxNewTokens: NEW, seed: 1, eosTokenIds: [], temperature: 1, topP: 0.95 });
+    const totalMs = performance.now() - t;
+    const decodeTokens = batch * stats.decodeSteps;
+    console.log(
+      [
+        `weights=${mode.padEnd(11)} batch=${String(batch).padStart(3)} prompt=${PROMPT} new=${NEW}`,
+        `prefill ${((batch * PROMPT) / (stats.prefillMs / 1000)).toFixed(0)} tok/s (${stats.prefillMs.toFixed(0)} ms)`,
+        `decode ${(decodeTokens / (stats.decodeMs / 1000)).toFixed(1)} tok/s (${(stats.decodeMs / stats.decodeSteps).toFixed(1)} ms/step)`,
+        `sampling ${(stats.samplingMs / (stats.decodeSteps + 1)).toFixed(1)} ms/step`,
+        `end-to-end ${((batch * NEW) / (totalMs / 1000)).toFixed(1)} tok/s`,
+        `compile ${(compileMs / 1000).toFixed(1)} s`,
+        `peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+      ].join(' | '),
+    );
+  }
+  await engine.dispose();
+}
+await backend.dispose();
+console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);

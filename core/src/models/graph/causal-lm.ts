@@ -1,0 +1,69 @@
+import type { Dim } from '../../engine/ir/dim.js';
+import type { Graph } from '../../engine/ir/graph.js';
+import type { Tensor } from '../../engine/ir/tensor.js';
+import type { ModelArchitecture, WeightSource } from '../architecture.js';
+import type { HfModelConfig } from '../hf-model-config.js';
+import { AttentionContext, type KvPair } from './attention.js';
+import type { GraphWeights } from './graph-weights.js';
+
+/** The token inputs of a forward graph. */
+export interface TokenInputs {
+  /** [batch, seq] int64 */
+  readonly inputIds: Tensor;
+  /** [batch, seq] int64, 1 = real token. */
+  readonly attentionMask: Tensor;
+  /** [batch, seq] int64 */
+  readonly positionIds: Tensor;
+}
+
+export const BATCH: Dim = 'batch';
+export const SEQ: Dim = 'seq';
+
+/** Declares `input_ids`, `attention_mask` and `position_ids` ([batch, seq] int64) under an optional name prefix. */
+export function declareTokenInputs(g: Graph, prefix = '', batch: Dim = BATCH, seq: Dim = SEQ): TokenInputs {
+  return {
+    inputIds: g.input(`${prefix}input_ids`, 'int64', [batch, seq]),
+    attentionMask: g.input(`${prefix}attention_mask`, 'int64', [batch, seq]),
+    positionIds: g.input(`${prefix}position_ids`, 'int64', [batch, seq]),
+  };
+}
+
+export interface DecoderForward {
+  /** Final hidden states [batch, seq, hidden]. */
+  readonly hidden: Tensor;
+  /** Per-layer present keys/values (see AttentionContext). */
+  readonly presents: readonly KvPair[];
+}
+
+/** Runs an architecture's decoder over padded token inputs (no KV cache): training, scoring, prefill. */
+export function decoderForward(g: Graph, arch: ModelArchitecture, config: HfModelConfig, weights: GraphWeights, inputs: TokenInputs): DecoderForward {
+  const attention = new AttentionContext(g, {
+    mode: 'none',
+    dtype: weights.dtype,
+    attentionMask: inputs.attentionMask,
+    queryLen: inputs.inputIds.shape[1]!,
+    slidingWindow: slidingWindowOf(config),
+  });
+  return cachedDecoderForward(g, arch, config, weights, inputs.inputIds, inputs.positionIds, attention);
+}
+
+/** The decoder with a caller-built attention context (KV cache modes). */
+export function cachedDecoderForward(g: Graph, arch: ModelArchitecture, config: HfModelConfig, weights: GraphWeights, inputIds: Tensor, positionIds: Tensor, attention: AttentionContext): DecoderForward {
+  const hidden = arch.buildDecoder(g, config, weights.source, { inputIds, positionIds, attention });
+  return { hidden, presents: attention.presents };
+}
+
+export function slidingWindowOf(config: HfModelConfig): number | null {
+  return config.family === 'llama' ? config.slidingWindow : null;
+}
+
+/** Language-model logits [.., vocab] of hidden states [.., hidden]: the tied embedding or the untied lm_head. */
+export function lmHeadLogits(g: Graph, config: HfModelConfig, weights: WeightSource, hidden: Tensor): Tensor {
+  if (config.tieWordEmbeddings) return g.matmul(hidden, weights('embed.tokens'), { transB: true });
+  return g.matmul(hidden, weights('lm_head.weight'));
+}
+
+/** The bias-free `score` head of *ForSequenceClassification / TRL value models: [.., hidden] → [.., numLabels]. */
+export function scoreHead(weights: WeightSource, g: Graph, hidden: Tensor): Tensor {
+  return g.matmul(hidden, weights('score.weight'));
+}

@@ -1,0 +1,87 @@
+import type { HostTensor } from '../../engine/graph-executor.js';
+import { dimAdd } from '../../engine/ir/dim.js';
+import { Graph } from '../../engine/ir/graph.js';
+import type { Tensor } from '../../engine/ir/tensor.js';
+import type { WeightMode } from './graph-weights.js';
+import type { DecoderModel } from '../roles/decoder-model.js';
+import { AttentionContext, type KvPair } from './attention.js';
+import { BATCH, cachedDecoderForward, declareTokenInputs, slidingWindowOf } from './causal-lm.js';
+
+/** Graph names of the generation graphs' cache tensors. */
+export const kvNames = {
+  /** Prefill outputs and decode/export inputs/outputs, the Optimum / transformers.js spelling. */
+  pastKey: (layer: number) => `past_key_values.${layer}.key`,
+  pastValue: (layer: number) => `past_key_values.${layer}.value`,
+  presentKey: (layer: number) => `present.${layer}.key`,
+  presentValue: (layer: number) => `present.${layer}.value`,
+  slotBias: 'slot_bias',
+} as const;
+
+export const SLOTS = 'slots';
+export const PAST = 'past_sequence_length';
+
+function kvInput(g: Graph, model: DecoderModel, name: string, len: string, slots = false): Tensor {
+  const c = model.config;
+  return g.input(name, model.dtype, slots ? [BATCH, c.numKvHeads, 1, len, c.headDim] : [BATCH, c.numKvHeads, len, c.headDim]);
+}
+
+function presentOutputs(presents: readonly KvPair[]): Record<string, Tensor> {
+  return Object.fromEntries(presents.flatMap((p, i) => [[kvNames.presentKey(i), p.key], [kvNames.presentValue(i), p.value]]));
+}
+
+export interface GenerationGraph {
+  readonly graph: Graph;
+  readonly outputs: Record<string, Tensor>;
+  /** Weight feeds when the weights are graph inputs (empty for initializers). */
+  readonly weightFeeds: () => Record<string, HostTensor>;
+}
+
+/**
+ * Prefill: left-padded prompts [batch, seq] → `logits` of the last position [batch, vocab] (the lm head
+ * runs on one position only) and `present.N.key/value` [batch, kvHeads, seq, headDim].
+ */
+export function buildPrefillGraph(model: DecoderModel, mode: WeightMode): GenerationGraph {
+  const g = new Graph('prefill');
+  const inputs = declareTokenInputs(g);
+  const { hidden, presents, weights } = model.forward(g, inputs, mode);
+  const last = g.gather(hidden, g.scalar(-1, 'int64'), 1);
+  const outputs = { logits: model.lmLogits(g, weights, last), ...presentOutputs(presents) };
+  return { graph: g, outputs, weightFeeds: () => weights.feeds() };
+}
+
+/**
+ * One decode step against a caller-managed slot buffer (`slots` attention): input_ids/position_ids
+ * [batch, 1], `slot_bias` [batch, slots], `past_key_values.N.*` [batch, kvHeads, 1, slots, headDim] → `logits`
+ * [batch, vocab] and `present.N.*` holding only the new token's keys/values [batch, kvHeads, 1, headDim].
+ */
+export function buildDecodeGraph(model: DecoderModel, mode: WeightMode): GenerationGraph {
+  const g = new Graph('decode');
+  const inputIds = g.input('input_ids', 'int64', [BATCH, 1]);
+  const positionIds = g.input('position_ids', 'int64', [BATCH, 1]);
+  const slotBias = g.input(kvNames.slotBias, model.dtype, [BATCH, SLOTS]);
+  const past = (layer: number): KvPair => ({ key: kvInput(g, model, kvNames.pastKey(layer), SLOTS, true), value: kvInput(g, model, kvNames.pastValue(layer), SLOTS, true) });
+  const attention = new AttentionContext(g, { mode: 'slots', dtype: model.dtype, slotBias, past, queryLen: 1 });
+  const weights = model.bind(g, mode);
+  const { hidden, presents } = cachedDecoderForward(g, model.architecture, model.config, weights, inputIds, positionIds, attention);
+  const logits = g.reshape(model.lmLogits(g, weights, hidden), [BATCH, model.config.vocabSize]);
+  return { graph: g, outputs: { logits, ...presentOutputs(presents) }, weightFeeds: () => weights.feeds() };
+}
+
+/**
+ * The exported inference graph in the layout transformers.js and Optimum use: `input_ids`,
+ * `attention_mask` [batch, past + seq], `position_ids`, `past_key_values.N.key/value`
+ * [batch, kvHeads, past, headDim] → `logits` [batch, seq, vocab], `present.N.key/value` (past ++ new).
+ * A first call passes past tensors of length 0.
+ */
+export function buildExportGraph(model: DecoderModel, mode: WeightMode = 'initializer'): GenerationGraph {
+  const g = new Graph('model');
+  const seq = 'sequence_length';
+  const inputIds = g.input('input_ids', 'int64', [BATCH, seq]);
+  const attentionMask = g.input('attention_mask', 'int64', [BATCH, dimAdd(PAST, seq)]);
+  const positionIds = g.input('position_ids', 'int64', [BATCH, seq]);
+  const pastTensors = Array.from({ length: model.config.numLayers }, (_, i) => ({ key: kvInput(g, model, kvNames.pastKey(i), PAST), value: kvInput(g, model, kvNames.pastValue(i), PAST) }));
+  const attention = new AttentionContext(g, { mode: 'concat', dtype: model.dtype, attentionMask, past: (i) => pastTensors[i]!, queryLen: seq, slidingWindow: slidingWindowOf(model.config) });
+  const weights = model.bind(g, mode);
+  const { hidden, presents } = cachedDecoderForward(g, model.architecture, model.config, weights, inputIds, positionIds, attention);
+  return { graph: g, outputs: { logits: model.lmLogits(g, weights, hidden), ...presentOutputs(presents) }, weightFeeds: () => weights.feeds() };
+}

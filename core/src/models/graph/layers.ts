@@ -1,0 +1,19 @@
+import type { Graph } from '../../engine/ir/graph.js';
+import type { Tensor } from '../../engine/ir/tensor.js';
+import type { WeightSource } from '../architecture.js';
+
+/** x·W (+ b) with the canonical [in, out] weight `<name>.weight` and optional `<name>.bias`. */
+export function linear(g: Graph, x: Tensor, weights: WeightSource, name: string, bias: boolean): Tensor {
+  const y = g.matmul(x, weights(`${name}.weight`));
+  return bias ? g.add(y, weights(`${name}.bias`)) : y;
+}
+
+/** [batch, seq, heads·d] → [batch, seq, heads, d] (a view, no copy). */
+export function splitHeads(g: Graph, x: Tensor, heads: number, headDim: number): Tensor {
+  return g.reshape(x, [x.shape[0]!, x.shape[1]!, heads, headDim]);
+}
+
+/** Token embedding rows of `embed.tokens` for int64 ids. */
+export function embedTokens(g: Graph, weights: WeightSource, inputIds: Tensor): Tensor {
+  return g.gather(weights('embed.tokens'), inputIds, 0);
+}

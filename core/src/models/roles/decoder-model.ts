@@ -1,0 +1,110 @@
+import type { DType, HostTensor } from '../../engine/graph-executor.js';
+import type { Graph } from '../../engine/ir/graph.js';
+import type { Tensor } from '../../engine/ir/tensor.js';
+import type { ModelArchitecture } from '../architecture.js';
+import type { CanonicalWeights } from '../canonical-weights.js';
+import type { HfGenerationConfig } from '../generation-config.js';
+import { decoderForward, lmHeadLogits, scoreHead, type DecoderForward, type TokenInputs } from '../graph/causal-lm.js';
+import { GraphWeights, type WeightMode } from '../graph/graph-weights.js';
+import type { HfModelConfig } from '../hf-model-config.js';
+import { saveModelDir, type SaveModelDirOptions } from '../model-dir.js';
+
+export interface DecoderModelInit {
+  readonly config: HfModelConfig;
+  readonly architecture: ModelArchitecture;
+  /** Canonical names → host tensors (float32, or float64 for gradient checks). */
+  readonly weights: Map<string, HostTensor>;
+  /** Base-model prefix of the checkpoint's tensor names, written back on save. */
+  readonly prefix?: string;
+  /** Where the model was loaded from (a directory), for messages and tokenizer copies. */
+  readonly source?: string;
+  readonly generationConfig?: HfGenerationConfig | null;
+}
+
+/** What a forward builder returns: the decoder's outputs plus the weights it bound (params/feeds). */
+export interface ModelForward extends DecoderForward {
+  readonly weights: GraphWeights;
+}
+
+/**
+ * A decoder-only model in host memory: config, architecture plugin and canonical weights. The roles
+ * (PolicyModel, ReferenceModel, ValueModel, RewardModel) wrap one and decide how its weights enter a graph.
+ */
+export class DecoderModel {
+  readonly config: HfModelConfig;
+  readonly architecture: ModelArchitecture;
+  readonly weights: Map<string, HostTensor>;
+  readonly prefix: string | undefined;
+  readonly source: string | undefined;
+  readonly generationConfig: HfGenerationConfig | null;
+
+  constructor(init: DecoderModelInit) {
+    this.config = init.config;
+    this.architecture = init.architecture;
+    this.weights = init.weights;
+    this.prefix = init.prefix;
+    this.source = init.source;
+    this.generationConfig = init.generationConfig ?? null;
+  }
+
+  get dtype(): DType {
+    return this.weights.get('embed.tokens')?.dtype ?? 'float32';
+  }
+
+  /** Binds the weights to `g`: graph inputs (`input`, trainable) or initializers (`initializer`, frozen). */
+  bind(g: Graph, mode: WeightMode, prefix = ''): GraphWeights {
+    return new GraphWeights(g, this.weights, { mode, prefix });
+  }
+
+  /** Decoder over padded token inputs: final hidden states and per-layer keys/values. */
+  forward(g: Graph, inputs: TokenInputs, mode: WeightMode, prefix = ''): ModelForward {
+    const weights = this.bind(g, mode, prefix);
+    return { ...decoderForward(g, this.architecture, this.config, weights, inputs), weights };
+  }
+
+  lmLogits(g: Graph, weights: GraphWeights, hidden: Tensor): Tensor {
+    return lmHeadLogits(g, this.config, weights.source, hidden);
+  }
+
+  score(g: Graph, weights: GraphWeights, hidden: Tensor): Tensor {
+    return scoreHead(weights.source, g, hidden);
+  }
+
+  /** Replaces weights by canonical name (e.g. a TrainSession's params, with the graph-name prefix removed). */
+  setWeights(values: Readonly<Record<string, HostTensor>>, prefix = ''): void {
+    for (const [name, value] of Object.entries(values)) {
+      if (!name.startsWith(prefix)) continue;
+      const canonical = name.slice(prefix.length);
+      const old = this.weights.get(canonical);
+      if (!old) continue;
+      if (old.dims.join() !== value.dims.join()) throw new Error(`setWeights: '${canonical}' is [${old.dims}], got [${value.dims}]`);
+      this.weights.set(canonical, value);
+    }
+  }
+
+  /** The weights as float32 canonical tensors (views where already float32). */
+  canonicalWeights(): CanonicalWeights {
+    const out: CanonicalWeights = new Map();
+    for (const [name, t] of this.weights) out.set(name, { shape: t.dims, data: t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as Float64Array) });
+    return out;
+  }
+
+  /** Writes a Hugging Face model directory with the original tensor names (prefix kept). */
+  async save(dir: string, options: Omit<SaveModelDirOptions, 'weights' | 'tensors'> = {}): Promise<void> {
+    await saveModelDir(dir, this.config, { prefix: this.prefix, generationConfig: this.generationConfig?.raw, ...options, weights: this.canonicalWeights() });
+  }
+
+  /** A copy with every weight converted to `dtype` (float64 for finite-difference checks). */
+  withDtype(dtype: 'float32' | 'float64'): DecoderModel {
+    const weights = new Map<string, HostTensor>();
+    for (const [n, t] of this.weights) weights.set(n, { dtype, dims: t.dims, data: dtype === 'float64' ? Float64Array.from(t.data as Float32Array) : Float32Array.from(t.data as Float64Array) });
+    return new DecoderModel({ ...this, weights });
+  }
+}
+
+/** Canonical float32 weights (M1's layout) as host tensors; the data is shared, not copied. */
+export function hostWeights(weights: CanonicalWeights): Map<string, HostTensor> {
+  const out = new Map<string, HostTensor>();
+  for (const [name, t] of weights) out.set(name, { dtype: 'float32', dims: [...t.shape], data: t.data });
+  return out;
+}

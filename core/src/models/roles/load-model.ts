@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import type { HostTensor } from '../../engine/graph-executor.js';
+import { Kernel, UnknownContributionError } from '../../kernel/kernel.js';
+import { architecturePoint, type ModelArchitecture } from '../architecture.js';
+import { withSequenceClassificationHead, type HfModelConfig } from '../hf-model-config.js';
+import { loadModelDir } from '../model-dir.js';
+import { SeededRandom } from '../seeded-random.js';
+import { DecoderModel, hostWeights } from './decoder-model.js';
+
+export interface LoadModelOptions {
+  /** Where architecture plugins are looked up (default: the process-wide kernel). */
+  readonly kernel?: Kernel;
+  /**
+   * Turns a non-directory id (a Hub id such as `gpt2`) into a local directory. The models layer cannot
+   * import the data layer's Hub client, so callers above it pass one; without it only local dirs load.
+   */
+  readonly resolveDir?: (id: string) => Promise<string>;
+  /**
+   * `score`: the model needs a `score` head of this many outputs (value and reward models). A checkpoint
+   * without one (a causal LM) gets a fresh head, N(0, initializer_range) from `seed`, as transformers does.
+   */
+  readonly scoreHead?: { readonly numLabels: number; readonly seed?: number };
+}
+
+/** The architecture plugin for a model_type, through the kernel; the error lists the types installed plugins support. */
+export async function resolveArchitecture(modelType: string, kernel: Kernel = Kernel.default()): Promise<ModelArchitecture> {
+  try {
+    return await kernel.create(architecturePoint, modelType);
+  } catch (err) {
+    if (err instanceof UnknownContributionError) {
+      const known = kernel.ids('architecture');
+      throw new Error(`model_type "${modelType}" has no architecture plugin (supported: ${known.length ? known.join(', ') : 'none installed'}); install or enable @aligntune/plugin-arch-*`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Loads a Hugging Face model directory (config.json + safetensors) and picks its architecture by model_type. */
+export async function loadModel(dirOrId: string, options: LoadModelOptions = {}): Promise<DecoderModel> {
+  const dir = await localDir(dirOrId, options);
+  const loaded = await loadModelDir(dir);
+  const architecture = await resolveArchitecture(loaded.config.modelType, options.kernel);
+  const weights = hostWeights(loaded.weights);
+  let config: HfModelConfig = loaded.config;
+  if (options.scoreHead) config = ensureScoreHead(config, weights, options.scoreHead.numLabels, options.scoreHead.seed ?? 0);
+  return new DecoderModel({ config, architecture, weights, prefix: loaded.prefix, source: dir, generationConfig: loaded.generationConfig });
+}
+
+async function localDir(dirOrId: string, options: LoadModelOptions): Promise<string> {
+  if (existsSync(dirOrId)) return dirOrId;
+  if (options.resolveDir) return options.resolveDir(dirOrId);
+  throw new Error(`${dirOrId}: no such model directory (Hub ids need a resolver: pass resolveDir, e.g. the data layer's Hub client)`);
+}
+
+/** A causal-LM config becomes *ForSequenceClassification with a fresh score head; an existing score head must match. */
+function ensureScoreHead(config: HfModelConfig, weights: Map<string, HostTensor>, numLabels: number, seed: number): HfModelConfig {
+  if (config.head.kind === 'sequence-classification') {
+    if (config.head.numLabels !== numLabels) throw new Error(`the checkpoint's score head has ${config.head.numLabels} labels, ${numLabels} needed`);
+    return config;
+  }
+  const data = new Float32Array(config.hiddenSize * numLabels);
+  new SeededRandom(seed, 'score').fillNormal(data, 0, config.initializerRange);
+  weights.set('score.weight', { dtype: 'float32', dims: [config.hiddenSize, numLabels], data });
+  weights.delete('lm_head.weight');
+  return withSequenceClassificationHead(config, numLabels);
+}

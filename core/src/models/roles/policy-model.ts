@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HostTensor } from '../../engine/graph-executor.js';
+import type { Graph } from '../../engine/ir/graph.js';
+import type { Tensor } from '../../engine/ir/tensor.js';
+import type { TokenInputs } from '../graph/causal-lm.js';
+import type { GraphWeights } from '../graph/graph-weights.js';
+import type { SaveModelDirOptions } from '../model-dir.js';
+import type { DecoderModel } from './decoder-model.js';
+import { loadModel, type LoadModelOptions } from './load-model.js';
+
+/** A causal LM forward on a graph: logits [batch, seq, vocab], final hidden states, and the bound weights. */
+export interface CausalLmGraph {
+  readonly logits: Tensor;
+  readonly hidden: Tensor;
+  readonly weights: GraphWeights;
+}
+
+/**
+ * The trainable model: its weights are graph inputs (named by canonical name, plus an optional prefix),
+ * so autodiff can differentiate them and a TrainSession can feed and update them. Saving writes a
+ * Hugging Face directory with the checkpoint's original tensor names.
+ */
+export class PolicyModel {
+  constructor(readonly model: DecoderModel) {}
+
+  static async load(dirOrId: string, options: LoadModelOptions = {}): Promise<PolicyModel> {
+    return new PolicyModel(await loadModel(dirOrId, options));
+  }
+
+  forward(g: Graph, inputs: TokenInputs, prefix = ''): CausalLmGraph {
+    const { hidden, weights } = this.model.forward(g, inputs, 'input', prefix);
+    return { hidden, weights, logits: this.model.lmLogits(g, weights, hidden) };
+  }
+
+  /** Initial values of every parameter (graph name → host tensor), for TrainSession.create. */
+  params(prefix = ''): Record<string, HostTensor> {
+    return Object.fromEntries([...this.model.weights].map(([n, t]) => [`${prefix}${n}`, t]));
+  }
+
+  /** Takes updated parameters back (TrainSession.params), e.g. before saving or generating. */
+  absorb(params: Readonly<Record<string, HostTensor>>, prefix = ''): void {
+    this.model.setWeights(params, prefix);
+  }
+
+  save(dir: string, options: Omit<SaveModelDirOptions, 'weights' | 'tensors'> = {}): Promise<void> {
+    const source = this.model.source;
+    const tokenizer = source !== undefined && existsSync(join(source, 'tokenizer.json')) ? source : undefined;
+    return this.model.save(dir, { tokenizer, ...options });
+  }
+}
+
+/** A frozen copy for KL/DPO references: weights are initializers inside the graph, never fed. Graph names default to `ref.`. */
+export class ReferenceModel {
+  constructor(readonly model: DecoderModel) {}
+
+  static async load(dirOrId: string, options: LoadModelOptions = {}): Promise<ReferenceModel> {
+    return new ReferenceModel(await loadModel(dirOrId, options));
+  }
+
+  forward(g: Graph, inputs: TokenInputs, prefix = 'ref.'): CausalLmGraph {
+    const { hidden, weights } = this.model.forward(g, inputs, 'initializer', prefix);
+    return { hidden, weights, logits: this.model.lmLogits(g, weights, hidden) };
+  }
+}

@@ -1,0 +1,263 @@
+import type { CompiledGraph, GraphExecutor, HostTensor } from '../../engine/graph-executor.js';
+import { emitModel } from '../../engine/onnx/emit-model.js';
+import { encodeModel } from '../../engine/onnx/onnx-encoder.js';
+import { slidingWindowOf } from '../graph/causal-lm.js';
+import { buildDecodeGraph, buildPrefillGraph, type GenerationGraph } from '../graph/generation-graphs.js';
+import type { WeightMode } from '../graph/graph-weights.js';
+import type { DecoderModel } from '../roles/decoder-model.js';
+import { SeededRandom } from '../seeded-random.js';
+import type { Tokenizer } from '../tokenizer.js';
+import { KvSlots } from './kv-slots.js';
+import { leftPad } from './prompt-batch.js';
+import { applyRepetitionPenalty, argmax, DEFAULT_SAMPLER, drawWeighted, filteredWeights, tokenLogProb, type SamplerSettings } from './sampler.js';
+
+export interface GenerateOptions extends Partial<SamplerSettings> {
+  readonly maxNewTokens: number;
+  /** Completions per prompt; results are grouped: rows i·n … i·n + n − 1 belong to prompt i (GRPO's groups). */
+  readonly numReturnSequences?: number;
+  /** Seeds the per-row generators (`SeededRandom(seed, "<prompt>/<sample>")`), so a row's draws do not depend on the batch. */
+  readonly seed?: number;
+  /** Stop a completion once its text contains one of these (the string is kept, as transformers' StopStringCriteria does). */
+  readonly stopStrings?: readonly string[];
+  /** Default: the tokenizer's EOS, else the model config's eos_token_id(s). */
+  readonly eosTokenIds?: readonly number[];
+}
+
+export type FinishReason = 'eos' | 'stop' | 'length';
+
+export interface Completion {
+  readonly promptIndex: number;
+  /** Generated ids, EOS included when the completion ended with it. */
+  readonly tokenIds: number[];
+  /** Decoded without special tokens ('' without a tokenizer). */
+  readonly text: string;
+  /** Per token: log softmax(logits / temperature) of the chosen token, before penalties and filters — what the training graph's tokenLogProbs computes. */
+  readonly logprobs: number[];
+  readonly finishReason: FinishReason;
+  /** No EOS and no stop string: cut at max_new_tokens. */
+  readonly truncated: boolean;
+}
+
+export interface RolloutStats {
+  readonly prefillMs: number;
+  readonly decodeMs: number;
+  readonly samplingMs: number;
+  readonly decodeSteps: number;
+  readonly generatedTokens: number;
+}
+
+export interface RolloutResult {
+  readonly completions: Completion[];
+  readonly stats: RolloutStats;
+}
+
+export interface RolloutEngineOptions {
+  readonly tokenizer?: Tokenizer;
+  /**
+   * `input` (default): weights are fed every run, so a policy's updates are seen at once without recompiling.
+   * `initializer`: weights are baked into the sessions (call refresh() after they change).
+   */
+  readonly weights?: WeightMode;
+}
+
+interface Compiled {
+  readonly spec: GenerationGraph;
+  readonly graph: CompiledGraph;
+}
+
+/**
+ * Batched sampling with a KV cache: one prefill run over the (deduplicated, left-padded) prompts, then one
+ * decode run per token against a slot cache kept in JS (KvSlots). Sampling runs in TypeScript on the
+ * [rows, vocab] logits of each step.
+ */
+export class RolloutEngine {
+  private prefill!: Compiled;
+  private decode!: Compiled;
+
+  private constructor(
+    readonly model: DecoderModel,
+    private readonly executor: GraphExecutor,
+    readonly options: RolloutEngineOptions,
+  ) {}
+
+  static async create(model: DecoderModel, executor: GraphExecutor, options: RolloutEngineOptions = {}): Promise<RolloutEngine> {
+    const engine = new RolloutEngine(model, executor, options);
+    await engine.refresh();
+    return engine;
+  }
+
+  /** (Re)compiles the graphs; needed after weight updates only in `initializer` mode. */
+  async refresh(): Promise<void> {
+    await this.disposeGraphs();
+    const mode = this.options.weights ?? 'input';
+    this.prefill = await this.compile(buildPrefillGraph(this.model, mode));
+    this.decode = await this.compile(buildDecodeGraph(this.model, mode));
+  }
+
+  private async compile(spec: GenerationGraph): Promise<Compiled> {
+    const graph = await this.executor.compile(encodeModel(emitModel(spec.graph, { outputs: spec.outputs })), { label: spec.graph.label });
+    return { spec, graph };
+  }
+
+  async generate(prompts: readonly (string | readonly number[])[], options: GenerateOptions): Promise<RolloutResult> {
+    if (prompts.length === 0) return { completions: [], stats: { prefillMs: 0, decodeMs: 0, samplingMs: 0, decodeSteps: 0, generatedTokens: 0 } };
+    const run = new GenerationRun(this, this.encodePrompts(prompts), options);
+    return run.execute(this.prefill, this.decode);
+  }
+
+  private encodePrompts(prompts: readonly (string | readonly number[])[]): number[][] {
+    return prompts.map((p) => {
+      if (typeof p !== 'string') return [...p];
+      if (!this.options.tokenizer) throw new Error('RolloutEngine: text prompts need a tokenizer');
+      return this.options.tokenizer.encode(p);
+    });
+  }
+
+  eosTokenIds(options: GenerateOptions): number[] {
+    if (options.eosTokenIds) return [...options.eosTokenIds];
+    const fromTokenizer = this.options.tokenizer?.eosTokenId;
+    return fromTokenizer != null ? [fromTokenizer] : [...this.model.config.eosTokenIds];
+  }
+
+  private async disposeGraphs(): Promise<void> {
+    await this.prefill?.graph.dispose();
+    await this.decode?.graph.dispose();
+  }
+
+  async dispose(): Promise<void> {
+    await this.disposeGraphs();
+  }
+}
+
+/** One generate() call: its rows, their state and the step loop. */
+class GenerationRun {
+  private readonly settings: SamplerSettings;
+  private readonly n: number;
+  private readonly rows: number;
+  private readonly eos: Set<number>;
+  private readonly tokens: number[][];
+  private readonly logprobs: number[][];
+  private readonly seen: Set<number>[];
+  private readonly rngs: SeededRandom[];
+  private readonly finished: (FinishReason | null)[];
+  /** Reused for every row's weights: a 50k-entry allocation per row per step shows in profiles. */
+  private readonly scratch: Float64Array;
+  private readonly stats = { prefillMs: 0, decodeMs: 0, samplingMs: 0, decodeSteps: 0, generatedTokens: 0 };
+
+  constructor(
+    private readonly engine: RolloutEngine,
+    private readonly prompts: number[][],
+    private readonly options: GenerateOptions,
+  ) {
+    if (!(options.maxNewTokens >= 1)) throw new Error(`maxNewTokens must be ≥ 1, got ${options.maxNewTokens}`);
+    const greedy = options.greedy ?? (options.temperature === 0);
+    this.settings = { ...DEFAULT_SAMPLER, ...definedOnly(options), greedy, temperature: greedy && !options.temperature ? 1 : options.temperature ?? 1 };
+    this.n = options.numReturnSequences ?? 1;
+    this.rows = prompts.length * this.n;
+    this.eos = new Set(engine.eosTokenIds(options));
+    this.tokens = Array.from({ length: this.rows }, () => []);
+    this.logprobs = Array.from({ length: this.rows }, () => []);
+    this.seen = Array.from({ length: this.rows }, (_, r) => new Set(prompts[this.promptOf(r)]));
+    this.rngs = Array.from({ length: this.rows }, (_, r) => new SeededRandom(options.seed ?? 0, `${this.promptOf(r)}/${r % this.n}`));
+    this.finished = new Array<FinishReason | null>(this.rows).fill(null);
+    this.scratch = new Float64Array(engine.model.config.vocabSize);
+  }
+
+  private promptOf(row: number): number {
+    return Math.floor(row / this.n);
+  }
+
+  async execute(prefill: Compiled, decode: Compiled): Promise<RolloutResult> {
+    const { ids, mask, positions } = leftPad(this.prompts, this.engine.eosTokenIds(this.options)[0] ?? 0);
+    const promptLen = ids[0]!.length;
+    let t0 = performance.now();
+    const pre = await prefill.graph.run({ ...tokenFeeds(ids, mask, positions), ...prefill.spec.weightFeeds() });
+    this.stats.prefillMs = performance.now() - t0;
+    const vocab = this.engine.model.config.vocabSize;
+    const promptOf = Array.from({ length: this.rows }, (_, r) => this.promptOf(r));
+    this.sampleStep(pre.logits!.data as Float32Array, vocab, promptOf);
+    const cfg = this.engine.model.config;
+    const cache = new KvSlots({ layers: cfg.numLayers, kvHeads: cfg.numKvHeads, headDim: cfg.headDim }, this.rows, promptLen + this.options.maxNewTokens - 1);
+    cache.loadPrefill(pre, promptOf, mask);
+    const realLen = mask.map((m) => m.reduce((a, b) => a + b, 0));
+    const window = slidingWindowOf(cfg);
+    for (let step = 0; step + 1 < this.options.maxNewTokens && this.finished.some((f) => f === null); step++) {
+      const slot = promptLen + step;
+      cache.applyWindow(slot, window);
+      const last = this.tokens.map((t) => t[t.length - 1] ?? 0);
+      t0 = performance.now();
+      const out = await decode.graph.run({
+        input_ids: { dtype: 'int64', dims: [this.rows, 1], data: BigInt64Array.from(last, BigInt) },
+        position_ids: { dtype: 'int64', dims: [this.rows, 1], data: BigInt64Array.from(promptOf, (p) => BigInt(realLen[p]! + step)) },
+        ...cache.feeds(),
+        ...decode.spec.weightFeeds(),
+      });
+      this.stats.decodeMs += performance.now() - t0;
+      this.stats.decodeSteps++;
+      cache.write(out, slot);
+      this.sampleStep(out.logits!.data as Float32Array, vocab, Array.from({ length: this.rows }, (_, r) => r));
+    }
+    return { completions: this.completions(), stats: { ...this.stats } };
+  }
+
+  /** Picks the next token of every unfinished row; `source[r]` is the logits row that row r reads. */
+  private sampleStep(logits: Float32Array, vocab: number, source: readonly number[]): void {
+    const t0 = performance.now();
+    for (let r = 0; r < this.rows; r++) {
+      if (this.finished[r] !== null) continue;
+      const raw = logits.subarray(source[r]! * vocab, (source[r]! + 1) * vocab);
+      // The penalty edits a copy: `raw` also gives the reported log-prob, and prefill rows are shared by a group.
+      const row = this.settings.repetitionPenalty !== 1 ? raw.slice() : raw;
+      applyRepetitionPenalty(row, this.seen[r]!, this.settings.repetitionPenalty);
+      const token = this.settings.greedy ? argmax(row) : drawWeighted(filteredWeights(row, this.settings, this.scratch), this.rngs[r]!.nextFloat());
+      this.tokens[r]!.push(token);
+      this.logprobs[r]!.push(tokenLogProb(raw, token, this.settings.temperature));
+      this.seen[r]!.add(token);
+      this.stats.generatedTokens++;
+      this.finished[r] = this.finishReason(r, token);
+    }
+    this.stats.samplingMs += performance.now() - t0;
+  }
+
+  private finishReason(r: number, token: number): FinishReason | null {
+    if (this.eos.has(token)) return 'eos';
+    if (this.stopIndex(r) >= 0) return 'stop';
+    return this.tokens[r]!.length >= this.options.maxNewTokens ? 'length' : null;
+  }
+
+  /** End of the first stop string in row r's text, or −1. Only the tail that can hold a new match is decoded. */
+  private stopIndex(r: number, full = false): number {
+    const stops = this.options.stopStrings;
+    const tokenizer = this.engine.options.tokenizer;
+    if (!stops?.length || !tokenizer) return -1;
+    const longest = Math.max(...stops.map((s) => s.length));
+    const ids = this.tokens[r]!;
+    const text = tokenizer.decode(full ? ids : ids.slice(-(longest + 1)), { skipSpecialTokens: true });
+    let end = -1;
+    for (const s of stops) {
+      const i = text.indexOf(s);
+      if (i >= 0 && (end < 0 || i + s.length < end)) end = i + s.length;
+    }
+    return end;
+  }
+
+  private completions(): Completion[] {
+    const tokenizer = this.engine.options.tokenizer;
+    return this.tokens.map((tokenIds, r) => {
+      const finishReason = this.finished[r] ?? 'length';
+      let text = tokenizer ? tokenizer.decode(tokenIds, { skipSpecialTokens: true }) : '';
+      if (finishReason === 'stop') text = text.slice(0, this.stopIndex(r, true));
+      return { promptIndex: this.promptOf(r), tokenIds, text, logprobs: this.logprobs[r]!, finishReason, truncated: finishReason === 'length' };
+    });
+  }
+}
+
+function definedOnly(options: Partial<SamplerSettings>): Partial<SamplerSettings> {
+  return Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && k in DEFAULT_SAMPLER)) as Partial<SamplerSettings>;
+}
+
+function tokenFeeds(ids: number[][], mask: number[][], positions: number[][]): Record<string, HostTensor> {
+  const dims = [ids.length, ids[0]!.length];
+  const t = (rows: number[][]): HostTensor => ({ dtype: 'int64', dims, data: BigInt64Array.from(rows.flat(), BigInt) });
+  return { input_ids: t(ids), attention_mask: t(mask), position_ids: t(positions) };
+}

@@ -1,0 +1,28 @@
+import { Architecture, embedTokens, linear, splitHeads, type DecoderInputs, type Graph, type HfModelConfig, type ModelArchitecture, type Tensor, type WeightSource } from '@aligntune/core';
+
+/**
+ * GPT-2, DialoGPT and distilgpt2: learned positions, pre-LN blocks with LayerNorm, fused QKV (Conv1D,
+ * already [in, out] in the canonical layout), gelu_new MLP, final LayerNorm. Tied lm_head is core's.
+ */
+@Architecture('gpt2')
+export class Gpt2Architecture implements ModelArchitecture {
+  buildDecoder(g: Graph, config: HfModelConfig, w: WeightSource, inputs: DecoderInputs): Tensor {
+    if (config.family !== 'gpt2') throw new Error(`gpt2 architecture cannot build model_type ${config.modelType}`);
+    const eps = config.layerNormEps;
+    let x = g.add(embedTokens(g, w, inputs.inputIds), g.gather(w('embed.positions'), inputs.positionIds, 0));
+    for (let i = 0; i < config.numLayers; i++) {
+      const p = `layers.${i}`;
+      x = g.add(x, this.attention(g, config, w, inputs, i, g.layerNorm(x, w(`${p}.norm1.weight`), w(`${p}.norm1.bias`), eps)));
+      const h = g.layerNorm(x, w(`${p}.norm2.weight`), w(`${p}.norm2.bias`), eps);
+      x = g.add(x, linear(g, g.gelu(linear(g, h, w, `${p}.mlp.up`, true)), w, `${p}.mlp.down`, true));
+    }
+    return g.layerNorm(x, w('final_norm.weight'), w('final_norm.bias'), eps);
+  }
+
+  private attention(g: Graph, config: HfModelConfig, w: WeightSource, inputs: DecoderInputs, layer: number, h: Tensor): Tensor {
+    const { hiddenSize: d, numHeads, headDim } = config;
+    const qkv = linear(g, h, w, `layers.${layer}.attn.qkv`, true);
+    const [q, k, v] = g.split(qkv, 2, [d, d, d]).map((t) => splitHeads(g, t, numHeads, headDim)) as [Tensor, Tensor, Tensor];
+    return linear(g, inputs.attention.attend(layer, q, k, v), w, `layers.${layer}.attn.out`, true);
+  }
+}

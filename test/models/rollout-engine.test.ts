@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { declareTokenInputs, Graph, hostValues, leftPad, RolloutEngine, type DecoderModel } from '@aligntune/core';
+import { backend, runGraph, tinyModel, tokenFeeds } from './graph-helpers.js';
+
+const PROMPTS = [[5, 9, 2], [7], [1, 2, 3, 4, 5]];
+
+/** Full-forward logits (no cache) of left-padded rows, as the training graph computes them. */
+async function fullLogits(model: DecoderModel, rows: number[][], padId: number): Promise<{ logits: Float64Array; len: number }> {
+  const g = new Graph('full');
+  const inputs = declareTokenInputs(g);
+  const { hidden, weights } = model.forward(g, inputs, 'input');
+  const batch = leftPad(rows, padId);
+  const out = await runGraph(g, { logits: model.lmLogits(g, weights, hidden) }, { ...tokenFeeds({ ids: batch.ids, mask: batch.mask }), ...weights.feeds() });
+  return { logits: hostValues(out.logits!), len: batch.ids[0]!.length };
+}
+
+function logSoftmaxAt(row: Float64Array, token: number): number {
+  const max = Math.max(...row);
+  const z = row.reduce((s, v) => s + Math.exp(v - max), 0);
+  return row[token]! - max - Math.log(z);
+}
+
+describe('RolloutEngine (KV cache decode)', () => {
+  for (const name of ['gpt2', 'llama', 'qwen3', 'mistral']) {
+    it(`${name}: greedy tokens are the argmax of the full forward, step by step; cached logits equal a full recompute`, async () => {
+      const { model } = tinyModel(name, 21);
+      const engine = await RolloutEngine.create(model, backend());
+      const maxNewTokens = 6;
+      const { completions } = await engine.generate(PROMPTS, { maxNewTokens, greedy: true, eosTokenIds: [] });
+      await engine.dispose();
+      expect(completions.map((c) => c.tokenIds.length)).toEqual([6, 6, 6]);
+      // Recompute every step with the same left padding (Mistral's window counts padded slots, as in transformers).
+      // Every row has maxNewTokens new tokens, so left-padding prompt+completion reproduces the prompts' padding.
+      const rows = PROMPTS.map((p, i) => [...p, ...completions[i]!.tokenIds]);
+      const { logits, len } = await fullLogits(model, rows, 0);
+      const V = model.config.vocabSize;
+      completions.forEach((c, b) => {
+        c.tokenIds.forEach((tok, k) => {
+          const pos = len - maxNewTokens - 1 + k; // the slot whose logits predicted generated token k
+          const row = logits.slice((b * len + pos) * V, (b * len + pos + 1) * V);
+          expect(tok).toBe(row.indexOf(Math.max(...row)));
+          expect(Math.abs(c.logprobs[k]! - logSoftmaxAt(row, tok))).toBeLessThan(1e-4);
+        });
+        expect(c.truncated).toBe(true);
+        expect(c.finishReason).toBe('length');
+      });
+    });
+  }
+
+  it('seeded sampling is reproducible, differs across seeds, and a row does not depend on its batch', async () => {
+    const { model } = tinyModel('qwen2', 4);
+    const engine = await RolloutEngine.create(model, backend());
+    const opts = { maxNewTokens: 8, temperature: 1.3, topK: 20, topP: 0.95, seed: 42, numReturnSequences: 3, eosTokenIds: [] };
+    const a = await engine.generate(PROMPTS, opts);
+    const b = await engine.generate(PROMPTS, opts);
+    const c = await engine.generate(PROMPTS, { ...opts, seed: 43 });
+    const alone = await engine.generate([PROMPTS[0]!], opts);
+    const reordered = await engine.generate([PROMPTS[0]!, PROMPTS[2]!], opts);
+    await engine.dispose();
+    const ids = (r: typeof a) => r.completions.map((x) => x.tokenIds.join(','));
+    expect(ids(b)).toEqual(ids(a));
+    expect(ids(c)).not.toEqual(ids(a));
+    expect(a.completions.map((x) => x.promptIndex)).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2]);
+    expect(new Set(ids(a).slice(0, 3)).size).toBeGreaterThan(1); // samples of one prompt differ
+    // streams are keyed by (prompt index, sample), so prompt 0 draws the same alone or padded in a batch
+    expect(ids(alone)).toEqual(ids(a).slice(0, 3));
+    expect(ids(reordered).slice(0, 3)).toEqual(ids(a).slice(0, 3));
+  });
+
+  it('stops at EOS (kept in the ids) and reports untruncated; other rows continue', async () => {
+    const { model } = tinyModel('gpt2', 21);
+    const engine = await RolloutEngine.create(model, backend());
+    const greedy = await engine.generate(PROMPTS, { maxNewTokens: 6, greedy: true, eosTokenIds: [] });
+    const eos = greedy.completions[0]!.tokenIds[2]!;
+    const stopped = await engine.generate(PROMPTS, { maxNewTokens: 6, greedy: true, eosTokenIds: [eos] });
+    await engine.dispose();
+    const first = stopped.completions[0]!;
+    expect(first.tokenIds).toEqual(greedy.completions[0]!.tokenIds.slice(0, greedy.completions[0]!.tokenIds.indexOf(eos) + 1));
+    expect(first.finishReason).toBe('eos');
+    expect(first.truncated).toBe(false);
+    stopped.completions.forEach((c, i) => {
+      const g = greedy.completions[i]!.tokenIds;
+      expect(c.tokenIds).toEqual(g.includes(eos) ? g.slice(0, g.indexOf(eos) + 1) : g);
+    });
+  });
+});
