@@ -55,8 +55,8 @@ describe('sentiment (lexicon)', () => {
     expect(await reward.score(batch(['stellar and good']))).toEqual([(5 + 3) / 10]);
   });
 
-  it('rejects a classifier model as not supported yet', async () => {
-    await expect(rewardFromSpec(kernel, 'sentiment:model=distilbert-sst2')).rejects.toThrow(/rewards\.0\.model: classifier models .* are not supported yet/);
+  it('rejects a classifier model directory that does not exist', async () => {
+    await expect(rewardFromSpec(kernel, 'sentiment:model=./no-such-classifier')).rejects.toThrow(/rewards\.0\.model: \.\/no-such-classifier: no such model directory/);
     await expect(rewardFromSpec(kernel, 'sentiment:target=neutral')).rejects.toThrow('rewards.0.target: must be one of "positive", "negative"');
   });
 });
