@@ -19,6 +19,18 @@ export * from './engine/process-group.js';
 // training
 export * from './training/trainer.js';
 export * from './training/extension-points.js';
+export * from './training/trainer-base.js';
+export * from './training/trainer-state.js';
+export * from './training/output-layout.js';
+export * from './training/atomic-dir.js';
+export * from './training/checkpoint-store.js';
+export * from './training/metrics-log.js';
+export * from './training/batch-stream.js';
+export * from './training/optimizer-config.js';
+export * from './training/progress-reporter.js';
+export * from './training/signal-guard.js';
+export * from './training/training-data.js';
+export * from './training/batch-feeds.js';
 // config
 export * from './config/index.js';
 export * from './training/run-context.js';

@@ -102,14 +102,18 @@ describe('aligntune validate', () => {
 });
 
 describe('aligntune train', () => {
-  it('says clearly that no plugin provides the algorithm (until the algorithm plugins exist)', async () => {
-    const config = file('train.yaml', validYaml.replace('./models/tiny', join(dir, 'model')) + `logging:\n  output_dir: ${join(dir, 'out')}\n`);
+  it('says clearly when no installed plugin provides the algorithm', async () => {
+    const yaml = validYaml.replace('algo: dpo', 'algo: ppo').replace('./models/tiny', join(dir, 'model'));
+    const config = file('train.yaml', `${yaml}logging:\n  output_dir: ${join(dir, 'out')}\n`);
+    const validated = await cli('validate', '--config', config);
+    expect(validated.code).toBe(0);
+    expect(validated.stderr).toContain('note: no installed plugin provides algorithm "ppo" yet');
     const result = await cli('train', '--config', config);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('no installed plugin provides algorithm "dpo"');
+    expect(result.stderr).toContain('no installed plugin provides algorithm "ppo"');
     // The run log is JSON lines under <output_dir>/logs/run.log.
     const log = readFileSync(join(dir, 'out/logs/run.log'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
-    expect(log[0]).toMatchObject({ level: 'info', message: expect.stringContaining('dpo') });
+    expect(log[0]).toMatchObject({ level: 'info', message: expect.stringContaining('ppo') });
   });
 });
 
@@ -161,8 +165,10 @@ describe('the shipped example configs', () => {
   });
 
   it.each(configs)('%s validates against the installed built-in plugins', async (name) => {
-    const result = await cli('validate', '--config', join(REPO_ROOT, 'configs', name));
+    const result = await cli('validate', '--config', join(REPO_ROOT, 'configs', name), '--print');
     expect(result.stderr).toContain('valid');
     expect(result.code).toBe(0);
+    const { algo } = parseYaml(result.stdout) as { algo: string };
+    expect(name.startsWith(`${algo}-`) || name === 'multi-task-example.yaml').toBe(true);
   });
 });

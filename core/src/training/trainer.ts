@@ -6,6 +6,8 @@ export interface TrainResult {
   outputDir?: string;
   /** Last logged metrics. */
   metrics: Record<string, number>;
+  /** The run stopped early on SIGINT/SIGTERM (a checkpoint was saved; no final model). */
+  interrupted?: boolean;
 }
 
 export interface Trainer {

@@ -1,0 +1,50 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const STEP_DIR = /^step-(\d+)$/;
+
+/**
+ * Where a run writes (documented in docs/outputs.md): the resolved config, metrics.jsonl, checkpoints/step-N,
+ * final/ and logs/. One object so the layout is spelled out in one place.
+ */
+export class OutputLayout {
+  readonly root: string;
+
+  constructor(outputDir: string) {
+    this.root = resolve(outputDir);
+  }
+
+  get resolvedConfig(): string {
+    return join(this.root, 'config.resolved.yaml');
+  }
+  get metrics(): string {
+    return join(this.root, 'metrics.jsonl');
+  }
+  get checkpoints(): string {
+    return join(this.root, 'checkpoints');
+  }
+  get final(): string {
+    return join(this.root, 'final');
+  }
+  get logs(): string {
+    return join(this.root, 'logs');
+  }
+
+  checkpoint(step: number): string {
+    return join(this.checkpoints, `step-${step}`);
+  }
+
+  /** Complete checkpoints (temp dirs of interrupted writes are never listed), oldest step first. */
+  listCheckpoints(): Array<{ step: number; dir: string }> {
+    if (!existsSync(this.checkpoints)) return [];
+    return readdirSync(this.checkpoints)
+      .map((name) => STEP_DIR.exec(name))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ step: Number(m[1]), dir: join(this.checkpoints, m[0]) }))
+      .sort((a, b) => a.step - b.step);
+  }
+
+  latestCheckpoint(): string | undefined {
+    return this.listCheckpoints().at(-1)?.dir;
+  }
+}

@@ -1,0 +1,336 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigLoader } from '../config/config-loader.js';
+import type { UnifiedConfig } from '../config/unified-config.js';
+import type { RecordKind } from '../data/canonical-record.js';
+import type { TokenizedDataset } from '../data/tokenized-dataset.js';
+import type { CompiledGraph, GraphExecutor, HostTensor } from '../engine/graph-executor.js';
+import { hostValues } from '../engine/interpret/nd-array.js';
+import { Graph } from '../engine/ir/graph.js';
+import type { Tensor } from '../engine/ir/tensor.js';
+import { emitModel } from '../engine/onnx/emit-model.js';
+import { encodeModel } from '../engine/onnx/onnx-encoder.js';
+import { buildAccumulateStep, buildApplyStep, buildTrainStep, type TrainStepSpec } from '../engine/optim/train-step.js';
+import { TrainSession, type StepResult, type TrainSessionGraphs } from '../engine/optim/train-session.js';
+import type { ProcessGroup } from '../engine/process-group.js';
+import type { Kernel } from '../kernel/kernel.js';
+import { PolicyModel } from '../models/roles/policy-model.js';
+import { Tokenizer } from '../models/tokenizer.js';
+import { BatchStream } from './batch-stream.js';
+import { loadCheckpointState, pruneCheckpoints, resolveResumePath, saveCheckpoint } from './checkpoint-store.js';
+import { ExtensionPoints } from './extension-points.js';
+import { MetricsLog, MetricWindow, weightedMeans, type MetricRow } from './metrics-log.js';
+import { resolveModelDir } from '../data/hub/resolve-model-dir.js';
+import { createOptimizer, createSchedule } from './optimizer-config.js';
+import { OutputLayout } from './output-layout.js';
+import { ProgressReporter, type ProgressOptions } from './progress-reporter.js';
+import { SignalGuard } from './signal-guard.js';
+import type { Trainer, TrainResult } from './trainer.js';
+import { TRAINER_STATE_VERSION, type TrainerState } from './trainer-state.js';
+import { loadTrainingData, type TrainingData } from './training-data.js';
+import { writeDirAtomic } from './atomic-dir.js';
+
+/** What an algorithm's loss graph provides: a scalar loss and scalar metrics (TRL names). */
+export interface LossGraph {
+  readonly loss: Tensor;
+  readonly metrics?: Readonly<Record<string, Tensor>>;
+}
+
+/** One collated micro-batch: the graph feeds, the real tokens in it (tokens/s) and its weight in eval means. */
+export interface TrainBatch {
+  readonly feeds: Record<string, HostTensor>;
+  readonly tokens: number;
+  readonly weight: number;
+}
+
+export type DataSplit = 'train' | 'eval';
+
+export interface TrainerLogger {
+  info(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  debug(message: string, meta?: Record<string, unknown>): void;
+}
+
+/** Callbacks for embedding applications and tests. */
+export interface TrainerHooks {
+  /** After every optimizer step, with that step's values (not window means). */
+  onStep?(step: number, values: MetricRow): void | Promise<void>;
+}
+
+const TIMING_KEYS = ['tokens_per_second'];
+
+/**
+ * The loop every algorithm shares: data → micro-batches → one engine step (one session.run, or
+ * accumulate × N + apply) → metrics → loggers → eval every `eval_interval` → checkpoint every
+ * `save_interval` → final save. An algorithm supplies its loss graph and its collation; see
+ * docs/outputs.md for what a run writes.
+ */
+export abstract class TrainerBase implements Trainer {
+  readonly signals = new SignalGuard();
+  hooks: TrainerHooks = {};
+  /** Progress display; `{ enabled: false }` silences it. */
+  progress: Pick<ProgressOptions, 'enabled' | 'plain' | 'stream'> = {};
+
+  protected readonly layout: OutputLayout;
+  protected policy!: PolicyModel;
+  protected tokenizer!: Tokenizer;
+  protected data!: TrainingData;
+  protected executor!: GraphExecutor;
+  protected group!: ProcessGroup;
+  /** The directory the policy started from (sft_path, else name_or_path), resolved locally. */
+  protected startDir!: string;
+  /** The checkpoint being resumed, if any. */
+  protected resumeDir?: string;
+
+  /** The record kinds the algorithm trains on (completion for SFT, preference for DPO). */
+  protected abstract readonly recordKinds: readonly RecordKind[];
+  /** Builds the loss on `g` with the policy's weights as graph inputs. */
+  protected abstract buildLoss(g: Graph): LossGraph;
+  /** Collates rows of `data` into the loss graph's feeds. */
+  protected abstract collate(data: TokenizedDataset, rows: readonly number[], split: DataSplit): TrainBatch;
+
+  constructor(
+    protected readonly config: UnifiedConfig,
+    protected readonly kernel: Kernel,
+    protected readonly logger?: TrainerLogger,
+  ) {
+    this.layout = new OutputLayout(config.logging.output_dir);
+  }
+
+  /** Algorithm setup once the policy, tokenizer and data are loaded (a reference model, cached log-probs...). */
+  protected async setup(): Promise<void> {}
+
+  /** Feeds that are the same every run (frozen weights fed as inputs). */
+  protected constantFeeds(): Record<string, HostTensor> {
+    return {};
+  }
+
+  async train(): Promise<TrainResult> {
+    const train = this.config.train;
+    await this.prepareRun();
+    const stream = new BatchStream({ rows: this.data.train.size, batchSize: train.per_device_batch_size, shuffle: train.shuffle, seed: train.seed });
+    const totalSteps = train.max_steps ?? Math.ceil(((train.epochs ?? 1) * stream.microBatchesPerEpoch) / train.gradient_accumulation_steps);
+    const session = await TrainSession.create(this.executor, this.stepPrograms(), this.policy.params());
+    const evalGraph = this.data.eval ? await this.compileEval() : undefined;
+    const loop = new LoopState(totalSteps, stream);
+    if (this.resumeDir) await this.restore(session, loop);
+    await this.group.broadcast(float32Params(session.params), 0);
+    const progress = new ProgressReporter({ total: totalSteps, every: train.logging_steps, ...this.progress });
+    const metricsLog = new MetricsLog(this.layout.metrics);
+    this.signals.install((signal) => this.logger?.warn(`${signal}: stopping after this step and saving a checkpoint`));
+    progress.start(loop.step);
+    try {
+      let lastEval = -1;
+      while (loop.step < totalSteps && !this.signals.stopRequested) {
+        const values = await this.optimizerStep(session, loop);
+        await this.hooks.onStep?.(loop.step, values);
+        progress.update({ step: loop.step, loss: values.loss!, tokensPerSecond: values.tokens_per_second! });
+        if (loop.step % train.logging_steps === 0 || loop.step === totalSteps) this.logWindow(loop, metricsLog);
+        if (evalGraph && train.eval_interval > 0 && loop.step % train.eval_interval === 0) {
+          await this.logEval(session, evalGraph, loop, metricsLog);
+          lastEval = loop.step;
+        }
+        if (train.save_interval > 0 && loop.step % train.save_interval === 0 && loop.step < totalSteps) await this.checkpoint(session, loop);
+      }
+      progress.stop();
+      if (this.signals.stopRequested) {
+        // the checkpoint keeps the partial logging window, so a resumed run logs the same means; then flush it here
+        await this.checkpoint(session, loop);
+        if (loop.window.counts.loss) this.logWindow(loop, metricsLog);
+        this.logger?.info(`stopped at step ${loop.step}; resume with train.resume_from_checkpoint: latest`);
+        return { steps: loop.step, metrics: loop.lastMetrics, interrupted: true };
+      }
+      if (evalGraph && lastEval !== loop.step) await this.logEval(session, evalGraph, loop, metricsLog);
+      await this.saveFinal(session);
+      return { steps: loop.step, outputDir: this.layout.final, metrics: loop.lastMetrics };
+    } finally {
+      progress.stop();
+      this.signals.uninstall();
+      await evalGraph?.dispose();
+      await session.dispose();
+      await this.executor.dispose();
+      await this.group.destroy();
+    }
+  }
+
+  /** Output dir, backends, policy, tokenizer, data, then the algorithm's own setup. */
+  private async prepareRun(): Promise<void> {
+    const { config } = this;
+    await mkdir(this.layout.root, { recursive: true });
+    await writeFile(this.layout.resolvedConfig, ConfigLoader.stringify(config));
+    this.group = await this.kernel.create(ExtensionPoints.distributedBackend, config.distributed.backend);
+    await this.group.init({ nodes: config.distributed.nodes, processesPerNode: config.distributed.gpus_per_node, seed: config.distributed.seed ?? config.train.seed });
+    this.executor = await this.kernel.create(ExtensionPoints.computeBackend, 'cpu');
+    if (config.train.resume_from_checkpoint) this.resumeDir = resolveResumePath(config.train.resume_from_checkpoint, this.layout);
+    this.startDir = await resolveModelDir(config.model.sft_path ?? config.model.name_or_path, { logger: this.logger });
+    const tokenizerDir = existsSync(join(this.startDir, 'tokenizer.json')) ? this.startDir : await resolveModelDir(config.model.name_or_path, { logger: this.logger });
+    this.tokenizer = await Tokenizer.fromDir(tokenizerDir);
+    this.policy = await PolicyModel.load(this.resumeDir ?? this.startDir, { kernel: this.kernel, resolveDir: (id) => resolveModelDir(id, { logger: this.logger }) });
+    this.data = await loadTrainingData(config, { kernel: this.kernel, tokenizer: this.tokenizer, kinds: this.recordKinds, logger: this.logger });
+    this.logger?.info(`${this.data.train.size} training rows${this.data.eval ? `, ${this.data.eval.size} eval rows` : ''}`);
+    await this.setup();
+  }
+
+  /** The fused step (one run per optimizer step), or accumulate + apply when accumulating micro-batches. */
+  private stepPrograms(): TrainSessionGraphs {
+    const g = new Graph(`${this.config.algo}-train`);
+    const { loss, metrics } = this.buildLoss(g);
+    const params = g.inputs.filter((t) => this.policy.model.weights.has(t.name as string));
+    const spec: TrainStepSpec = { graph: g, loss, params, metrics, optimizer: createOptimizer(this.config.train), maxGradNorm: this.config.train.max_grad_norm || null };
+    if (this.config.train.gradient_accumulation_steps === 1) return { trainStep: buildTrainStep(spec) };
+    return { accumulate: buildAccumulateStep(spec), apply: buildApplyStep(spec) };
+  }
+
+  private async compileEval(): Promise<CompiledGraph> {
+    const g = new Graph(`${this.config.algo}-eval`);
+    const { loss, metrics } = this.buildLoss(g);
+    const model = emitModel(g, { outputs: { loss, ...metrics }, name: 'eval' });
+    return this.executor.compile(encodeModel(model), { label: `${this.config.algo} eval` });
+  }
+
+  /** Runs gradient_accumulation_steps micro-batches and one optimizer update; returns this step's values. */
+  private async optimizerStep(session: TrainSession, loop: LoopState): Promise<MetricRow> {
+    const accumulate = this.config.train.gradient_accumulation_steps;
+    const lr = loop.schedule(this.config.train)(loop.step);
+    const started = performance.now();
+    const results: StepResult[] = [];
+    let tokens = 0;
+    let gradNorm: number;
+    for (let i = 0; i < accumulate; i++) {
+      const batch = this.collate(this.data.train, loop.stream.next(), 'train');
+      tokens += batch.tokens;
+      const feeds = { ...this.constantFeeds(), ...batch.feeds };
+      results.push(accumulate === 1 ? await session.step(feeds, lr) : await session.accumulate(feeds, 1 / accumulate));
+    }
+    if (accumulate === 1) gradNorm = results[0]!.gradNorm;
+    else gradNorm = await session.applyAccumulated(lr);
+    loop.step++;
+    loop.tokensSeen += tokens;
+    const seconds = (performance.now() - started) / 1000;
+    const values: MetricRow = { ...(await this.reduceAcrossRanks(results)), learning_rate: lr, grad_norm: gradNorm, tokens_per_second: tokens / seconds };
+    loop.window.add(values);
+    loop.lastStep = { learning_rate: lr, grad_norm: gradNorm };
+    return values;
+  }
+
+  /** Means over the micro-batches, all-reduced (mean) across ranks: the hook a data-parallel backend fills. */
+  private async reduceAcrossRanks(results: readonly StepResult[]): Promise<MetricRow> {
+    const keys = ['loss', ...Object.keys(results[0]!.metrics)];
+    const buffers = results.map((r) => Float32Array.from(keys, (k) => (k === 'loss' ? r.loss : r.metrics[k]!)));
+    await this.group.allReduce(buffers, 'mean');
+    return Object.fromEntries(keys.map((k, i) => [k, buffers.reduce((s, b) => s + b[i]!, 0) / buffers.length]));
+  }
+
+  private logWindow(loop: LoopState, log: MetricsLog): void {
+    const means = loop.window.take();
+    // loss and the algorithm's metrics are window means (as HF logs loss); lr and grad_norm are the last step's
+    const row: MetricRow = { step: loop.step, epoch: loop.stream.epochProgress, ...orderedMetrics({ ...means, ...loop.lastStep }) };
+    loop.lastMetrics = row;
+    if (this.group.rank === 0) log.append(row);
+    this.logger?.debug(`step ${loop.step}: ${JSON.stringify(row)}`);
+  }
+
+  /** Evaluates the held-out rows with the current weights; logs `eval/<metric>` means (weighted by batch weight). */
+  private async logEval(session: TrainSession, graph: CompiledGraph, loop: LoopState, log: MetricsLog): Promise<MetricRow> {
+    const values = await this.evaluate(graph, session.params);
+    const row: MetricRow = { step: loop.step, epoch: loop.stream.epochProgress, ...Object.fromEntries(Object.entries(values).map(([k, v]) => [`eval/${k}`, v])) };
+    if (this.group.rank === 0) log.append(row);
+    this.logger?.info(`eval at step ${loop.step}: loss ${values.loss?.toFixed(4)}`);
+    return row;
+  }
+
+  /** Eval metrics of the current weights over the whole eval split. */
+  async evaluate(graph: CompiledGraph, params: Readonly<Record<string, HostTensor>>): Promise<MetricRow> {
+    const data = this.data.eval!;
+    const size = this.config.train.per_device_batch_size;
+    const rows: Array<{ values: MetricRow; weight: number }> = [];
+    for (let at = 0; at < data.size; at += size) {
+      const indices = Array.from({ length: Math.min(size, data.size - at) }, (_, i) => at + i);
+      const batch = this.collate(data, indices, 'eval');
+      const feeds: Record<string, HostTensor> = { ...params, ...this.constantFeeds(), ...batch.feeds };
+      const out = await graph.run(Object.fromEntries(graph.inputNames.map((n) => [n, feeds[n]!])));
+      rows.push({ values: Object.fromEntries(Object.entries(out).map(([k, t]) => [k, hostValues(t)[0]!])), weight: batch.weight });
+    }
+    return weightedMeans(rows);
+  }
+
+  private async restore(session: TrainSession, loop: LoopState): Promise<void> {
+    const { optimizer, state } = await loadCheckpointState(this.resumeDir!);
+    if (state.algo !== this.config.algo) throw new Error(`${this.resumeDir}: checkpoint of a ${state.algo} run, not ${this.config.algo}`);
+    session.store.importState(optimizer);
+    loop.step = state.global_step;
+    loop.tokensSeen = state.tokens_seen;
+    loop.totalSteps = state.total_steps;
+    loop.stream.seek(state.data);
+    loop.window.restore(state.log_window);
+    loop.lastMetrics = state.last_metrics;
+    if (state.total_steps !== loop.plannedSteps) this.logger?.warn(`resuming with the checkpoint's schedule length ${state.total_steps} (this config plans ${loop.plannedSteps})`);
+    this.logger?.info(`resumed from ${this.resumeDir} at step ${state.global_step}`);
+  }
+
+  private async checkpoint(session: TrainSession, loop: LoopState): Promise<void> {
+    await this.group.barrier();
+    if (this.group.rank !== 0) return;
+    this.policy.absorb(session.params);
+    const state: TrainerState = {
+      version: TRAINER_STATE_VERSION,
+      algo: this.config.algo,
+      global_step: loop.step,
+      total_steps: loop.totalSteps,
+      data: loop.stream.current,
+      seed: this.config.train.seed,
+      log_window: loop.window.snapshot(),
+      last_metrics: loop.lastMetrics,
+      tokens_seen: loop.tokensSeen,
+    };
+    const dir = this.layout.checkpoint(loop.step);
+    await saveCheckpoint(dir, { policy: this.policy, optimizer: session.store.exportState(), state });
+    const pruned = await pruneCheckpoints(this.layout, this.config.train.save_total_limit);
+    this.logger?.info(`saved checkpoint ${dir}${pruned.length ? ` (removed ${pruned.length} older)` : ''}`);
+  }
+
+  private async saveFinal(session: TrainSession): Promise<void> {
+    await this.group.barrier();
+    if (this.group.rank !== 0) return;
+    this.policy.absorb(session.params);
+    await writeDirAtomic(this.layout.final, (tmp) => this.policy.save(tmp));
+    this.logger?.info(`saved the final model to ${this.layout.final}`);
+  }
+}
+
+/** The loop's mutable position: steps, data stream, logging window. */
+class LoopState {
+  step = 0;
+  tokensSeen = 0;
+  window = new MetricWindow();
+  lastMetrics: MetricRow = {};
+  lastStep: MetricRow = {};
+  readonly plannedSteps: number;
+  private scheduleFor?: { total: number; fn: (step: number) => number };
+
+  constructor(
+    public totalSteps: number,
+    readonly stream: BatchStream,
+  ) {
+    this.plannedSteps = totalSteps;
+  }
+
+  schedule(train: UnifiedConfig['train']): (step: number) => number {
+    if (this.scheduleFor?.total !== this.totalSteps) this.scheduleFor = { total: this.totalSteps, fn: createSchedule(train, this.totalSteps) };
+    return this.scheduleFor.fn;
+  }
+}
+
+/** The documented column order: loss, learning_rate, grad_norm, tokens_per_second, then the algorithm's metrics. */
+function orderedMetrics(means: MetricRow): MetricRow {
+  const first = ['loss', 'learning_rate', 'grad_norm', ...TIMING_KEYS];
+  const out: MetricRow = {};
+  for (const key of first) if (key in means) out[key] = means[key]!;
+  for (const key of Object.keys(means).sort()) if (!(key in out)) out[key] = means[key]!;
+  return out;
+}
+
+function float32Params(params: Readonly<Record<string, HostTensor>>): Float32Array[] {
+  return Object.values(params).flatMap((t) => (t.data instanceof Float32Array ? [t.data] : []));
+}

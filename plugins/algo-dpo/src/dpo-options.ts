@@ -1,0 +1,27 @@
+import { Bool, Describe, NumberRange, OneOf, PositiveNumber } from '@aligntune/core';
+
+export const DPO_LOSS_TYPES = ['sigmoid', 'hinge', 'ipo', 'robust'] as const;
+export type DpoLossType = (typeof DPO_LOSS_TYPES)[number];
+
+/** DPO options under `train:` (TRL DPOConfig names and defaults). */
+export class DpoOptions {
+  @Describe('Temperature β of the implicit reward β·(log πθ − log π_ref). Default 0.1 (TRL).')
+  @PositiveNumber()
+  beta = 0.1;
+
+  @Describe('Loss: "sigmoid" (default, DPO), "hinge" (SLiC), "ipo" (length-normalised IPO) or "robust" (rDPO).')
+  @OneOf(DPO_LOSS_TYPES)
+  loss_type: DpoLossType = 'sigmoid';
+
+  @Describe('Label noise ε for sigmoid (cDPO) and robust (rDPO), 0 <= ε < 0.5. Default 0.')
+  @NumberRange(0, 0.5, { maxExclusive: true })
+  label_smoothing = 0;
+
+  @Describe('Compute the reference log-probs once before training (stored in the dataset cache) instead of running the reference model every step. Default false.')
+  @Bool()
+  precompute_ref_log_probs = false;
+
+  @Describe('Peak learning rate. Default 1e-6 (TRL DPOConfig).')
+  @PositiveNumber()
+  learning_rate = 1e-6;
+}

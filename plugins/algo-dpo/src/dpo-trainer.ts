@@ -1,0 +1,111 @@
+import {
+  Algorithm,
+  collatePairs,
+  DecoderModel,
+  float32Tensor,
+  inject,
+  Kernel,
+  loadModel,
+  optional,
+  realTokens,
+  resolveModelDir,
+  Tokens,
+  trainOptions,
+  TrainerBase,
+  type DataSplit,
+  type Graph,
+  type HostTensor,
+  type LossGraph,
+  type TokenizedDataset,
+  type TrainBatch,
+  type TrainerLogger,
+  type UnifiedConfig,
+} from '@aligntune/core';
+import { dpoLoss, type PairLogps } from './dpo-loss.js';
+import { DpoOptions } from './dpo-options.js';
+import { declarePairInputs, pairLengths, pairLogps, REF_CHOSEN, REF_PREFIX, REF_REJECTED, referencePairLogps } from './pair-graph.js';
+import { pairFeeds, precomputeReferenceLogps, type PairTable } from './reference-log-probs.js';
+
+/**
+ * Direct Preference Optimization as TRL's DPOTrainer: chosen and rejected go through the policy in one
+ * concatenated batch; the reference is a frozen copy of the starting policy (or model.ref_path), run in the
+ * same graph or precomputed once.
+ */
+@Algorithm('dpo', { options: DpoOptions, description: 'direct preference optimization (TRL DPOTrainer: sigmoid, hinge, ipo, robust)' })
+export class DpoTrainer extends TrainerBase {
+  protected readonly recordKinds = ['preference'] as const;
+  private readonly options: DpoOptions;
+  private reference!: DecoderModel;
+  private referenceFeeds: Record<string, HostTensor> = {};
+  private precomputed?: Map<TokenizedDataset, PairTable>;
+
+  constructor(@inject(Tokens.Config) config: UnifiedConfig, @inject(Tokens.Kernel) kernel: Kernel, @optional() @inject(Tokens.Logger) logger?: TrainerLogger) {
+    super(config, kernel, logger);
+    this.options = trainOptions<DpoOptions>(config);
+  }
+
+  protected override async setup(): Promise<void> {
+    const refDir = await this.referenceDir();
+    this.reference = await this.loadReference(refDir);
+    const feeds = Object.fromEntries([...this.reference.weights].map(([name, t]) => [`${REF_PREFIX}${name}`, t]));
+    if (!this.options.precompute_ref_log_probs) return void (this.referenceFeeds = feeds);
+    this.precomputed = new Map();
+    const caching = this.config.caching;
+    for (const table of [this.data.train, this.data.eval]) {
+      if (!table) continue;
+      const { logps, hit } = await precomputeReferenceLogps(table, {
+        executor: this.executor,
+        reference: this.reference,
+        referenceDir: refDir,
+        padTokenId: this.tokenizer.padTokenId,
+        batchSize: this.config.train.per_device_batch_size,
+        cacheRoot: caching.enabled ? caching.root : undefined,
+        feeds,
+      });
+      this.precomputed.set(table, logps);
+      this.logger?.info(`reference log-probs of ${table.size} pairs ${hit ? 'read from the cache' : 'computed'}`);
+    }
+  }
+
+  /** ref_path, else the starting policy (sft_path, else name_or_path). */
+  private async referenceDir(): Promise<string> {
+    const ref = this.config.model.ref_path;
+    return ref ? resolveModelDir(ref, { logger: this.logger }) : this.startDir;
+  }
+
+  /** The starting policy's weights are shared (the policy's updates never write into them) unless resuming or a separate ref is named. */
+  private async loadReference(refDir: string): Promise<DecoderModel> {
+    if (refDir === this.startDir && !this.resumeDir) return new DecoderModel({ ...this.policy.model, weights: new Map(this.policy.model.weights) });
+    return loadModel(refDir, { kernel: this.kernel });
+  }
+
+  protected override constantFeeds(): Record<string, HostTensor> {
+    return this.referenceFeeds;
+  }
+
+  protected buildLoss(g: Graph): LossGraph {
+    const inputs = declarePairInputs(g);
+    const { logits } = this.policy.forward(g, inputs.tokens);
+    const reference: PairLogps = this.precomputed
+      ? { chosen: g.input(REF_CHOSEN, 'float32', ['pairs']), rejected: g.input(REF_REJECTED, 'float32', ['pairs']) }
+      : referencePairLogps(g, this.reference, inputs);
+    const lengths = this.options.loss_type === 'ipo' ? pairLengths(g, inputs) : undefined;
+    return dpoLoss(g, { policy: pairLogps(g, logits, inputs), reference, lengths }, {
+      beta: this.options.beta,
+      lossType: this.options.loss_type,
+      labelSmoothing: this.options.label_smoothing,
+    });
+  }
+
+  protected collate(data: TokenizedDataset, rows: readonly number[], _split: DataSplit): TrainBatch {
+    const batch = collatePairs(data, rows, { padTokenId: this.tokenizer.padTokenId });
+    const feeds = pairFeeds(batch);
+    const table = this.precomputed?.get(data);
+    if (this.precomputed) {
+      if (!table) throw new Error('no precomputed reference log-probs for this table');
+      feeds[REF_CHOSEN] = float32Tensor(rows.map((r) => table.chosen[r]!), [rows.length]);
+      feeds[REF_REJECTED] = float32Tensor(rows.map((r) => table.rejected[r]!), [rows.length]);
+    }
+    return { feeds, tokens: realTokens(batch), weight: rows.length };
+  }
+}

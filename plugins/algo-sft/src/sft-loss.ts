@@ -1,0 +1,24 @@
+import { alignToTokens, logProbsOf, tokenLogProbs, type Graph, type Tensor } from '@aligntune/core';
+
+export interface SftLossGraph {
+  /** Σ over masked tokens of −log p / number of masked tokens: one token mean over the whole micro-batch. */
+  loss: Tensor;
+  /** Fraction of masked tokens that are the argmax prediction (TRL's mean_token_accuracy). */
+  meanTokenAccuracy: Tensor;
+}
+
+/**
+ * The SFT loss on logits [b, seq, vocab]: `lossMask` [b, seq] (float) selects the tokens trained on, aligned
+ * with input_ids (column t = token t predicted from position t − 1; column 0 is never predicted).
+ */
+export function sftLoss(g: Graph, logits: Tensor, inputIds: Tensor, lossMask: Tensor): SftLossGraph {
+  const logp = tokenLogProbs(g, logits, inputIds);
+  const mask = g.cast(lossMask, logp.dtype);
+  const count = g.reduceSum(mask);
+  const loss = g.div(g.neg(g.reduceSum(g.mul(logp, mask))), count);
+  // the token is the argmax when its log-prob equals the row's maximum (ties count as hits)
+  const best = alignToTokens(g, g.reduceMax(logProbsOf(g, logits), [-1]));
+  const hit = g.cast(g.greaterOrEqual(g.stopGradient(logp), g.stopGradient(best)), logp.dtype);
+  const meanTokenAccuracy = g.div(g.reduceSum(g.mul(hit, mask)), count);
+  return { loss, meanTokenAccuracy };
+}

@@ -1,0 +1,12 @@
+import { Bool, Describe, PositiveNumber } from '@aligntune/core';
+
+/** SFT options under `train:` (TRL SFTConfig names). */
+export class SftOptions {
+  @Describe('Train only on completion tokens (prompt tokens masked). false trains on every token. Default true (TRL).')
+  @Bool()
+  completion_only_loss = true;
+
+  @Describe('Peak learning rate. Default 2e-5 (TRL SFTConfig).')
+  @PositiveNumber()
+  learning_rate = 2e-5;
+}

@@ -1,0 +1,66 @@
+import {
+  Algorithm,
+  collateSequences,
+  declareTokenInputs,
+  float32Tensor,
+  inject,
+  Kernel,
+  optional,
+  realTokens,
+  tokenFeeds,
+  Tokens,
+  trainOptions,
+  TrainerBase,
+  type DataSplit,
+  type Graph,
+  type LossGraph,
+  type SequenceBatch,
+  type TokenizedDataset,
+  type TrainBatch,
+  type TrainerLogger,
+  type UnifiedConfig,
+} from '@aligntune/core';
+import { SftOptions } from './sft-options.js';
+import { sftLoss } from './sft-loss.js';
+
+/** The loss mask's graph input name. */
+export const LOSS_MASK = 'loss_mask';
+
+/**
+ * Supervised fine-tuning: next-token NLL on completions (prompt masked) or on every token, one token mean
+ * per micro-batch. Chat datasets arrive templated, with the final assistant turn as the completion.
+ */
+@Algorithm('sft', { options: SftOptions, description: 'supervised fine-tuning (TRL SFTTrainer)' })
+export class SftTrainer extends TrainerBase {
+  protected readonly recordKinds = ['completion'] as const;
+  private readonly options: SftOptions;
+
+  constructor(@inject(Tokens.Config) config: UnifiedConfig, @inject(Tokens.Kernel) kernel: Kernel, @optional() @inject(Tokens.Logger) logger?: TrainerLogger) {
+    super(config, kernel, logger);
+    this.options = trainOptions<SftOptions>(config);
+  }
+
+  protected buildLoss(g: Graph): LossGraph {
+    const inputs = declareTokenInputs(g);
+    const mask = g.input(LOSS_MASK, 'float32', ['batch', 'seq']);
+    const { logits } = this.policy.forward(g, inputs);
+    const { loss, meanTokenAccuracy } = sftLoss(g, logits, inputs.inputIds, mask);
+    return { loss, metrics: { mean_token_accuracy: meanTokenAccuracy } };
+  }
+
+  protected collate(data: TokenizedDataset, rows: readonly number[], _split: DataSplit): TrainBatch {
+    const batch = collateSequences(data, rows, 'completion', { padTokenId: this.tokenizer.padTokenId });
+    const mask = sftLossMask(batch, this.options.completion_only_loss ?? true);
+    const trained = mask.reduce((s, m) => s + m, 0);
+    if (trained === 0) throw new Error(`an SFT micro-batch has no tokens to train on (rows ${rows.slice(0, 5).join(', ')}...)`);
+    return { feeds: { ...tokenFeeds(batch), [LOSS_MASK]: float32Tensor(mask, [batch.rows, batch.length]) }, tokens: realTokens(batch), weight: trained };
+  }
+}
+
+/** Completion tokens (EOS included), or every real token but each row's first (which nothing predicts). */
+export function sftLossMask(batch: SequenceBatch, completionOnly: boolean): Int32Array {
+  if (completionOnly) return batch.completionMask;
+  const mask = Int32Array.from(batch.attentionMask);
+  for (let r = 0; r < batch.rows; r++) mask[r * batch.length] = 0;
+  return mask;
+}

@@ -1,0 +1,130 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readSafetensors, type HfModelConfig, type StoredTensor, type Tokenizer } from '@aligntune/core';
+import { createTrainer, runConfig, tempDir, tinyTokenizer, writeJsonl, writeTinyModel, type TinyArch } from './helpers.js';
+import { completionLogps, refDpoLoss, refSftLoss, type RefPair, type RefSequence } from './reference-losses.js';
+
+/**
+ * One SGD step (no clipping, constant lr, the whole data set as one batch) must move every weight by
+ * exactly −lr·∇L, where ∇L is taken by float64 central differences of the loss computed with the float64
+ * reference forward on independently tokenized sequences. Checked on the largest update of every tensor
+ * plus a random entry of it.
+ */
+const LR = 1;
+const SGD_ONE_STEP = { optimizer: 'sgd', learning_rate: LR, shuffle: false, max_grad_norm: 0, lr_scheduler: 'constant', max_steps: 1 };
+
+const SFT_ROWS = [
+  { prompt: 'the cat sat', completion: ' on the mat' },
+  { prompt: 'hello', completion: ' world, how are you' },
+  { prompt: 'one two three', completion: ' four' },
+  { prompt: 'a b', completion: ' c d e f' },
+];
+const PREF_ROWS = [
+  { prompt: 'pick a colour', chosen: 'blue sky', rejected: 'no' },
+  { prompt: 'say hi', chosen: 'hi there friend', rejected: 'bye' },
+  { prompt: 'count', chosen: 'one two', rejected: 'three four five six' },
+];
+
+function completionIds(tok: Tokenizer, text: string): number[] {
+  return [...tok.encode(text, { addSpecialTokens: false }), tok.eosTokenId!];
+}
+
+function sftSequences(tok: Tokenizer, completionOnly: boolean): RefSequence[] {
+  return SFT_ROWS.map((r) => {
+    const prompt = tok.encode(r.prompt);
+    const completion = completionIds(tok, r.completion);
+    // training on every token = the prompt's tokens after its first are predicted too
+    return completionOnly ? { prompt, completion } : { prompt: prompt.slice(0, 1), completion: [...prompt.slice(1), ...completion] };
+  });
+}
+
+function pairs(tok: Tokenizer): RefPair[] {
+  return PREF_ROWS.map((r) => {
+    const prompt = tok.encodeChat([{ role: 'user', content: r.prompt }], { addGenerationPrompt: true });
+    return { chosen: { prompt, completion: completionIds(tok, r.chosen) }, rejected: { prompt, completion: completionIds(tok, r.rejected) } };
+  });
+}
+
+/** Trains one step and compares the saved update with −lr × the float64 finite-difference gradient. */
+async function checkOneStep(
+  arch: TinyArch,
+  algo: 'sft' | 'dpo',
+  rows: readonly unknown[],
+  train: Record<string, unknown>,
+  loss: (config: HfModelConfig, weights: Map<string, Float64Array>) => number,
+): Promise<{ relError: number; checked: number }> {
+  const dir = tempDir();
+  const model = await writeTinyModel(join(dir, 'model'), arch, { seed: 7 });
+  const data = writeJsonl(join(dir, 'data.jsonl'), rows);
+  const trainer = await createTrainer(runConfig(algo, join(dir, 'model'), data, join(dir, 'out'), { ...SGD_ONE_STEP, per_device_batch_size: rows.length, ...train }));
+  const result = await trainer.train();
+  expect(result.steps).toBe(1);
+  const { tensors: after } = await readSafetensors(join(dir, 'out/final/model.safetensors'));
+  return compareUpdate(model.config, model.tensors, after, loss);
+}
+
+function compareUpdate(
+  config: HfModelConfig,
+  before: Map<string, StoredTensor>,
+  after: Map<string, StoredTensor>,
+  loss: (config: HfModelConfig, weights: Map<string, Float64Array>) => number,
+): { relError: number; checked: number } {
+  const weights = new Map([...before].map(([name, t]) => [name, Float64Array.from(t.data as Float32Array)]));
+  expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+  loss(config, weights); // one call at the starting weights (DPO takes its reference log-probs from it)
+  let diff2 = 0;
+  let ref2 = 0;
+  let checked = 0;
+  let seed = 12345;
+  for (const [name, w] of weights) {
+    const updated = after.get(name)!.data as Float32Array;
+    const delta = Array.from(updated, (v, i) => v - (before.get(name)!.data as Float32Array)[i]!);
+    const largest = delta.reduce((best, d, i) => (Math.abs(d) > Math.abs(delta[best]!) ? i : best), 0);
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    for (const i of new Set([largest, seed % w.length])) {
+      const h = 1e-5;
+      const saved = w[i]!;
+      w[i] = saved + h;
+      const plus = loss(config, weights);
+      w[i] = saved - h;
+      const minus = loss(config, weights);
+      w[i] = saved;
+      const expected = (-LR * (plus - minus)) / (2 * h);
+      diff2 += (delta[i]! - expected) ** 2;
+      ref2 += expected ** 2;
+      checked++;
+    }
+  }
+  return { relError: Math.sqrt(diff2 / ref2), checked };
+}
+
+describe.each<[TinyArch]>([['gpt2'], ['llama']])('one SGD step equals w − lr·∇L (%s)', (arch) => {
+  const tok = () => writeTinyModelTokenizer();
+
+  it(`sft, ${arch === 'gpt2' ? 'completion-only' : 'all tokens'}`, async () => {
+    const completionOnly = arch === 'gpt2';
+    const seqs = sftSequences(tok(), completionOnly);
+    const { relError, checked } = await checkOneStep(arch, 'sft', SFT_ROWS, { completion_only_loss: completionOnly }, (c, w) => refSftLoss(c, w, seqs));
+    expect(checked).toBeGreaterThan(20);
+    expect(relError).toBeLessThan(1e-3);
+  });
+
+  const dpoCases = arch === 'gpt2' ? [{ loss_type: 'sigmoid', label_smoothing: 0.1 }, { loss_type: 'hinge' }] : [{ loss_type: 'ipo' }, { loss_type: 'robust', label_smoothing: 0.2, precompute_ref_log_probs: true }];
+  it.each(dpoCases)('dpo %o', async (options) => {
+    const ps = pairs(tok());
+    let ref: { chosen: number[]; rejected: number[] } | undefined;
+    const o = { type: options.loss_type, beta: 0.5, eps: options.label_smoothing ?? 0 };
+    const { relError } = await checkOneStep(arch, 'dpo', PREF_ROWS, { ...options, beta: 0.5 }, (c, w) => {
+      // the reference is the starting policy: its log-probs are those of the first (unperturbed) call
+      ref ??= { chosen: completionLogps(c, w, ps.map((p) => p.chosen)), rejected: completionLogps(c, w, ps.map((p) => p.rejected)) };
+      return refDpoLoss(c, w, ps, ref, o);
+    });
+    expect(relError).toBeLessThan(1e-3);
+  });
+});
+
+let cached: Tokenizer | undefined;
+/** The tokenizer writeTinyModel saves with the model. */
+function writeTinyModelTokenizer(): Tokenizer {
+  return (cached ??= tinyTokenizer());
+}

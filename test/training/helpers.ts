@@ -1,0 +1,112 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import {
+  initWeights,
+  Kernel,
+  parseModelConfig,
+  saveModelDir,
+  TrainerFactory,
+  TrainerBase,
+  type HfModelConfig,
+  type StoredTensor,
+  type Tokenizer,
+} from '@aligntune/core';
+import * as adapters from '@aligntune/plugin-adapters-builtin';
+import * as tasks from '@aligntune/plugin-tasks-builtin';
+import { LocalLoader } from '@aligntune/plugin-loader-local';
+import { OnnxRuntimeBackend } from '@aligntune/plugin-backend-onnxruntime';
+import { SingleProcessGroup } from '@aligntune/plugin-distributed-single';
+import { Gpt2Architecture } from '@aligntune/plugin-arch-gpt2';
+import { LlamaArchitecture } from '@aligntune/plugin-arch-llama';
+import { SftTrainer } from '@aligntune/plugin-algo-sft';
+import { DpoTrainer } from '@aligntune/plugin-algo-dpo';
+import { randomTensors } from '../models/graph-helpers.js';
+import { tinyTokenizer } from '../models/helpers.js';
+
+export { tinyTokenizer };
+
+const dirs: string[] = [];
+
+/** A fresh temporary directory, removed after the current test. */
+export function tempDir(prefix = 'aligntune-training-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A kernel with every plugin a training run needs registered from source (as their packages would). */
+export function trainingKernel(): Kernel {
+  const kernel = new Kernel();
+  const modules = [adapters, tasks, { LocalLoader, OnnxRuntimeBackend, SingleProcessGroup, Gpt2Architecture, LlamaArchitecture, SftTrainer, DpoTrainer }];
+  for (const module of modules) {
+    for (const value of Object.values(module)) {
+      if (typeof value === 'function' && Reflect.getOwnMetadata(Symbol.for('aligntune.contribution'), value)) kernel.registerClass(value as never);
+    }
+  }
+  return kernel;
+}
+
+export type TinyArch = 'gpt2' | 'llama';
+
+/** Tiny configs (2 layers, hidden 32) over the tiny chat tokenizer's vocabulary. */
+export function tinyModelConfig(arch: TinyArch, tok: Tokenizer): HfModelConfig {
+  const ids = { vocab_size: tok.vocabSize, bos_token_id: tok.bosTokenId, eos_token_id: tok.eosTokenId };
+  const json =
+    arch === 'gpt2'
+      ? { architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', n_positions: 64, n_embd: 32, n_layer: 2, n_head: 4, layer_norm_epsilon: 1e-5, ...ids }
+      : { architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, rms_norm_eps: 1e-6, max_position_embeddings: 64, tie_word_embeddings: false, rope_theta: 10000, ...ids };
+  return parseModelConfig(json, `${arch}.json`);
+}
+
+/**
+ * Writes a tiny model directory (with the tokenizer). `random`: weights of scale 0.3 so gradients are
+ * large (exactness tests); `init`: transformers' initialisation (learning tests).
+ */
+export async function writeTinyModel(dir: string, arch: TinyArch, options: { seed?: number; weights?: 'random' | 'init' } = {}): Promise<{ config: HfModelConfig; tensors: Map<string, StoredTensor>; tokenizer: Tokenizer }> {
+  const tokenizer = tinyTokenizer();
+  const config = tinyModelConfig(arch, tokenizer);
+  const tensors = options.weights === 'init' ? initWeights(config, options.seed ?? 0) : randomTensors(config, options.seed ?? 1);
+  await saveModelDir(dir, config, { tensors, tokenizer });
+  return { config, tensors: new Map(tensors), tokenizer };
+}
+
+export function writeJsonl(path: string, rows: readonly unknown[]): string {
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  return path;
+}
+
+/** A run config with quiet defaults; `train` entries override. */
+export function runConfig(algo: string, model: string, data: string, out: string, train: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    algo,
+    model: { name_or_path: model },
+    datasets: [{ name: data }],
+    train: { max_length: 48, max_prompt_length: 24, logging_steps: 1, save_interval: 0, ...train },
+    logging: { output_dir: out },
+    caching: { enabled: false },
+    ...extra,
+  };
+}
+
+/** Creates the trainer through TrainerFactory (validation included) with progress off. */
+export async function createTrainer(config: Record<string, unknown>, kernel = trainingKernel()): Promise<TrainerBase> {
+  const trainer = (await TrainerFactory.createTrainer(config, { kernel, projectDir: tempDir('aligntune-noproject-') })) as TrainerBase;
+  trainer.progress = { enabled: false };
+  return trainer;
+}
+
+/** metrics.jsonl rows. */
+export function readMetrics(file: string): Array<Record<string, number>> {
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, number>);
+}
