@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -7,24 +7,12 @@ import { readMetrics, tempDir } from './helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-/**
- * The algorithm plugins are not in the root package.json yet, and their dist/ is not built by `tsc -b`; a
- * scratch plugin package whose entry is the TypeScript source lets the CLI discover them (vitest compiles it).
- */
-function sourcePlugin(dir: string, name: 'algo-sft' | 'algo-dpo'): string {
-  const pkg = join(dir, `plugin-${name}`);
-  mkdirSync(pkg, { recursive: true });
-  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: `@aligntune/plugin-${name}-src`, version: '0.0.0', aligntune: { plugin: join(ROOT, `plugins/${name}/src/index.ts`), apiVersion: 1 } }));
-  return pkg;
-}
-
-/** configs/<name>.yaml with its model and output redirected to scratch paths, and the plugin added. */
+/** configs/<name>.yaml with its model and output redirected to scratch paths. */
 function tinyConfig(dir: string, name: 'sft-tiny' | 'dpo-tiny', model: string, extraTrain: Record<string, unknown> = {}): string {
   const config = parse(readFileSync(join(ROOT, 'configs', `${name}.yaml`), 'utf8')) as Record<string, Record<string, unknown>>;
   config.model!.name_or_path = model;
   config.logging!.output_dir = join(dir, name);
   config.train = { ...config.train, max_steps: 2, ...extraTrain };
-  (config as Record<string, unknown>).plugins = [sourcePlugin(dir, name === 'sft-tiny' ? 'algo-sft' : 'algo-dpo')];
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, stringify(config));
   return file;
