@@ -176,16 +176,72 @@ const CASES: Case[] = [
     feeds: (r, d) => ({ x: rand(d, [B, S, 8], r, 0.5), wqkv: rand(d, [8, 24], r, 0.3) }),
     build: (d) => (g) => attention(g, d),
   },
+  {
+    name: 'causal attention, additive [S,S] mask bias (float64)',
+    ops: ['MatMul', 'Softmax', 'Add', 'Where', 'Transpose', 'Reshape', 'Split'],
+    feeds: (r, d) => ({ x: rand(d, [B, S, 8], r, 0.5), wqkv: rand(d, [8, 24], r, 0.3) }),
+    build: (d) => (g) => attention(g, d, 'bias'),
+  },
+  {
+    name: 'causal attention, additive [S,S] mask bias (float32)',
+    ops: ['MatMul', 'Softmax', 'Add', 'Where'],
+    dtype: 'float32',
+    feeds: (r, d) => ({ x: rand(d, [B, S, 8], r, 0.5), wqkv: rand(d, [8, 24], r, 0.3) }),
+    build: (d) => (g) => attention(g, d, 'bias'),
+  },
+  {
+    // The probabilities also feed a second consumer, so the attention row-dot shortcut must not apply.
+    name: 'softmax feeding a matmul and a second consumer',
+    ops: ['Softmax', 'MatMul', 'ReduceSum', 'Mul', 'Add'],
+    feeds: (r, d) => ({ s: f(d, [B, 2, S, S])(r), v: f(d, [B, 2, S, 4])(r) }),
+    build: (d) => (g) => {
+      const s = g.input('s', d, ['batch', 2, 'seq', 'seq']);
+      const v = g.input('v', d, ['batch', 2, 'seq', 4]);
+      const y = g.softmax(s);
+      return { out: g.add(g.matmul(y, v), g.reduceSum(g.mul(y, y), [3], true)), wrt: [s, v] };
+    },
+  },
+  {
+    // y broadcasts over the heads of v, so dy arrives through a ReduceSum: the shortcut must not apply.
+    name: 'softmax probabilities broadcast against a batched matmul',
+    ops: ['Softmax', 'MatMul'],
+    feeds: (r, d) => ({ s: f(d, [B, 1, S, S])(r), v: f(d, [B, 2, S, 4])(r) }),
+    build: (d) => (g) => {
+      const s = g.input('s', d, ['batch', 1, 'seq', 'seq']);
+      const v = g.input('v', d, ['batch', 2, 'seq', 4]);
+      return { out: g.matmul(g.softmax(s), v), wrt: [s, v] };
+    },
+  },
+  linearCase('float64'),
+  linearCase('float32'),
+  unaryCase('gelu (tanh), large |x|, float64', 'Gelu', (g, x) => g.gelu(g.mul(x, 6))),
 ];
 
+/** A Linear layer: batched matmul plus a broadcast bias. */
+function linearCase(dtype: DType): Case {
+  return {
+    name: 'linear: [b,s,4]·W[4,5] + bias[5]',
+    ops: ['MatMul', 'Add'],
+    dtype,
+    feeds: (r, d) => ({ x: f(d, [B, S, 4])(r), w: f(d, [4, 5])(r), b: f(d, [5])(r) }),
+    build: (d) => (g) => {
+      const x = g.input('x', d, ['batch', 'seq', 4]);
+      const w = g.input('w', d, [4, 5]);
+      const b = g.input('b', d, [5]);
+      return { out: g.tanh(g.add(g.matmul(x, w), b)), wrt: [x, w, b] };
+    },
+  };
+}
+
 /** Two-head causal self-attention with a fused QKV weight. */
-function attention(g: Graph, d: DType): { out: Tensor; wrt: Tensor[] } {
+function attention(g: Graph, d: DType, mask: 'where' | 'bias' = 'where'): { out: Tensor; wrt: Tensor[] } {
   const x = g.input('x', d, ['batch', 'seq', 8]);
   const w = g.input('wqkv', d, [8, 24]);
   const [q, k, v] = g.split(g.matmul(x, w), 2, [8, 8, 8]).map((t) => g.transpose(g.reshape(t, ['batch', 'seq', 2, 4]), [0, 2, 1, 3]));
   const scores = g.matmul(q, k, { transB: true, alpha: 0.5 });
   const causal = g.trilu(g.fill(['seq', 'seq'], 1, 'int64'), false);
-  const masked = g.where(g.equal(causal, g.scalar(1, 'int64')), scores, -1e9);
+  const visible = g.equal(causal, g.scalar(1, 'int64'));
+  const masked = mask === 'where' ? g.where(visible, scores, -1e9) : g.add(scores, g.where(visible, g.scalar(0, d), g.scalar(-1e9, d)));
   const ctx = g.matmul(g.softmax(masked), v);
   return { out: g.reshape(g.transpose(ctx, [0, 2, 1, 3]), ['batch', 'seq', 8]), wrt: [x, w] };
 }

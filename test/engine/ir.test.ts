@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdamW, buildTrainStep, dimAdd, dimDiv, dimEq, dimMul, emitModel, Graph, hostTensor, interpret, opRegistry, type Tensor } from '@aligntune/core';
+import { AdamW, buildTrainStep, dimAdd, dimDiv, dimEq, dimMul, emitModel, grad, Graph, hostTensor, interpret, opRegistry, type Tensor } from '@aligntune/core';
 import { blockParamShapes, gptBlock } from './gpt-block.js';
 import { compile, maxAbsDiff, rand, rng, values } from './helpers.js';
 
@@ -99,5 +99,46 @@ describe('symbolic dims at run time', () => {
     const o = await s.run({ ids: hostTensor('int64', [1, 3], [4, 0, 2]) });
     expect(values(o.y)).toEqual([17, 2, 11]);
     await s.dispose();
+  });
+});
+
+describe('emission fusions and backward structure', () => {
+  const opTypes = (m: ReturnType<typeof emitModel>) => m.graph.node.map((n) => n.opType);
+
+  it('fuses ReduceSum(x·x) into ReduceSumSquare only when the square has no other use', () => {
+    const g = new Graph();
+    const x = g.input('x', 'float32', ['batch', 8]);
+    const y = g.input('y', 'float32', ['batch', 8]);
+    const sq = g.mul(y, y);
+    const m = emitModel(g, { outputs: { a: g.reduceSum(g.mul(x, x)), b: g.reduceSum(sq, [1]), c: g.exp(sq) } });
+    expect(opTypes(m).filter((t) => t === 'ReduceSumSquare')).toHaveLength(1);
+    expect(opTypes(m).filter((t) => t === 'ReduceSum')).toHaveLength(1);
+  });
+
+  it('takes the gradient norm with ReduceSumSquare, without squared copies of the gradients', () => {
+    const dims = { d: 16, heads: 2, mlp: 32 };
+    const g = new Graph('block');
+    const x = g.input('x', 'float32', ['batch', 'seq', dims.d]);
+    const P: Record<string, Tensor> = {};
+    for (const [k, s] of Object.entries(blockParamShapes(dims))) P[k] = g.input(k, 'float32', s);
+    const y = gptBlock(g, x, (n) => P[n], dims);
+    const step = buildTrainStep({ graph: g, loss: g.reduceMean(g.mul(y, y)), params: Object.values(P), optimizer: new AdamW(), maxGradNorm: 1 });
+    expect(step.model.graph.node.filter((n) => n.opType === 'ReduceSumSquare')).toHaveLength(Object.keys(P).length);
+  });
+
+  it('computes the attention softmax row-dot on the [.., S, dh] output, not on the [.., S, S] probabilities', () => {
+    const g = new Graph();
+    const q = g.input('q', 'float32', ['batch', 2, 'seq', 4]);
+    const k = g.input('k', 'float32', ['batch', 2, 'seq', 4]);
+    const v = g.input('v', 'float32', ['batch', 2, 'seq', 4]);
+    const probs = g.softmax(g.matmul(q, k, { transB: true, alpha: 0.5 }));
+    const out = g.matmul(probs, v);
+    const before = g.nodes.length;
+    grad(g, g.reduceSum(g.mul(out, out)), [q, k, v]);
+    const backward = g.nodes.slice(before);
+    const onProbs = (t: Tensor) => t.shape.length === 4 && dimEq(t.shape[3], 'seq') && dimEq(t.shape[2], 'seq');
+    expect(backward.filter((n) => n.op.startsWith('Reduce') && onProbs(n.inputs[0]))).toEqual([]);
+    // Two elementwise passes over the probabilities' shape remain: dy − rowdot and y·(…).
+    expect(backward.filter((n) => ['Mul', 'Sub', 'Add', 'Where'].includes(n.op) && onProbs(n.outputs[0])).map((n) => n.op).sort()).toEqual(['Mul', 'Sub']);
   });
 });

@@ -1,42 +1,66 @@
-import { shapeSize } from '../ir/dim.js';
+import { dimEq, shapeSize, type Shape } from '../ir/dim.js';
 import type { Graph } from '../ir/graph.js';
 import { attrBool, attrInts, attrNum, type Node, type Tensor } from '../ir/tensor.js';
 import { defineGrad } from './grad-registry.js';
 import { sumToShape } from './sum-to-shape.js';
 
-/** Gradients of Y = op(A)·op(B)·alpha, as matmuls with transpose flags (free in MLAS), no Transpose nodes. */
+/**
+ * Gradients of Y = op(A)·op(B)·alpha, as matmuls with transpose flags (free in MLAS), no Transpose
+ * nodes; alpha becomes the gradient matmuls' own alpha instead of a pass scaling dY.
+ */
 defineGrad('MatMul', (g, node, [dy], needs) => {
   if (!dy) return [];
   const [a, b] = node.inputs;
   const tA = attrBool(node.attrs, 'transA');
   const tB = attrBool(node.attrs, 'transB');
   const alpha = attrNum(node.attrs, 'alpha', 1);
-  const d = alpha === 1 ? dy : g.mul(dy, alpha);
-  return [needs[0] ? gradA(g, a, b, d, tA, tB) : undefined, needs[1] ? gradB(g, a, b, d, tA, tB) : undefined];
+  return [needs[0] ? gradA(g, a, b, dy, tA, tB, alpha) : undefined, needs[1] ? gradB(g, a, b, dy, tA, tB, alpha) : undefined];
 });
 
-function gradA(g: Graph, a: Tensor, b: Tensor, dy: Tensor, tA: boolean, tB: boolean): Tensor {
-  const raw = tA ? g.matmul(b, dy, { transA: tB, transB: true }) : g.matmul(dy, b, { transB: !tB });
+function gradA(g: Graph, a: Tensor, b: Tensor, dy: Tensor, tA: boolean, tB: boolean, alpha: number): Tensor {
+  const raw = tA ? g.matmul(b, dy, { transA: tB, transB: true, alpha }) : g.matmul(dy, b, { transB: !tB, alpha });
   return sumToShape(g, raw, a.shape);
 }
 
-function gradB(g: Graph, a: Tensor, b: Tensor, dy: Tensor, tA: boolean, tB: boolean): Tensor {
+function gradB(g: Graph, a: Tensor, b: Tensor, dy: Tensor, tA: boolean, tB: boolean, alpha: number): Tensor {
   if (b.rank === 2 && a.rank > 2 && !tA) {
     // x[..., k] @ W[k, n]: fold the batch dims into one GEMM instead of a batched matmul plus a ReduceSum.
     const a2 = g.reshape(a, [-1, a.shape[a.rank - 1]]);
     const d2 = g.reshape(dy, [-1, dy.shape[dy.rank - 1]]);
-    return tB ? g.matmul(d2, a2, { transA: true }) : g.matmul(a2, d2, { transA: true });
+    return tB ? g.matmul(d2, a2, { transA: true, alpha }) : g.matmul(a2, d2, { transA: true, alpha });
   }
-  const raw = tB ? g.matmul(dy, a, { transA: true, transB: tA }) : g.matmul(a, dy, { transA: !tA });
+  const raw = tB ? g.matmul(dy, a, { transA: true, transB: tA, alpha }) : g.matmul(a, dy, { transA: !tA, alpha });
   return sumToShape(g, raw, b.shape);
 }
 
+/** y·(dy − Σ dy·y), with the row dot taken over the attention output when it can be (see attentionRowDot). */
 defineGrad('Softmax', (g, node, [dy]) => {
   if (!dy) return [];
   const y = node.outputs[0];
   const axis = attrNum(node.attrs, 'axis');
-  return [g.mul(y, g.sub(dy, g.reduceSum(g.mul(dy, y), [axis], true)))];
+  const dot = attentionRowDot(g, y, dy, axis) ?? g.reduceSum(g.mul(dy, y), [axis], true);
+  return [g.mul(y, g.sub(dy, dot))];
 });
+
+/**
+ * Attention: when y's only gradient is dy = dO·Vᵀ from O = y·V (the MatMul rule's dA), then
+ * Σ_j dy_ij·y_ij = Σ_d dO_id·O_id — the row dot is computed on O's [.., S, dh] instead of on the
+ * [.., S, S] probabilities (one multiply and one reduction over the largest tensor saved; the identity
+ * FlashAttention's backward uses). O already exists (hash-consing finds it), so nothing is recomputed.
+ */
+function attentionRowDot(g: Graph, y: Tensor, dy: Tensor, axis: number): Tensor | undefined {
+  const p = dy.producer;
+  if (axis !== y.rank - 1 || p?.op !== 'MatMul' || !sameShape(dy.shape, y.shape)) return undefined;
+  if (!attrBool(p.attrs, 'transB') || attrBool(p.attrs, 'transA') || attrNum(p.attrs, 'alpha', 1) !== 1) return undefined;
+  const [dO, v] = p.inputs;
+  const o = g.find('MatMul', [y, v])?.[0];
+  if (!o || !sameShape(o.shape, dO.shape)) return undefined;
+  return g.reduceSum(g.mul(dO, o), [o.rank - 1], true);
+}
+
+function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => dimEq(d, b[i]));
+}
 
 defineGrad('LogSoftmax', (g, node, [dy]) => {
   if (!dy) return [];

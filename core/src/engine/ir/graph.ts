@@ -92,6 +92,12 @@ export class Graph {
     return node.outputs;
   }
 
+  /** The outputs of an existing node `op(inputs, attrs)`, without creating it (hash-cons lookup). */
+  find(op: string, inputs: readonly Tensor[], attrs: Attrs = {}): Tensor[] | undefined {
+    const key = this.key(op, inputs, attrs);
+    return key === undefined ? undefined : this.memo.get(key)?.outputs;
+  }
+
   private one(op: string, inputs: readonly Tensor[], attrs: Attrs = {}): Tensor {
     return this.apply(op, inputs, attrs)[0];
   }

@@ -4,6 +4,7 @@ import { opRegistry, type EmitContext } from '../ir/op-def.js';
 import type { Node, Tensor } from '../ir/tensor.js';
 import { hostTensor } from '../interpret/nd-array.js';
 import { attr } from './attr.js';
+import { planFusions } from './fusion.js';
 import { onnxDataType, tensorFromArray } from './onnx-encoder.js';
 import type { OnnxAttributeValue, OnnxNode, OnnxTensor, OnnxValueInfo } from './onnx-model.js';
 
@@ -88,11 +89,14 @@ export class Lowering implements EmitContext {
 
   /** Lowers `nodes` (in topological order); `preferred` names some outputs (graph outputs). */
   lower(nodes: readonly Node[], preferred: ReadonlyMap<number, string> = new Map()): void {
+    const fusions = planFusions(nodes, new Set(preferred.keys()));
+    const absorbed = new Set([...fusions.values()].flatMap((f) => f.absorbed));
     for (const node of nodes) {
-      if (node.op === 'Constant' || node.op === 'Initializer') continue;
-      const ins = node.inputs.map((t) => this.nameOf(t));
+      if (node.op === 'Constant' || node.op === 'Initializer' || absorbed.has(node)) continue;
       const outs = node.outputs.map((o) => preferred.get(o.id) ?? `_t${o.id}`);
-      opRegistry.require(node.op).emit(this, node, ins, outs);
+      const fused = fusions.get(node);
+      if (fused) fused.emit(this, (t) => this.nameOf(t), outs);
+      else opRegistry.require(node.op).emit(this, node, node.inputs.map((t) => this.nameOf(t)), outs);
       node.outputs.forEach((o, i) => this.bind(o, outs[i]));
     }
   }

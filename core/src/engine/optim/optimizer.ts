@@ -5,6 +5,12 @@ import type { Tensor } from '../ir/tensor.js';
 export interface StepScalars {
   readonly lr: Tensor;
   readonly step: Tensor;
+  /**
+   * Only for optimizers with `foldsGradScale`: the float64 factor (the clipping coefficient) that
+   * `grad` still has to be multiplied by. The optimizer folds it into its own scalar factors instead of
+   * a separate pass over every gradient.
+   */
+  readonly gradScale?: Tensor;
 }
 
 export interface ParamUpdate {
@@ -19,6 +25,8 @@ export interface ParamUpdate {
 export interface GraphOptimizer {
   readonly kind: string;
   readonly slots: readonly string[];
+  /** Whether `update` accepts an unscaled grad plus `StepScalars.gradScale` (see there). */
+  readonly foldsGradScale?: boolean;
   update(g: Graph, name: string, param: Tensor, grad: Tensor, state: readonly Tensor[], s: StepScalars): ParamUpdate;
 }
 

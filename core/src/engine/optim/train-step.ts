@@ -59,7 +59,10 @@ export function addOptimizerStep(g: Graph, params: readonly Tensor[], grads: rea
   params.forEach((p, i) => {
     const name = p.name as string;
     const state = optimizer.slots.map((s) => g.input(stepNames.state(name, s), p.dtype, p.shape));
-    const u = optimizer.update(g, name, p, clipped.grads[i], state, { lr, step });
+    // The clipped gradient is only built (a pass over it) when the optimizer cannot fold the coefficient.
+    const u = clipped.coef && optimizer.foldsGradScale
+      ? optimizer.update(g, name, p, grads[i], state, { lr, step, gradScale: clipped.coef })
+      : optimizer.update(g, name, p, clipped.grads[i], state, { lr, step });
     out.set(stepNames.next(name), u.param);
     optimizer.slots.forEach((s, k) => out.set(stepNames.next(stepNames.state(name, s)), u.state[k]));
   });
