@@ -101,6 +101,17 @@ export abstract class TrainerBase implements Trainer {
   /** Algorithm setup once the policy, tokenizer and data are loaded (a reference model, cached log-probs...). */
   protected async setup(): Promise<void> {}
 
+  /** The train/eval tables; online algorithms replace them (GRPO's rollout replay file). */
+  protected loadData(): Promise<TrainingData> {
+    return loadTrainingData(this.config, { kernel: this.kernel, tokenizer: this.tokenizer, kinds: this.recordKinds, logger: this.logger });
+  }
+
+  /**
+   * Runs before each optimizer step's micro-batches are collated, with the current weights: online algorithms
+   * generate and score rollouts here. The returned host-side metrics join the step's values.
+   */
+  protected async beforeStep(_params: Readonly<Record<string, HostTensor>>, _step: number): Promise<MetricRow | void> {}
+
   /** Feeds that are the same every run (frozen weights fed as inputs). */
   protected constantFeeds(): Record<string, HostTensor> {
     return {};
@@ -167,7 +178,7 @@ export abstract class TrainerBase implements Trainer {
     const tokenizerDir = existsSync(join(this.startDir, 'tokenizer.json')) ? this.startDir : await resolveModelDir(config.model.name_or_path, { logger: this.logger });
     this.tokenizer = await Tokenizer.fromDir(tokenizerDir);
     this.policy = await PolicyModel.load(this.resumeDir ?? this.startDir, { kernel: this.kernel, resolveDir: (id) => resolveModelDir(id, { logger: this.logger }) });
-    this.data = await loadTrainingData(config, { kernel: this.kernel, tokenizer: this.tokenizer, kinds: this.recordKinds, logger: this.logger });
+    this.data = await this.loadData();
     this.logger?.info(`${this.data.train.size} training rows${this.data.eval ? `, ${this.data.eval.size} eval rows` : ''}`);
     await this.setup();
   }
@@ -194,6 +205,7 @@ export abstract class TrainerBase implements Trainer {
     const accumulate = this.config.train.gradient_accumulation_steps;
     const lr = loop.schedule(this.config.train)(loop.step);
     const started = performance.now();
+    const hostMetrics = (await this.beforeStep(session.params, loop.step)) ?? {};
     const results: StepResult[] = [];
     let tokens = 0;
     let gradNorm: number;
@@ -208,7 +220,7 @@ export abstract class TrainerBase implements Trainer {
     loop.step++;
     loop.tokensSeen += tokens;
     const seconds = (performance.now() - started) / 1000;
-    const values: MetricRow = { ...(await this.reduceAcrossRanks(results)), learning_rate: lr, grad_norm: gradNorm, tokens_per_second: tokens / seconds };
+    const values: MetricRow = { ...(await this.reduceAcrossRanks(results)), ...hostMetrics, learning_rate: lr, grad_norm: gradNorm, tokens_per_second: tokens / seconds };
     loop.window.add(values);
     loop.lastStep = { learning_rate: lr, grad_norm: gradNorm };
     return values;

@@ -1,0 +1,11 @@
+export { GrpoTrainer, DapoTrainer, DrGrpoTrainer, GspoTrainer } from './grpo-trainers.js';
+export { GrpoFamilyTrainer, REF_PREFIX } from './grpo-family-trainer.js';
+export * from './grpo-options.js';
+export { grpoLoss, type GrpoLossGraph, type GrpoLossInputs, type GrpoLossSettings } from './grpo-loss.js';
+export { groupAdvantages, meanStd, tiedGroups } from './advantages.js';
+export { readReplayRollouts, type ReplayData, type ReplayOptions } from './replay-rollouts.js';
+export { OnlineRollouts, type OnlineRolloutOptions, type SampledBatch } from './online-rollouts.js';
+export { rolloutMetrics } from './grpo-metrics.js';
+export { writeCompletionsTable } from './completions-log.js';
+export { untilFirstEos, type Rollout } from './rollout.js';
+export { collateRollouts, rolloutFeeds, type CollatedRollouts } from './micro-batch.js';
