@@ -50,8 +50,9 @@ function resolveOptions(options: OnnxRuntimeBackendOptions): ResolvedOptions {
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
-    // Off: the arena holds a train step's peak between runs (bench/train.mjs: 6.93 → 5.86 GiB peak RSS, same step time).
-    enableCpuMemArena: false,
+    // On: without it the d=768 block step of bench/engine.mjs ran ~1.7× slower (fresh page faults every run);
+    // off trades that for memory (bench/train.mjs DPO peak RSS 6.93 → 5.86 GiB).
+    enableCpuMemArena: true,
     enableMemPattern: true,
     logSeverityLevel: 3,
     worker: false,
