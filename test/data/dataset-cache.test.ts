@@ -17,7 +17,7 @@ import {
   type DatasetConfig,
   type PrepareOptions,
 } from '@aligntune/core';
-import { cacheCli as cli } from './cache-cli.js';
+import { cli } from '../helpers/run-cli.js';
 import { HH_ROWS } from './fixtures.js';
 import { dataKernel, jsonl, tempDir, writeFiles } from './helpers.js';
 

@@ -19,10 +19,10 @@ function archKernel(): Kernel {
 
 async function cli(argv: string[]): Promise<string> {
   let stdout = '';
-  const context = { io: { stdout: (t: string) => void (stdout += t), stderr: () => undefined }, logger: new UnifiedLogger(), globals: () => ({}) };
+  const context = { io: { stdout: (t: string) => void (stdout += t), stderr: () => undefined }, logger: new UnifiedLogger(), globals: () => ({}), projectKernel: async () => archKernel() };
   const program = new Command('aligntune').exitOverride();
   registerModelCommand(program, context);
-  registerExportCommand(program, context, { kernel: async () => archKernel() });
+  registerExportCommand(program, context);
   await program.parseAsync(argv, { from: 'user' });
   return stdout;
 }

@@ -1,12 +1,9 @@
 import 'reflect-metadata';
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UnifiedLogger } from '@aligntune/core';
-import { exitCodeFor } from '../../core/src/cli/exit-codes.js';
-import { registerRewardCommand } from '../../core/src/cli/reward-command.js';
+import { cli } from '../helpers/run-cli.js';
 import { makeProject, packPackage, REPO_ROOT, removeDir, tempDir } from '../helpers/temp-project.js';
 
 const EXAMPLE = join(REPO_ROOT, 'examples/custom-reward');
@@ -29,29 +26,8 @@ function buildExample(scratch: string): string {
   return dir;
 }
 
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** `aligntune [--project DIR] reward score ...` on a fresh program, as run-cli builds it. */
-async function rewardCli(...argv: string[]): Promise<CliRun> {
-  const run: CliRun = { code: 0, stdout: '', stderr: '' };
-  const io = { stdout: (text: string) => void (run.stdout += text), stderr: (text: string) => void (run.stderr += text) };
-  const program = new Command('aligntune').option('--project <dir>').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  const logger = new UnifiedLogger();
-  registerRewardCommand(program, { io, logger, globals: () => program.opts() });
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (error) {
-    run.code = exitCodeFor(error);
-    run.stderr += (error as Error).message;
-  } finally {
-    await logger.close();
-  }
-  return run;
-}
+/** `aligntune [--project DIR] reward score ...` through the real CLI. */
+const rewardCli = (...argv: string[]) => cli(...argv);
 
 describe('a custom reward published as an npm package', () => {
   let scratch: string;

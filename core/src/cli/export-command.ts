@@ -1,18 +1,11 @@
 import type { Command } from 'commander';
-import { Kernel } from '../kernel/kernel.js';
 import { exportOnnx } from '../models/graph/export-onnx.js';
 import { loadModel } from '../models/roles/load-model.js';
-import { prepareKernel } from '../training/run-context.js';
-import type { CliContext } from './run-cli.js';
 import { resolveModelDir } from '../data/hub/resolve-model-dir.js';
-
-/** How the command finds architecture plugins; tests pass a kernel with classes registered. */
-export interface ExportCommandDeps {
-  readonly kernel?: () => Promise<Kernel>;
-}
+import type { CliContext } from './run-cli.js';
 
 /** `aligntune export onnx`: the KV-cache inference graph plus config and tokenizer files. */
-export function registerExportCommand(program: Command, context: CliContext, deps: ExportCommandDeps = {}): void {
+export function registerExportCommand(program: Command, context: CliContext): void {
   const exp = program.command('export').description('export models to other runtimes');
   exp
     .command('onnx')
@@ -20,7 +13,7 @@ export function registerExportCommand(program: Command, context: CliContext, dep
     .requiredOption('--model <dir>', 'a Hugging Face model directory (config.json + safetensors) or Hub model id')
     .requiredOption('--out <dir>', 'output directory')
     .action(async (options: { model: string; out: string }) => {
-      const kernel = await (deps.kernel ?? (() => prepareKernel({ kernel: new Kernel({ logger: context.logger }), projectDir: context.globals().project })))();
+      const kernel = await context.projectKernel();
       const model = await loadModel(options.model, { kernel, resolveDir: (id) => resolveModelDir(id) });
       const { files, bytes } = await exportOnnx(model, options.out);
       context.io.stdout(`exported ${model.config.modelType} (${model.config.numLayers} layers) to ${options.out}: ${files.join(', ')} (${(bytes / 2 ** 20).toFixed(1)} MiB)\n`);

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { Kernel, type PluginState } from '../kernel/kernel.js';
-import { prepareKernel } from '../training/run-context.js';
+import type { PluginState } from '../kernel/kernel.js';
 import type { CliContext } from './run-cli.js';
 
 /** `aligntune plugins`: every discovered plugin, imported to check its health, with what it contributes. */
@@ -10,7 +9,7 @@ export function registerPluginsCommand(program: Command, context: CliContext): v
     .description('list installed aligntune plugins and what they contribute')
     .option('--json', 'machine-readable output on stdout')
     .action(async (options: { json?: boolean }) => {
-      const kernel = await prepareKernel({ kernel: new Kernel({ logger: context.logger }), projectDir: context.globals().project });
+      const kernel = await context.projectKernel();
       await kernel.loadAll();
       const states = kernel.pluginStates().sort((a, b) => a.name.localeCompare(b.name));
       context.io.stdout(options.json ? `${JSON.stringify(states.map(toJson), null, 2)}\n` : formatTable(states));

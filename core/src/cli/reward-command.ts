@@ -2,11 +2,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isChatMessages } from '../data/canonical-record.js';
-import { Kernel } from '../kernel/kernel.js';
 import { RewardAggregator } from '../training/rewards/reward-aggregator.js';
 import type { RewardBatch } from '../training/rewards/reward-function.js';
 import { resolveRewardSpecs } from '../training/rewards/resolve-reward-specs.js';
-import { assertPluginsHealthy, prepareKernel } from '../training/run-context.js';
+import { assertPluginsHealthy } from '../training/run-context.js';
 import { UsageError } from './exit-codes.js';
 import { positiveInt } from './option-parsers.js';
 import type { CliContext } from './run-cli.js';
@@ -34,7 +33,7 @@ export function registerRewardCommand(program: Command, context: CliContext): vo
     .option('--batch-size <n>', 'rows scored together', positiveInt, 64)
     .action(async (options: ScoreOptions) => {
       if (options.reward.length === 0) throw new UsageError('give at least one --reward spec, e.g. --reward length:max_length=200');
-      const kernel = await prepareKernel({ kernel: new Kernel({ logger: context.logger }), projectDir: context.globals().project });
+      const kernel = await context.projectKernel();
       assertPluginsHealthy(kernel);
       const aggregator = await RewardAggregator.create(kernel, await resolveRewardSpecs(kernel, options.reward));
       const rows = readRows(options.input);

@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { Kernel } from '../kernel/kernel.js';
 import { UnifiedLogger } from '../kernel/unified-logger.js';
+import { prepareKernel } from '../training/run-context.js';
 import { exitCodeFor, ExitCode } from './exit-codes.js';
 import { registerCacheCommand } from './cache-command.js';
 import { registerExportCommand } from './export-command.js';
@@ -25,6 +27,8 @@ export interface CliContext {
   io: CliIo;
   logger: UnifiedLogger;
   globals: () => GlobalOptions;
+  /** A fresh kernel with the project's plugins discovered (the working directory's, or --project). */
+  projectKernel: () => Promise<Kernel>;
 }
 
 const processIo: CliIo = {
@@ -38,7 +42,9 @@ const processIo: CliIo = {
  */
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const logger = new UnifiedLogger();
-  const program = buildProgram({ io, logger, globals: () => program.opts<GlobalOptions>() });
+  const globals = () => program.opts<GlobalOptions>();
+  const projectKernel = () => prepareKernel({ kernel: new Kernel({ logger }), projectDir: globals().project });
+  const program = buildProgram({ io, logger, globals, projectKernel });
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return ExitCode.ok;

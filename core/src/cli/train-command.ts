@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigLoader } from '../config/config-loader.js';
 import type { UnifiedConfig } from '../config/unified-config.js';
-import { Kernel } from '../kernel/kernel.js';
+import type { Kernel } from '../kernel/kernel.js';
 import { TrainerFactory } from '../training/trainer-factory.js';
 import { UsageError } from './exit-codes.js';
 import { positiveInt, positiveNumber } from './option-parsers.js';
@@ -70,7 +70,7 @@ async function resolveConfig(options: ConfigOptions, context: CliContext): Promi
   }
   const plain = options.config ? ConfigLoader.readFile(options.config) : {};
   applyFlags(plain, options);
-  const kernel = new Kernel({ logger: context.logger });
+  const kernel = await context.projectKernel();
   const source = options.config;
   const baseDir = source ? dirname(resolve(source)) : undefined;
   const { config } = await TrainerFactory.resolveConfig(plain, {

@@ -22,3 +22,4 @@ export * from './assistant-mask.js';
 export * from './fixtures/gpt2-tokenizer.js';
 export * from './fixtures/tiny-chat-tokenizer.js';
 export * from './fixtures/train-bpe.js';
+export { writeFileAtomic, writeDataAtomic, writeJsonAtomic } from './atomic-write.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   collatePairs,
@@ -11,6 +11,7 @@ import {
   encodeModel,
   Graph,
   hashFile,
+  writeDataAtomic,
   hostValues,
   TOKEN_COLUMNS,
   type DecoderModel,
@@ -52,7 +53,7 @@ export async function precomputeReferenceLogps(table: TokenizedDataset, options:
     if (stored.chosen.length === table.size) return { logps: { chosen: Float32Array.from(stored.chosen), rejected: Float32Array.from(stored.rejected) }, hit: true };
   }
   const logps = await computeReferenceLogps(table, options);
-  if (file) await writeJsonAtomic(file, { chosen: [...logps.chosen], rejected: [...logps.rejected] });
+  if (file) await writeDataAtomic(file, JSON.stringify({ chosen: [...logps.chosen], rejected: [...logps.rejected] }));
   return { logps, hit: false };
 }
 
@@ -94,11 +95,4 @@ async function cacheKey(table: TokenizedDataset, referenceDir: string): Promise<
     hash.update(new Uint8Array(data.offsets.buffer, data.offsets.byteOffset, data.offsets.byteLength));
   }
   return hash.digest('hex');
-}
-
-async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  await mkdir(join(path, '..'), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(value));
-  await rename(tmp, path);
 }
