@@ -25,6 +25,8 @@ export * from './training/output-layout.js';
 export * from './training/atomic-dir.js';
 export * from './training/checkpoint-store.js';
 export * from './training/metrics-log.js';
+export * from './training/metric-sink.js';
+export * from './training/metric-sinks.js';
 export * from './training/batch-stream.js';
 export * from './training/optimizer-config.js';
 export * from './training/progress-reporter.js';

@@ -51,13 +51,13 @@ describe('GRPO family options', () => {
     await trainer.train();
     // Σ w·r over the rewards present; all-null (row 3) → null → advantage 0
     const totals = [2 * 1 + 0.5 * 0.2, 0, null, 2 + 0.5 * 0.6];
-    const table = readFileSync(join(dir, 'out/completions/step-1.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const table = readFileSync(join(dir, 'out/tables/completions/step-1.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(table.map((r) => r.reward)).toEqual(totals.map((t) => (t === null ? null : expect.closeTo(t, 12))));
     const advantages = groupAdvantages(totals, 2, 'group');
     expect(advantages[2]).toBe(0);
     expect(advantages[3]).toBe(0); // alone in its group once the null is left out
     expect(table.map((r) => r.advantage)).toEqual(advantages.map((a: number) => expect.closeTo(a, 12)));
-    expect(table[0]).toMatchObject({ prompt: 'a', completion: ' one', rewards: { math: 1, length: 0.2 } });
+    expect(table[0]).toMatchObject({ step: 1, prompt: 'a', completion: ' one', 'rewards/math': 1, 'rewards/length': 0.2 });
     const [row] = readMetrics(join(dir, 'out/metrics.jsonl'));
     for (const key of ['reward', 'reward_std', 'rewards/math/mean', 'rewards/math/std', 'frac_reward_zero_std', 'completions/mean_length', 'completions/clipped_ratio', 'completions/mean_terminated_length', 'entropy', 'clip_ratio/region_mean', 'num_tokens']) {
       expect(row, key).toHaveProperty([key]);

@@ -20,7 +20,10 @@ import { Tokenizer } from '../models/tokenizer.js';
 import { BatchStream } from './batch-stream.js';
 import { loadCheckpointState, pruneCheckpoints, resolveResumePath, saveCheckpoint } from './checkpoint-store.js';
 import { ExtensionPoints } from './extension-points.js';
-import { MetricsLog, MetricWindow, weightedMeans, type MetricRow } from './metrics-log.js';
+import { MetricWindow, weightedMeans, type MetricRow } from './metrics-log.js';
+import { flattenHparams } from './metric-sink.js';
+import { MetricSinks } from './metric-sinks.js';
+import { toPlainTree } from '../config/to-plain.js';
 import { resolveModelDir } from '../data/hub/resolve-model-dir.js';
 import { createOptimizer, createSchedule } from './optimizer-config.js';
 import { OutputLayout } from './output-layout.js';
@@ -82,6 +85,10 @@ export abstract class TrainerBase implements Trainer {
   protected startDir!: string;
   /** The checkpoint being resumed, if any. */
   protected resumeDir?: string;
+  /** metrics.jsonl plus the `logging.loggers` plugins; algorithms log completion tables and texts here. */
+  protected sinks: MetricSinks = MetricSinks.silent();
+  /** `logging.run_name`, the resumed run's name, or `<algo>-<UTC timestamp>`. */
+  protected runName!: string;
 
   /** The record kinds the algorithm trains on (completion for SFT, preference for DPO). */
   protected abstract readonly recordKinds: readonly RecordKind[];
@@ -128,7 +135,7 @@ export abstract class TrainerBase implements Trainer {
     if (this.resumeDir) await this.restore(session, loop);
     await this.group.broadcast(float32Params(session.params), 0);
     const progress = new ProgressReporter({ total: totalSteps, every: train.logging_steps, ...this.progress });
-    const metricsLog = new MetricsLog(this.layout.metrics);
+    await this.openSinks(loop);
     this.signals.install((signal) => this.logger?.warn(`${signal}: stopping after this step and saving a checkpoint`));
     progress.start(loop.step);
     try {
@@ -137,9 +144,9 @@ export abstract class TrainerBase implements Trainer {
         const values = await this.optimizerStep(session, loop);
         await this.hooks.onStep?.(loop.step, values);
         progress.update({ step: loop.step, loss: values.loss!, tokensPerSecond: values.tokens_per_second! });
-        if (loop.step % train.logging_steps === 0 || loop.step === totalSteps) this.logWindow(loop, metricsLog);
+        if (loop.step % train.logging_steps === 0 || loop.step === totalSteps) this.logWindow(loop);
         if (evalGraph && train.eval_interval > 0 && loop.step % train.eval_interval === 0) {
-          await this.logEval(session, evalGraph, loop, metricsLog);
+          await this.logEval(session, evalGraph, loop);
           lastEval = loop.step;
         }
         if (train.save_interval > 0 && loop.step % train.save_interval === 0 && loop.step < totalSteps) await this.checkpoint(session, loop);
@@ -148,16 +155,17 @@ export abstract class TrainerBase implements Trainer {
       if (this.signals.stopRequested) {
         // the checkpoint keeps the partial logging window, so a resumed run logs the same means; then flush it here
         await this.checkpoint(session, loop);
-        if (loop.window.counts.loss) this.logWindow(loop, metricsLog);
+        if (loop.window.counts.loss) this.logWindow(loop);
         this.logger?.info(`stopped at step ${loop.step}; resume with train.resume_from_checkpoint: latest`);
         return { steps: loop.step, metrics: loop.lastMetrics, interrupted: true };
       }
-      if (evalGraph && lastEval !== loop.step) await this.logEval(session, evalGraph, loop, metricsLog);
+      if (evalGraph && lastEval !== loop.step) await this.logEval(session, evalGraph, loop);
       await this.saveFinal(session);
       return { steps: loop.step, outputDir: this.layout.final, metrics: loop.lastMetrics };
     } finally {
       progress.stop();
       this.signals.uninstall();
+      await this.sinks.close();
       await evalGraph?.dispose();
       await session.dispose();
       await this.executor.dispose();
@@ -170,6 +178,7 @@ export abstract class TrainerBase implements Trainer {
     const { config } = this;
     await mkdir(this.layout.root, { recursive: true });
     await writeFile(this.layout.resolvedConfig, ConfigLoader.stringify(config));
+    this.runName = config.logging.run_name ?? defaultRunName(config.algo);
     this.group = await this.kernel.create(ExtensionPoints.distributedBackend, config.distributed.backend);
     await this.group.init({ nodes: config.distributed.nodes, processesPerNode: config.distributed.gpus_per_node, seed: config.distributed.seed ?? config.train.seed });
     this.executor = await this.kernel.create(ExtensionPoints.computeBackend, 'cpu');
@@ -234,20 +243,29 @@ export abstract class TrainerBase implements Trainer {
     return Object.fromEntries(keys.map((k, i) => [k, buffers.reduce((s, b) => s + b[i]!, 0) / buffers.length]));
   }
 
-  private logWindow(loop: LoopState, log: MetricsLog): void {
+  /** Opens the metric sinks on rank 0 and logs the run's hyperparameters once. */
+  private async openSinks(loop: LoopState): Promise<void> {
+    if (this.group.rank !== 0) return;
+    const config = toPlainTree(this.config) as Record<string, unknown>;
+    const run = { runName: this.runName, outputDir: this.layout.root, algo: this.config.algo, config, resumed: this.resumeDir !== undefined, startStep: loop.step };
+    this.sinks = await MetricSinks.open(this.kernel, this.config.logging.loggers, run, this.logger);
+    this.sinks.logHparams(flattenHparams(config));
+  }
+
+  private logWindow(loop: LoopState): void {
     const means = loop.window.take();
     // loss and the algorithm's metrics are window means (as HF logs loss); lr and grad_norm are the last step's
     const row: MetricRow = { step: loop.step, epoch: loop.stream.epochProgress, ...orderedMetrics({ ...means, ...loop.lastStep }) };
     loop.lastMetrics = row;
-    if (this.group.rank === 0) log.append(row);
+    this.sinks.logRow(row);
     this.logger?.debug(`step ${loop.step}: ${JSON.stringify(row)}`);
   }
 
   /** Evaluates the held-out rows with the current weights; logs `eval/<metric>` means (weighted by batch weight). */
-  private async logEval(session: TrainSession, graph: CompiledGraph, loop: LoopState, log: MetricsLog): Promise<MetricRow> {
+  private async logEval(session: TrainSession, graph: CompiledGraph, loop: LoopState): Promise<MetricRow> {
     const values = await this.evaluate(graph, session.params);
     const row: MetricRow = { step: loop.step, epoch: loop.stream.epochProgress, ...Object.fromEntries(Object.entries(values).map(([k, v]) => [`eval/${k}`, v])) };
-    if (this.group.rank === 0) log.append(row);
+    this.sinks.logRow(row);
     this.logger?.info(`eval at step ${loop.step}: loss ${values.loss?.toFixed(4)}`);
     return row;
   }
@@ -277,6 +295,7 @@ export abstract class TrainerBase implements Trainer {
     loop.stream.seek(state.data);
     loop.window.restore(state.log_window);
     loop.lastMetrics = state.last_metrics;
+    if (state.run_name && !this.config.logging.run_name) this.runName = state.run_name;
     if (state.total_steps !== loop.plannedSteps) this.logger?.warn(`resuming with the checkpoint's schedule length ${state.total_steps} (this config plans ${loop.plannedSteps})`);
     this.logger?.info(`resumed from ${this.resumeDir} at step ${state.global_step}`);
   }
@@ -295,6 +314,7 @@ export abstract class TrainerBase implements Trainer {
       log_window: loop.window.snapshot(),
       last_metrics: loop.lastMetrics,
       tokens_seen: loop.tokensSeen,
+      run_name: this.runName,
     };
     const dir = this.layout.checkpoint(loop.step);
     await saveCheckpoint(dir, { policy: this.policy, optimizer: session.store.exportState(), state });
@@ -341,6 +361,12 @@ function orderedMetrics(means: MetricRow): MetricRow {
   for (const key of first) if (key in means) out[key] = means[key]!;
   for (const key of Object.keys(means).sort()) if (!(key in out)) out[key] = means[key]!;
   return out;
+}
+
+/** `<algo>-YYYYMMDD-HHMMSS` in UTC. */
+function defaultRunName(algo: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${algo}-${stamp}`;
 }
 
 function float32Params(params: Readonly<Record<string, HostTensor>>): Float32Array[] {

@@ -20,4 +20,6 @@ export interface TrainerState {
   last_metrics: Record<string, number>;
   /** Tokens trained on so far. */
   tokens_seen: number;
+  /** The run name the metric loggers use, kept so a resumed run appends to the same run. */
+  run_name?: string;
 }

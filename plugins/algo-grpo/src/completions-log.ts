@@ -1,12 +1,16 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import type { MetricTable } from '@aligntune/core';
 import type { Rollout } from './rollout.js';
 
-/** Writes TRL's completions table (prompt, completion, rewards, advantage) as `<dir>/step-<step>.jsonl`. */
-export async function writeCompletionsTable(dir: string, step: number, rollouts: readonly Rollout[]): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, `step-${step}.jsonl`);
-  const lines = rollouts.map((r) => JSON.stringify({ step, prompt: r.prompt, completion: r.completion, rewards: r.rewards, reward: r.total, advantage: r.advantage }));
-  await writeFile(file, lines.join('\n') + '\n');
-  return file;
+/** TRL's completions table: prompt, completion, one `rewards/<name>` column per reward, reward, advantage. */
+export function completionsTable(rollouts: readonly Rollout[]): MetricTable {
+  const names = [...new Set(rollouts.flatMap((r) => Object.keys(r.rewards)))];
+  return {
+    columns: ['prompt', 'completion', ...names.map((n) => `rewards/${n}`), 'reward', 'advantage'],
+    rows: rollouts.map((r) => [promptText(r.prompt), r.completion, ...names.map((n) => r.rewards[n] ?? null), r.total, r.advantage]),
+  };
+}
+
+/** Chat prompts as `role: content` lines, so a table cell stays a string. */
+function promptText(prompt: Rollout['prompt']): string {
+  return typeof prompt === 'string' ? prompt : prompt.map((m) => `${m.role}: ${m.content}`).join('\n');
 }

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import {
   ConfigValidationError,
   DecoderModel,
@@ -34,7 +33,7 @@ import {
   type UnifiedConfig,
 } from '@aligntune/core';
 import { groupAdvantages, tiedGroups } from './advantages.js';
-import { writeCompletionsTable } from './completions-log.js';
+import { completionsTable } from './completions-log.js';
 import { rolloutMetrics } from './grpo-metrics.js';
 import { grpoLoss } from './grpo-loss.js';
 import type { GrpoOptions } from './grpo-options.js';
@@ -154,7 +153,7 @@ export abstract class GrpoFamilyTrainer extends TrainerBase {
     }
     const every = this.options.log_completions_steps;
     if (every > 0 && (step + 1) % every === 0) {
-      await writeCompletionsTable(join(this.layout.root, 'completions'), step + 1, this.current!.micro.flatMap((m) => m.rollouts));
+      this.sinks.logTable(step + 1, 'completions', completionsTable(this.current!.micro.flatMap((m) => m.rollouts)));
     }
     return metrics;
   }

@@ -83,7 +83,7 @@ export class GrpoOptions {
   @NumberRange(0, 1000)
   max_resample = 0;
 
-  @Describe('Write a completions table (prompt, completion, rewards, advantage) to <output_dir>/completions/step-<N>.jsonl every N steps; 0 = never. Default 0.')
+  @Describe('Write a completions table (prompt, completion, rewards, advantage) to the metric loggers (and <output_dir>/tables/completions/step-<N>.jsonl) every N steps; 0 = never. Default 0.')
   @NumberRange(0, Number.MAX_SAFE_INTEGER)
   log_completions_steps = 0;
 

@@ -6,6 +6,6 @@ export { groupAdvantages, meanStd, tiedGroups } from './advantages.js';
 export { readReplayRollouts, type ReplayData, type ReplayOptions } from './replay-rollouts.js';
 export { OnlineRollouts, type OnlineRolloutOptions, type SampledBatch } from './online-rollouts.js';
 export { rolloutMetrics } from './grpo-metrics.js';
-export { writeCompletionsTable } from './completions-log.js';
+export { completionsTable } from './completions-log.js';
 export { untilFirstEos, type Rollout } from './rollout.js';
 export { collateRollouts, rolloutFeeds, type CollatedRollouts } from './micro-batch.js';
