@@ -45,6 +45,26 @@ describe('tokenization conventions', () => {
     expect(t.completion!.at(-1)).toBe(EOS);
   });
 
+  it('multi-turn prompts mark their earlier assistant turns (content and end-of-turn token), through truncation', () => {
+    const messages = [
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hello! How can I help?' },
+      { role: 'user', content: 'Add 2 and 3' },
+    ];
+    const t = tokenizeRecord(tok, record({ prompt: messages, completion: '5' }), opts);
+    const mask = t.prompt_assistant_mask!;
+    expect(mask).toHaveLength(t.prompt.length);
+    const marked = t.prompt.filter((_, k) => mask[k] === 1);
+    // exactly the assistant content and its <|im_end|>, nothing of the user turns or role headers
+    expect(tok.decode(marked, { skipSpecialTokens: false })).toBe('Hello! How can I help?<|im_end|>');
+    expect(mask.findIndex((m) => m === 1)).toBe(tok.encodeChat(messages.slice(0, 1), { addGenerationPrompt: true }).length);
+    // keep_end truncation cuts the mask with the prompt
+    const cut = tokenizeRecord(tok, record({ prompt: messages, completion: '5' }), { ...opts, maxPromptLength: 12 });
+    expect(cut.prompt_assistant_mask).toEqual(mask.slice(mask.length - 12));
+    // single-turn and text prompts carry no mask
+    expect(tokenizeRecord(tok, record({ prompt: messages.slice(2), completion: '5' }), opts).prompt_assistant_mask).toBeUndefined();
+  });
+
   it('chat_template (a name or Jinja) overrides the tokenizer’s', () => {
     const prompt = [{ role: 'user', content: 'Hello' }];
     const plain = tokenizeRecord(tok, record({ prompt }), { ...opts, chatTemplate: 'plain' });

@@ -105,6 +105,33 @@ describe('TrainerBase', () => {
     expect(diff).toBeLessThan(update * 1e-4);
   });
 
+  it.each([1, 2])('the grouped optimizer update (optimizer_group_mb) equals the one-run update: AdamW, clipping, accumulation %i', async (accumulation) => {
+    const { dir, model, data } = await setup('dpo', 4);
+    const base = { learning_rate: 0.05, weight_decay: 0.1, shuffle: false, max_grad_norm: 0.05, max_steps: 3, per_device_batch_size: 4 / accumulation, gradient_accumulation_steps: accumulation, logging_steps: 1 };
+    await (await createTrainer(runConfig('dpo', model, data, join(dir, 'fused'), { ...base, optimizer_group_mb: 0 }))).train();
+    // 0.004 MiB ≈ 4 KiB: the tiny model's tensors land in many groups
+    await (await createTrainer(runConfig('dpo', model, data, join(dir, 'grouped'), { ...base, optimizer_group_mb: 0.004 }))).train();
+    const { tensors: w0 } = await readSafetensors(join(model, 'model.safetensors'));
+    const { tensors: fused } = await readSafetensors(join(dir, 'fused/final/model.safetensors'));
+    const { tensors: grouped } = await readSafetensors(join(dir, 'grouped/final/model.safetensors'));
+    let diff = 0;
+    let update = 0;
+    for (const [name, t] of fused) {
+      const a = t.data as Float32Array;
+      const b = grouped.get(name)!.data as Float32Array;
+      const o = w0.get(name)!.data as Float32Array;
+      a.forEach((v, i) => {
+        diff = Math.max(diff, Math.abs(v - b[i]!));
+        update = Math.max(update, Math.abs(v - o[i]!));
+      });
+    }
+    expect(update).toBeGreaterThan(1e-3);
+    expect(diff).toBeLessThan(update * 1e-5);
+    const norms = (name: string) => readMetrics(join(dir, name, 'metrics.jsonl')).filter((r) => 'grad_norm' in r).map((r) => r.grad_norm);
+    expect(norms('grouped')).toEqual(norms('fused').map((n) => expect.closeTo(n!, 5)));
+    expect(norms('fused')[0]).toBeGreaterThan(0.05); // clipping was active
+  });
+
   it('writes directories atomically: a failed write leaves the previous version and no temp dir', async () => {
     const dir = tempDir();
     const target = join(dir, 'checkpoints/step-1');

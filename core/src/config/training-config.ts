@@ -115,6 +115,13 @@ export class TrainingConfig {
   @NonNegativeNumber()
   max_grad_norm: number | null = 1;
 
+  @Describe(
+    'Run the optimizer update in groups of about this many MiB of parameters, so old and new weights and optimizer state never coexist whole in memory (onnxruntime-node returns every output in a fresh buffer). null (default) = automatic: 64 MiB groups when the trainable parameters exceed 256 MiB, else one fused run per step; 0 = always one fused run.',
+  )
+  @Optional()
+  @NonNegativeNumber()
+  optimizer_group_mb: number | null = null;
+
   @Describe('Shuffle training data each epoch. Default true.')
   @Bool()
   shuffle = true;

@@ -12,7 +12,7 @@ import { TOKEN_COLUMNS, TokenizedDataset, type TokenColumn, type TokenizedRowInf
  * The header says where each section is; the checksum makes any torn or corrupted file detectable.
  */
 const MAGIC = 'ATDS';
-export const CACHE_FORMAT_VERSION = 1;
+export const CACHE_FORMAT_VERSION = 2;
 
 /** What an entry's header records. */
 export interface CacheEntryHeader {

@@ -1,5 +1,6 @@
 import type { TruncationMode } from '../config/training-config.js';
 import type { Tokenizer } from '../models/tokenizer.js';
+import { encodeChatWithAssistantMask } from '../models/assistant-mask.js';
 import { recordKind, type CanonicalRecord, type Prompt } from './canonical-record.js';
 import { NAMED_CHAT_TEMPLATES, resolveChatTemplate } from './chat-templates.js';
 import { DataError } from './data-error.js';
@@ -26,6 +27,8 @@ export interface RecordTokens {
   completion?: number[];
   chosen?: number[];
   rejected?: number[];
+  /** Per prompt token: 1 inside an earlier assistant turn of a chat prompt. */
+  prompt_assistant_mask?: number[];
   truncated: boolean;
 }
 
@@ -70,6 +73,7 @@ export function truncateRecord(tokens: Omit<RecordTokens, 'truncated'>, options:
   const prompt = cut(tokens.prompt, promptLimit, options.truncationMode);
   const room = options.maxLength - prompt.length;
   const out: RecordTokens = { prompt, truncated: prompt.length < tokens.prompt.length };
+  if (tokens.prompt_assistant_mask) out.prompt_assistant_mask = cut(tokens.prompt_assistant_mask, promptLimit, options.truncationMode);
   for (const field of ['completion', 'chosen', 'rejected'] as const) {
     const ids = tokens[field];
     if (ids === undefined) continue;
@@ -84,11 +88,35 @@ function cut(ids: number[], limit: number, mode: TruncationMode): number[] {
   return mode === 'keep_end' ? ids.slice(ids.length - limit) : ids.slice(0, limit);
 }
 
+/**
+ * 1 on the prompt tokens of the earlier assistant turns of a chat prompt (the template's rendering of each
+ * turn, as `encodeChatWithAssistantMask` finds it), aligned with `promptIds`; undefined when the prompt has
+ * no assistant turn. A template whose prefixes are not token prefixes cannot be masked: its earlier turns
+ * are then left out of the loss, and `onUnmaskable` says why.
+ */
+export function promptAssistantMask(tokenizer: Tokenizer, prompt: Prompt, promptIds: readonly number[], template: { template?: string }, onUnmaskable?: (reason: string) => void): number[] | undefined {
+  if (typeof prompt === 'string' || !prompt.some((m) => m.role === 'assistant')) return undefined;
+  try {
+    const { inputIds, assistantMask } = encodeChatWithAssistantMask(tokenizer, prompt, { chatTemplate: template.template });
+    // the prompt ids may start with a BOS the tokenizer adds (the plain template); the rest must match
+    const offset = [0, 1].find((o) => inputIds.every((id, k) => promptIds[o + k] === id));
+    if (offset === undefined) throw new Error('the conversation without the generation prompt is not a token prefix of the prompt');
+    const mask = new Array<number>(promptIds.length).fill(0);
+    assistantMask.forEach((m, k) => (mask[offset + k] = m));
+    return mask;
+  } catch (err) {
+    onUnmaskable?.((err as Error).message);
+    return undefined;
+  }
+}
+
 /** Tokenizes one canonical record (pairs share one prompt encoding). */
-export function tokenizeRecord(tokenizer: Tokenizer, record: CanonicalRecord, options: TokenizeOptions, template = effectiveChatTemplate(tokenizer, options.chatTemplate)): RecordTokens {
+export function tokenizeRecord(tokenizer: Tokenizer, record: CanonicalRecord, options: TokenizeOptions, template = effectiveChatTemplate(tokenizer, options.chatTemplate), onUnmaskable?: (reason: string) => void): RecordTokens {
   const eos = tokenizer.eosTokenId;
   if (eos === null) throw new DataError(`${tokenizer.source}: the tokenizer has no EOS token, which completions end with`);
   const tokens: Omit<RecordTokens, 'truncated'> = { prompt: encodePrompt(tokenizer, record.prompt, template) };
+  const mask = promptAssistantMask(tokenizer, record.prompt, tokens.prompt, template, onUnmaskable);
+  if (mask) tokens.prompt_assistant_mask = mask;
   if (record.completion !== undefined) tokens.completion = encodeCompletion(tokenizer, record.completion, eos);
   if (record.chosen !== undefined && record.rejected !== undefined) {
     tokens.chosen = encodeCompletion(tokenizer, record.chosen, eos);
@@ -105,11 +133,13 @@ export function tokenizeRecords(tokenizer: Tokenizer, records: readonly Canonica
   }
   const columns = Object.fromEntries(TOKEN_COLUMNS.map((c) => [c, [] as number[][]])) as Record<TokenColumn, number[][]>;
   const rows: TokenizedRowInfo[] = [];
+  let unmaskable: string | undefined;
   for (const record of records) {
-    const tokens = tokenizeRecord(tokenizer, record, options, template);
+    const tokens = tokenizeRecord(tokenizer, record, options, template, (reason) => (unmaskable ??= reason));
     for (const column of TOKEN_COLUMNS) columns[column].push(tokens[column] ?? []);
     rows.push(rowInfo(record, tokens.truncated));
   }
+  if (unmaskable) options.logger?.warn(`${tokenizer.source}: earlier assistant turns of chat prompts cannot be masked with this chat template, so only final turns are trained (${unmaskable})`);
   const truncated = rows.filter((r) => r.truncated).length;
   if (truncated > 0) options.logger?.info(`${truncated} of ${rows.length} rows were truncated to max_prompt_length=${options.maxPromptLength} / max_length=${options.maxLength}`);
   const present = TOKEN_COLUMNS.filter((c) => c === 'prompt' || columns[c].some((ids) => ids.length > 0));

@@ -2,7 +2,11 @@ import type { Prompt, RecordKind } from './canonical-record.js';
 import { raggedLength, raggedRow, type RaggedInt32 } from './ragged.js';
 import type { Row } from './row.js';
 
-export const TOKEN_COLUMNS = ['prompt', 'completion', 'chosen', 'rejected'] as const;
+/**
+ * `prompt_assistant_mask` is 1 on the prompt's tokens that belong to earlier assistant turns of a chat prompt
+ * (one entry per prompt token; absent when no prompt has any), so SFT can train on every assistant turn.
+ */
+export const TOKEN_COLUMNS = ['prompt', 'completion', 'chosen', 'rejected', 'prompt_assistant_mask'] as const;
 export type TokenColumn = (typeof TOKEN_COLUMNS)[number];
 
 /** What a tokenized row keeps besides tokens: enough for rewards, metrics and error messages. */

@@ -11,7 +11,7 @@ import { Graph } from '../engine/ir/graph.js';
 import type { Tensor } from '../engine/ir/tensor.js';
 import { emitModel } from '../engine/onnx/emit-model.js';
 import { encodeModel } from '../engine/onnx/onnx-encoder.js';
-import { buildAccumulateStep, buildApplyStep, buildTrainStep, type TrainStepSpec } from '../engine/optim/train-step.js';
+import { buildAccumulateStep, buildApplyStep, buildNormStep, buildTrainStep, paramGroups, tensorBytes, type TrainStepSpec } from '../engine/optim/train-step.js';
 import { TrainSession, type StepResult, type TrainSessionGraphs } from '../engine/optim/train-session.js';
 import type { ProcessGroup } from '../engine/process-group.js';
 import type { Kernel } from '../kernel/kernel.js';
@@ -124,12 +124,20 @@ export abstract class TrainerBase implements Trainer {
     return {};
   }
 
+  /** Initial values of the trained parameters by graph name: the policy's, plus a second model's (PPO's value model). */
+  protected trainableParams(): Record<string, HostTensor> {
+    return this.policy.params();
+  }
+
+  /** Writes what an algorithm keeps beside the policy (PPO's value model) into a checkpoint or final/ being written. */
+  protected async saveExtras(_dir: string, _params: Readonly<Record<string, HostTensor>>): Promise<void> {}
+
   async train(): Promise<TrainResult> {
     const train = this.config.train;
     await this.prepareRun();
     const stream = new BatchStream({ rows: this.data.train.size, batchSize: train.per_device_batch_size, shuffle: train.shuffle, seed: train.seed });
     const totalSteps = train.max_steps ?? Math.ceil(((train.epochs ?? 1) * stream.microBatchesPerEpoch) / train.gradient_accumulation_steps);
-    const session = await TrainSession.create(this.executor, this.stepPrograms(), this.policy.params());
+    const session = await TrainSession.create(this.executor, this.stepPrograms(), this.trainableParams());
     const evalGraph = this.data.eval ? await this.compileEval() : undefined;
     const loop = new LoopState(totalSteps, stream);
     if (this.resumeDir) await this.restore(session, loop);
@@ -192,14 +200,34 @@ export abstract class TrainerBase implements Trainer {
     await this.setup();
   }
 
-  /** The fused step (one run per optimizer step), or accumulate + apply when accumulating micro-batches. */
+  /**
+   * The fused step (one run per optimizer step), accumulate + apply when accumulating micro-batches, or the
+   * grouped update for large models (see `optimizer_group_mb`).
+   */
   private stepPrograms(): TrainSessionGraphs {
-    const g = new Graph(`${this.config.algo}-train`);
-    const { loss, metrics } = this.buildLoss(g);
-    const params = g.inputs.filter((t) => this.policy.model.weights.has(t.name as string));
-    const spec: TrainStepSpec = { graph: g, loss, params, metrics, optimizer: createOptimizer(this.config.train), maxGradNorm: this.config.train.max_grad_norm || null };
-    if (this.config.train.gradient_accumulation_steps === 1) return { trainStep: buildTrainStep(spec) };
+    const spec = this.stepSpec('train');
+    const accumulating = this.config.train.gradient_accumulation_steps > 1;
+    const groupBytes = optimizerGroupBytes(this.config.train.optimizer_group_mb, spec.params);
+    if (groupBytes > 0) {
+      const groups = paramGroups(spec.params, groupBytes);
+      return {
+        gradient: buildAccumulateStep(spec, { fresh: true }),
+        accumulate: accumulating ? buildAccumulateStep(this.stepSpec('accumulate')) : undefined,
+        norm: buildNormStep(spec),
+        applyGroups: groups.map((params, i) => buildApplyStep({ ...spec, params }, { externalNorm: true, name: `apply_${i}` })),
+      };
+    }
+    if (!accumulating) return { trainStep: buildTrainStep(spec) };
     return { accumulate: buildAccumulateStep(spec), apply: buildApplyStep(spec) };
+  }
+
+  /** The loss on a new graph, with the trainable params (the policy weights, see trainableParams) among its inputs. */
+  private stepSpec(name: string): TrainStepSpec {
+    const g = new Graph(`${this.config.algo}-${name}`);
+    const { loss, metrics } = this.buildLoss(g);
+    const trainable = this.trainableParams();
+    const params = g.inputs.filter((t) => (t.name as string) in trainable);
+    return { graph: g, loss, params, metrics, optimizer: createOptimizer(this.config.train), maxGradNorm: this.config.train.max_grad_norm || null };
   }
 
   private async compileEval(): Promise<CompiledGraph> {
@@ -317,7 +345,7 @@ export abstract class TrainerBase implements Trainer {
       run_name: this.runName,
     };
     const dir = this.layout.checkpoint(loop.step);
-    await saveCheckpoint(dir, { policy: this.policy, optimizer: session.store.exportState(), state });
+    await saveCheckpoint(dir, { policy: this.policy, optimizer: session.store.exportState(), state, extras: (tmp) => this.saveExtras(tmp, session.params) });
     const pruned = await pruneCheckpoints(this.layout, this.config.train.save_total_limit);
     this.logger?.info(`saved checkpoint ${dir}${pruned.length ? ` (removed ${pruned.length} older)` : ''}`);
   }
@@ -326,7 +354,10 @@ export abstract class TrainerBase implements Trainer {
     await this.group.barrier();
     if (this.group.rank !== 0) return;
     this.policy.absorb(session.params);
-    await writeDirAtomic(this.layout.final, (tmp) => this.policy.save(tmp));
+    await writeDirAtomic(this.layout.final, async (tmp) => {
+      await this.policy.save(tmp);
+      await this.saveExtras(tmp, session.params);
+    });
     this.logger?.info(`saved the final model to ${this.layout.final}`);
   }
 }
@@ -361,6 +392,17 @@ function orderedMetrics(means: MetricRow): MetricRow {
   for (const key of first) if (key in means) out[key] = means[key]!;
   for (const key of Object.keys(means).sort()) if (!(key in out)) out[key] = means[key]!;
   return out;
+}
+
+const MIB = 2 ** 20;
+const AUTO_GROUP_ABOVE_BYTES = 256 * MIB;
+const AUTO_GROUP_BYTES = 64 * MIB;
+
+/** Group size in bytes for `optimizer_group_mb`, 0 for the one-run update. */
+function optimizerGroupBytes(setting: number | null, params: readonly Tensor[]): number {
+  if (setting !== null) return setting * MIB;
+  const total = params.reduce((sum, p) => sum + tensorBytes(p), 0);
+  return total > AUTO_GROUP_ABOVE_BYTES ? AUTO_GROUP_BYTES : 0;
 }
 
 /** `<algo>-YYYYMMDD-HHMMSS` in UTC. */

@@ -51,10 +51,21 @@ export class SftTrainer extends TrainerBase {
   protected collate(data: TokenizedDataset, rows: readonly number[], _split: DataSplit): TrainBatch {
     const batch = collateSequences(data, rows, 'completion', { padTokenId: this.tokenizer.padTokenId });
     const mask = sftLossMask(batch, this.options.completion_only_loss ?? true);
+    if (this.options.completion_only_loss && this.options.train_all_assistant_turns) addPromptAssistantTurns(mask, batch, data, rows);
     const trained = mask.reduce((s, m) => s + m, 0);
     if (trained === 0) throw new Error(`an SFT micro-batch has no tokens to train on (rows ${rows.slice(0, 5).join(', ')}...)`);
     return { feeds: { ...tokenFeeds(batch), [LOSS_MASK]: float32Tensor(mask, [batch.rows, batch.length]) }, tokens: realTokens(batch), weight: trained };
   }
+}
+
+/** Sets the loss mask on the prompt tokens of earlier assistant turns (chat prompts), row by row. */
+export function addPromptAssistantTurns(mask: Int32Array, batch: SequenceBatch, data: TokenizedDataset, rows: readonly number[]): void {
+  rows.forEach((row, r) => {
+    const turns = data.tokens('prompt_assistant_mask', row);
+    turns.forEach((m, t) => {
+      if (m) mask[r * batch.length + t] = 1;
+    });
+  });
 }
 
 /** Completion tokens (EOS included), or every real token but each row's first (which nothing predicts). */

@@ -40,14 +40,15 @@ export class ParamStore {
     return Object.fromEntries(this.state);
   }
 
-  /** Takes `<name>::next` outputs back for every param and state tensor. */
-  absorb(out: Readonly<Record<string, HostTensor>>): void {
-    for (const map of [this.params, this.state])
-      for (const k of map.keys()) {
+  /** Takes `<name>::next` outputs back for every param (or the given group's) and its state tensors. */
+  absorb(out: Readonly<Record<string, HostTensor>>, params: readonly string[] = [...this.params.keys()]): void {
+    for (const p of params) {
+      for (const k of [p, ...this.program.slots.map((s) => stepNames.state(p, s))]) {
         const v = out[stepNames.next(k)];
         if (!v) throw new Error(`step output ${stepNames.next(k)} is missing`);
-        map.set(k, v);
+        (k === p ? this.params : this.state).set(k, v);
       }
+    }
   }
 
   exportState(): OptimizerStateSnapshot {

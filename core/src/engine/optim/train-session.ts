@@ -17,6 +17,14 @@ export interface TrainSessionGraphs {
   /** Gradient accumulation pair (`buildAccumulateStep` + `buildApplyStep`). */
   accumulate?: StepProgram;
   apply?: StepProgram;
+  /**
+   * The grouped update (large models): `buildAccumulateStep(spec, { fresh: true })` for a step's first
+   * micro-batch, `buildNormStep` for the global norm, and one `buildApplyStep(..., { externalNorm: true })`
+   * per parameter group. `step` then runs gradient → norm → groups; `accumulate` adds further micro-batches.
+   */
+  gradient?: StepProgram;
+  norm?: StepProgram;
+  applyGroups?: readonly StepProgram[];
   /** K steps per run (`buildLoopTrainStep`). */
   loop?: StepProgram;
 }
@@ -29,18 +37,26 @@ function scalar(t: HostTensor | undefined): number {
  * Drives compiled step graphs: feeds params/state/batch/lr/step, takes the updated params and state
  * back. The step count is 1-based inside graphs (torch's `state['step']` after its increment).
  */
+type GraphKey = Exclude<keyof TrainSessionGraphs, 'applyGroups'> | `apply-group-${number}`;
+
 export class TrainSession {
-  private readonly graphs = new Map<keyof TrainSessionGraphs, { program: StepProgram; compiled: CompiledGraph }>();
+  private readonly graphs = new Map<GraphKey, { program: StepProgram; compiled: CompiledGraph }>();
+  private groupCount = 0;
   private gradBuffers?: Map<string, HostTensor>;
 
   private constructor(readonly store: ParamStore) {}
 
   static async create(executor: GraphExecutor, programs: TrainSessionGraphs, params: Readonly<Record<string, HostTensor>>): Promise<TrainSession> {
-    const first = Object.values(programs).find((p) => p) as StepProgram | undefined;
-    if (!first) throw new Error('TrainSession needs at least one step program');
-    const session = new TrainSession(new ParamStore(first, params));
-    for (const [k, program] of Object.entries(programs) as Array<[keyof TrainSessionGraphs, StepProgram | undefined]>) {
-      if (!program) continue;
+    const { applyGroups = [], ...single } = programs;
+    const entries: Array<[GraphKey, StepProgram]> = [
+      ...(Object.entries(single) as Array<[GraphKey, StepProgram | undefined]>).filter((e): e is [GraphKey, StepProgram] => e[1] !== undefined),
+      ...applyGroups.map((p, i): [GraphKey, StepProgram] => [`apply-group-${i}`, p]),
+    ];
+    const whole = entries.find(([, p]) => p.kind !== 'apply' && p.kind !== 'norm') ?? entries[0];
+    if (!whole) throw new Error('TrainSession needs at least one step program');
+    const session = new TrainSession(new ParamStore(whole[1], params));
+    session.groupCount = applyGroups.length;
+    for (const [k, program] of entries) {
       const compiled = await executor.compile(encodeModel(program.model), { label: program.model.graph.name });
       session.graphs.set(k, { program, compiled });
     }
@@ -51,14 +67,14 @@ export class TrainSession {
     return this.store.paramFeeds();
   }
 
-  private graph(k: keyof TrainSessionGraphs): { program: StepProgram; compiled: CompiledGraph } {
+  private graph(k: GraphKey): { program: StepProgram; compiled: CompiledGraph } {
     const g = this.graphs.get(k);
     if (!g) throw new Error(`TrainSession was created without a '${k}' graph`);
     return g;
   }
 
   /** Only the inputs the compiled graph declares (ORT rejects unknown feeds). */
-  private async run(k: keyof TrainSessionGraphs, feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>> {
+  private async run(k: GraphKey, feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>> {
     const { compiled } = this.graph(k);
     const used = Object.fromEntries(compiled.inputNames.map((n) => [n, feeds[n]]).filter(([, v]) => v)) as Record<string, HostTensor>;
     return compiled.run(used);
@@ -68,13 +84,17 @@ export class TrainSession {
     return { [stepNames.lr]: hostTensor('float64', [], [lr]), [stepNames.step]: hostTensor('float64', [], [step]) };
   }
 
-  private result(k: keyof TrainSessionGraphs, out: Record<string, HostTensor>, gradNorm?: number): StepResult {
+  private result(k: GraphKey, out: Record<string, HostTensor>, gradNorm?: number): StepResult {
     const metrics = Object.fromEntries(this.graph(k).program.metrics.map((m) => [m, scalar(out[m])]));
     return { loss: scalar(out[stepNames.loss]), gradNorm: gradNorm ?? scalar(out[stepNames.gradNorm]), metrics };
   }
 
-  /** One optimizer step on one batch, in one run. */
+  /** One optimizer step on one batch: one run, or gradient + grouped update for the grouped programs. */
   async step(batch: Readonly<Record<string, HostTensor>>, lr: number): Promise<StepResult> {
+    if (!this.graphs.has('trainStep')) {
+      const result = await this.accumulate(batch, 1);
+      return { ...result, gradNorm: await this.applyAccumulated(lr) };
+    }
     const out = await this.run('trainStep', { ...this.store.paramFeeds(), ...this.store.stateFeeds(), ...batch, ...this.scalars(lr, this.store.step + 1) });
     this.store.absorb(out);
     this.store.step++;
@@ -83,24 +103,48 @@ export class TrainSession {
 
   /** Adds `lossScale · ∂loss/∂p` of one micro-batch to the gradient buffers. */
   async accumulate(batch: Readonly<Record<string, HostTensor>>, lossScale: number): Promise<StepResult> {
-    const { program } = this.graph('accumulate');
-    this.gradBuffers ??= new Map(program.params.map((p) => [stepNames.grad(p.name), zeros(p.dtype, p.dims)]));
+    // the first micro-batch of a step needs no zero buffers when a fresh-gradient graph exists
+    const key = !this.gradBuffers && this.graphs.has('gradient') ? 'gradient' : 'accumulate';
+    const { program } = this.graph(key);
+    const names = program.params.map((p) => stepNames.grad(p.name));
+    this.gradBuffers ??= key === 'gradient' ? new Map() : new Map(program.params.map((p) => [stepNames.grad(p.name), zeros(p.dtype, p.dims)]));
     const lossDtype = program.model.graph.input.find((i) => i.name === stepNames.lossScale)?.elemType === 11 ? 'float64' : 'float32';
     const feeds = { ...this.store.paramFeeds(), ...Object.fromEntries(this.gradBuffers), ...batch, [stepNames.lossScale]: hostTensor(lossDtype, [], [lossScale]) };
-    const out = await this.run('accumulate', feeds);
-    for (const k of this.gradBuffers.keys()) this.gradBuffers.set(k, out[stepNames.next(k)]);
-    return this.result('accumulate', out, NaN);
+    const out = await this.run(key, feeds);
+    for (const k of names) this.gradBuffers.set(k, out[stepNames.next(k)]);
+    return this.result(key, out, NaN);
   }
 
   /** Clip + optimizer step over the accumulated gradients; clears the buffers. */
   async applyAccumulated(lr: number): Promise<number> {
     if (!this.gradBuffers) throw new Error('applyAccumulated: nothing accumulated');
+    if (this.groupCount > 0) return this.applyGrouped(lr);
     const feeds = { ...this.store.paramFeeds(), ...this.store.stateFeeds(), ...Object.fromEntries(this.gradBuffers), ...this.scalars(lr, this.store.step + 1) };
     const out = await this.run('apply', feeds);
     this.store.absorb(out);
     this.store.step++;
     this.gradBuffers = undefined;
     return scalar(out[stepNames.gradNorm]);
+  }
+
+  /**
+   * The global norm in one run, then each group's update; a group's old tensors and gradients are released
+   * as soon as its new ones are absorbed, so only one group's update is ever held twice.
+   */
+  private async applyGrouped(lr: number): Promise<number> {
+    const grads = this.gradBuffers!;
+    const norm = (await this.run('norm', Object.fromEntries(grads)))[stepNames.gradNorm];
+    const scalars = { ...this.scalars(lr, this.store.step + 1), [stepNames.gradNorm]: norm };
+    for (let i = 0; i < this.groupCount; i++) {
+      const key: GraphKey = `apply-group-${i}`;
+      const names = this.graph(key).program.params.map((p) => p.name);
+      const out = await this.run(key, { ...this.store.paramFeeds(), ...this.store.stateFeeds(), ...Object.fromEntries(grads), ...scalars });
+      this.store.absorb(out, names);
+      for (const n of names) grads.delete(stepNames.grad(n));
+    }
+    this.store.step++;
+    this.gradBuffers = undefined;
+    return scalar(norm);
   }
 
   /** K optimizer steps in one run: batch tensors stacked on a new leading axis of size K, one lr per step. */

@@ -3,7 +3,7 @@ import { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { emitModel } from '../onnx/emit-model.js';
 import type { OnnxModel } from '../onnx/onnx-model.js';
-import { clipGradNorm } from './clip.js';
+import { clipGradNorm, globalGradNorm } from './clip.js';
 import type { GraphOptimizer } from './optimizer.js';
 
 /** Input/output naming shared by every step graph and the runtime. */
@@ -33,7 +33,7 @@ export interface TrainStepSpec {
 /** Everything the runtime needs to drive a compiled step graph. */
 export interface StepProgram {
   readonly model: OnnxModel;
-  readonly kind: 'train-step' | 'accumulate' | 'apply' | 'loop';
+  readonly kind: 'train-step' | 'gradient' | 'accumulate' | 'norm' | 'apply' | 'loop';
   readonly params: ReadonlyArray<{ name: string; dtype: Tensor['dtype']; dims: number[] }>;
   readonly optimizer: string;
   readonly slots: readonly string[];
@@ -50,11 +50,14 @@ function paramInfo(params: readonly Tensor[]): StepProgram['params'] {
   });
 }
 
-/** Adds lr/step inputs, optimizer state inputs, clipping and updates; returns the named outputs. */
-export function addOptimizerStep(g: Graph, params: readonly Tensor[], grads: readonly Tensor[], optimizer: GraphOptimizer, maxGradNorm: number | null | undefined): Map<string, Tensor> {
+/**
+ * Adds lr/step inputs, optimizer state inputs, clipping and updates; returns the named outputs. With
+ * `totalNorm` the clipping uses that norm (of all gradients, when `grads` are one group of them).
+ */
+export function addOptimizerStep(g: Graph, params: readonly Tensor[], grads: readonly Tensor[], optimizer: GraphOptimizer, maxGradNorm: number | null | undefined, totalNorm?: Tensor): Map<string, Tensor> {
   const lr = g.input(stepNames.lr, 'float64', []);
   const step = g.input(stepNames.step, 'float64', []);
-  const clipped = clipGradNorm(g, grads, maxGradNorm);
+  const clipped = clipGradNorm(g, grads, maxGradNorm, totalNorm);
   const out = new Map<string, Tensor>();
   params.forEach((p, i) => {
     const name = p.name as string;
@@ -118,28 +121,78 @@ function program(model: OnnxModel, kind: StepProgram['kind'], spec: TrainStepSpe
 /**
  * Gradient accumulation, half 1: `<p>::grad::next = <p>::grad + loss_scale · ∂loss/∂p` for one
  * micro-batch (loss_scale is typically 1/num_micro_batches). Outputs loss (unscaled) and metrics.
+ * `fresh` builds the first micro-batch's graph, `loss_scale · ∂loss/∂p` with no accumulator input, so no
+ * zero buffers are fed (the grouped update uses it for every step).
  */
-export function buildAccumulateStep(spec: TrainStepSpec): StepProgram {
+export function buildAccumulateStep(spec: TrainStepSpec, { fresh = false } = {}): StepProgram {
   const { graph: g, loss, params } = spec;
   const scale = g.input(stepNames.lossScale, loss.dtype, []);
   const grads = grad(g, loss, params, g.fill(loss.shape, 1, loss.dtype));
   const out = new Map<string, Tensor>();
   params.forEach((p, i) => {
-    const acc = g.input(stepNames.grad(p.name as string), p.dtype, p.shape);
-    out.set(stepNames.next(stepNames.grad(p.name as string)), g.add(acc, g.mul(grads[i], g.cast(scale, p.dtype))));
+    const scaled = g.mul(grads[i], g.cast(scale, p.dtype));
+    const name = stepNames.grad(p.name as string);
+    out.set(stepNames.next(name), fresh ? scaled : g.add(g.input(name, p.dtype, p.shape), scaled));
   });
   out.set(stepNames.loss, loss);
-  const model = emitModel(g, { outputs: withMetrics(out, spec.metrics), name: 'accumulate' });
-  return program(model, 'accumulate', spec, batchInputs(g, model, reserved(params, spec.optimizer, [])));
+  const kind = fresh ? 'gradient' : 'accumulate';
+  const model = emitModel(g, { outputs: withMetrics(out, spec.metrics), name: kind });
+  return program(model, kind, spec, batchInputs(g, model, reserved(params, spec.optimizer, [])));
 }
 
-/** Gradient accumulation, half 2: clip + optimizer over the accumulated `<p>::grad` inputs. */
-export function buildApplyStep(spec: Pick<TrainStepSpec, 'params' | 'optimizer' | 'maxGradNorm'>): StepProgram {
-  const g = new Graph('apply');
+type ApplySpec = Pick<TrainStepSpec, 'params' | 'optimizer' | 'maxGradNorm'>;
+
+/**
+ * Gradient accumulation, half 2: clip + optimizer over the accumulated `<p>::grad` inputs. With
+ * `externalNorm`, the params are one group of all and the global norm is the `grad_norm` input (from
+ * `buildNormStep`), so clipping matches the one-run update exactly.
+ */
+export function buildApplyStep(spec: ApplySpec, { externalNorm = false, name = 'apply' } = {}): StepProgram {
+  const g = new Graph(name);
   const params = spec.params.map((p) => g.input(p.name as string, p.dtype, p.shape));
   const grads = params.map((p) => g.input(stepNames.grad(p.name as string), p.dtype, p.shape));
-  const out = addOptimizerStep(g, params, grads, spec.optimizer, spec.maxGradNorm);
+  const norm = externalNorm ? g.input(stepNames.gradNorm, 'float64', []) : undefined;
+  const out = addOptimizerStep(g, params, grads, spec.optimizer, spec.maxGradNorm, norm);
+  if (norm) out.delete(stepNames.gradNorm); // an input is not re-emitted as an output
   const inputs = [...params, ...grads, ...g.inputs.filter((t) => !params.includes(t) && !grads.includes(t))];
-  const model = emitModel(g, { outputs: out, inputs, name: 'apply' });
+  const model = emitModel(g, { outputs: out, inputs, name });
   return { model, kind: 'apply', params: paramInfo(params), optimizer: spec.optimizer.kind, slots: spec.optimizer.slots, batchInputs: [], metrics: [] };
+}
+
+/** The global gradient norm over every `<p>::grad` input: one read pass, one scalar out. */
+export function buildNormStep(spec: ApplySpec): StepProgram {
+  const g = new Graph('grad_norm');
+  const grads = spec.params.map((p) => g.input(stepNames.grad(p.name as string), p.dtype, p.shape));
+  const model = emitModel(g, { outputs: new Map([[stepNames.gradNorm, globalGradNorm(g, grads)]]), name: 'grad_norm' });
+  return { model, kind: 'norm', params: paramInfo(spec.params), optimizer: spec.optimizer.kind, slots: spec.optimizer.slots, batchInputs: [], metrics: [] };
+}
+
+/**
+ * Splits params into consecutive groups of at most `groupBytes` (a larger tensor is a group alone), for
+ * updates run group by group: onnxruntime-node returns each output in a fresh buffer, so a one-run update
+ * holds old and new weights and optimizer state at once; per group, only one group's worth coexists.
+ */
+export function paramGroups<T extends Pick<Tensor, 'dtype' | 'shape'>>(params: readonly T[], groupBytes: number): T[][] {
+  const groups: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const p of params) {
+    const size = tensorBytes(p);
+    if (current.length && bytes + size > groupBytes) {
+      groups.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(p);
+    bytes += size;
+  }
+  if (current.length) groups.push(current);
+  return groups;
+}
+
+const DTYPE_BYTES: Record<Tensor['dtype'], number> = { float64: 8, int64: 8, float32: 4, int32: 4, float16: 2, bool: 1, uint8: 1 };
+
+/** Bytes of a statically shaped tensor. */
+export function tensorBytes(t: Pick<Tensor, 'dtype' | 'shape'>): number {
+  return (t.shape as number[]).reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
 }
