@@ -1,1 +1,1 @@
-export {};
+export { TensorBoardLogger } from './tensorboard-logger.js';
