@@ -17,6 +17,7 @@ const { values: args } = parseArgs({
     weights: { type: 'string', default: 'input,initializer' },
     threads: { type: 'string' },
     layers: { type: 'string', default: '12' },
+    json: { type: 'boolean', default: false },
   },
 });
 const PROMPT = Number(args.prompt);
@@ -30,8 +31,13 @@ let t = performance.now();
 const { weights } = toCanonicalWeights(config, initWeights(config, 0));
 const model = new DecoderModel({ config, architecture: new Gpt2Architecture(), weights: hostWeights(weights) });
 const params = [...model.weights.values()].reduce((s, w) => s + w.data.length, 0);
-console.log(`gpt2 ${config.numLayers}×${config.hiddenSize}, ${(params / 1e6).toFixed(1)}M params, init ${((performance.now() - t) / 1000).toFixed(1)} s`);
-console.log(`cpus ${os.availableParallelism()} (${os.cpus()[0]?.model}), load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+// --json prints one JSON array at the end (bench/all.mjs reads it) instead of the human lines
+const log = args.json ? () => {} : console.log;
+const results = [];
+// 2·N FLOPs per token through the weights that multiply (layers' 12·d² and the LM head)
+const matmulParams = config.numLayers * (4 * config.hiddenSize ** 2 + 2 * config.hiddenSize * config.intermediateSize) + config.vocabSize * config.hiddenSize;
+log(`gpt2 ${config.numLayers}×${config.hiddenSize}, ${(params / 1e6).toFixed(1)}M params, init ${((performance.now() - t) / 1000).toFixed(1)} s`);
+log(`cpus ${os.availableParallelism()} (${os.cpus()[0]?.model}), load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
 const backend = new OnnxRuntimeBackend();
 if (args.threads) backend.configure({ intraOpNumThreads: Number(args.threads) });
@@ -52,7 +58,8 @@ for (const mode of args.weights.split(',')) {
     const { stats } = await engine.generate(prompts(batch), { maxNewTokens: NEW, seed: 1, eosTokenIds: [], temperature: 1, topP: 0.95 });
     const totalMs = performance.now() - t;
     const decodeTokens = batch * stats.decodeSteps;
-    console.log(
+    results.push({ weights: mode, batch, prompt: PROMPT, new: NEW, prefillTokensPerSecond: (batch * PROMPT) / (stats.prefillMs / 1000), decodeTokensPerSecond: decodeTokens / (stats.decodeMs / 1000), endToEndTokensPerSecond: (batch * NEW) / (totalMs / 1000), decodeGflops: (2 * matmulParams * decodeTokens) / (stats.decodeMs / 1000) / 1e9, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
+    log(
       [
         `weights=${mode.padEnd(11)} batch=${String(batch).padStart(3)} prompt=${PROMPT} new=${NEW}`,
         `prefill ${((batch * PROMPT) / (stats.prefillMs / 1000)).toFixed(0)} tok/s (${stats.prefillMs.toFixed(0)} ms)`,
@@ -67,4 +74,5 @@ for (const mode of args.weights.split(',')) {
   await engine.dispose();
 }
 await backend.dispose();
-console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+if (args.json) console.log(JSON.stringify(results));
+log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -116,6 +116,17 @@ describe.each([
     await g4.dispose();
   });
 
+  it('a graph compiled with reuseMemory: false gets its own session (no arena) and computes the same', async () => {
+    const b = backend({ worker });
+    const shared = await b.compile(addModel);
+    const lean = await b.compile(addModel, { reuseMemory: false });
+    expect(b.stats).toEqual({ sessionsCreated: 2, cacheHits: 0 });
+    const feeds = { a: f32([1, 2]), b: f32([3, 4]) };
+    expect((await lean.run(feeds)).c).toEqual((await shared.run(feeds)).c);
+    await shared.dispose();
+    await lean.dispose();
+  });
+
   it('names missing and unknown feeds, unknown fetches and dtype mismatches before running', async () => {
     const graph = await backend({ worker }).compile(addModel, { label: 'train-step' });
     await expect(graph.run({ a: f32([1]) })).rejects.toThrow('graph "train-step": missing feeds: b');

@@ -22,6 +22,12 @@ export interface CompileOptions {
   externalData?: Array<{ path: string; data: Uint8Array }>;
   /** Human-readable label for logs and errors. */
   label?: string;
+  /**
+   * Keep the session's working memory between runs (an arena; default true: big graphs run faster). false
+   * for graphs whose memory is mostly their outputs, such as the grouped optimizer update: an arena per
+   * group's session would keep every group's outputs allocated at once.
+   */
+  reuseMemory?: boolean;
 }
 
 /** How a backend prefers steps to be placed; engines fuse `stepsPerRun` optimizer steps into one run (ONNX Loop). */

@@ -40,6 +40,13 @@ export interface OnnxRuntimeBackendOptions {
   stepsPerRun?: number;
 }
 
+/** Per-compile choices that shape a session. */
+interface SessionChoices {
+  externalData: CompileOptions['externalData'];
+  profileFilePrefix: string | undefined;
+  reuseMemory: boolean;
+}
+
 type ResolvedOptions = Required<Omit<OnnxRuntimeBackendOptions, 'profileFilePrefix' | 'sessionConfig'>> &
   Pick<OnnxRuntimeBackendOptions, 'profileFilePrefix' | 'sessionConfig'>;
 
@@ -113,13 +120,14 @@ export class OnnxRuntimeBackend implements GraphExecutor {
   async compile(model: Uint8Array, options: CompileOptions = {}): Promise<CompiledGraph> {
     const label = options.label ?? 'unnamed graph';
     const profileFilePrefix = options.profileFilePrefix ?? this.options.profileFilePrefix;
-    const key = cacheKey(model, options.externalData, profileFilePrefix);
+    const reuseMemory = options.reuseMemory ?? true;
+    const key = cacheKey(model, options.externalData, profileFilePrefix, reuseMemory);
     let entry = this.cache.get(key);
     if (entry) {
       this.stats.cacheHits++;
       entry.refs++;
     } else {
-      const ready = this.createSession(model, label, key, options.externalData, profileFilePrefix);
+      const ready = this.createSession(model, label, key, { externalData: options.externalData, profileFilePrefix, reuseMemory });
       entry = { key, ready, profiling: profileFilePrefix !== undefined, refs: 1 };
       this.cache.set(key, entry);
       this.stats.sessionsCreated++;
@@ -145,26 +153,16 @@ export class OnnxRuntimeBackend implements GraphExecutor {
     await host.dispose();
   }
 
-  private async createSession(
-    model: Uint8Array,
-    label: string,
-    key: string,
-    externalData: CompileOptions['externalData'],
-    profileFilePrefix: string | undefined,
-  ): Promise<SessionInfo> {
+  private async createSession(model: Uint8Array, label: string, key: string, options: SessionChoices): Promise<SessionInfo> {
     try {
-      return await this.sessionHost().create(model, this.sessionOptions(label, externalData, profileFilePrefix));
+      return await this.sessionHost().create(model, this.sessionOptions(label, options));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       throw new Error(`onnxruntime rejected graph "${label}" (model sha256 ${key.slice(0, 12)}): ${message}`, { cause: error });
     }
   }
 
-  private sessionOptions(
-    label: string,
-    externalData: CompileOptions['externalData'],
-    profileFilePrefix: string | undefined,
-  ): ort.InferenceSession.SessionOptions {
+  private sessionOptions(label: string, { externalData, profileFilePrefix, reuseMemory }: SessionChoices): ort.InferenceSession.SessionOptions {
     const o = this.options;
     return {
       executionProviders: o.executionProviders,
@@ -172,8 +170,9 @@ export class OnnxRuntimeBackend implements GraphExecutor {
       interOpNumThreads: o.interOpNumThreads,
       executionMode: o.executionMode,
       graphOptimizationLevel: o.graphOptimizationLevel,
-      enableCpuMemArena: o.enableCpuMemArena,
-      enableMemPattern: o.enableMemPattern,
+      // a graph that asks not to reuse memory gets neither an arena nor a memory pattern (both hold memory between runs)
+      enableCpuMemArena: o.enableCpuMemArena && reuseMemory,
+      enableMemPattern: o.enableMemPattern && reuseMemory,
       logSeverityLevel: o.logSeverityLevel,
       logId: label,
       ...(profileFilePrefix !== undefined ? { enableProfiling: true, profileFilePrefix } : {}),
@@ -202,10 +201,11 @@ export class OnnxRuntimeBackend implements GraphExecutor {
 }
 
 /** sha256 of the model bytes, plus the external weights and profiling prefix that also shape the session. */
-function cacheKey(model: Uint8Array, externalData: CompileOptions['externalData'], profileFilePrefix: string | undefined): string {
+function cacheKey(model: Uint8Array, externalData: CompileOptions['externalData'], profileFilePrefix: string | undefined, reuseMemory: boolean): string {
   const hash = createHash('sha256').update(model);
   for (const { path, data } of externalData ?? []) hash.update(`\0external:${path}:${data.byteLength}\0`).update(data);
   if (profileFilePrefix !== undefined) hash.update(`\0profile:${profileFilePrefix}`);
+  if (!reuseMemory) hash.update('\0no-reuse');
   return hash.digest('hex');
 }
 

@@ -57,7 +57,9 @@ export class TrainSession {
     const session = new TrainSession(new ParamStore(whole[1], params));
     session.groupCount = applyGroups.length;
     for (const [k, program] of entries) {
-      const compiled = await executor.compile(encodeModel(program.model), { label: program.model.graph.name });
+      // the update and norm graphs are all outputs and no intermediates: an arena would only pin their outputs
+      const reuseMemory = program.kind !== 'apply' && program.kind !== 'norm';
+      const compiled = await executor.compile(encodeModel(program.model), { label: program.model.graph.name, reuseMemory: reuseMemory || !session.groupCount });
       session.graphs.set(k, { program, compiled });
     }
     return session;

