@@ -38,6 +38,7 @@ export * from './config/index.js';
 export * from './training/run-context.js';
 export * from './training/trainer-factory.js';
 export * from './training/rewards/index.js';
+export * from './training/evaluator/index.js';
 export * from './data/index.js';
 export * from './models/index.js';
 export * from './models/graph-index.js';

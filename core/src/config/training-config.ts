@@ -50,6 +50,12 @@ export class TrainingConfig {
   @NonNegativeInt()
   eval_interval = 0;
 
+  @Describe(
+    'Rows per task the evaluator scores at each evaluation besides the loss (task metrics: preference accuracy and margin, perplexity, math accuracy, ROUGE, pass@k, mean reward, KL to the reference; docs/observability.md). 0 turns it off. Default 32.',
+  )
+  @NonNegativeInt()
+  eval_samples = 32;
+
   @Describe('Save a checkpoint every N optimizer steps; 0 saves only at the end. Default 500 (HF save_steps).')
   @NonNegativeInt()
   save_interval = 500;

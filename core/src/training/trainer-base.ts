@@ -33,6 +33,9 @@ import type { Trainer, TrainResult } from './trainer.js';
 import { TRAINER_STATE_VERSION, type TrainerState } from './trainer-state.js';
 import { loadTrainingData, type TrainingData } from './training-data.js';
 import { writeDirAtomic } from './atomic-dir.js';
+import { UnifiedEvaluator } from './evaluator/unified-evaluator.js';
+import { evalTablesByTask } from './evaluator/eval-tables.js';
+import { flattenEvaluation } from './evaluator/eval-result.js';
 
 /** What an algorithm's loss graph provides: a scalar loss and scalar metrics (TRL names). */
 export interface LossGraph {
@@ -139,6 +142,7 @@ export abstract class TrainerBase implements Trainer {
     const totalSteps = train.max_steps ?? Math.ceil(((train.epochs ?? 1) * stream.microBatchesPerEpoch) / train.gradient_accumulation_steps);
     const session = await TrainSession.create(this.executor, this.stepPrograms(), this.trainableParams());
     const evalGraph = this.data.eval ? await this.compileEval() : undefined;
+    const evaluator = evalGraph ? await this.createEvaluator() : undefined;
     const loop = new LoopState(totalSteps, stream);
     if (this.resumeDir) await this.restore(session, loop);
     await this.group.broadcast(float32Params(session.params), 0);
@@ -154,7 +158,7 @@ export abstract class TrainerBase implements Trainer {
         progress.update({ step: loop.step, loss: values.loss!, tokensPerSecond: values.tokens_per_second! });
         if (loop.step % train.logging_steps === 0 || loop.step === totalSteps) this.logWindow(loop);
         if (evalGraph && train.eval_interval > 0 && loop.step % train.eval_interval === 0) {
-          await this.logEval(session, evalGraph, loop);
+          await this.logEval(session, evalGraph, loop, evaluator);
           lastEval = loop.step;
         }
         if (train.save_interval > 0 && loop.step % train.save_interval === 0 && loop.step < totalSteps) await this.checkpoint(session, loop);
@@ -167,13 +171,14 @@ export abstract class TrainerBase implements Trainer {
         this.logger?.info(`stopped at step ${loop.step}; resume with train.resume_from_checkpoint: latest`);
         return { steps: loop.step, metrics: loop.lastMetrics, interrupted: true };
       }
-      if (evalGraph && lastEval !== loop.step) await this.logEval(session, evalGraph, loop);
+      if (evalGraph && lastEval !== loop.step) await this.logEval(session, evalGraph, loop, evaluator);
       await this.saveFinal(session);
       return { steps: loop.step, outputDir: this.layout.final, metrics: loop.lastMetrics };
     } finally {
       progress.stop();
       this.signals.uninstall();
       await this.sinks.close();
+      await evaluator?.dispose();
       await evalGraph?.dispose();
       await session.dispose();
       await this.executor.dispose();
@@ -289,9 +294,29 @@ export abstract class TrainerBase implements Trainer {
     this.logger?.debug(`step ${loop.step}: ${JSON.stringify(row)}`);
   }
 
-  /** Evaluates the held-out rows with the current weights; logs `eval/<metric>` means (weighted by batch weight). */
-  private async logEval(session: TrainSession, graph: CompiledGraph, loop: LoopState): Promise<MetricRow> {
+  /**
+   * The task metrics of the eval rows (`eval_samples` per task), from the policy's own weights at each eval;
+   * the reference (ref_path, else the starting model) gives KL and the DPO implicit rewards.
+   */
+  private async createEvaluator(): Promise<UnifiedEvaluator | undefined> {
+    if (this.config.train.eval_samples === 0) return undefined;
+    return UnifiedEvaluator.create(this.kernel, this.config, {
+      model: this.policy.model,
+      tokenizer: this.tokenizer,
+      executor: this.executor,
+      tables: evalTablesByTask(this.data.eval!),
+      referenceDir: this.config.model.ref_path ?? this.startDir,
+      logger: this.logger,
+    });
+  }
+
+  /**
+   * Evaluates the held-out rows with the current weights; logs `eval/<metric>` means (weighted by batch
+   * weight) and the evaluator's task metrics as `eval/<dataset>/<metric>`.
+   */
+  private async logEval(session: TrainSession, graph: CompiledGraph, loop: LoopState, evaluator?: UnifiedEvaluator): Promise<MetricRow> {
     const values = await this.evaluate(graph, session.params);
+    if (evaluator) Object.assign(values, flattenEvaluation(await evaluator.evaluate({ params: session.params, maxSamples: this.config.train.eval_samples })));
     const row: MetricRow = { step: loop.step, epoch: loop.stream.epochProgress, ...Object.fromEntries(Object.entries(values).map(([k, v]) => [`eval/${k}`, v])) };
     this.sinks.logRow(row);
     this.logger?.info(`eval at step ${loop.step}: loss ${values.loss?.toFixed(4)}`);

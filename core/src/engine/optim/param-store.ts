@@ -67,6 +67,15 @@ export class ParamStore {
   }
 }
 
+const ZERO_FILLED: Partial<Record<HostTensor['dtype'], new (size: number) => HostTensor['data']>> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  float16: Uint16Array,
+};
+
+/** A zero tensor allocated directly in its dtype (optimizer state and gradient buffers can be gigabytes). */
 export function zeros(dtype: HostTensor['dtype'], dims: readonly number[]): HostTensor {
-  return hostTensor(dtype, dims, new Float64Array(dims.reduce((a, b) => a * b, 1)));
+  const size = dims.reduce((a, b) => a * b, 1);
+  const Typed = ZERO_FILLED[dtype];
+  return Typed ? { dtype, dims: [...dims], data: new Typed(size) } : hostTensor(dtype, dims, new Float64Array(size));
 }

@@ -1,0 +1,99 @@
+import {
+  Algorithm,
+  collatePairs,
+  DecoderModel,
+  float32Tensor,
+  inject,
+  Kernel,
+  loadModel,
+  optional,
+  parseModelConfig,
+  PolicyModel,
+  realTokens,
+  RewardModel,
+  tokenFeeds,
+  Tokens,
+  trainOptions,
+  TrainerBase,
+  type DataSplit,
+  type Graph,
+  type LossGraph,
+  type TokenizedDataset,
+  type TrainBatch,
+  type TrainerLogger,
+  type UnifiedConfig,
+} from '@aligntune/core';
+import { marginColumn } from './margin-column.js';
+import { declareMargin, declarePairTokens, MARGIN, pairRewards } from './pair-rewards.js';
+import { rewardLoss } from './reward-loss.js';
+import { RewardOptions } from './reward-options.js';
+
+/**
+ * Reward-model training as TRL's RewardTrainer: a `*ForSequenceClassification` model (backbone + scalar
+ * `score` head, read at the last real token) trained whole on preference pairs with the Bradley–Terry loss;
+ * chosen and rejected go through the model in one concatenated batch. The saved model is what core's
+ * RewardModel.load (PPO's model.reward_path) and transformers' AutoModelForSequenceClassification read.
+ */
+@Algorithm('reward', { options: RewardOptions, description: 'reward-model training: Bradley-Terry loss on preference pairs (TRL RewardTrainer)' })
+export class RewardTrainer extends TrainerBase {
+  protected readonly recordKinds = ['preference'] as const;
+  private readonly options: RewardOptions;
+  private scorer!: RewardModel;
+  /** Each table's margin column; the graph takes margins when any table has one. */
+  private readonly margins = new Map<TokenizedDataset, Float32Array | undefined>();
+  private withMargin = false;
+
+  constructor(@inject(Tokens.Config) config: UnifiedConfig, @inject(Tokens.Kernel) kernel: Kernel, @optional() @inject(Tokens.Logger) logger?: TrainerLogger) {
+    super(config, kernel, logger);
+    this.options = trainOptions<RewardOptions>(config);
+  }
+
+  protected override async setup(): Promise<void> {
+    this.policy = new PolicyModel(await this.loadRewardModel());
+    this.scorer = new RewardModel(this.policy.model);
+    for (const table of [this.data.train, this.data.eval]) if (table) this.margins.set(table, marginColumn(table));
+    this.withMargin = [...this.margins.values()].some((m) => m !== undefined);
+  }
+
+  /**
+   * TrainerBase loads the start checkpoint as it is (a causal LM); the trained model is that backbone with a
+   * one-output score head: the checkpoint's own (a sequence-classification checkpoint, or the checkpoint being
+   * resumed), else a fresh N(0, initializer_range) head seeded by train.seed, as transformers initialises it.
+   */
+  private async loadRewardModel(): Promise<DecoderModel> {
+    const dir = this.resumeDir ?? this.startDir;
+    const fresh = this.policy.model.config.head.kind !== 'sequence-classification';
+    const model = await loadModel(dir, { kernel: this.kernel, scoreHead: { numLabels: 1, seed: this.config.train.seed } });
+    this.logger?.info(fresh ? `new score head on ${dir} (seed ${this.config.train.seed})` : `score head from ${dir}`);
+    return asSequenceClassifier(model, this.tokenizer.padTokenId);
+  }
+
+  protected buildLoss(g: Graph): LossGraph {
+    const rewards = pairRewards(g, this.scorer, declarePairTokens(g));
+    return rewardLoss(g, rewards, {
+      margin: this.withMargin ? declareMargin(g) : undefined,
+      centerRewardsCoefficient: this.options.center_rewards_coefficient,
+    });
+  }
+
+  protected collate(data: TokenizedDataset, rows: readonly number[], _split: DataSplit): TrainBatch {
+    const batch = collatePairs(data, rows, { padTokenId: this.tokenizer.padTokenId });
+    const feeds = tokenFeeds(batch);
+    if (this.withMargin) {
+      const margins = this.margins.get(data);
+      feeds[MARGIN] = float32Tensor(rows.map((r) => margins?.[r] ?? 0), [rows.length]);
+    }
+    return { feeds, tokens: realTokens(batch), weight: rows.length };
+  }
+}
+
+/**
+ * What transformers needs to load and run the saved model: config.pad_token_id (its *ForSequenceClassification
+ * finds each row's last token with it; TRL sets the tokenizer's), and tensor names under the base-model prefix
+ * (`transformer.`, `model.`) even when the start checkpoint had none (the original `gpt2` repository):
+ * transformers would treat an unprefixed checkpoint as a bare base model and drop its `score.weight`.
+ */
+function asSequenceClassifier(model: DecoderModel, padTokenId: number): DecoderModel {
+  const config = parseModelConfig({ ...model.config.raw, pad_token_id: padTokenId }, 'config.json');
+  return new DecoderModel({ ...model, config, prefix: undefined });
+}
