@@ -111,6 +111,11 @@ export abstract class TrainerBase implements Trainer {
   /** Algorithm setup once the policy, tokenizer and data are loaded (a reference model, cached log-probs...). */
   protected async setup(): Promise<void> {}
 
+  /** The trained model from `dir` (the start or the resumed checkpoint); the reward trainer adds a score head. */
+  protected loadPolicy(dir: string): Promise<PolicyModel> {
+    return PolicyModel.load(dir, { kernel: this.kernel, resolveDir: (id) => resolveModelDir(id, { logger: this.logger }) });
+  }
+
   /** The train/eval tables; online algorithms replace them (GRPO's rollout replay file). */
   protected loadData(): Promise<TrainingData> {
     return loadTrainingData(this.config, { kernel: this.kernel, tokenizer: this.tokenizer, kinds: this.recordKinds, logger: this.logger });
@@ -199,7 +204,7 @@ export abstract class TrainerBase implements Trainer {
     this.startDir = await resolveModelDir(config.model.sft_path ?? config.model.name_or_path, { logger: this.logger });
     const tokenizerDir = existsSync(join(this.startDir, 'tokenizer.json')) ? this.startDir : await resolveModelDir(config.model.name_or_path, { logger: this.logger });
     this.tokenizer = await Tokenizer.fromDir(tokenizerDir);
-    this.policy = await PolicyModel.load(this.resumeDir ?? this.startDir, { kernel: this.kernel, resolveDir: (id) => resolveModelDir(id, { logger: this.logger }) });
+    this.policy = await this.loadPolicy(this.resumeDir ?? this.startDir);
     this.data = await this.loadData();
     this.logger?.info(`${this.data.train.size} training rows${this.data.eval ? `, ${this.data.eval.size} eval rows` : ''}`);
     await this.setup();

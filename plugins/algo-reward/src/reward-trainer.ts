@@ -49,23 +49,20 @@ export class RewardTrainer extends TrainerBase {
   }
 
   protected override async setup(): Promise<void> {
-    this.policy = new PolicyModel(await this.loadRewardModel());
     this.scorer = new RewardModel(this.policy.model);
     for (const table of [this.data.train, this.data.eval]) if (table) this.margins.set(table, marginColumn(table));
     this.withMargin = [...this.margins.values()].some((m) => m !== undefined);
   }
 
   /**
-   * TrainerBase loads the start checkpoint as it is (a causal LM); the trained model is that backbone with a
-   * one-output score head: the checkpoint's own (a sequence-classification checkpoint, or the checkpoint being
-   * resumed), else a fresh N(0, initializer_range) head seeded by train.seed, as transformers initialises it.
+   * The trained model is the checkpoint's backbone with a one-output score head: the checkpoint's own (a
+   * sequence-classification checkpoint, or the checkpoint being resumed), else a fresh N(0, initializer_range)
+   * head seeded by train.seed, as transformers initialises it.
    */
-  private async loadRewardModel(): Promise<DecoderModel> {
-    const dir = this.resumeDir ?? this.startDir;
-    const fresh = this.policy.model.config.head.kind !== 'sequence-classification';
+  protected override async loadPolicy(dir: string): Promise<PolicyModel> {
     const model = await loadModel(dir, { kernel: this.kernel, scoreHead: { numLabels: 1, seed: this.config.train.seed } });
-    this.logger?.info(fresh ? `new score head on ${dir} (seed ${this.config.train.seed})` : `score head from ${dir}`);
-    return asSequenceClassifier(model, this.tokenizer.padTokenId);
+    this.logger?.info(`score head on ${dir} (a fresh one seeded by train.seed unless the checkpoint has one)`);
+    return new PolicyModel(asSequenceClassifier(model, this.tokenizer.padTokenId));
   }
 
   protected buildLoss(g: Graph): LossGraph {
