@@ -4,9 +4,12 @@ import { UnifiedLogger } from '../kernel/unified-logger.js';
 import { prepareKernel } from '../training/run-context.js';
 import { exitCodeFor, ExitCode } from './exit-codes.js';
 import { registerCacheCommand } from './cache-command.js';
+import { registerEvaluateCommand } from './evaluate-command.js';
 import { registerExportCommand } from './export-command.js';
+import { registerLoggerCommand } from './logger-command.js';
 import { registerModelCommand } from './model-command.js';
 import { registerPluginsCommand } from './plugins-command.js';
+import { registerReportCommand } from './report-command.js';
 import { registerRewardCommand } from './reward-command.js';
 import { registerTrainCommand, registerValidateCommand } from './train-command.js';
 import { coreVersion } from './version.js';
@@ -55,7 +58,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   }
 }
 
-function buildProgram(context: CliContext): Command {
+/** The commander program with every command registered (also walked by the CLI reference generator). */
+export function buildProgram(context: CliContext): Command {
   const program = new Command('aligntune')
     .description('Align language models: SFT, DPO, PPO, GRPO, GSPO, DAPO, Dr. GRPO — configuration-driven.')
     .version(coreVersion(), '-V, --version')
@@ -77,6 +81,9 @@ function buildProgram(context: CliContext): Command {
   registerRewardCommand(program, context);
   registerModelCommand(program, context);
   registerExportCommand(program, context);
+  registerEvaluateCommand(program, context);
+  registerReportCommand(program, context);
+  registerLoggerCommand(program, context);
   return program;
 }
 

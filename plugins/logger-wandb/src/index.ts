@@ -1,1 +1,1 @@
-export {};
+export { WandbLogger } from './wandb-logger.js';
