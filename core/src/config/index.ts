@@ -18,6 +18,7 @@ export { parseDatasetSpec } from './dataset-spec.js';
 export { parseRewardSpec } from './reward-spec.js';
 export { resolveDatasetLoader } from './resolve-dataset-loader.js';
 export { generateJsonSchema, type JsonSchema } from './json-schema.js';
+export { renderConfigReference, type DocumentedContribution } from './config-reference.js';
 export { JSON_SCHEMA_PATH, renderJsonSchema, writeJsonSchema } from './write-json-schema.js';
 export { describeFields, fieldNames, type FieldInfo, type FieldKind } from './config-fields.js';
 export { parseTypedValue, coerceScalar, type ParsedValue } from './typed-value.js';
