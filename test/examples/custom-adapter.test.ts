@@ -1,12 +1,11 @@
 import 'reflect-metadata';
-import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTinyChatTokenizerFiles, initModelDir, Tokenizer } from '@aligntune/core';
 import { ScoredAnswersAdapter } from 'aligntune-plugin-example-scored-answers';
 import { cli } from '../helpers/run-cli.js';
-import { makeProject, packPackage, REPO_ROOT, removeDir, tempDir } from '../helpers/temp-project.js';
+import { buildExamplePackage, makeProject, packPackage, REPO_ROOT, removeDir, tempDir } from '../helpers/temp-project.js';
 
 const EXAMPLE = join(REPO_ROOT, 'examples/custom-adapter');
 const FIXTURE = join(EXAMPLE, 'data/scored-answers.jsonl');
@@ -17,20 +16,6 @@ const BUILTINS = ['loader-local', 'adapters-builtin', 'arch-llama', 'backend-onn
  * Builds the example as its author would (src/ through the TypeScript compiler with the repo's decorator
  * settings, into dist/), in a scratch copy so the repository is never written to.
  */
-function buildExample(scratch: string): string {
-  const dir = join(scratch, 'custom-adapter');
-  cpSync(EXAMPLE, dir, { recursive: true, filter: (path) => !/\/(dist|node_modules)(\/|$)/.test(path.slice(EXAMPLE.length)) });
-  const base = JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.base.json'), 'utf8')) as { compilerOptions: Record<string, unknown> };
-  const { options } = ts.convertCompilerOptionsFromJson({ ...base.compilerOptions, composite: false, declaration: false, declarationMap: false }, dir);
-  mkdirSync(join(dir, 'dist'));
-  for (const file of readdirSync(join(dir, 'src'))) {
-    const source = readFileSync(join(dir, 'src', file), 'utf8');
-    const { outputText } = ts.transpileModule(source, { compilerOptions: { ...options, module: ts.ModuleKind.ESNext }, fileName: file });
-    writeFileSync(join(dir, 'dist', file.replace(/\.ts$/, '.js')), outputText);
-  }
-  return dir;
-}
-
 describe('ScoredAnswersAdapter', () => {
   const adapter = new ScoredAnswersAdapter();
   const answers = [
@@ -66,7 +51,7 @@ describe('the custom adapter published as an npm package', () => {
 
   beforeAll(async () => {
     scratch = tempDir('aligntune-custom-adapter-');
-    const tarball = packPackage(buildExample(scratch), scratch);
+    const tarball = packPackage(buildExamplePackage('custom-adapter', scratch), scratch);
     project = makeProject([tarball, ...BUILTINS.map((name) => join(REPO_ROOT, 'plugins', name))]);
     await initModelDir(join(project, 'model'), { arch: 'llama', size: 'tiny', tokenizer: new Tokenizer(buildTinyChatTokenizerFiles(), 'tiny-chat') });
   }, 120_000);

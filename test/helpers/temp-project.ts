@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import ts from 'typescript';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -40,4 +41,23 @@ export function copyFixture(name: string): string {
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Copies an example plugin package (examples/<name>) into `scratch` and transpiles its src/ into dist/ with
+ * the repo's compiler options, as its own build would, so it can be packed and installed like a published package.
+ */
+export function buildExamplePackage(name: string, scratch: string): string {
+  const example = join(REPO_ROOT, 'examples', name);
+  const dir = join(scratch, name);
+  cpSync(example, dir, { recursive: true, filter: (path) => !/\/(dist|node_modules)(\/|$)/.test(path.slice(example.length)) });
+  const base = JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.base.json'), 'utf8')) as { compilerOptions: Record<string, unknown> };
+  const { options } = ts.convertCompilerOptionsFromJson({ ...base.compilerOptions, composite: false, declaration: false, declarationMap: false }, dir);
+  mkdirSync(join(dir, 'dist'));
+  for (const file of readdirSync(join(dir, 'src'))) {
+    const source = readFileSync(join(dir, 'src', file), 'utf8');
+    const { outputText } = ts.transpileModule(source, { compilerOptions: { ...options, module: ts.ModuleKind.ESNext }, fileName: file });
+    writeFileSync(join(dir, 'dist', file.replace(/\.ts$/, '.js')), outputText);
+  }
+  return dir;
 }

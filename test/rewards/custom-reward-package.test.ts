@@ -1,31 +1,15 @@
 import 'reflect-metadata';
-import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/run-cli.js';
-import { makeProject, packPackage, REPO_ROOT, removeDir, tempDir } from '../helpers/temp-project.js';
+import { buildExamplePackage, makeProject, packPackage, removeDir, tempDir } from '../helpers/temp-project.js';
 
-const EXAMPLE = join(REPO_ROOT, 'examples/custom-reward');
 
 /**
  * Builds the example as its author would (its src/ through the TypeScript compiler with the repo's
  * decorator settings, into dist/), in a scratch copy so the repository is never written to.
  */
-function buildExample(scratch: string): string {
-  const dir = join(scratch, 'custom-reward');
-  cpSync(EXAMPLE, dir, { recursive: true, filter: (path) => !/\/(dist|node_modules)(\/|$)/.test(path.slice(EXAMPLE.length)) });
-  const base = JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.base.json'), 'utf8')) as { compilerOptions: Record<string, unknown> };
-  const { options } = ts.convertCompilerOptionsFromJson({ ...base.compilerOptions, composite: false, declaration: false, declarationMap: false }, dir);
-  mkdirSync(join(dir, 'dist'));
-  for (const file of readdirSync(join(dir, 'src'))) {
-    const source = readFileSync(join(dir, 'src', file), 'utf8');
-    const { outputText } = ts.transpileModule(source, { compilerOptions: { ...options, module: ts.ModuleKind.ESNext }, fileName: file });
-    writeFileSync(join(dir, 'dist', file.replace(/\.ts$/, '.js')), outputText);
-  }
-  return dir;
-}
-
 /** `aligntune [--project DIR] reward score ...` through the real CLI. */
 const rewardCli = (...argv: string[]) => cli(...argv);
 
@@ -36,7 +20,7 @@ describe('a custom reward published as an npm package', () => {
 
   beforeAll(() => {
     scratch = tempDir('aligntune-custom-reward-');
-    const tarball = packPackage(buildExample(scratch), scratch);
+    const tarball = packPackage(buildExamplePackage('custom-reward', scratch), scratch);
     project = makeProject([tarball]);
     input = join(project, 'rows.jsonl');
     const rows = [

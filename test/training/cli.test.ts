@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { cli } from '../helpers/run-cli.js';
@@ -8,8 +8,9 @@ import { readMetrics, tempDir } from './helpers.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 
 /** configs/<name>.yaml with its model and output redirected to scratch paths. */
-function tinyConfig(dir: string, name: 'sft-tiny' | 'dpo-tiny', model: string, extraTrain: Record<string, unknown> = {}): string {
+function tinyConfig(dir: string, name: 'sft-tiny' | 'dpo-tiny', model: string, extraTrain: Record<string, unknown> = {}, plugins?: string[]): string {
   const config = parse(readFileSync(join(ROOT, 'configs', `${name}.yaml`), 'utf8')) as Record<string, Record<string, unknown>>;
+  if (plugins) (config as Record<string, unknown>).plugins = plugins;
   config.model!.name_or_path = model;
   config.logging!.output_dir = join(dir, name);
   config.train = { ...config.train, max_steps: 2, ...extraTrain };
@@ -25,7 +26,9 @@ describe('aligntune train (CLI)', () => {
     const init = await cli('model', 'init', '--arch', 'gpt2', '--preset', 'tiny', '--out', model);
     expect(init.code, init.stderr).toBe(0);
     for (const name of ['sft-tiny', 'dpo-tiny'] as const) {
-      const run = await cli('train', '--config', tinyConfig(dir, name, model, name === 'dpo-tiny' ? { beta: 0.2 } : {}));
+      // a relative `plugins:` path is relative to the config file (not the working directory) for train as for validate
+      const plugins = name === 'sft-tiny' ? [relative(dir, join(ROOT, 'test/fixtures/plugins/rewards'))] : undefined;
+      const run = await cli('train', '--config', tinyConfig(dir, name, model, name === 'dpo-tiny' ? { beta: 0.2 } : {}, plugins));
       expect(run.code, run.stderr).toBe(0);
       const rows = readMetrics(join(dir, name, 'metrics.jsonl'));
       expect(rows.map((r) => r.step)).toEqual([1, 2]);

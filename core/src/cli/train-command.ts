@@ -26,10 +26,11 @@ interface ConfigOptions {
 export function registerTrainCommand(program: Command, context: CliContext): void {
   withConfigOptions(program.command('train').description('train with a config file and/or flags'))
     .action(async (options: ConfigOptions) => {
-      const { config, kernel } = await resolveConfig(options, context);
+      const { config, kernel, setup } = await resolveConfig(options, context);
       context.logger.attachRunLog(config.logging.output_dir);
       context.logger.info(`aligntune: ${config.algo} on ${config.model.name_or_path}`);
-      const trainer = await TrainerFactory.createTrainer(config, { kernel });
+      // the same project and config directory as validation, so relative `plugins:` paths resolve alike
+      const trainer = await TrainerFactory.createTrainer(config, { kernel, ...setup });
       await trainer.train();
     });
 }
@@ -64,7 +65,7 @@ function withConfigOptions(command: Command): Command {
 }
 
 /** Builds the plain config (file, then flags, then --set), discovers plugins, and validates. */
-async function resolveConfig(options: ConfigOptions, context: CliContext): Promise<{ config: UnifiedConfig; kernel: Kernel }> {
+async function resolveConfig(options: ConfigOptions, context: CliContext): Promise<{ config: UnifiedConfig; kernel: Kernel; setup: { projectDir?: string; baseDir?: string } }> {
   if (!options.config && !options.algo) {
     throw new UsageError('give a config file (--config FILE) or the flag form (--algo A --model M --dataset SPEC --max-steps N)');
   }
@@ -72,15 +73,9 @@ async function resolveConfig(options: ConfigOptions, context: CliContext): Promi
   applyFlags(plain, options);
   const kernel = await context.projectKernel();
   const source = options.config;
-  const baseDir = source ? dirname(resolve(source)) : undefined;
-  const { config } = await TrainerFactory.resolveConfig(plain, {
-    kernel,
-    projectDir: context.globals().project,
-    baseDir,
-    source,
-    overrides: options.set,
-  });
-  return { config, kernel };
+  const setup = { projectDir: context.globals().project, baseDir: source ? dirname(resolve(source)) : undefined };
+  const { config } = await TrainerFactory.resolveConfig(plain, { kernel, ...setup, source, overrides: options.set });
+  return { config, kernel, setup };
 }
 
 /** The spec's flag form: each flag sets one config field, overriding the file. */

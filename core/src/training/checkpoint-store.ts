@@ -17,6 +17,8 @@ export interface CheckpointContents {
   policy: PolicyModel;
   optimizer: OptimizerStateSnapshot;
   state: TrainerState;
+  /** Writes an algorithm's extra files (PPO's value model) into the directory being written. */
+  extras?: (dir: string) => Promise<void>;
 }
 
 /**
@@ -30,6 +32,7 @@ export async function saveCheckpoint(dir: string, contents: CheckpointContents):
       metadata: { optimizer: contents.optimizer.optimizer, step: String(contents.optimizer.step) },
     });
     await writeFile(join(tmp, TRAINER_STATE_FILE), `${JSON.stringify(contents.state, null, 2)}\n`);
+    await contents.extras?.(tmp);
   });
 }
 

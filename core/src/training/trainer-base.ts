@@ -264,6 +264,8 @@ export abstract class TrainerBase implements Trainer {
     }
     if (accumulate === 1) gradNorm = results[0]!.gradNorm;
     else gradNorm = await session.applyAccumulated(lr);
+    // the policy follows the session's weights, so the starting weights are freed unless a reference keeps them
+    this.policy.absorb(session.params);
     loop.step++;
     loop.tokensSeen += tokens;
     const seconds = (performance.now() - started) / 1000;

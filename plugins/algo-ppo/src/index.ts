@@ -1,1 +1,11 @@
-export {};
+export { PpoTrainer } from './ppo-trainer.js';
+export * from './ppo-options.js';
+export { ppoLoss, type PpoLossInputs, type PpoLossSettings } from './ppo-loss.js';
+export { gae, tokenKl, tokenRewards, whiten } from './advantages.js';
+export { scoreRollouts, sequenceScore, trainingPlan, type AdvantageSettings, type ModelOutputs, type PlanOptions } from './rollout-batch.js';
+export { RolloutScorer, VALUE_PREFIX, REF_PREFIX, REWARD_PREFIX, type ScorerModels, type ScoredBatch } from './rollout-scorer.js';
+export { VALUE_MODEL_DIR, loadValueModel, loadRewardModel, loadReference, type CompanionContext } from './companion-models.js';
+export { OnlineRollouts, type OnlineRolloutOptions } from './online-rollouts.js';
+export { readReplayRollouts, type ReplayOptions } from './replay-rollouts.js';
+export { rolloutMetrics, completionsTable } from './ppo-metrics.js';
+export { cutAfterEos, type PpoRollout, type ScoredRollout } from './ppo-rollout.js';
