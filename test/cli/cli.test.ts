@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/run-cli.js';
-import { REPO_ROOT, tempDir } from '../helpers/temp-project.js';
+import { makeProject, REPO_ROOT, tempDir } from '../helpers/temp-project.js';
 
 const validYaml = `
 algo: dpo
@@ -103,12 +103,14 @@ describe('aligntune validate', () => {
 
 describe('aligntune train', () => {
   it('says clearly when no installed plugin provides the algorithm', async () => {
+    // a project with the data plugins and DPO only: every algorithm id is valid config, ppo is not installed
+    const project = makeProject(['loader-local', 'adapters-builtin', 'distributed-single', 'algo-dpo'].map((name) => join(REPO_ROOT, 'plugins', name)));
     const yaml = validYaml.replace('algo: dpo', 'algo: ppo').replace('./models/tiny', join(dir, 'model'));
     const config = file('train.yaml', `${yaml}logging:\n  output_dir: ${join(dir, 'out')}\n`);
-    const validated = await cli('validate', '--config', config);
-    expect(validated.code).toBe(0);
+    const validated = await cli('--project', project, 'validate', '--config', config);
+    expect(validated.code, validated.stderr).toBe(0);
     expect(validated.stderr).toContain('note: no installed plugin provides algorithm "ppo" yet');
-    const result = await cli('train', '--config', config);
+    const result = await cli('--project', project, 'train', '--config', config);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('no installed plugin provides algorithm "ppo"');
     // The run log is JSON lines under <output_dir>/logs/run.log.

@@ -4,6 +4,7 @@ import { hostValues, hostTensor } from '../interpret/nd-array.js';
 import { ParamStore, zeros } from './param-store.js';
 import { stepNames, type StepProgram } from './train-step.js';
 import { loopNames } from './loop-train-step.js';
+import { collectGarbage } from './collect-garbage.js';
 
 export interface StepResult {
   loss: number;
@@ -143,6 +144,7 @@ export class TrainSession {
       const out = await this.run(key, { ...this.store.paramFeeds(), ...this.store.stateFeeds(), ...Object.fromEntries(grads), ...scalars });
       this.store.absorb(out, names);
       for (const n of names) grads.delete(stepNames.grad(n));
+      collectGarbage(); // the group's old weights, state and gradients are garbage now: free them before the next group
     }
     this.store.step++;
     this.gradBuffers = undefined;
