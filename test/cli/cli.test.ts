@@ -94,6 +94,15 @@ describe('aligntune validate', () => {
     expect(badFlag.stderr).toContain('must be a positive integer (got "abc")');
   });
 
+  it('runs the algorithm\'s own checks (GRPO batch divisibility) and names the field; --quiet keeps stderr empty', async () => {
+    const grpo = validYaml.replace('algo: dpo', 'algo: grpo').replace('max_steps: 3', 'max_steps: 3\n  per_device_batch_size: 6\n  num_generations: 4');
+    const bad = await cli('validate', '--config', file('grpo.yaml', `${grpo}rewards:\n  - type: math\n`));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('train.per_device_batch_size');
+    const quiet = await cli('--quiet', 'validate', '--config', file('ok-quiet.yaml', validYaml));
+    expect(quiet).toMatchObject({ code: 0, stdout: '', stderr: '' });
+  });
+
   it('needs a config or the flag form', async () => {
     const result = await cli('validate');
     expect(result.code).toBe(2);

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { createServer, type AddressInfo } from 'node:net';
 import { existsSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -203,6 +204,21 @@ describe('Hub client for models and settings from the environment', () => {
     expect(existsSync(join(dir, 'onnx/model.onnx'))).toBe(false);
     const local = tempDir();
     expect(await resolveModelDir(local, { settings: s })).toBe(local);
+  });
+
+  it('a missing local path is an error naming it, and an unreachable Hub says so (both exit code 2), never a bare "fetch failed"', async () => {
+    const s = settings();
+    await expect(resolveModelDir('./models/tiny-gtp2', { settings: s })).rejects.toMatchObject({ exitCode: 2, message: './models/tiny-gtp2: no such model directory' });
+    // a port that was just free: nothing listens, so the connection is refused at once
+    const port = await new Promise<number>((done) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => done(port));
+      });
+    });
+    const unreachable = await resolveModelDir('acme/tiny-llama', { settings: settings({ endpoint: `http://127.0.0.1:${port}` }) }).catch((e: unknown) => e as HubError);
+    expect(unreachable).toMatchObject({ exitCode: 2 });
+    expect((unreachable as Error).message).toMatch(/acme\/tiny-llama.*the Hub could not be reached \(ECONNREFUSED\).*HF_HUB_OFFLINE=1/);
   });
 
   it('reads HF_ENDPOINT, HF_TOKEN, HF_HOME, HF_HUB_CACHE and HF_HUB_OFFLINE as huggingface_hub does', () => {

@@ -1,6 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { cli } from '../helpers/run-cli.js';
 import { readMetrics, tempDir } from './helpers.js';
@@ -11,6 +11,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 function tinyConfig(dir: string, name: 'sft-tiny' | 'dpo-tiny', model: string, extraTrain: Record<string, unknown> = {}, plugins?: string[]): string {
   const config = parse(readFileSync(join(ROOT, 'configs', `${name}.yaml`), 'utf8')) as Record<string, Record<string, unknown>>;
   if (plugins) (config as Record<string, unknown>).plugins = plugins;
+  if (name === 'sft-tiny') config.logging!.level = 'warn';
   config.model!.name_or_path = model;
   config.logging!.output_dir = join(dir, name);
   config.train = { ...config.train, max_steps: 2, ...extraTrain };
@@ -28,7 +29,11 @@ describe('aligntune train (CLI)', () => {
     for (const name of ['sft-tiny', 'dpo-tiny'] as const) {
       // a relative `plugins:` path is relative to the config file (not the working directory) for train as for validate
       const plugins = name === 'sft-tiny' ? [relative(dir, join(ROOT, 'test/fixtures/plugins/rewards'))] : undefined;
+      // winston's Console transport writes to the console's own stderr stream
+      const consoleStderr = vi.spyOn((console as unknown as { _stderr: NodeJS.WriteStream })._stderr, 'write').mockImplementation(() => true);
       const run = await cli('train', '--config', tinyConfig(dir, name, model, name === 'dpo-tiny' ? { beta: 0.2 } : {}, plugins));
+      const consoleText = consoleStderr.mock.calls.map((call) => String(call[0])).join('');
+      consoleStderr.mockRestore();
       expect(run.code, run.stderr).toBe(0);
       const rows = readMetrics(join(dir, name, 'metrics.jsonl'));
       expect(rows.map((r) => r.step)).toEqual([1, 2]);
@@ -36,6 +41,19 @@ describe('aligntune train (CLI)', () => {
       if (name === 'dpo-tiny') expect(rows[0]!.loss).toBeCloseTo(Math.log(2), 4);
       expect(readFileSync(join(dir, name, 'config.resolved.yaml'), 'utf8')).toContain(name === 'dpo-tiny' ? 'beta: 0.2' : 'completion_only_loss: true');
       expect(readFileSync(join(dir, name, 'logs/run.log'), 'utf8')).toContain('saved the final model');
+      // logging.level sets the console level; the run log keeps everything
+      expect(consoleText.includes('saved the final model')).toBe(name !== 'sft-tiny');
     }
+    // SFT on a preference-only file: nothing to train on is the user's to fix (exit code 2), and says what is missing
+    const mismatch = tinyConfig(dir, 'sft-tiny', model);
+    writeFileSync(mismatch, readFileSync(mismatch, 'utf8').replace(/examples\/data\/sft\.jsonl/, 'examples/data/preferences.jsonl'));
+    const wrongKind = await cli('train', '--config', mismatch);
+    expect(wrongKind.code).toBe(2);
+    expect(wrongKind.stderr).toContain('no training rows of kind completion');
+    // a model directory without tokenizer.json names the file (exit code 2)
+    rmSync(join(model, 'tokenizer.json'));
+    const noTokenizer = await cli('train', '--config', tinyConfig(dir, 'dpo-tiny', model));
+    expect(noTokenizer.code).toBe(2);
+    expect(noTokenizer.stderr).toContain(`${join(model, 'tokenizer.json')}: not found`);
   });
 });

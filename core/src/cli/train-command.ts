@@ -27,6 +27,8 @@ export function registerTrainCommand(program: Command, context: CliContext): voi
   withConfigOptions(program.command('train').description('train with a config file and/or flags'))
     .action(async (options: ConfigOptions) => {
       const { config, kernel, setup } = await resolveConfig(options, context);
+      const { debug, quiet } = context.globals();
+      if (!debug && !quiet) context.logger.setLevel(config.logging.level); // --debug/--quiet win over the config
       context.logger.attachRunLog(config.logging.output_dir);
       context.logger.info(`aligntune: ${config.algo} on ${config.model.name_or_path}`);
       // the same project and config directory as validation, so relative `plugins:` paths resolve alike
@@ -39,8 +41,11 @@ export function registerValidateCommand(program: Command, context: CliContext): 
   withConfigOptions(program.command('validate').description('validate a config against the installed plugins, without training'))
     .option('--print', 'print the resolved config (defaults applied) as YAML on stdout')
     .action(async (options: ConfigOptions & { print?: boolean }) => {
-      const { config, kernel } = await resolveConfig(options, context);
-      context.io.stderr(`${options.config ?? 'configuration'}: valid (${config.algo}, ${config.datasets.length} dataset(s))\n`);
+      const { config, kernel, setup } = await resolveConfig(options, context);
+      // the algorithm's own cross-field checks (GRPO's batch divisibility...) run when its trainer is constructed
+      if (kernel.has('algorithm', config.algo)) await TrainerFactory.createTrainer(config, { kernel, ...setup });
+      const quiet = context.globals().quiet;
+      if (!quiet) context.io.stderr(`${options.config ?? 'configuration'}: valid (${config.algo}, ${config.datasets.length} dataset(s))\n`);
       if (!kernel.has('algorithm', config.algo)) {
         context.io.stderr(`note: no installed plugin provides algorithm "${config.algo}" yet, so \`aligntune train\` cannot run it\n`);
       }

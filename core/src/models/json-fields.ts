@@ -1,5 +1,8 @@
 /** A configuration file that is missing a field, has a field of the wrong type, or asks for something unsupported. */
 export class ModelFileError extends Error {
+  /** Read by the CLI's exit-code mapping: the user fixes their model files (exit code 2). */
+  readonly exitCode = 2;
+
   constructor(
     readonly file: string,
     readonly field: string | undefined,

@@ -21,6 +21,9 @@ const IO_CHUNK_BYTES = 1 << 30;
 
 /** A malformed, truncated or unreadable safetensors file; the message names the file and, if known, the tensor. */
 export class SafetensorsError extends Error {
+  /** Read by the CLI's exit-code mapping: the user fixes their weight files (exit code 2). */
+  readonly exitCode = 2;
+
   constructor(
     readonly file: string,
     message: string,

@@ -5,7 +5,7 @@ import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { writeDataAtomic, writeJsonAtomic } from './atomic-write.js';
 import { contentHash } from './canonical-json.js';
 import { renderChatTemplate, selectChatTemplate, type TemplateMessage, type ChatTemplateField, type ChatTemplateOptions } from './chat-template.js';
-import { JsonFields } from './json-fields.js';
+import { JsonFields, ModelFileError } from './json-fields.js';
 import { resolveSpecialTokens, SPECIAL_TOKEN_KEYS, type SpecialTokenKey } from './special-tokens.js';
 
 export const TOKENIZER_FILE = 'tokenizer.json';
@@ -89,7 +89,7 @@ export class Tokenizer {
     const read = async (name: string, required: boolean) => {
       const file = join(dir, name);
       if (!existsSync(file)) {
-        if (required) throw new Error(`${file}: not found (a tokenizer directory needs ${TOKENIZER_FILE})`);
+        if (required) throw new ModelFileError(file, undefined, `not found (a tokenizer directory needs ${TOKENIZER_FILE})`);
         return null;
       }
       return readFile(file, 'utf8');

@@ -1,5 +1,6 @@
 import type { UnifiedConfig } from '../config/unified-config.js';
 import type { RecordKind } from '../data/canonical-record.js';
+import { DataError } from '../data/data-error.js';
 import type { DataLogger } from '../data/data-logger.js';
 import type { MixEntry } from '../data/mix-datasets.js';
 import { prepareDatasets, type PreparedDataset } from '../data/prepare-datasets.js';
@@ -41,7 +42,7 @@ export async function loadTrainingData(config: UnifiedConfig, options: LoadTrain
   } else if (config.train.eval_fraction > 0) {
     ({ train: rows, eval: evalRows } = holdOut(rows, config.train.eval_fraction, config.train.seed));
   }
-  if (rows.size === 0) throw new Error(`no training rows of kind ${options.kinds.join(' or ')} in the datasets`);
+  if (rows.size === 0) throw new DataError(`no training rows of kind ${options.kinds.join(' or ')} in the datasets (this algorithm trains on ${options.kinds.join(' or ')} records: check the datasets' columns or schema adapter)`);
   return { train: rows, eval: evalRows && evalRows.size > 0 ? evalRows : undefined, cacheKeys };
 }
 

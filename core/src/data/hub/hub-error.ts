@@ -28,6 +28,13 @@ export function hubFailure(error: unknown, what: string, token?: string): HubErr
       : status === 404
         ? ' (check the id, revision and HF_ENDPOINT)'
         : '';
+  const unreachable = status === undefined && error instanceof TypeError && /fetch failed/i.test(error.message);
+  if (unreachable) {
+    // undici's bare "fetch failed": say what was being fetched and what the user can do about it
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? 'network error';
+    return new HubError(redactToken(`${what}: the Hub could not be reached (${why}); give a local directory, set HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use only the cache`, token), undefined, 2);
+  }
   const detail = error instanceof Error ? error.message : String(error);
   const code = status === undefined ? '' : `HTTP ${status}: `;
   // a wrong id, revision or token is the user's to fix (exit code 2); anything else is a failure
