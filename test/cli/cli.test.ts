@@ -134,6 +134,7 @@ describe('aligntune plugins, --version, usage', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('@aligntune/plugin-distributed-single');
     expect(result.stdout).toMatch(/distributed-backend\s+single/);
+    expect(result.stdout).toMatch(/algorithm\s+dpo\s+direct preference optimization/); // the decorator's description
     expect(result.stdout).toMatch(/compute-backend\s+cpu/);
     const json = JSON.parse((await cli('plugins', '--json')).stdout) as Array<{ name: string; status: string }>;
     expect(json.every((plugin) => plugin.status === 'loaded')).toBe(true);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigLoader, applyOverrides } from '@aligntune/core';
+import { IsArray, IsIn, IsNumber } from 'class-validator';
+import { ConfigLoader, applyOverrides, describeFields, parseTypedValue } from '@aligntune/core';
 import { catalogWithDpo, issueLines, minimal } from './fake-catalog.js';
 
 function overridden(overrides: string[], base: Record<string, unknown> = minimal()) {
@@ -21,6 +22,26 @@ describe('--set overrides: typing by the target field', () => {
     expect(plain.train).toMatchObject({ learning_rate: 1e-6, epochs: 3, shuffle: true, lr_scheduler: 'cosine' });
     expect(plain.model).toEqual({ name_or_path: 'true' });
     expect(plain.logging).toEqual({ run_name: '42' });
+  });
+
+  it('lists of numbers and lists of allowed values get their own kinds and parse item by item', () => {
+    class ListOptions {
+      @IsArray()
+      @IsNumber({}, { each: true })
+      weights: number[] = [];
+
+      @IsArray()
+      @IsIn(['pii', 'toxicity'], { each: true })
+      categories: string[] = [];
+    }
+    const fields = describeFields(ListOptions);
+    const [weights, categories] = [fields.get('weights'), fields.get('categories')];
+    expect([weights!.kind, categories!.kind]).toEqual(['number-list', 'enum-list']);
+    expect(parseTypedValue('[1, 0.5]', weights!)).toEqual({ ok: true, value: [1, 0.5] });
+    expect(parseTypedValue('2,0.25', weights!)).toEqual({ ok: true, value: [2, 0.25] });
+    expect(parseTypedValue('[1, x]', weights!)).toMatchObject({ ok: false, message: expect.stringContaining('expects a list of numbers') });
+    expect(parseTypedValue('pii', categories!)).toEqual({ ok: true, value: ['pii'] });
+    expect(parseTypedValue('[pii, toxcity]', categories!)).toMatchObject({ ok: false, message: expect.stringContaining('did you mean "toxicity"') });
   });
 
   it('types algorithm options through the catalog, and coerces values nobody declares', () => {

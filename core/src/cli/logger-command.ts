@@ -15,14 +15,17 @@ export function registerLoggerCommand(program: Command, context: CliContext): vo
   program
     .command('logger')
     .description('work with metric loggers (logging.loggers)')
-    .command('sync <logger> <dir>')
+    .command('sync')
     .description("upload a run directory a logger saved offline (e.g. wandb's <output_dir>/wandb/offline-run-*)")
+    .argument('<logger>', 'the metric logger id, e.g. wandb')
+    .argument('<dir>', 'the run directory the logger wrote')
     .action((logger: string, dir: string) => syncRun(context, logger, dir));
   program
     .command('wandb')
     .description('Weights & Biases')
-    .command('sync <dir>')
+    .command('sync')
     .description('upload an offline or partly uploaded W&B run directory (<output_dir>/wandb/offline-run-* or run-*); needs WANDB_API_KEY')
+    .argument('<dir>', 'the W&B run directory')
     .action((dir: string) => syncRun(context, 'wandb', dir));
 }
 

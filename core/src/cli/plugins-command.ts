@@ -28,7 +28,7 @@ function formatTable(states: PluginState[]): string {
   for (const state of states) {
     const status = state.status === 'failed' ? 'FAILED' : state.status;
     lines.push(`${state.name}@${state.version ?? '?'}  [${status}]`);
-    for (const { kind, id } of state.contributions) lines.push(`    ${kind.padEnd(20)} ${id}`);
+    for (const { kind, id, description } of state.contributions) lines.push(`    ${kind.padEnd(20)} ${description ? `${id.padEnd(16)} ${description}` : id}`);
     if (state.error) lines.push(`    error: ${state.error.message}`);
   }
   return `${lines.join('\n')}\n`;

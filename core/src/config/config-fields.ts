@@ -12,6 +12,8 @@ export type FieldKind =
   | 'boolean'
   | 'enum'
   | 'string-list'
+  | 'number-list'
+  | 'enum-list'
   | 'nested'
   | 'nested-list'
   | 'string-record'
@@ -90,7 +92,9 @@ function toFieldInfo(cls: Constructor, name: string, rules: ValidationMetadata[]
 
 function kindOf(rules: Map<string, ValidationMetadata>, nestedEach: boolean | undefined): FieldKind {
   if (nestedEach !== undefined) return nestedEach ? 'nested-list' : 'nested';
+  if (rules.has('isIn') && rules.get('isIn')!.each) return 'enum-list';
   if (rules.has('isIn')) return 'enum';
+  if (rules.has('isNumber') && rules.get('isNumber')!.each) return 'number-list';
   if (rules.has('isInt')) return 'integer';
   if (rules.has('isNumber')) return 'number';
   if (rules.has('isBoolean')) return 'boolean';
@@ -99,4 +103,9 @@ function kindOf(rules: Map<string, ValidationMetadata>, nestedEach: boolean | un
   if (rules.has('isObject')) return 'mapping';
   if (rules.has('isString')) return 'string';
   return 'unknown';
+}
+
+/** The list kinds: `--set` accepts `[a, b]` or `a,b` for them, and paths inside them index the list. */
+export function isListKind(kind: FieldKind | undefined): boolean {
+  return kind === 'string-list' || kind === 'number-list' || kind === 'enum-list' || kind === 'nested-list';
 }

@@ -109,6 +109,10 @@ function typeText(field: FieldInfo, section: Section): string {
       return cell(field.values!.map(code).join(' | '));
     case 'string-list':
       return `list of strings${field.minItems ? ` (at least ${field.minItems})` : ''}`;
+    case 'number-list':
+      return `list of numbers${field.minItems ? ` (at least ${field.minItems})` : ''}`;
+    case 'enum-list':
+      return cell(`list of ${field.values!.map(code).join(' | ')}${field.minItems ? ` (at least ${field.minItems})` : ''}`);
     case 'string-record':
       return 'mapping string → string';
     case 'nested':

@@ -73,6 +73,10 @@ function typeSchema(field: FieldInfo, definitions: Record<string, JsonSchema>): 
       return { type: 'string', enum: field.values };
     case 'string-list':
       return { type: 'array', items: { type: 'string' }, ...(field.minItems ? { minItems: field.minItems } : {}) };
+    case 'number-list':
+      return { type: 'array', items: { type: 'number' }, ...(field.minItems ? { minItems: field.minItems } : {}) };
+    case 'enum-list':
+      return { type: 'array', items: { type: 'string', enum: field.values }, ...(field.minItems ? { minItems: field.minItems } : {}) };
     case 'string-record':
       return { type: 'object', additionalProperties: { type: 'string' } };
     case 'mapping':

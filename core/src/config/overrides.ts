@@ -1,5 +1,5 @@
 import type { Constructor } from '../kernel/contribution.js';
-import { describeFields, type FieldInfo } from './config-fields.js';
+import { describeFields, isListKind, type FieldInfo } from './config-fields.js';
 import { DatasetConfig } from './dataset-config.js';
 import { formatValue, joinPath, type ConfigIssue } from './config-validation-error.js';
 import type { ContributionCatalog } from './contribution-catalog.js';
@@ -20,6 +20,7 @@ type Shape =
   | { kind: 'any' };
 
 const STRING_FIELD: FieldInfo = { name: 'item', kind: 'string', optional: false };
+const NUMBER_FIELD: FieldInfo = { name: 'item', kind: 'number', optional: false };
 
 class OverrideError extends Error {}
 
@@ -116,7 +117,7 @@ function descend(container: Record<string, unknown> | unknown[], target: Target,
   const { field } = target;
   const record = container as Record<string | number, unknown>;
   const listItem = Array.isArray(container) && target.cls !== undefined;
-  const wantsList = field?.kind === 'nested-list' || field?.kind === 'string-list';
+  const wantsList = isListKind(field?.kind);
   if (field && !listItem && !wantsList && !['nested', 'mapping', 'string-record'].includes(field.kind)) {
     const article = /^[aeiou]/.test(field.kind) ? 'an' : 'a';
     throw new OverrideError(`${path} is ${article} ${field.kind} value: it has no key after "${segment}"`);
@@ -142,7 +143,8 @@ function expandSpec(path: string, spec: string): Record<string, unknown> {
 function childShape(target: Target): Shape {
   const { field, cls } = target;
   if (field?.kind === 'nested-list') return { kind: 'list', item: field.nested! };
-  if (field?.kind === 'string-list') return { kind: 'list', item: STRING_FIELD };
+  if (field?.kind === 'string-list' || field?.kind === 'enum-list') return { kind: 'list', item: STRING_FIELD };
+  if (field?.kind === 'number-list') return { kind: 'list', item: NUMBER_FIELD };
   if (field?.kind === 'string-record') return { kind: 'map', value: STRING_FIELD };
   if (field?.kind === 'mapping') return { kind: 'map' };
   if (cls) return { kind: 'class', cls };

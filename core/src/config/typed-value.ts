@@ -50,6 +50,10 @@ export function parseTypedValue(raw: string, field: FieldInfo | undefined): Pars
       return parseEnum(text, field.values ?? []);
     case 'string-list':
       return parseStringList(text);
+    case 'number-list':
+      return parseNumberList(text);
+    case 'enum-list':
+      return parseEnumList(text, field.values ?? []);
     case 'nested-list':
       return parseStructured(text, 'list');
     case 'nested':
@@ -75,6 +79,26 @@ function parseStringList(text: string): ParsedValue {
   const list = parsed.value;
   if (Array.isArray(list) && list.every((v) => typeof v === 'string')) return ok(list);
   return fail(`expects a list of strings (got ${formatValue(text)})`);
+}
+
+/** `[0.5, 2]` or `0.5,2`. */
+function parseNumberList(text: string): ParsedValue {
+  const list = text.startsWith('[') ? parseFlow(text) : ok(text.split(',').map((s) => s.trim()).filter((s) => s !== '').map((s) => (NUMBER.test(s) ? Number(s) : s)));
+  if (!list.ok) return list;
+  const values = list.value;
+  if (Array.isArray(values) && values.every((v) => typeof v === 'number' && Number.isFinite(v))) return ok(values);
+  return fail(`expects a list of numbers (got ${formatValue(text)})`);
+}
+
+/** A string list whose every item is one of `values`. */
+function parseEnumList(text: string, values: string[]): ParsedValue {
+  const list = parseStringList(text);
+  if (!list.ok) return list;
+  for (const item of list.value as string[]) {
+    const one = parseEnum(item, values);
+    if (!one.ok) return one;
+  }
+  return list;
 }
 
 function parseStructured(text: string, shape: 'list' | 'mapping'): ParsedValue {

@@ -23,7 +23,8 @@ export interface PluginState {
   lazy: boolean;
   status: PluginStatus;
   error?: Error;
-  contributions: Array<{ kind: ExtensionKind; id: string }>;
+  /** `description` is the decorator's one-liner, once the plugin is loaded. */
+  contributions: Array<{ kind: ExtensionKind; id: string; description?: string }>;
 }
 
 export class UnknownContributionError extends Error {
@@ -237,7 +238,7 @@ export class Kernel {
     try {
       const records = await loadPluginContributions(entry.manifest!);
       this.registry.addAll(records);
-      entry.state.contributions = records.map(({ kind, id }) => ({ kind, id }));
+      entry.state.contributions = records.map(({ kind, id, metadata }) => ({ kind, id, ...(metadata.description ? { description: metadata.description } : {}) }));
       entry.state.status = 'loaded';
     } catch (error) {
       this.fail(entry, error instanceof PluginError ? error : new PluginError(entry.state.name, (error as Error).message));

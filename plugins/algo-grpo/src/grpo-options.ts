@@ -69,7 +69,7 @@ export class GrpoOptions {
   @OneOf(IMPORTANCE_LEVELS)
   importance_sampling_level: ImportanceSamplingLevel = 'token';
 
-  @Describe('Mask completions that hit max_completion_length without EOS out of the loss entirely (DAPO). Default false.')
+  @Describe('Mask completions that hit max_completion_length without EOS out of the loss entirely (DAPO). Default false (true for dapo).')
   @Bool()
   mask_truncated_completions = false;
 
