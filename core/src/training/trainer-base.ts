@@ -108,6 +108,12 @@ export abstract class TrainerBase implements Trainer {
     this.layout = new OutputLayout(config.logging.output_dir);
   }
 
+  /**
+   * Whether the loss graph also scores the eval rows (eval/loss and the algorithm's metrics). Online algorithms
+   * (GRPO, PPO) have no loss without rollouts: their eval rows go to the evaluator's task metrics only.
+   */
+  protected readonly evaluatesLoss: boolean = true;
+
   /** Algorithm setup once the policy, tokenizer and data are loaded (a reference model, cached log-probs...). */
   protected async setup(): Promise<void> {}
 
@@ -146,8 +152,9 @@ export abstract class TrainerBase implements Trainer {
     const stream = new BatchStream({ rows: this.data.train.size, batchSize: train.per_device_batch_size, shuffle: train.shuffle, seed: train.seed });
     const totalSteps = train.max_steps ?? Math.ceil(((train.epochs ?? 1) * stream.microBatchesPerEpoch) / train.gradient_accumulation_steps);
     const session = await TrainSession.create(this.executor, this.stepPrograms(), this.trainableParams());
-    const evalGraph = this.data.eval ? await this.compileEval() : undefined;
-    const evaluator = evalGraph ? await this.createEvaluator() : undefined;
+    const evalGraph = this.data.eval && this.evaluatesLoss ? await this.compileEval() : undefined;
+    const evaluator = this.data.eval ? await this.createEvaluator() : undefined;
+    const evaluation = evalGraph || evaluator ? { graph: evalGraph, evaluator } : undefined;
     const loop = new LoopState(totalSteps, stream);
     if (this.resumeDir) await this.restore(session, loop);
     await this.group.broadcast(float32Params(session.params), 0);
@@ -162,8 +169,8 @@ export abstract class TrainerBase implements Trainer {
         await this.hooks.onStep?.(loop.step, values);
         progress.update({ step: loop.step, loss: values.loss!, tokensPerSecond: values.tokens_per_second! });
         if (loop.step % train.logging_steps === 0 || loop.step === totalSteps) this.logWindow(loop);
-        if (evalGraph && train.eval_interval > 0 && loop.step % train.eval_interval === 0) {
-          await this.logEval(session, evalGraph, loop, evaluator);
+        if (evaluation && train.eval_interval > 0 && loop.step % train.eval_interval === 0) {
+          await this.logEval(session, evaluation, loop);
           lastEval = loop.step;
         }
         if (train.save_interval > 0 && loop.step % train.save_interval === 0 && loop.step < totalSteps) await this.checkpoint(session, loop);
@@ -176,7 +183,7 @@ export abstract class TrainerBase implements Trainer {
         this.logger?.info(`stopped at step ${loop.step}; resume with train.resume_from_checkpoint: latest`);
         return { steps: loop.step, metrics: loop.lastMetrics, interrupted: true };
       }
-      if (evalGraph && lastEval !== loop.step) await this.logEval(session, evalGraph, loop, evaluator);
+      if (evaluation && lastEval !== loop.step) await this.logEval(session, evaluation, loop);
       await this.saveFinal(session);
       return { steps: loop.step, outputDir: this.layout.final, metrics: loop.lastMetrics };
     } finally {
@@ -311,7 +318,7 @@ export abstract class TrainerBase implements Trainer {
       model: this.policy.model,
       tokenizer: this.tokenizer,
       executor: this.executor,
-      tables: evalTablesByTask(this.data.eval!),
+      tables: evalTablesByTask(this.data.eval!, 'all'),
       referenceDir: this.config.model.ref_path ?? this.startDir,
       logger: this.logger,
     });
@@ -321,12 +328,12 @@ export abstract class TrainerBase implements Trainer {
    * Evaluates the held-out rows with the current weights; logs `eval/<metric>` means (weighted by batch
    * weight) and the evaluator's task metrics as `eval/<dataset>/<metric>`.
    */
-  private async logEval(session: TrainSession, graph: CompiledGraph, loop: LoopState, evaluator?: UnifiedEvaluator): Promise<MetricRow> {
-    const values = await this.evaluate(graph, session.params);
+  private async logEval(session: TrainSession, { graph, evaluator }: Evaluation, loop: LoopState): Promise<MetricRow> {
+    const values = graph ? await this.evaluate(graph, session.params) : {};
     if (evaluator) Object.assign(values, flattenEvaluation(await evaluator.evaluate({ params: session.params, maxSamples: this.config.train.eval_samples })));
     const row: MetricRow = { step: loop.step, epoch: loop.stream.epochProgress, ...Object.fromEntries(Object.entries(values).map(([k, v]) => [`eval/${k}`, v])) };
     this.sinks.logRow(row);
-    this.logger?.info(`eval at step ${loop.step}: loss ${values.loss?.toFixed(4)}`);
+    this.logger?.info(`eval at step ${loop.step}: ${Object.entries(values).slice(0, 4).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
     return row;
   }
 
@@ -392,6 +399,12 @@ export abstract class TrainerBase implements Trainer {
     });
     this.logger?.info(`saved the final model to ${this.layout.final}`);
   }
+}
+
+/** What an evaluation runs: the loss graph on the eval rows, the evaluator's task metrics, or both. */
+interface Evaluation {
+  readonly graph?: CompiledGraph;
+  readonly evaluator?: UnifiedEvaluator;
 }
 
 /** The loop's mutable position: steps, data stream, logging window. */

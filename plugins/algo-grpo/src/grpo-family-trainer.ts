@@ -58,6 +58,8 @@ interface GenerationBatch {
  */
 export abstract class GrpoFamilyTrainer extends TrainerBase {
   protected readonly recordKinds = ['prompt', 'completion'] as const;
+  /** No loss without rollouts: eval rows get the evaluator's task metrics (accuracy, reward, KL) only. */
+  protected override readonly evaluatesLoss = false;
   protected readonly options: TrainingConfig & GrpoOptions;
   private readonly stepsPerGeneration: number;
   private reference?: DecoderModel;
@@ -100,9 +102,7 @@ export abstract class GrpoFamilyTrainer extends TrainerBase {
       this.logger?.info(`replaying ${rollouts.length} completions from ${file}`);
       return { train: table, cacheKeys: [] };
     }
-    const data = await super.loadData();
-    if (data.eval) this.logger?.warn(`${this.config.algo}: evaluation is not implemented; the ${data.eval.size} eval rows are ignored`);
-    return { train: data.train, cacheKeys: data.cacheKeys };
+    return super.loadData();
   }
 
   protected override async setup(): Promise<void> {

@@ -56,6 +56,8 @@ interface RolloutBatch {
 export class PpoTrainer extends TrainerBase {
   // PPO needs prompts only: a completion or a preference pair's answers are ignored (hh-rlhf rows give their prompt)
   protected readonly recordKinds = ['prompt', 'completion', 'preference'] as const;
+  /** No loss without rollouts: eval rows get the evaluator's task metrics (accuracy, reward, KL) only. */
+  protected override readonly evaluatesLoss = false;
   protected readonly options: TrainingConfig & PpoOptions;
   private value!: ValueModel;
   private scorer!: RolloutScorer;
@@ -83,9 +85,7 @@ export class PpoTrainer extends TrainerBase {
       this.logger?.info(`replaying ${rollouts.length} completions from ${file}`);
       return { train: table, cacheKeys: [] };
     }
-    const data = await super.loadData();
-    if (data.eval) this.logger?.warn(`ppo: evaluation is not implemented; the ${data.eval.size} eval rows are ignored`);
-    return { train: data.train, cacheKeys: data.cacheKeys };
+    return super.loadData();
   }
 
   protected override async setup(): Promise<void> {
@@ -214,7 +214,7 @@ export class PpoTrainer extends TrainerBase {
 
   /** The next micro-batch of the current rollout batch's plan (the rows the trainer's stream offers are not used). */
   protected collate(_data: TokenizedDataset, _rows: readonly number[], split: DataSplit): TrainBatch {
-    if (split === 'eval' || !this.current) throw new Error('ppo: no rollout batch to train on (evaluation is not implemented)');
+    if (split === 'eval' || !this.current) throw new Error('ppo: no rollout batch to train on (eval rows go to the evaluator, not the loss)');
     const rows = this.current.plan[this.cursor++]!.map((i) => this.current!.rollouts[i]!);
     const { feeds, tokens } = microBatchFeeds(rows, this.tokenizer.padTokenId);
     return { feeds, tokens, weight: rows.length };

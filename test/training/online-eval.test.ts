@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sumRows } from './grpo-learning-helpers.js';
+import { grpoKernel } from './grpo-helpers.js';
+import { ppoKernel } from './ppo-helpers.js';
+import { createTrainer, readMetrics, runConfig, tempDir, writeJsonl, writeTinyModel } from './helpers.js';
+
+/**
+ * GRPO and PPO have no loss on held-out rows (no rollouts there), so their eval rows go to the evaluator: every
+ * eval_interval the policy answers eval_samples held-out prompts and the configured rewards score them.
+ */
+describe('evaluation of online algorithms', () => {
+  it.each([
+    ['grpo', { per_device_batch_size: 4, num_generations: 2, max_completion_length: 4 }],
+    ['ppo', { per_device_batch_size: 4, rollout_batch_size: 4, response_length: 4 }],
+  ] as const)('%s logs the evaluator\'s task metrics at eval_interval', async (algo, options) => {
+    const dir = tempDir();
+    await writeTinyModel(join(dir, 'model'), 'gpt2', { weights: 'init', seed: 1 });
+    const data = writeJsonl(join(dir, 'prompts.jsonl'), sumRows().map((r) => ({ prompt: r.prompt, answer: r.answer })));
+    const train = { ...options, max_steps: 2, eval_interval: 1, eval_fraction: 0.2, eval_samples: 6, learning_rate: 1e-3 };
+    const kernel = algo === 'grpo' ? grpoKernel() : ppoKernel();
+    const extra = { rewards: [{ type: 'math' }], datasets: [{ name: data, task_type: 'math' }] };
+    await (await createTrainer(runConfig(algo, join(dir, 'model'), data, join(dir, 'out'), train, extra), kernel)).train();
+    const evals = readMetrics(join(dir, 'out/metrics.jsonl')).filter((row) => Object.keys(row).some((k) => k.startsWith('eval/')));
+    expect(evals.map((row) => row.step)).toEqual([1, 2]);
+    for (const row of evals) {
+      // the math task's metrics on the held-out prompts, from the policy's greedy answers, and KL to the start
+      expect(row['eval/math/accuracy']).toBeGreaterThanOrEqual(0);
+      expect(row['eval/math/accuracy']).toBeLessThanOrEqual(1);
+      expect(row['eval/math/response_length']).toBeGreaterThan(0);
+      expect(Number.isFinite(row['eval/math/kl'])).toBe(true);
+      expect(row).not.toHaveProperty(['eval/loss']); // no loss graph on prompts
+    }
+  });
+});
