@@ -54,7 +54,7 @@ function writeData(dir, algo, b) {
 }
 
 function runConfig(dir, algo, b, data) {
-  const train = { max_steps: b.steps, max_length: b.seq * 2, max_prompt_length: b.seq, save_interval: 0, logging_steps: 1, shuffle: false };
+  const train = { memory_saving: b.memorySaving ?? 'auto', max_steps: b.steps, max_length: b.seq * 2, max_prompt_length: b.seq, save_interval: 0, logging_steps: 1, shuffle: false };
   if (algo === 'grpo') Object.assign(train, { per_device_batch_size: b.rows, num_generations: b.generations, max_completion_length: b.completion, temperature: 1 });
   else train.per_device_batch_size = b.rows;
   return {

@@ -105,12 +105,15 @@ describe('TrainerBase', () => {
     expect(diff).toBeLessThan(update * 1e-4);
   });
 
-  it.each([1, 2])('the grouped optimizer update (optimizer_group_mb) equals the one-run update: AdamW, clipping, accumulation %i', async (accumulation) => {
+  it.each([
+    [1, 'update'],
+    [2, 'full'],
+  ])('the grouped optimizer update equals the one-run update: AdamW, clipping, accumulation %i, memory_saving %s', async (accumulation, saving) => {
     const { dir, model, data } = await setup('dpo', 4);
     const base = { learning_rate: 0.05, weight_decay: 0.1, shuffle: false, max_grad_norm: 0.05, max_steps: 3, per_device_batch_size: 4 / accumulation, gradient_accumulation_steps: accumulation, logging_steps: 1 };
-    await (await createTrainer(runConfig('dpo', model, data, join(dir, 'fused'), { ...base, optimizer_group_mb: 0 }))).train();
+    await (await createTrainer(runConfig('dpo', model, data, join(dir, 'fused'), { ...base, memory_saving: 'off' }))).train();
     // 0.004 MiB ≈ 4 KiB: the tiny model's tensors land in many groups
-    await (await createTrainer(runConfig('dpo', model, data, join(dir, 'grouped'), { ...base, optimizer_group_mb: 0.004 }))).train();
+    await (await createTrainer(runConfig('dpo', model, data, join(dir, 'grouped'), { ...base, memory_saving: saving, optimizer_group_mb: 0.004 }))).train();
     const { tensors: w0 } = await readSafetensors(join(model, 'model.safetensors'));
     const { tensors: fused } = await readSafetensors(join(dir, 'fused/final/model.safetensors'));
     const { tensors: grouped } = await readSafetensors(join(dir, 'grouped/final/model.safetensors'));

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigLoader } from '../config/config-loader.js';
 import type { UnifiedConfig } from '../config/unified-config.js';
+import type { MemorySaving } from '../config/training-config.js';
 import type { RecordKind } from '../data/canonical-record.js';
 import type { TokenizedDataset } from '../data/tokenized-dataset.js';
 import type { CompiledGraph, GraphExecutor, HostTensor } from '../engine/graph-executor.js';
@@ -133,6 +134,11 @@ export abstract class TrainerBase implements Trainer {
    */
   protected async beforeStep(_params: Readonly<Record<string, HostTensor>>, _step: number): Promise<MetricRow | void> {}
 
+  /** Training-table rows one micro-batch consumes (epochs and the planned step count follow it). */
+  protected rowsPerMicroBatch(): number {
+    return this.config.train.per_device_batch_size;
+  }
+
   /** Feeds that are the same every run (frozen weights fed as inputs). */
   protected constantFeeds(): Record<string, HostTensor> {
     return {};
@@ -149,9 +155,10 @@ export abstract class TrainerBase implements Trainer {
   async train(): Promise<TrainResult> {
     const train = this.config.train;
     await this.prepareRun();
-    const stream = new BatchStream({ rows: this.data.train.size, batchSize: train.per_device_batch_size, shuffle: train.shuffle, seed: train.seed });
+    const stream = new BatchStream({ rows: this.data.train.size, batchSize: this.rowsPerMicroBatch(), shuffle: train.shuffle, seed: train.seed });
     const totalSteps = train.max_steps ?? Math.ceil(((train.epochs ?? 1) * stream.microBatchesPerEpoch) / train.gradient_accumulation_steps);
-    const session = await TrainSession.create(this.executor, this.stepPrograms(), this.trainableParams());
+    const { programs, leanMemory } = this.stepPrograms();
+    const session = await TrainSession.create(this.executor, programs, this.trainableParams(), { leanMemory });
     const evalGraph = this.data.eval && this.evaluatesLoss ? await this.compileEval() : undefined;
     const evaluator = this.data.eval ? await this.createEvaluator() : undefined;
     const evaluation = evalGraph || evaluator ? { graph: evalGraph, evaluator } : undefined;
@@ -219,23 +226,25 @@ export abstract class TrainerBase implements Trainer {
 
   /**
    * The fused step (one run per optimizer step), accumulate + apply when accumulating micro-batches, or the
-   * grouped update for large models (see `optimizer_group_mb`).
+   * grouped update for large models (`memory_saving`, `optimizer_group_mb`).
    */
-  private stepPrograms(): TrainSessionGraphs {
+  private stepPrograms(): { programs: TrainSessionGraphs; leanMemory: boolean } {
     const spec = this.stepSpec('train');
     const accumulating = this.config.train.gradient_accumulation_steps > 1;
-    const groupBytes = optimizerGroupBytes(this.config.train.optimizer_group_mb, spec.params);
-    if (groupBytes > 0) {
-      const groups = paramGroups(spec.params, groupBytes);
-      return {
-        gradient: buildAccumulateStep(spec, { fresh: true }),
-        accumulate: accumulating ? buildAccumulateStep(this.stepSpec('accumulate')) : undefined,
-        norm: buildNormStep(spec),
-        applyGroups: groups.map((params, i) => buildApplyStep({ ...spec, params }, { externalNorm: true, name: `apply_${i}` })),
-      };
+    const saving = memorySaving(this.config.train, spec.params);
+    if (saving === 'off') {
+      if (!accumulating) return { programs: { trainStep: buildTrainStep(spec) }, leanMemory: false };
+      return { programs: { accumulate: buildAccumulateStep(spec), apply: buildApplyStep(spec) }, leanMemory: false };
     }
-    if (!accumulating) return { trainStep: buildTrainStep(spec) };
-    return { accumulate: buildAccumulateStep(spec), apply: buildApplyStep(spec) };
+    // the largest groups last: by then the smaller groups' gradients are freed, lowering the peak of the big ones
+    const groups = paramGroups(spec.params, this.config.train.optimizer_group_mb * MIB).sort((a, b) => groupSize(a) - groupSize(b));
+    const programs: TrainSessionGraphs = {
+      gradient: buildAccumulateStep(spec, { fresh: true }),
+      accumulate: accumulating ? buildAccumulateStep(this.stepSpec('accumulate')) : undefined,
+      norm: buildNormStep(spec),
+      applyGroups: groups.map((params, i) => buildApplyStep({ ...spec, params }, { externalNorm: true, name: `apply_${i}` })),
+    };
+    return { programs, leanMemory: saving === 'full' };
   }
 
   /** The loss on a new graph, with the trainable params (the policy weights, see trainableParams) among its inputs. */
@@ -440,14 +449,17 @@ function orderedMetrics(means: MetricRow): MetricRow {
 }
 
 const MIB = 2 ** 20;
-const AUTO_GROUP_ABOVE_BYTES = 256 * MIB;
-const AUTO_GROUP_BYTES = 64 * MIB;
+/** `memory_saving: auto` saves memory above this many bytes of trainable parameters. */
+const AUTO_SAVING_ABOVE_BYTES = 256 * MIB;
 
-/** Group size in bytes for `optimizer_group_mb`, 0 for the one-run update. */
-function optimizerGroupBytes(setting: number | null, params: readonly Tensor[]): number {
-  if (setting !== null) return setting * MIB;
-  const total = params.reduce((sum, p) => sum + tensorBytes(p), 0);
-  return total > AUTO_GROUP_ABOVE_BYTES ? AUTO_GROUP_BYTES : 0;
+function groupSize(params: readonly Tensor[]): number {
+  return params.reduce((sum, p) => sum + tensorBytes(p), 0);
+}
+
+/** `memory_saving` with `auto` resolved by the size of the trainable parameters. */
+function memorySaving(train: UnifiedConfig['train'], params: readonly Tensor[]): Exclude<MemorySaving, 'auto'> {
+  if (train.memory_saving !== 'auto') return train.memory_saving;
+  return groupSize(params) > AUTO_SAVING_ABOVE_BYTES ? 'full' : 'off';
 }
 
 /** `<algo>-YYYYMMDD-HHMMSS` in UTC. */

@@ -256,8 +256,14 @@ export abstract class GrpoFamilyTrainer extends TrainerBase {
   }
 
   /** The next micro-batch of the current generation batch (the rows the trainer's stream offers are not used). */
+  /** per_device_batch_size counts completions: a micro-batch uses 1/G as many prompts (replayed rows are completions). */
+  protected override rowsPerMicroBatch(): number {
+    const rows = this.config.train.per_device_batch_size;
+    return this.replay ? rows : rows / this.options.num_generations;
+  }
+
   protected collate(_data: TokenizedDataset, _rows: readonly number[], split: DataSplit): TrainBatch {
-    if (split === 'eval' || !this.current) throw new Error(`${this.config.algo}: no generation batch to train on (evaluation is not implemented)`);
+    if (split === 'eval' || !this.current) throw new Error(`${this.config.algo}: no generation batch to train on (eval rows go to the evaluator, not the loss)`);
     const micro = this.current.micro[this.microCursor++ % this.stepsPerGeneration]!;
     return { feeds: micro.feeds, tokens: micro.tokens, weight: micro.rollouts.length };
   }

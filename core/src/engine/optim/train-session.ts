@@ -47,7 +47,13 @@ export class TrainSession {
 
   private constructor(readonly store: ParamStore) {}
 
-  static async create(executor: GraphExecutor, programs: TrainSessionGraphs, params: Readonly<Record<string, HostTensor>>): Promise<TrainSession> {
+  /**
+   * Compiles the programs. The update and norm graphs of the grouped update are all outputs: they never keep
+   * working memory between runs (an arena would pin every group's outputs at once). `leanMemory` releases the
+   * gradient run's working memory (activations) after each run too: the lowest peak, at the cost of
+   * re-allocating it every step.
+   */
+  static async create(executor: GraphExecutor, programs: TrainSessionGraphs, params: Readonly<Record<string, HostTensor>>, { leanMemory = false } = {}): Promise<TrainSession> {
     const { applyGroups = [], ...single } = programs;
     const entries: Array<[GraphKey, StepProgram]> = [
       ...(Object.entries(single) as Array<[GraphKey, StepProgram | undefined]>).filter((e): e is [GraphKey, StepProgram] => e[1] !== undefined),
@@ -58,9 +64,8 @@ export class TrainSession {
     const session = new TrainSession(new ParamStore(whole[1], params));
     session.groupCount = applyGroups.length;
     for (const [k, program] of entries) {
-      // the update and norm graphs are all outputs and no intermediates: an arena would only pin their outputs
-      const reuseMemory = program.kind !== 'apply' && program.kind !== 'norm';
-      const compiled = await executor.compile(encodeModel(program.model), { label: program.model.graph.name, reuseMemory: reuseMemory || !session.groupCount });
+      const updateOnly = session.groupCount > 0 && (program.kind === 'apply' || program.kind === 'norm');
+      const compiled = await executor.compile(encodeModel(program.model), { label: program.model.graph.name, reuseMemory: !leanMemory && !updateOnly });
       session.graphs.set(k, { program, compiled });
     }
     return session;
