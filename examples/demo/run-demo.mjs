@@ -59,9 +59,9 @@ async function prepare() {
 
 /** `aligntune train`; returns its wall time in seconds. */
 function train(algo) {
-  stage(`${algo.toUpperCase()}: aligntune train --config configs/demo-${algo}.yaml`);
+  stage(`${algo.toUpperCase()}: aligntune train --config configs/${algo}-demo.yaml`);
   const t0 = Date.now();
-  aligntune(['train', '--config', join(REPO, `configs/demo-${algo}.yaml`), ...(quick ? ['--max-steps', String(QUICK_STEPS[algo])] : [])]);
+  aligntune(['train', '--config', join(REPO, `configs/${algo}-demo.yaml`), ...(quick ? ['--max-steps', String(QUICK_STEPS[algo])] : [])]);
   return (Date.now() - t0) / 1000;
 }
 
