@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALGORITHM_TYPES, ConfigLoader } from '@aligntune/core';
-import { fakeCatalog, issueLines } from './fake-catalog.js';
+import { catalogWithDpo, issueLines } from './fake-catalog.js';
 
 const CONFIGS = 'configs';
 const files = readdirSync(CONFIGS).filter((f) => f.endsWith('.yaml'));
@@ -20,7 +20,7 @@ describe('configs/ examples', () => {
   });
 
   it("the spec's own example precision (bf16) is rejected with a clear message", () => {
-    expect(issueLines(() => ConfigLoader.load(join(CONFIGS, 'ppo-example.yaml'), { catalog: fakeCatalog(), overrides: ['model.precision=bf16'] }))).toEqual([
+    expect(issueLines(() => ConfigLoader.load(join(CONFIGS, 'dpo-example.yaml'), { catalog: catalogWithDpo(), overrides: ['model.precision=bf16'] }))).toEqual([
       'model.precision: bf16 is not supported by the cpu compute backend yet; use fp32 or auto',
     ]);
   });

@@ -13,6 +13,22 @@ async function setup(algo: 'sft' | 'dpo', rows = 8): Promise<{ dir: string; mode
   return { dir, model, data };
 }
 
+/** Largest |a − b| between two runs' final weights, and the largest |a − start| (the size of the update). */
+async function compareRuns(start: string, a: string, b: string): Promise<{ diff: number; update: number }> {
+  const [{ tensors: w0 }, { tensors: wa }, { tensors: wb }] = await Promise.all([start, a, b].map((file) => readSafetensors(file)));
+  let diff = 0;
+  let update = 0;
+  for (const [name, t] of wa) {
+    const other = wb.get(name)!.data as Float32Array;
+    const initial = w0.get(name)!.data as Float32Array;
+    (t.data as Float32Array).forEach((v, i) => {
+      diff = Math.max(diff, Math.abs(v - other[i]!));
+      update = Math.max(update, Math.abs(v - initial[i]!));
+    });
+  }
+  return { diff, update };
+}
+
 const TRAIN_KEYS = ['step', 'epoch', 'loss', 'learning_rate', 'grad_norm', 'tokens_per_second'];
 const DPO_KEYS = ['rewards/chosen', 'rewards/rejected', 'rewards/accuracies', 'rewards/margins', 'logps/chosen', 'logps/rejected'];
 
@@ -87,20 +103,7 @@ describe('TrainerBase', () => {
     const base = { optimizer: 'sgd', learning_rate: 0.5, shuffle: false, max_grad_norm: 0, lr_scheduler: 'constant', max_steps: 1 };
     await (await createTrainer(runConfig('dpo', model, data, join(dir, 'one'), { ...base, per_device_batch_size: 4 }))).train();
     await (await createTrainer(runConfig('dpo', model, data, join(dir, 'acc'), { ...base, per_device_batch_size: 2, gradient_accumulation_steps: 2 }))).train();
-    const { tensors: w0 } = await readSafetensors(join(model, 'model.safetensors'));
-    const { tensors: w1 } = await readSafetensors(join(dir, 'one/final/model.safetensors'));
-    const { tensors: w2 } = await readSafetensors(join(dir, 'acc/final/model.safetensors'));
-    let diff = 0;
-    let update = 0;
-    for (const [name, t] of w1) {
-      const a = t.data as Float32Array;
-      const b = w2.get(name)!.data as Float32Array;
-      const o = w0.get(name)!.data as Float32Array;
-      a.forEach((v, i) => {
-        diff = Math.max(diff, Math.abs(v - b[i]!));
-        update = Math.max(update, Math.abs(v - o[i]!));
-      });
-    }
+    const { diff, update } = await compareRuns(join(model, 'model.safetensors'), join(dir, 'one/final/model.safetensors'), join(dir, 'acc/final/model.safetensors'));
     expect(update).toBeGreaterThan(1e-4);
     expect(diff).toBeLessThan(update * 1e-4);
   });
@@ -114,20 +117,7 @@ describe('TrainerBase', () => {
     await (await createTrainer(runConfig('dpo', model, data, join(dir, 'fused'), { ...base, memory_saving: 'off' }))).train();
     // 0.004 MiB ≈ 4 KiB: the tiny model's tensors land in many groups
     await (await createTrainer(runConfig('dpo', model, data, join(dir, 'grouped'), { ...base, memory_saving: saving, optimizer_group_mb: 0.004 }))).train();
-    const { tensors: w0 } = await readSafetensors(join(model, 'model.safetensors'));
-    const { tensors: fused } = await readSafetensors(join(dir, 'fused/final/model.safetensors'));
-    const { tensors: grouped } = await readSafetensors(join(dir, 'grouped/final/model.safetensors'));
-    let diff = 0;
-    let update = 0;
-    for (const [name, t] of fused) {
-      const a = t.data as Float32Array;
-      const b = grouped.get(name)!.data as Float32Array;
-      const o = w0.get(name)!.data as Float32Array;
-      a.forEach((v, i) => {
-        diff = Math.max(diff, Math.abs(v - b[i]!));
-        update = Math.max(update, Math.abs(v - o[i]!));
-      });
-    }
+    const { diff, update } = await compareRuns(join(model, 'model.safetensors'), join(dir, 'fused/final/model.safetensors'), join(dir, 'grouped/final/model.safetensors'));
     expect(update).toBeGreaterThan(1e-3);
     expect(diff).toBeLessThan(update * 1e-5);
     const norms = (name: string) => readMetrics(join(dir, name, 'metrics.jsonl')).filter((r) => 'grad_norm' in r).map((r) => r.grad_norm);

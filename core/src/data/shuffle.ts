@@ -18,3 +18,30 @@ export function permutation(n: number, seed: number, stream: string): number[] {
 export function epochOrder(n: number, options: { shuffle: boolean; seed: number; epoch: number }): number[] {
   return options.shuffle ? permutation(n, options.seed, `epoch:${options.epoch}`) : Array.from({ length: n }, (_, i) => i);
 }
+
+/**
+ * Rows of a table handed out in epoch order, cycling through epochs (a fresh seeded order each): the prompt
+ * stream of online algorithms, which sample as many prompts per step as they need.
+ */
+export class EpochCursor {
+  private epoch = 0;
+  private order: number[] = [];
+  private at = 0;
+
+  constructor(
+    private readonly rows: number,
+    private readonly options: { shuffle: boolean; seed: number },
+  ) {}
+
+  next(count: number): number[] {
+    const out: number[] = [];
+    while (out.length < count) {
+      if (this.at >= this.order.length) {
+        this.order = epochOrder(this.rows, { ...this.options, epoch: this.epoch++ });
+        this.at = 0;
+      }
+      out.push(this.order[this.at++]!);
+    }
+    return out;
+  }
+}

@@ -1,4 +1,4 @@
-import { epochOrder, type RewardAggregator, type RolloutEngine, type TokenizedDataset } from '@aligntune/core';
+import { EpochCursor, type RewardAggregator, type RolloutEngine, type TokenizedDataset } from '@aligntune/core';
 import { tiedGroups } from './advantages.js';
 import { untilFirstEos, type Rollout } from './rollout.js';
 
@@ -25,9 +25,7 @@ export interface SampledBatch {
 
 /** Samples G completions per prompt from the current policy and scores them; prompts cycle through epochs. */
 export class OnlineRollouts {
-  private epoch = 0;
-  private order: number[] = [];
-  private cursor = 0;
+  private readonly prompts: EpochCursor;
   private generation = 0;
 
   constructor(
@@ -35,12 +33,14 @@ export class OnlineRollouts {
     private readonly aggregator: RewardAggregator,
     private readonly data: TokenizedDataset,
     private readonly options: OnlineRolloutOptions,
-  ) {}
+  ) {
+    this.prompts = new EpochCursor(data.size, { shuffle: options.shuffle, seed: options.seed });
+  }
 
   /** `prompts` groups; with dynamic sampling, tied groups are replaced by fresh prompts for up to maxResample rounds. */
   async sample(prompts: number): Promise<SampledBatch> {
     const G = this.options.groupSize;
-    const first = await this.round(this.nextPrompts(prompts));
+    const first = await this.round(this.prompts.next(prompts));
     const tied = tiedGroups(first.map((r) => r.total), G);
     const tiedFraction = tied.filter(Boolean).length / tied.length;
     if (this.options.maxResample === 0) return { rollouts: first, tiedFraction, rounds: 1 };
@@ -52,7 +52,7 @@ export class OnlineRollouts {
     sort(first);
     let rounds = 1;
     while (kept.length < prompts && rounds <= this.options.maxResample) {
-      sort(await this.round(this.nextPrompts(prompts - kept.length)));
+      sort(await this.round(this.prompts.next(prompts - kept.length)));
       rounds++;
     }
     // out of rounds: fill up with tied groups (advantage 0: no gradient, but the batch keeps its size)
@@ -60,17 +60,6 @@ export class OnlineRollouts {
     return { rollouts: chosen.flat(), tiedFraction, rounds };
   }
 
-  private nextPrompts(count: number): number[] {
-    const rows: number[] = [];
-    while (rows.length < count) {
-      if (this.cursor >= this.order.length) {
-        this.order = epochOrder(this.data.size, { shuffle: this.options.shuffle, seed: this.options.seed, epoch: this.epoch++ });
-        this.cursor = 0;
-      }
-      rows.push(this.order[this.cursor++]!);
-    }
-    return rows;
-  }
 
   /** One generation call over `rows` (G samples each), then one reward call. */
   private async round(rows: readonly number[]): Promise<Rollout[]> {

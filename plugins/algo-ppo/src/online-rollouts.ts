@@ -1,4 +1,4 @@
-import { epochOrder, type RewardAggregator, type RolloutEngine, type TokenizedDataset } from '@aligntune/core';
+import { EpochCursor, type RewardAggregator, type RolloutEngine, type TokenizedDataset } from '@aligntune/core';
 import { cutAfterEos, type PpoRollout } from './ppo-rollout.js';
 
 export interface OnlineRolloutOptions {
@@ -13,9 +13,7 @@ export interface OnlineRolloutOptions {
 
 /** Samples one completion per prompt from the current policy and scores it with the reward functions (if any). */
 export class OnlineRollouts {
-  private epoch = 0;
-  private order: number[] = [];
-  private cursor = 0;
+  private readonly prompts: EpochCursor;
   private generation = 0;
 
   constructor(
@@ -23,12 +21,14 @@ export class OnlineRollouts {
     private readonly aggregator: RewardAggregator | undefined,
     private readonly data: TokenizedDataset,
     private readonly options: OnlineRolloutOptions,
-  ) {}
+  ) {
+    this.prompts = new EpochCursor(data.size, { shuffle: options.shuffle, seed: options.seed });
+  }
 
   /** The next `count` prompts (epoch order, cycling), one completion each. */
   async sample(count: number): Promise<PpoRollout[]> {
     const { eosTokenId, stopAtEos } = this.options;
-    const rows = this.nextPrompts(count);
+    const rows = this.prompts.next(count);
     const { completions } = await this.engine.generate(rows.map((r) => [...this.data.tokens('prompt', r)]), {
       maxNewTokens: this.options.responseLength,
       temperature: this.options.temperature,
@@ -56,15 +56,4 @@ export class OnlineRollouts {
     }));
   }
 
-  private nextPrompts(count: number): number[] {
-    const rows: number[] = [];
-    while (rows.length < count) {
-      if (this.cursor >= this.order.length) {
-        this.order = epochOrder(this.data.size, { shuffle: this.options.shuffle, seed: this.options.seed, epoch: this.epoch++ });
-        this.cursor = 0;
-      }
-      rows.push(this.order[this.cursor++]!);
-    }
-    return rows;
-  }
 }
