@@ -23,12 +23,16 @@ describe('evaluation of online algorithms', () => {
     await (await createTrainer(runConfig(algo, join(dir, 'model'), data, join(dir, 'out'), train, extra), kernel)).train();
     const evals = readMetrics(join(dir, 'out/metrics.jsonl')).filter((row) => Object.keys(row).some((k) => k.startsWith('eval/')));
     expect(evals.map((row) => row.step)).toEqual([1, 2]);
+    // 55 sums, 11 held out: an epoch is 44 prompts × G 2 / 4 completions per micro-batch (GRPO) or 44 / 4 (PPO)
+    expect(evals[0]!.epoch).toBeCloseTo(algo === 'grpo' ? 1 / 22 : 1 / 11, 9);
     for (const row of evals) {
-      // the math task's metrics on the held-out prompts, from the policy's greedy answers, and KL to the start
+      // the math task's metrics on the held-out prompts, from the policy's greedy answers
       expect(row['eval/math/accuracy']).toBeGreaterThanOrEqual(0);
       expect(row['eval/math/accuracy']).toBeLessThanOrEqual(1);
       expect(row['eval/math/response_length']).toBeGreaterThan(0);
-      expect(Number.isFinite(row['eval/math/kl'])).toBe(true);
+      // KL against the algorithm's own reference: PPO has one; GRPO with beta 0 (the default) loads none
+      if (algo === 'ppo') expect(Number.isFinite(row['eval/math/kl'])).toBe(true);
+      else expect(row).not.toHaveProperty(['eval/math/kl']);
       expect(row).not.toHaveProperty(['eval/loss']); // no loss graph on prompts
     }
   });

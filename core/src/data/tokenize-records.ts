@@ -139,7 +139,7 @@ export function tokenizeRecords(tokenizer: Tokenizer, records: readonly Canonica
     for (const column of TOKEN_COLUMNS) columns[column].push(tokens[column] ?? []);
     rows.push(rowInfo(record, tokens.truncated));
   }
-  if (unmaskable) options.logger?.warn(`${tokenizer.source}: earlier assistant turns of chat prompts cannot be masked with this chat template, so only final turns are trained (${unmaskable})`);
+  if (unmaskable) options.logger?.warn(`${tokenizer.source}: this chat template does not let the earlier assistant turns of chat prompts be located, so SFT trains only the final replies (${unmaskable})`);
   const truncated = rows.filter((r) => r.truncated).length;
   if (truncated > 0) options.logger?.info(`${truncated} of ${rows.length} rows were truncated to max_prompt_length=${options.maxPromptLength} / max_length=${options.maxLength}`);
   const present = TOKEN_COLUMNS.filter((c) => c === 'prompt' || columns[c].some((ids) => ids.length > 0));

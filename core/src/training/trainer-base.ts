@@ -16,6 +16,7 @@ import { buildAccumulateStep, buildApplyStep, buildNormStep, buildTrainStep, par
 import { TrainSession, type StepResult, type TrainSessionGraphs } from '../engine/optim/train-session.js';
 import type { ProcessGroup } from '../engine/process-group.js';
 import type { Kernel } from '../kernel/kernel.js';
+import type { DecoderModel } from '../models/roles/decoder-model.js';
 import { PolicyModel } from '../models/roles/policy-model.js';
 import { Tokenizer } from '../models/tokenizer.js';
 import { BatchStream } from './batch-stream.js';
@@ -134,9 +135,20 @@ export abstract class TrainerBase implements Trainer {
    */
   protected async beforeStep(_params: Readonly<Record<string, HostTensor>>, _step: number): Promise<MetricRow | void> {}
 
-  /** Training-table rows one micro-batch consumes (epochs and the planned step count follow it). */
-  protected rowsPerMicroBatch(): number {
-    return this.config.train.per_device_batch_size;
+  /**
+   * The reference the evaluator measures KL and implicit rewards against: the algorithm's own (DPO, GRPO with
+   * beta, PPO), so no second copy is loaded; without one, `model.ref_path` when set, else none (no KL).
+   */
+  protected evaluationReference(): DecoderModel | undefined {
+    return undefined;
+  }
+
+  /**
+   * One epoch as `rows` in micro-batches of `batchSize` (the logged epoch and the step count from `epochs`
+   * follow it): the training table's rows, per_device_batch_size at a time.
+   */
+  protected epochShape(): { rows: number; batchSize: number } {
+    return { rows: this.data.train.size, batchSize: this.config.train.per_device_batch_size };
   }
 
   /** Feeds that are the same every run (frozen weights fed as inputs). */
@@ -153,56 +165,63 @@ export abstract class TrainerBase implements Trainer {
   protected async saveExtras(_dir: string, _params: Readonly<Record<string, HostTensor>>): Promise<void> {}
 
   async train(): Promise<TrainResult> {
+    const held: HeldResources = {};
+    try {
+      await this.prepareRun();
+      return await this.runSteps(held);
+    } finally {
+      // whatever was created is released, also when setup failed half-way (a bad resume, a graph onnxruntime rejects)
+      held.progress?.stop();
+      this.signals.uninstall();
+      await this.sinks.close();
+      await held.evaluator?.dispose();
+      await held.evalGraph?.dispose();
+      await held.session?.dispose();
+      await this.executor?.dispose();
+      await this.group?.destroy();
+    }
+  }
+
+  /** Session, evaluation, resume, then the step loop; everything it creates goes into `held` for train() to release. */
+  private async runSteps(held: HeldResources): Promise<TrainResult> {
     const train = this.config.train;
-    await this.prepareRun();
-    const stream = new BatchStream({ rows: this.data.train.size, batchSize: this.rowsPerMicroBatch(), shuffle: train.shuffle, seed: train.seed });
+    const stream = new BatchStream({ ...this.epochShape(), shuffle: train.shuffle, seed: train.seed });
     const totalSteps = train.max_steps ?? Math.ceil(((train.epochs ?? 1) * stream.microBatchesPerEpoch) / train.gradient_accumulation_steps);
     const { programs, leanMemory } = this.stepPrograms();
-    const session = await TrainSession.create(this.executor, programs, this.trainableParams(), { leanMemory });
-    const evalGraph = this.data.eval && this.evaluatesLoss ? await this.compileEval() : undefined;
-    const evaluator = this.data.eval ? await this.createEvaluator() : undefined;
+    const session = (held.session = await TrainSession.create(this.executor, programs, this.trainableParams(), { leanMemory }));
+    const evalGraph = (held.evalGraph = this.data.eval && this.evaluatesLoss ? await this.compileEval() : undefined);
+    const evaluator = (held.evaluator = this.data.eval ? await this.createEvaluator() : undefined);
     const evaluation = evalGraph || evaluator ? { graph: evalGraph, evaluator } : undefined;
     const loop = new LoopState(totalSteps, stream);
     if (this.resumeDir) await this.restore(session, loop);
     await this.group.broadcast(float32Params(session.params), 0);
-    const progress = new ProgressReporter({ total: totalSteps, every: train.logging_steps, ...this.progress });
+    const progress = (held.progress = new ProgressReporter({ total: totalSteps, every: train.logging_steps, ...this.progress }));
     await this.openSinks(loop);
     this.signals.install((signal) => this.logger?.warn(`${signal}: stopping after this step and saving a checkpoint`));
     progress.start(loop.step);
-    try {
-      let lastEval = -1;
-      while (loop.step < totalSteps && !this.signals.stopRequested) {
-        const values = await this.optimizerStep(session, loop);
-        await this.hooks.onStep?.(loop.step, values);
-        progress.update({ step: loop.step, loss: values.loss!, tokensPerSecond: values.tokens_per_second! });
-        if (loop.step % train.logging_steps === 0 || loop.step === totalSteps) this.logWindow(loop);
-        if (evaluation && train.eval_interval > 0 && loop.step % train.eval_interval === 0) {
-          await this.logEval(session, evaluation, loop);
-          lastEval = loop.step;
-        }
-        if (train.save_interval > 0 && loop.step % train.save_interval === 0 && loop.step < totalSteps) await this.checkpoint(session, loop);
+    let lastEval = -1;
+    while (loop.step < totalSteps && !this.signals.stopRequested) {
+      const values = await this.optimizerStep(session, loop);
+      await this.hooks.onStep?.(loop.step, values);
+      progress.update({ step: loop.step, loss: values.loss!, tokensPerSecond: values.tokens_per_second! });
+      if (loop.step % train.logging_steps === 0 || loop.step === totalSteps) this.logWindow(loop);
+      if (evaluation && train.eval_interval > 0 && loop.step % train.eval_interval === 0) {
+        await this.logEval(session, evaluation, loop);
+        lastEval = loop.step;
       }
-      progress.stop();
-      if (this.signals.stopRequested) {
-        // the checkpoint keeps the partial logging window, so a resumed run logs the same means; then flush it here
-        await this.checkpoint(session, loop);
-        if (loop.window.counts.loss) this.logWindow(loop);
-        this.logger?.info(`stopped at step ${loop.step}; resume with train.resume_from_checkpoint: latest`);
-        return { steps: loop.step, metrics: loop.lastMetrics, interrupted: true };
-      }
-      if (evaluation && lastEval !== loop.step) await this.logEval(session, evaluation, loop);
-      await this.saveFinal(session);
-      return { steps: loop.step, outputDir: this.layout.final, metrics: loop.lastMetrics };
-    } finally {
-      progress.stop();
-      this.signals.uninstall();
-      await this.sinks.close();
-      await evaluator?.dispose();
-      await evalGraph?.dispose();
-      await session.dispose();
-      await this.executor.dispose();
-      await this.group.destroy();
+      if (train.save_interval > 0 && loop.step % train.save_interval === 0 && loop.step < totalSteps) await this.checkpoint(session, loop);
     }
+    progress.stop();
+    if (this.signals.stopRequested) {
+      // the checkpoint keeps the partial logging window, so a resumed run logs the same means; then flush it here
+      await this.checkpoint(session, loop);
+      if (loop.window.counts.loss) this.logWindow(loop);
+      this.logger?.info(`stopped at step ${loop.step}; resume with train.resume_from_checkpoint: latest`);
+      return { steps: loop.step, metrics: loop.lastMetrics, interrupted: true };
+    }
+    if (evaluation && lastEval !== loop.step) await this.logEval(session, evaluation, loop);
+    await this.saveFinal(session);
+    return { steps: loop.step, outputDir: this.layout.final, metrics: loop.lastMetrics };
   }
 
   /** Output dir, backends, policy, tokenizer, data, then the algorithm's own setup. */
@@ -318,20 +337,24 @@ export abstract class TrainerBase implements Trainer {
   }
 
   /**
-   * The task metrics of the eval rows (`eval_samples` per task), from the policy's own weights at each eval;
-   * the reference (ref_path, else the starting model) gives KL and the DPO implicit rewards.
+   * The task metrics of the eval rows (`eval_samples` per task), from the policy's current weights at each eval;
+   * the reference (see evaluationReference) gives KL and the DPO implicit rewards.
    */
   private async createEvaluator(): Promise<UnifiedEvaluator | undefined> {
     if (this.config.train.eval_samples === 0) return undefined;
+    const reference = this.evaluationReference();
     return UnifiedEvaluator.create(this.kernel, this.config, {
+      // the live policy: it follows the session's weights every step, so nothing extra is held between evaluations
       model: this.policy.model,
+      shareWeights: true,
       tokenizer: this.tokenizer,
       executor: this.executor,
       tables: evalTablesByTask(this.data.eval!, 'all'),
-      referenceDir: this.config.model.ref_path ?? this.startDir,
+      ...(reference ? { reference } : { referenceDir: this.config.model.ref_path }),
       logger: this.logger,
     });
   }
+
 
   /**
    * Evaluates the held-out rows with the current weights; logs `eval/<metric>` means (weighted by batch
@@ -339,7 +362,7 @@ export abstract class TrainerBase implements Trainer {
    */
   private async logEval(session: TrainSession, { graph, evaluator }: Evaluation, loop: LoopState): Promise<MetricRow> {
     const values = graph ? await this.evaluate(graph, session.params) : {};
-    if (evaluator) Object.assign(values, flattenEvaluation(await evaluator.evaluate({ params: session.params, maxSamples: this.config.train.eval_samples })));
+    if (evaluator) Object.assign(values, flattenEvaluation(await evaluator.evaluate({ maxSamples: this.config.train.eval_samples })));
     const row: MetricRow = { step: loop.step, epoch: loop.stream.epochProgress, ...Object.fromEntries(Object.entries(values).map(([k, v]) => [`eval/${k}`, v])) };
     this.sinks.logRow(row);
     this.logger?.info(`eval at step ${loop.step}: ${Object.entries(values).slice(0, 4).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
@@ -408,6 +431,14 @@ export abstract class TrainerBase implements Trainer {
     });
     this.logger?.info(`saved the final model to ${this.layout.final}`);
   }
+}
+
+/** What a run creates that train() must release, also when it fails before the loop. */
+interface HeldResources {
+  session?: TrainSession;
+  evalGraph?: CompiledGraph;
+  evaluator?: UnifiedEvaluator;
+  progress?: ProgressReporter;
 }
 
 /** What an evaluation runs: the loss graph on the eval rows, the evaluator's task metrics, or both. */

@@ -79,6 +79,10 @@ export class DpoTrainer extends TrainerBase {
     return loadModel(refDir, { kernel: this.kernel });
   }
 
+  protected override evaluationReference(): DecoderModel {
+    return this.reference;
+  }
+
   protected override constantFeeds(): Record<string, HostTensor> {
     return this.referenceFeeds;
   }

@@ -256,11 +256,20 @@ export abstract class GrpoFamilyTrainer extends TrainerBase {
   }
 
   /** The next micro-batch of the current generation batch (the rows the trainer's stream offers are not used). */
-  /** per_device_batch_size counts completions: a micro-batch uses 1/G as many prompts (replayed rows are completions). */
-  protected override rowsPerMicroBatch(): number {
-    const rows = this.config.train.per_device_batch_size;
-    return this.replay ? rows : rows / this.options.num_generations;
+  protected override evaluationReference(): DecoderModel | undefined {
+    return this.reference;
   }
+
+  /**
+   * per_device_batch_size counts completions: an epoch is every prompt sampled G times, each generation batch
+   * trained on num_iterations times (TRL's repeat sampler); replayed rows are completions already.
+   */
+  protected override epochShape(): { rows: number; batchSize: number } {
+    const { size } = this.data.train;
+    const rows = this.replay ? size : size * this.options.num_generations * this.options.num_iterations;
+    return { rows, batchSize: this.config.train.per_device_batch_size };
+  }
+
 
   protected collate(_data: TokenizedDataset, _rows: readonly number[], split: DataSplit): TrainBatch {
     if (split === 'eval' || !this.current) throw new Error(`${this.config.algo}: no generation batch to train on (eval rows go to the evaluator, not the loss)`);

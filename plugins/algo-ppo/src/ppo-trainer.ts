@@ -3,6 +3,7 @@ import {
   Algorithm,
   ConfigValidationError,
   declareTokenInputs,
+  type DecoderModel,
   inject,
   Kernel,
   optional,
@@ -60,6 +61,7 @@ export class PpoTrainer extends TrainerBase {
   protected override readonly evaluatesLoss = false;
   protected readonly options: TrainingConfig & PpoOptions;
   private value!: ValueModel;
+  private reference!: DecoderModel;
   private scorer!: RolloutScorer;
   private replay?: PpoRollout[];
   private replayCursor = 0;
@@ -88,6 +90,10 @@ export class PpoTrainer extends TrainerBase {
     return super.loadData();
   }
 
+  protected override evaluationReference(): DecoderModel {
+    return this.reference;
+  }
+
   protected override async setup(): Promise<void> {
     const eos = this.tokenizer.eosTokenId;
     if (eos == null) throw new Error('ppo: the tokenizer has no EOS token');
@@ -95,8 +101,8 @@ export class PpoTrainer extends TrainerBase {
     this.value = await loadValueModel(context);
     // replayed rows carry their score: no reward model or function is called
     const reward = this.replay ? undefined : await loadRewardModel(context);
-    const reference = await loadReference(context);
-    this.scorer = await RolloutScorer.create(this.executor, { policy: this.policy, reference, value: this.value, reward, temperature: this.options.temperature });
+    this.reference = await loadReference(context);
+    this.scorer = await RolloutScorer.create(this.executor, { policy: this.policy, reference: this.reference, value: this.value, reward, temperature: this.options.temperature });
     if (!this.replay) await this.setupSampling(eos);
   }
 

@@ -115,11 +115,13 @@ export class TrainSession {
     const key = !this.gradBuffers && this.graphs.has('gradient') ? 'gradient' : 'accumulate';
     const { program } = this.graph(key);
     const names = program.params.map((p) => stepNames.grad(p.name));
-    this.gradBuffers ??= key === 'gradient' ? new Map() : new Map(program.params.map((p) => [stepNames.grad(p.name), zeros(p.dtype, p.dims)]));
+    // the buffers are kept only once a run succeeded, so a failed micro-batch leaves no half-made step behind
+    const buffers = this.gradBuffers ?? (key === 'gradient' ? new Map() : new Map(program.params.map((p) => [stepNames.grad(p.name), zeros(p.dtype, p.dims)])));
     const lossDtype = program.model.graph.input.find((i) => i.name === stepNames.lossScale)?.elemType === 11 ? 'float64' : 'float32';
-    const feeds = { ...this.store.paramFeeds(), ...Object.fromEntries(this.gradBuffers), ...batch, [stepNames.lossScale]: hostTensor(lossDtype, [], [lossScale]) };
+    const feeds = { ...this.store.paramFeeds(), ...Object.fromEntries(buffers), ...batch, [stepNames.lossScale]: hostTensor(lossDtype, [], [lossScale]) };
     const out = await this.run(key, feeds);
-    for (const k of names) this.gradBuffers.set(k, out[stepNames.next(k)]);
+    for (const k of names) buffers.set(k, out[stepNames.next(k)]);
+    this.gradBuffers = buffers;
     return this.result(key, out, NaN);
   }
 

@@ -27,6 +27,11 @@ export interface EvaluatorOptions {
   /** The model to evaluate, a Hugging Face directory (or Hub id); or `model`, one already loaded (a trainer's policy). */
   readonly modelDir?: string;
   readonly model?: DecoderModel;
+  /**
+   * Evaluate `model`'s own weight map as it is at each call (a trainer's live policy) instead of a copy: no
+   * weights are pinned between evaluations. Default false.
+   */
+  readonly shareWeights?: boolean;
   /** The reference for implicit rewards and KL (directory or Hub id, or loaded); none: both are left out or reference-free. */
   readonly referenceDir?: string;
   readonly reference?: DecoderModel;
@@ -193,11 +198,11 @@ export class UnifiedEvaluator {
   }
 }
 
-/** The evaluated model, with a weight map of its own (evaluate({ params }) never writes into the caller's), and the reference (none for a reward model). */
+/** The evaluated model, with a weight map of its own unless shared (evaluate({ params }) never writes into the caller's otherwise), and the reference (none for a reward model). */
 async function loadModels(kernel: Kernel, options: EvaluatorOptions, resolveDir: (id: string) => Promise<string>): Promise<{ policy: DecoderModel; reference?: DecoderModel }> {
   const loaded = options.model ?? (options.modelDir ? await loadModel(options.modelDir, { kernel, resolveDir }) : undefined);
   if (!loaded) throw new Error('UnifiedEvaluator.create: give modelDir or model');
-  const policy = new DecoderModel({ ...loaded, weights: new Map(loaded.weights) });
+  const policy = options.model && options.shareWeights ? options.model : new DecoderModel({ ...loaded, weights: new Map(loaded.weights) });
   if (isRewardModel(policy)) return { policy };
   const reference = options.reference ?? (options.referenceDir ? await loadModel(options.referenceDir, { kernel, resolveDir }) : undefined);
   return { policy, reference };
