@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sumRows } from './grpo-learning-helpers.js';
@@ -35,5 +36,33 @@ describe('evaluation of online algorithms', () => {
       else expect(row).not.toHaveProperty(['eval/math/kl']);
       expect(row).not.toHaveProperty(['eval/loss']); // no loss graph on prompts
     }
+  });
+});
+
+describe('resuming online algorithms', () => {
+  /** The prompts of the completions table logged at `step`. */
+  const promptsAt = (out: string, step: number) =>
+    readFileSync(join(out, `tables/completions/step-${step}.jsonl`), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { prompt: string }).prompt);
+
+  it.each([
+    ['grpo', { per_device_batch_size: 4, num_generations: 2, max_completion_length: 3 }],
+    // one PPO epoch: a fresh rollout batch every step (a batch in use at the checkpoint is not saved: documented)
+    ['ppo', { per_device_batch_size: 4, rollout_batch_size: 4, response_length: 3, num_ppo_epochs: 1 }],
+  ] as const)('%s continues with the prompts an uninterrupted run samples next (the cursor is in the checkpoint)', async (algo, options) => {
+    const dir = tempDir();
+    await writeTinyModel(join(dir, 'model'), 'gpt2', { weights: 'init', seed: 1 });
+    const data = writeJsonl(join(dir, 'prompts.jsonl'), sumRows().map((r) => ({ prompt: r.prompt, answer: r.answer })));
+    const train = { ...options, max_steps: 4, log_completions_steps: 1, learning_rate: 1e-3 };
+    const kernel = () => (algo === 'grpo' ? grpoKernel() : ppoKernel());
+    const config = (out: string, extra: Record<string, unknown> = {}) => runConfig(algo, join(dir, 'model'), data, join(dir, out), { ...train, ...extra }, { rewards: [{ type: 'math' }] });
+    await (await createTrainer(config('whole'), kernel())).train();
+    const interrupted = await createTrainer(config('parts'), kernel());
+    interrupted.hooks.onStep = (step) => {
+      if (step === 2) interrupted.signals.requestStop('SIGINT');
+    };
+    expect((await interrupted.train()).steps).toBe(2);
+    await (await createTrainer(config('parts', { resume_from_checkpoint: 'latest' }), kernel())).train();
+    for (const step of [3, 4]) expect(promptsAt(join(dir, 'parts'), step)).toEqual(promptsAt(join(dir, 'whole'), step));
+    expect(promptsAt(join(dir, 'parts'), 3)).not.toEqual(promptsAt(join(dir, 'whole'), 1)); // not restarted from the first prompts
   });
 });

@@ -19,6 +19,11 @@ export function epochOrder(n: number, options: { shuffle: boolean; seed: number;
   return options.shuffle ? permutation(n, options.seed, `epoch:${options.epoch}`) : Array.from({ length: n }, (_, i) => i);
 }
 
+export interface CursorPosition {
+  epoch: number;
+  at: number;
+}
+
 /**
  * Rows of a table handed out in epoch order, cycling through epochs (a fresh seeded order each): the prompt
  * stream of online algorithms, which sample as many prompts per step as they need.
@@ -32,6 +37,18 @@ export class EpochCursor {
     private readonly rows: number,
     private readonly options: { shuffle: boolean; seed: number },
   ) {}
+
+  /** Where the cursor stands: the epoch being handed out (-1 before the first) and the rows of it already given. */
+  get position(): CursorPosition {
+    return { epoch: this.epoch - 1, at: this.at };
+  }
+
+  /** Continues from a saved position (a resumed run goes on with the prompts an uninterrupted one would use). */
+  seek({ epoch, at }: CursorPosition): void {
+    this.epoch = epoch + 1;
+    this.order = epoch < 0 ? [] : epochOrder(this.rows, { ...this.options, epoch });
+    this.at = at;
+  }
 
   next(count: number): number[] {
     const out: number[] = [];

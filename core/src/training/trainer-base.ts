@@ -161,6 +161,14 @@ export abstract class TrainerBase implements Trainer {
     return this.policy.params();
   }
 
+  /** State of the algorithm's own that a resumed run needs (saved in trainer_state.json), e.g. a prompt cursor. */
+  protected algorithmState(): Record<string, unknown> | undefined {
+    return undefined;
+  }
+
+  /** Takes back what algorithmState() saved; runs after setup(). */
+  protected restoreAlgorithmState(_state: Record<string, unknown>): void {}
+
   /** Writes what an algorithm keeps beside the policy (PPO's value model) into a checkpoint or final/ being written. */
   protected async saveExtras(_dir: string, _params: Readonly<Record<string, HostTensor>>): Promise<void> {}
 
@@ -395,6 +403,7 @@ export abstract class TrainerBase implements Trainer {
     loop.window.restore(state.log_window);
     loop.lastMetrics = state.last_metrics;
     if (state.run_name && !this.config.logging.run_name) this.runName = state.run_name;
+    if (state.algorithm) this.restoreAlgorithmState(state.algorithm);
     if (state.total_steps !== loop.plannedSteps) this.logger?.warn(`resuming with the checkpoint's schedule length ${state.total_steps} (this config plans ${loop.plannedSteps})`);
     this.logger?.info(`resumed from ${this.resumeDir} at step ${state.global_step}`);
   }
@@ -414,6 +423,7 @@ export abstract class TrainerBase implements Trainer {
       last_metrics: loop.lastMetrics,
       tokens_seen: loop.tokensSeen,
       run_name: this.runName,
+      algorithm: this.algorithmState(),
     };
     const dir = this.layout.checkpoint(loop.step);
     await saveCheckpoint(dir, { policy: this.policy, optimizer: session.store.exportState(), state, extras: (tmp) => this.saveExtras(tmp, session.params) });

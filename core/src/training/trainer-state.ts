@@ -22,4 +22,6 @@ export interface TrainerState {
   tokens_seen: number;
   /** The run name the metric loggers use, kept so a resumed run appends to the same run. */
   run_name?: string;
+  /** The algorithm's own resumable state (the GRPO/PPO prompt cursor), from TrainerBase.algorithmState(). */
+  algorithm?: Record<string, unknown>;
 }

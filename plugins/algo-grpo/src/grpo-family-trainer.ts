@@ -1,5 +1,6 @@
 import {
   ConfigValidationError,
+  type CursorPosition,
   DecoderModel,
   declareTokenInputs,
   emitModel,
@@ -256,6 +257,15 @@ export abstract class GrpoFamilyTrainer extends TrainerBase {
   }
 
   /** The next micro-batch of the current generation batch (the rows the trainer's stream offers are not used). */
+  /** The prompt cursor, so a resumed run samples the prompts an uninterrupted one would (a fresh batch of them). */
+  protected override algorithmState(): Record<string, unknown> | undefined {
+    return this.online ? { prompts: this.online.position } : undefined;
+  }
+
+  protected override restoreAlgorithmState(state: Record<string, unknown>): void {
+    if (this.online && state.prompts) this.online.seek(state.prompts as CursorPosition);
+  }
+
   protected override evaluationReference(): DecoderModel | undefined {
     return this.reference;
   }

@@ -1,4 +1,4 @@
-import { EpochCursor, type RewardAggregator, type RolloutEngine, type TokenizedDataset } from '@aligntune/core';
+import { EpochCursor, type CursorPosition, type RewardAggregator, type RolloutEngine, type TokenizedDataset } from '@aligntune/core';
 import { tiedGroups } from './advantages.js';
 import { untilFirstEos, type Rollout } from './rollout.js';
 
@@ -26,6 +26,15 @@ export interface SampledBatch {
 /** Samples G completions per prompt from the current policy and scores them; prompts cycle through epochs. */
 export class OnlineRollouts {
   private readonly prompts: EpochCursor;
+
+  /** The prompt cursor, saved in checkpoints. */
+  get position(): CursorPosition {
+    return this.prompts.position;
+  }
+
+  seek(position: CursorPosition): void {
+    this.prompts.seek(position);
+  }
   private generation = 0;
 
   constructor(

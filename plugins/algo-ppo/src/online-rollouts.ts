@@ -1,4 +1,4 @@
-import { EpochCursor, type RewardAggregator, type RolloutEngine, type TokenizedDataset } from '@aligntune/core';
+import { EpochCursor, type CursorPosition, type RewardAggregator, type RolloutEngine, type TokenizedDataset } from '@aligntune/core';
 import { cutAfterEos, type PpoRollout } from './ppo-rollout.js';
 
 export interface OnlineRolloutOptions {
@@ -14,6 +14,15 @@ export interface OnlineRolloutOptions {
 /** Samples one completion per prompt from the current policy and scores it with the reward functions (if any). */
 export class OnlineRollouts {
   private readonly prompts: EpochCursor;
+
+  /** The prompt cursor, saved in checkpoints. */
+  get position(): CursorPosition {
+    return this.prompts.position;
+  }
+
+  seek(position: CursorPosition): void {
+    this.prompts.seek(position);
+  }
   private generation = 0;
 
   constructor(

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import {
   Algorithm,
+  type CursorPosition,
   ConfigValidationError,
   declareTokenInputs,
   type DecoderModel,
@@ -88,6 +89,15 @@ export class PpoTrainer extends TrainerBase {
       return { train: table, cacheKeys: [] };
     }
     return super.loadData();
+  }
+
+  /** The prompt cursor, so a resumed run samples the prompts an uninterrupted one would (a fresh batch of them). */
+  protected override algorithmState(): Record<string, unknown> | undefined {
+    return this.online ? { prompts: this.online.position } : undefined;
+  }
+
+  protected override restoreAlgorithmState(state: Record<string, unknown>): void {
+    if (this.online && state.prompts) this.online.seek(state.prompts as CursorPosition);
   }
 
   protected override evaluationReference(): DecoderModel {
