@@ -1,9 +1,10 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import type { Kernel } from '../kernel/kernel.js';
 import { ExtensionPoints } from './extension-points.js';
 import type { MetricRow } from './metrics-log.js';
 import { MetricsLog } from './metrics-log.js';
+import { OutputLayout } from './output-layout.js';
 import type { HparamValue, MetricSink, MetricTable, RunInfo, SinkLogger } from './metric-sink.js';
 
 /**
@@ -13,8 +14,8 @@ import type { HparamValue, MetricSink, MetricTable, RunInfo, SinkLogger } from '
 export class JsonlSink implements MetricSink {
   private readonly metrics: MetricsLog;
 
-  constructor(readonly root: string) {
-    this.metrics = new MetricsLog(join(root, 'metrics.jsonl'));
+  constructor(private readonly layout: OutputLayout) {
+    this.metrics = new MetricsLog(layout.metrics);
   }
 
   async open(): Promise<void> {}
@@ -24,18 +25,18 @@ export class JsonlSink implements MetricSink {
   }
 
   logText(step: number, tag: string, text: string): void {
-    appendFileSync(join(this.root, 'texts.jsonl'), `${JSON.stringify({ step, tag, text })}\n`);
+    appendFileSync(this.layout.texts, `${JSON.stringify({ step, tag, text })}\n`);
   }
 
   logTable(step: number, tag: string, table: MetricTable): void {
-    const dir = join(this.root, 'tables', ...tag.split('/'));
-    mkdirSync(dir, { recursive: true });
+    const file = this.layout.table(tag, step);
+    mkdirSync(dirname(file), { recursive: true });
     const lines = table.rows.map((row) => JSON.stringify({ step, ...Object.fromEntries(table.columns.map((c, i) => [c, row[i] ?? null])) }));
-    writeFileSync(join(dir, `step-${step}.jsonl`), lines.length ? `${lines.join('\n')}\n` : '');
+    writeFileSync(file, lines.length ? `${lines.join('\n')}\n` : '');
   }
 
   logHparams(hparams: Readonly<Record<string, HparamValue>>, metrics?: Readonly<Record<string, number>>): void {
-    writeFileSync(join(this.root, 'hparams.json'), `${JSON.stringify({ hparams, metrics: metrics ?? {} }, null, 2)}\n`);
+    writeFileSync(this.layout.hparams, `${JSON.stringify({ hparams, metrics: metrics ?? {} }, null, 2)}\n`);
   }
 
   async flush(): Promise<void> {}
@@ -56,7 +57,7 @@ export class MetricSinks {
 
   /** Creates and opens the sinks; only rank 0 should log, so other ranks get `MetricSinks.silent()`. */
   static async open(kernel: Kernel, ids: readonly string[], run: RunInfo, logger?: SinkLogger): Promise<MetricSinks> {
-    const sinks: Array<{ id: string; sink: MetricSink }> = [{ id: 'jsonl', sink: new JsonlSink(run.outputDir) }];
+    const sinks: Array<{ id: string; sink: MetricSink }> = [{ id: 'jsonl', sink: new JsonlSink(new OutputLayout(run.outputDir)) }];
     for (const id of ids) sinks.push({ id, sink: await kernel.create(ExtensionPoints.metricLogger, id) });
     const all = new MetricSinks(sinks, logger);
     for (const { id, sink } of sinks) await all.guardAsync(id, 'open', () => sink.open(run, logger));

@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 const STEP_DIR = /^step-(\d+)$/;
 
 /**
- * Where a run writes (documented in docs/outputs.md): the resolved config, metrics.jsonl, checkpoints/step-N,
- * final/ and logs/. One object so the layout is spelled out in one place.
+ * Where a run writes (documented in docs/outputs.md): the resolved config, metrics.jsonl, the logged texts,
+ * tables and hparams, checkpoints/step-N, final/ and logs/. One object so the layout is spelled out in one place.
  */
 export class OutputLayout {
   readonly root: string;
@@ -20,6 +20,15 @@ export class OutputLayout {
   get metrics(): string {
     return join(this.root, 'metrics.jsonl');
   }
+  get texts(): string {
+    return join(this.root, 'texts.jsonl');
+  }
+  get tables(): string {
+    return join(this.root, 'tables');
+  }
+  get hparams(): string {
+    return join(this.root, 'hparams.json');
+  }
   get checkpoints(): string {
     return join(this.root, 'checkpoints');
   }
@@ -28,6 +37,11 @@ export class OutputLayout {
   }
   get logs(): string {
     return join(this.root, 'logs');
+  }
+
+  /** A logged table: `tables/<tag>/step-<N>.jsonl` (a tag's `/` makes subdirectories). */
+  table(tag: string, step: number): string {
+    return join(this.tables, ...tag.split('/'), `step-${step}.jsonl`);
   }
 
   checkpoint(step: number): string {

@@ -12,7 +12,7 @@ import { Graph } from '../engine/ir/graph.js';
 import type { Tensor } from '../engine/ir/tensor.js';
 import { emitModel } from '../engine/onnx/emit-model.js';
 import { encodeModel } from '../engine/onnx/onnx-encoder.js';
-import { buildAccumulateStep, buildApplyStep, buildNormStep, buildTrainStep, paramGroups, tensorBytes, type TrainStepSpec } from '../engine/optim/train-step.js';
+import { buildAccumulateStep, buildApplyStep, buildNormStep, buildTrainStep, paramGroups, totalBytes, type TrainStepSpec } from '../engine/optim/train-step.js';
 import { TrainSession, type StepResult, type TrainSessionGraphs } from '../engine/optim/train-session.js';
 import type { ProcessGroup } from '../engine/process-group.js';
 import type { Kernel } from '../kernel/kernel.js';
@@ -263,8 +263,7 @@ export abstract class TrainerBase implements Trainer {
       if (!accumulating) return { programs: { trainStep: buildTrainStep(spec) }, leanMemory: false };
       return { programs: { accumulate: buildAccumulateStep(spec), apply: buildApplyStep(spec) }, leanMemory: false };
     }
-    // the largest groups last: by then the smaller groups' gradients are freed, lowering the peak of the big ones
-    const groups = paramGroups(spec.params, this.config.train.optimizer_group_mb * MIB).sort((a, b) => groupSize(a) - groupSize(b));
+    const groups = paramGroups(spec.params, this.config.train.optimizer_group_mb * MIB);
     const programs: TrainSessionGraphs = {
       gradient: buildAccumulateStep(spec, { fresh: true }),
       accumulate: accumulating ? buildAccumulateStep(this.stepSpec('accumulate')) : undefined,
@@ -366,7 +365,7 @@ export abstract class TrainerBase implements Trainer {
 
   /**
    * Evaluates the held-out rows with the current weights; logs `eval/<metric>` means (weighted by batch
-   * weight) and the evaluator's task metrics as `eval/<dataset>/<metric>`.
+   * weight) and the evaluator's task metrics as `eval/<task>/<metric>`.
    */
   private async logEval(session: TrainSession, { graph, evaluator }: Evaluation, loop: LoopState): Promise<MetricRow> {
     const values = graph ? await this.evaluate(graph, session.params) : {};
@@ -411,7 +410,6 @@ export abstract class TrainerBase implements Trainer {
   private async checkpoint(session: TrainSession, loop: LoopState): Promise<void> {
     await this.group.barrier();
     if (this.group.rank !== 0) return;
-    this.policy.absorb(session.params);
     const state: TrainerState = {
       version: TRAINER_STATE_VERSION,
       algo: this.config.algo,
@@ -434,7 +432,6 @@ export abstract class TrainerBase implements Trainer {
   private async saveFinal(session: TrainSession): Promise<void> {
     await this.group.barrier();
     if (this.group.rank !== 0) return;
-    this.policy.absorb(session.params);
     await writeDirAtomic(this.layout.final, async (tmp) => {
       await this.policy.save(tmp);
       await this.saveExtras(tmp, session.params);
@@ -493,14 +490,10 @@ const MIB = 2 ** 20;
 /** `memory_saving: auto` saves memory above this many bytes of trainable parameters. */
 const AUTO_SAVING_ABOVE_BYTES = 256 * MIB;
 
-function groupSize(params: readonly Tensor[]): number {
-  return params.reduce((sum, p) => sum + tensorBytes(p), 0);
-}
-
 /** `memory_saving` with `auto` resolved by the size of the trainable parameters. */
 function memorySaving(train: UnifiedConfig['train'], params: readonly Tensor[]): Exclude<MemorySaving, 'auto'> {
   if (train.memory_saving !== 'auto') return train.memory_saving;
-  return groupSize(params) > AUTO_SAVING_ABOVE_BYTES ? 'full' : 'off';
+  return totalBytes(params) > AUTO_SAVING_ABOVE_BYTES ? 'full' : 'off';
 }
 
 /** `<algo>-YYYYMMDD-HHMMSS` in UTC. */

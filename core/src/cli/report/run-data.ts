@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { flattenHparams, type HparamValue } from '../../training/metric-sink.js';
+import { OutputLayout } from '../../training/output-layout.js';
 import { UsageError } from '../exit-codes.js';
 import { readJsonl, type BadLine } from './jsonl-file.js';
 
@@ -34,33 +35,36 @@ export interface RunData {
   readonly warnings: readonly string[];
 }
 
-const RUN_FILES = ['metrics.jsonl', 'config.resolved.yaml', 'hparams.json', 'texts.jsonl', 'tables'];
+/** The files a run directory is recognised by. */
+const runFiles = (layout: OutputLayout) => [layout.metrics, layout.resolvedConfig, layout.hparams, layout.texts, layout.tables];
 const TABLE_FILE = /^step-(\d+)\.jsonl$/;
 
 /** Reads a run directory. `strict`: a corrupt line or file is an error (exit 2) instead of a skipped warning. */
 export function readRunData(dir: string, options: { strict?: boolean } = {}): RunData {
-  checkRunDir(dir);
+  const layout = new OutputLayout(dir);
+  checkRunDir(dir, layout);
   const warnings: string[] = [];
   const onBad: BadLine = (where, why) => {
     if (options.strict) throw new UsageError(`${where}: ${why}`);
     warnings.push(`${where}: ${why} (skipped)`);
   };
-  const configYaml = readIfExists(join(dir, 'config.resolved.yaml'));
+  const configYaml = readIfExists(layout.resolvedConfig);
   return {
     dir,
-    metrics: readIfPresent(join(dir, 'metrics.jsonl'), (path) => readJsonl(path, metricRecord, onBad)) ?? [],
-    texts: readIfPresent(join(dir, 'texts.jsonl'), (path) => readJsonl(path, textRecord, onBad)) ?? [],
-    tables: readTables(join(dir, 'tables'), onBad),
-    settings: readSettings(dir, configYaml, onBad),
+    metrics: readIfPresent(layout.metrics, (path) => readJsonl(path, metricRecord, onBad)) ?? [],
+    texts: readIfPresent(layout.texts, (path) => readJsonl(path, textRecord, onBad)) ?? [],
+    tables: readTables(layout.tables, onBad),
+    settings: readSettings(layout, configYaml, onBad),
     configYaml,
     warnings,
   };
 }
 
-function checkRunDir(dir: string): void {
+function checkRunDir(dir: string, layout: OutputLayout): void {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir}: no such directory`);
-  if (!RUN_FILES.some((name) => existsSync(join(dir, name)))) {
-    throw new UsageError(`${dir} holds no run output (none of ${RUN_FILES.join(', ')}); pass a run's logging.output_dir`);
+  const files = runFiles(layout);
+  if (!files.some((path) => existsSync(path))) {
+    throw new UsageError(`${dir} holds no run output (none of ${files.map((path) => basename(path)).join(', ')}); pass a run's logging.output_dir`);
   }
 }
 
@@ -94,14 +98,14 @@ function readTables(root: string, onBad: BadLine, tag = ''): TableLog[] {
     .sort((a, b) => a.tag.localeCompare(b.tag) || a.step - b.step);
 }
 
-function readSettings(dir: string, configYaml: string | undefined, onBad: BadLine): Record<string, HparamValue> {
+function readSettings(layout: OutputLayout, configYaml: string | undefined, onBad: BadLine): Record<string, HparamValue> {
   if (configYaml !== undefined) {
-    const config = parseOr(() => parseYaml(configYaml) as unknown, join(dir, 'config.resolved.yaml'), 'not valid YAML', onBad);
+    const config = parseOr(() => parseYaml(configYaml) as unknown, layout.resolvedConfig, 'not valid YAML', onBad);
     if (isRecord(config)) return flattenHparams(config);
   }
-  const hparamsText = readIfExists(join(dir, 'hparams.json'));
+  const hparamsText = readIfExists(layout.hparams);
   if (hparamsText === undefined) return {};
-  const hparams = parseOr(() => (JSON.parse(hparamsText) as { hparams?: unknown }).hparams, join(dir, 'hparams.json'), 'not valid JSON', onBad);
+  const hparams = parseOr(() => (JSON.parse(hparamsText) as { hparams?: unknown }).hparams, layout.hparams, 'not valid JSON', onBad);
   return isRecord(hparams) ? flattenHparams(hparams) : {};
 }
 

@@ -171,6 +171,7 @@ export function buildNormStep(spec: ApplySpec): StepProgram {
  * Splits params into consecutive groups of at most `groupBytes` (a larger tensor is a group alone), for
  * updates run group by group: onnxruntime-node returns each output in a fresh buffer, so a one-run update
  * holds old and new weights and optimizer state at once; per group, only one group's worth coexists.
+ * Smallest groups first: by the time the largest runs, the others' gradients are freed, lowering its peak.
  */
 export function paramGroups<T extends Pick<Tensor, 'dtype' | 'shape'>>(params: readonly T[], groupBytes: number): T[][] {
   const groups: T[][] = [];
@@ -187,10 +188,15 @@ export function paramGroups<T extends Pick<Tensor, 'dtype' | 'shape'>>(params: r
     bytes += size;
   }
   if (current.length) groups.push(current);
-  return groups;
+  return groups.sort((a, b) => totalBytes(a) - totalBytes(b));
 }
 
 const DTYPE_BYTES: Record<Tensor['dtype'], number> = { float64: 8, int64: 8, float32: 4, int32: 4, float16: 2, bool: 1, uint8: 1 };
+
+/** Bytes of statically shaped tensors, together. */
+export function totalBytes(ts: ReadonlyArray<Pick<Tensor, 'dtype' | 'shape'>>): number {
+  return ts.reduce((sum, t) => sum + tensorBytes(t), 0);
+}
 
 /** Bytes of a statically shaped tensor. */
 export function tensorBytes(t: Pick<Tensor, 'dtype' | 'shape'>): number {
