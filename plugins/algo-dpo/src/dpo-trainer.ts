@@ -1,4 +1,5 @@
 import {
+  REFERENCE_PREFIX,
   Algorithm,
   collatePairs,
   DecoderModel,
@@ -23,7 +24,7 @@ import {
 } from '@aligntune/core';
 import { dpoLoss, type PairLogps } from './dpo-loss.js';
 import { DpoOptions } from './dpo-options.js';
-import { declarePairInputs, pairLengths, pairLogps, REF_CHOSEN, REF_PREFIX, REF_REJECTED, referencePairLogps } from './pair-graph.js';
+import { declarePairInputs, pairLengths, pairLogps, REF_CHOSEN, REF_REJECTED, referencePairLogps } from './pair-graph.js';
 import { pairFeeds, precomputeReferenceLogps, type PairTable } from './reference-log-probs.js';
 
 /**
@@ -47,7 +48,7 @@ export class DpoTrainer extends TrainerBase {
   protected override async setup(): Promise<void> {
     const refDir = await this.referenceDir();
     this.reference = await this.loadReference(refDir);
-    const feeds = Object.fromEntries([...this.reference.weights].map(([name, t]) => [`${REF_PREFIX}${name}`, t]));
+    const feeds = this.reference.namedWeights(REFERENCE_PREFIX);
     if (!this.options.precompute_ref_log_probs) return void (this.referenceFeeds = feeds);
     this.precomputed = new Map();
     const caching = this.config.caching;

@@ -1,4 +1,4 @@
-import { declareTokenInputs, sequenceLogProbs, type DecoderModel, type Graph, type Tensor, type TokenInputs } from '@aligntune/core';
+import { declareTokenInputs, REFERENCE_PREFIX, sequenceLogProbs, type DecoderModel, type Graph, type Tensor, type TokenInputs } from '@aligntune/core';
 import type { PairLogps } from './dpo-loss.js';
 
 /** The batch dim of a concatenated pair batch: 2 × pairs rows, chosen rows first. Static halving needs the factor in the symbol. */
@@ -6,8 +6,6 @@ export const PAIR_ROWS = '2*pairs';
 export const COMPLETION_MASK = 'completion_mask';
 export const REF_CHOSEN = 'ref_chosen_logps';
 export const REF_REJECTED = 'ref_rejected_logps';
-/** Graph-name prefix of the reference model's weights (fed as frozen inputs). */
-export const REF_PREFIX = 'ref.';
 
 export interface PairInputs {
   readonly tokens: TokenInputs;
@@ -37,7 +35,7 @@ export function pairLengths(g: Graph, inputs: PairInputs): PairLogps {
 
 /** The frozen reference's log-probs, computed in the same graph (weights fed as `ref.`-prefixed inputs, no gradient). */
 export function referencePairLogps(g: Graph, reference: DecoderModel, inputs: PairInputs): PairLogps {
-  const { hidden, weights } = reference.forward(g, inputs.tokens, 'input', REF_PREFIX);
+  const { hidden, weights } = reference.forward(g, inputs.tokens, 'input', REFERENCE_PREFIX);
   const logps = sequenceLogProbs(g, reference.lmLogits(g, weights, hidden), inputs.tokens.inputIds, inputs.completionMask);
   return splitPairs(g, g.stopGradient(logps));
 }

@@ -1,4 +1,5 @@
 import {
+  REFERENCE_PREFIX,
   ConfigValidationError,
   type CursorPosition,
   DecoderModel,
@@ -43,8 +44,6 @@ import { OnlineRollouts } from './online-rollouts.js';
 import { readReplayRollouts } from './replay-rollouts.js';
 import type { Rollout } from './rollout.js';
 
-/** Graph-name prefix of the reference model's weights (fed as frozen inputs). */
-export const REF_PREFIX = 'ref.';
 
 /** A generation batch split into micro-batches, each with its feeds ready. */
 interface GenerationBatch {
@@ -137,7 +136,7 @@ export abstract class GrpoFamilyTrainer extends TrainerBase {
       ref || this.resumeDir
         ? await loadModel(ref ? await resolveModelDir(ref, { logger: this.logger }) : this.startDir, { kernel: this.kernel })
         : new DecoderModel({ ...this.policy.model, weights: new Map(this.policy.model.weights) });
-    this.referenceFeeds = Object.fromEntries([...this.reference.weights].map(([name, t]) => [`${REF_PREFIX}${name}`, t]));
+    this.referenceFeeds = this.reference.namedWeights(REFERENCE_PREFIX);
   }
 
   protected override constantFeeds(): Record<string, HostTensor> {
@@ -252,7 +251,7 @@ export abstract class GrpoFamilyTrainer extends TrainerBase {
   }
 
   private referenceLogProbs(g: Graph, inputs: TokenInputs): Tensor {
-    const { hidden, weights } = this.reference!.forward(g, inputs, 'input', REF_PREFIX);
+    const { hidden, weights } = this.reference!.forward(g, inputs, 'input', REFERENCE_PREFIX);
     return g.stopGradient(tokenLogProbs(g, this.reference!.lmLogits(g, weights, hidden), inputs.inputIds, this.options.temperature));
   }
 

@@ -1,5 +1,5 @@
 export { GrpoTrainer, DapoTrainer, DrGrpoTrainer, GspoTrainer } from './grpo-trainers.js';
-export { GrpoFamilyTrainer, REF_PREFIX } from './grpo-family-trainer.js';
+export { GrpoFamilyTrainer } from './grpo-family-trainer.js';
 export * from './grpo-options.js';
 export { grpoLoss, type GrpoLossGraph, type GrpoLossInputs, type GrpoLossSettings } from './grpo-loss.js';
 export { groupAdvantages, meanStd, tiedGroups } from './advantages.js';

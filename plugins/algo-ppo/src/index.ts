@@ -3,7 +3,7 @@ export * from './ppo-options.js';
 export { ppoLoss, type PpoLossInputs, type PpoLossSettings } from './ppo-loss.js';
 export { gae, tokenKl, tokenRewards, whiten } from './advantages.js';
 export { scoreRollouts, sequenceScore, trainingPlan, type AdvantageSettings, type ModelOutputs, type PlanOptions } from './rollout-batch.js';
-export { RolloutScorer, VALUE_PREFIX, REF_PREFIX, REWARD_PREFIX, type ScorerModels, type ScoredBatch } from './rollout-scorer.js';
+export { RolloutScorer, VALUE_PREFIX, REWARD_PREFIX, type ScorerModels, type ScoredBatch } from './rollout-scorer.js';
 export { VALUE_MODEL_DIR, loadValueModel, loadRewardModel, loadReference, type CompanionContext } from './companion-models.js';
 export { OnlineRollouts, type OnlineRolloutOptions } from './online-rollouts.js';
 export { readReplayRollouts, type ReplayOptions } from './replay-rollouts.js';

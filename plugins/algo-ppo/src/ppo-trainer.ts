@@ -39,7 +39,7 @@ import { PpoOptions } from './ppo-options.js';
 import type { PpoRollout, ScoredRollout } from './ppo-rollout.js';
 import { readReplayRollouts } from './replay-rollouts.js';
 import { scoreRollouts, trainingPlan, type ModelOutputs } from './rollout-batch.js';
-import { prefixedWeights, RolloutScorer, VALUE_PREFIX } from './rollout-scorer.js';
+import { RolloutScorer, VALUE_PREFIX } from './rollout-scorer.js';
 
 /** A scored rollout batch and its micro-batches (row indices) for num_ppo_epochs × num_mini_batches steps. */
 interface RolloutBatch {
@@ -145,7 +145,7 @@ export class PpoTrainer extends TrainerBase {
 
   /** The policy's weights and the value model's (prefixed `value.`): one optimizer, separate moments per tensor. */
   protected override trainableParams(): Record<string, HostTensor> {
-    return { ...this.policy.params(), ...prefixedWeights(this.value.model.weights, VALUE_PREFIX) };
+    return { ...this.policy.params(), ...this.value.model.namedWeights(VALUE_PREFIX) };
   }
 
   /** Checkpoints and final/ keep the value model in value_model/ (resumed from there). */

@@ -1,4 +1,5 @@
 import {
+  REFERENCE_PREFIX,
   declareTokenInputs,
   emitModel,
   encodeModel,
@@ -19,7 +20,6 @@ import {
 
 /** Graph-name prefixes of the models' weights: the value model is trained (session params), the others are frozen feeds. */
 export const VALUE_PREFIX = 'value.';
-export const REF_PREFIX = 'ref.';
 export const REWARD_PREFIX = 'reward.';
 
 export interface ScorerModels {
@@ -54,16 +54,16 @@ export class RolloutScorer {
     const g = new Graph('ppo-rollout-scores');
     const inputs = declareTokenInputs(g);
     const logp = (logits: Tensor) => tokenLogProbs(g, logits, inputs.inputIds, models.temperature);
-    const ref = models.reference.forward(g, inputs, 'input', REF_PREFIX);
+    const ref = models.reference.forward(g, inputs, 'input', REFERENCE_PREFIX);
     const outputs: Record<string, Tensor> = {
       logps: logp(models.policy.forward(g, inputs).logits),
       refLogps: logp(models.reference.lmLogits(g, ref.weights, ref.hidden)),
       values: models.value.forward(g, inputs, VALUE_PREFIX, 'input').tokenValues,
     };
-    const frozen: Record<string, HostTensor> = { ...prefixedWeights(models.reference.weights, REF_PREFIX) };
+    const frozen: Record<string, HostTensor> = { ...models.reference.namedWeights(REFERENCE_PREFIX) };
     if (models.reward) {
       outputs.rewardScores = g.squeeze(models.reward.forward(g, inputs, REWARD_PREFIX, 'input').scores, [1]);
-      Object.assign(frozen, prefixedWeights(models.reward.model.weights, REWARD_PREFIX));
+      Object.assign(frozen, models.reward.model.namedWeights(REWARD_PREFIX));
     }
     const compiled = await executor.compile(encodeModel(emitModel(g, { outputs })), { label: 'ppo rollout scores' });
     return new RolloutScorer(compiled, frozen);
@@ -85,9 +85,4 @@ export class RolloutScorer {
   dispose(): Promise<void> {
     return this.graph.dispose();
   }
-}
-
-/** Weights under their graph names (`<prefix><canonical name>`), for feeds and session params. */
-export function prefixedWeights(weights: ReadonlyMap<string, HostTensor>, prefix: string): Record<string, HostTensor> {
-  return Object.fromEntries([...weights].map(([name, t]) => [`${prefix}${name}`, t]));
 }

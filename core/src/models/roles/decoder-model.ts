@@ -70,6 +70,11 @@ export class DecoderModel {
     return scoreHead(weights.source, g, hidden);
   }
 
+  /** The weights by graph name (`prefix` + canonical name): the feeds of a graph that binds them as inputs. */
+  namedWeights(prefix = ''): Record<string, HostTensor> {
+    return Object.fromEntries([...this.weights].map(([name, t]) => [`${prefix}${name}`, t]));
+  }
+
   /** Replaces weights by canonical name (e.g. a TrainSession's params, with the graph-name prefix removed). */
   setWeights(values: Readonly<Record<string, HostTensor>>, prefix = ''): void {
     for (const [name, value] of Object.entries(values)) {

@@ -35,7 +35,7 @@ export class PolicyModel {
 
   /** Initial values of every parameter (graph name → host tensor), for TrainSession.create. */
   params(prefix = ''): Record<string, HostTensor> {
-    return Object.fromEntries([...this.model.weights].map(([n, t]) => [`${prefix}${n}`, t]));
+    return this.model.namedWeights(prefix);
   }
 
   /** Takes updated parameters back (TrainSession.params), e.g. before saving or generating. */
@@ -50,6 +50,9 @@ export class PolicyModel {
   }
 }
 
+/** Graph-name prefix of a reference model's weights, so they never collide with the policy's. */
+export const REFERENCE_PREFIX = 'ref.';
+
 /** A frozen copy for KL/DPO references: weights are initializers inside the graph, never fed. Graph names default to `ref.`. */
 export class ReferenceModel {
   constructor(readonly model: DecoderModel) {}
@@ -58,7 +61,7 @@ export class ReferenceModel {
     return new ReferenceModel(await loadModel(dirOrId, options));
   }
 
-  forward(g: Graph, inputs: TokenInputs, prefix = 'ref.'): CausalLmGraph {
+  forward(g: Graph, inputs: TokenInputs, prefix = REFERENCE_PREFIX): CausalLmGraph {
     const { hidden, weights } = this.model.forward(g, inputs, 'initializer', prefix);
     return { hidden, weights, logits: this.model.lmLogits(g, weights, hidden) };
   }

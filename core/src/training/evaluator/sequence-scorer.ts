@@ -9,12 +9,11 @@ import { declareTokenInputs, type TokenInputs } from '../../models/graph/causal-
 import type { GraphWeights } from '../../models/graph/graph-weights.js';
 import { sequenceLogProbs } from '../../models/graph/log-probs.js';
 import type { DecoderModel } from '../../models/roles/decoder-model.js';
+import { REFERENCE_PREFIX } from '../../models/roles/policy-model.js';
 import { RewardModel } from '../../models/roles/reward-model.js';
 import { float32Tensor, tokenFeeds } from '../batch-feeds.js';
 
 const COMPLETION_MASK = 'completion_mask';
-/** Graph-name prefix of the reference's weights, as the trainers use. */
-const REF_PREFIX = 'ref.';
 
 /** Per row of a batch: the policy's value and, with a reference, the reference's log-prob sum. */
 export interface RowScores {
@@ -50,7 +49,7 @@ export class SequenceScorer {
       outputs.policy = g.squeeze(rm.scores, [1]);
     } else {
       outputs.policy = completionLogps(g, model, inputs, mask, '', weights);
-      if (reference) outputs.reference = completionLogps(g, reference, inputs, mask, REF_PREFIX, weights);
+      if (reference) outputs.reference = completionLogps(g, reference, inputs, mask, REFERENCE_PREFIX, weights);
     }
     const bytes = encodeModel(emitModel(g, { outputs, name: 'eval-scores' }));
     return new SequenceScorer(await executor.compile(bytes, { label: 'evaluation scores' }), weights);
