@@ -43,6 +43,11 @@ export function recordKind(record: CanonicalRecord): RecordKind {
   return 'prompt';
 }
 
+/** A prompt as text: itself, or chat messages as `role: content` lines (a table cell, a text log). */
+export function promptText(prompt: Prompt): string {
+  return typeof prompt === 'string' ? prompt : prompt.map((m) => `${m.role}: ${m.content}`).join('\n');
+}
+
 /** A prompt as one line of text, for logs and error messages. */
 export function promptPreview(prompt: Prompt, max = 80): string {
   const text = typeof prompt === 'string' ? prompt : prompt.map((m) => `${m.role}: ${m.content}`).join(' | ');

@@ -1,4 +1,4 @@
-import type { MetricTable } from '@aligntune/core';
+import { promptText, type MetricTable } from '@aligntune/core';
 import type { Rollout } from './rollout.js';
 
 /** TRL's completions table: prompt, completion, one `rewards/<name>` column per reward, reward, advantage. */
@@ -8,9 +8,4 @@ export function completionsTable(rollouts: readonly Rollout[]): MetricTable {
     columns: ['prompt', 'completion', ...names.map((n) => `rewards/${n}`), 'reward', 'advantage'],
     rows: rollouts.map((r) => [promptText(r.prompt), r.completion, ...names.map((n) => r.rewards[n] ?? null), r.total, r.advantage]),
   };
-}
-
-/** Chat prompts as `role: content` lines, so a table cell stays a string. */
-function promptText(prompt: Rollout['prompt']): string {
-  return typeof prompt === 'string' ? prompt : prompt.map((m) => `${m.role}: ${m.content}`).join('\n');
 }

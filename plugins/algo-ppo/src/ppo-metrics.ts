@@ -1,4 +1,4 @@
-import type { MetricRow, MetricTable } from '@aligntune/core';
+import { promptText, type MetricRow, type MetricTable } from '@aligntune/core';
 import type { ScoredRollout } from './ppo-rollout.js';
 
 /**
@@ -37,9 +37,4 @@ export function completionsTable(rollouts: readonly ScoredRollout[]): MetricTabl
     columns: ['prompt', 'completion', ...names.map((n) => `rewards/${n}`), ...(withModel ? ['reward_model'] : []), 'score'],
     rows: rollouts.map((r) => [promptText(r.prompt), r.completion, ...names.map((n) => r.rewards[n] ?? null), ...(withModel ? [r.modelScore] : []), r.score]),
   };
-}
-
-/** Chat prompts as `role: content` lines, so a table cell stays a string. */
-function promptText(prompt: ScoredRollout['prompt']): string {
-  return typeof prompt === 'string' ? prompt : prompt.map((m) => `${m.role}: ${m.content}`).join('\n');
 }
