@@ -73,12 +73,19 @@ describe('ultrafeedback adapter', () => {
     });
   });
 
-  it('accepts plain-text responses (TRL explicit-prompt preference)', () => {
+  it('keeps a text prompt as text (TRL explicit-prompt preference: no chat template for text)', () => {
     const { record } = adapt(new UltraFeedbackAdapter(), { prompt: 'Sky colour?', chosen: 'Blue.', rejected: 'Green.' });
-    expect(record).toMatchObject({ prompt: [{ role: 'user', content: 'Sky colour?' }], chosen: 'Blue.', rejected: 'Green.' });
+    expect(record).toMatchObject({ prompt: 'Sky colour?', chosen: 'Blue.', rejected: 'Green.' });
     expect(adapt(new UltraFeedbackAdapter(), { prompt: 'x', chosen: [{ role: 'user', content: 'x' }], rejected: [] }).skip).toBe(
       'the last message of "chosen" is from "user", expected "assistant"',
     );
+  });
+
+  it('takes a conversational prompt with the assistant’s answers alone (TRL explicit-prompt, conversational)', () => {
+    const prompt = [{ role: 'user', content: 'Sky colour?' }];
+    const reply = (content: string) => [{ role: 'assistant', content }];
+    const { record } = adapt(new UltraFeedbackAdapter(), { prompt, chosen: reply('Blue.'), rejected: reply('Green.') });
+    expect(record).toEqual({ prompt, chosen: 'Blue.', rejected: 'Green.', extra: {} });
   });
 });
 
@@ -94,7 +101,7 @@ describe('chat, alpaca, qa and prompt-completion adapters', () => {
     expect(adapt(new ChatAdapter(), { messages: 'hello' }).skip).toBe('column "messages" is not a list of {role, content} messages');
   });
 
-  it('alpaca: instruction and input make one user turn', () => {
+  it('alpaca: instruction and input make one text prompt', () => {
     const row = {
       instruction: 'Identify the odd one out.',
       input: 'Twitter, Instagram, Telegram',
@@ -102,13 +109,11 @@ describe('chat, alpaca, qa and prompt-completion adapters', () => {
       text: 'Below is an instruction...',
     };
     expect(adapt(new AlpacaAdapter(), row).record).toEqual({
-      prompt: [{ role: 'user', content: 'Identify the odd one out.\n\nTwitter, Instagram, Telegram' }],
+      prompt: 'Identify the odd one out.\n\nTwitter, Instagram, Telegram',
       completion: 'Telegram',
       extra: { text: 'Below is an instruction...' },
     });
-    expect((adapt(new AlpacaAdapter(), { instruction: 'Give three tips for staying healthy.', input: '', output: '1. Eat well.' }).record!.prompt as Array<{ content: string }>)[0]!.content).toBe(
-      'Give three tips for staying healthy.',
-    );
+    expect(adapt(new AlpacaAdapter(), { instruction: 'Give three tips for staying healthy.', input: '', output: '1. Eat well.' }).record!.prompt).toBe('Give three tips for staying healthy.');
     expect(adapt(new AlpacaAdapter(), { instruction: 'x', output: '' }).skip).toBe('column "output" is empty');
   });
 
@@ -118,7 +123,7 @@ describe('chat, alpaca, qa and prompt-completion adapters', () => {
       answer: 'Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May.\n#### 72',
     };
     const { record } = adapt(new QaAdapter(), row);
-    expect(record).toMatchObject({ reference: '72', completion: row.answer, prompt: [{ role: 'user', content: row.question }] });
+    expect(record).toMatchObject({ reference: '72', completion: row.answer, prompt: row.question });
     expect(finalAnswer('so\n#### 1,250')).toBe('1250');
     expect(finalAnswer('Paris')).toBe('Paris');
   });

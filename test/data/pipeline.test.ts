@@ -1,12 +1,15 @@
 import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
 import {
+  buildTinyChatTokenizerFiles,
   DataError,
   loadTrainingRecords,
   mixCounts,
   mixDatasets,
   parseDatasetSpec,
+  prepareDatasets,
   recordKind,
+  Tokenizer,
   TrainingConfig,
   type DatasetConfig,
 } from '@aligntune/core';
@@ -39,7 +42,7 @@ describe('dataset specs: slicing and column mapping', () => {
   it('?map.new=old renames columns so an adapter fits', async () => {
     const dir = writeFiles(tempDir(), { 'qa.jsonl': jsonl([{ query: 'Who wrote Hamlet?', response: 'Shakespeare', source: 'trivia' }]) });
     const { records } = await load(['qa.jsonl?map.question=query&map.answer=response'], dir);
-    expect(records[0]).toMatchObject({ prompt: [{ role: 'user', content: 'Who wrote Hamlet?' }], completion: 'Shakespeare', reference: 'Shakespeare', extra: { source: 'trivia' } });
+    expect(records[0]).toMatchObject({ prompt: 'Who wrote Hamlet?', completion: 'Shakespeare', reference: 'Shakespeare', extra: { source: 'trivia' } });
     await expect(load(['qa.jsonl?map.question=qeury'], dir)).rejects.toThrow('qa.jsonl:1: column_mapping question=qeury: no column "qeury" (columns: query, response, source)');
   });
 
@@ -72,8 +75,55 @@ describe('dataset specs: slicing and column mapping', () => {
   it('applies the task’s prompt formatting for task_type', async () => {
     const dir = writeFiles(tempDir(), { 'gsm.jsonl': numbered(2) });
     const { records, tasks } = await load(['gsm.jsonl?task_type=math'], dir);
-    expect((records[0]!.prompt as Array<{ content: string }>)[0]!.content).toBe('q0\n\nSolve the problem step by step, then give the final answer on the last line after "####".');
+    expect(records[0]!.prompt).toBe('q0\n\nSolve the problem step by step, then give the final answer on the last line after "####".');
     expect(tasks.map((t) => [t.id, t.weight, t.datasets])).toEqual([['math', 1, [0]]]);
+  });
+});
+
+describe('TRL’s rule for chat templates: only conversational rows get one', () => {
+  const tok = new Tokenizer(buildTinyChatTokenizerFiles(), 'tiny-chat');
+  const messages = [{ role: 'user', content: 'Sky colour?' }];
+  const reply = (content: string) => [{ role: 'assistant', content }];
+
+  async function promptIds(files: Record<string, unknown[]>): Promise<number[][][]> {
+    const dir = writeFiles(tempDir(), Object.fromEntries(Object.entries(files).map(([name, rows]) => [name, jsonl(rows)])));
+    const { datasets } = await prepareDatasets(
+      { datasets: Object.keys(files).map((name) => parseDatasetSpec(name)), train: train({ shuffle: false }) },
+      { kernel: dataKernel(), baseDir: dir, tokenizer: tok, cache: null },
+    );
+    return datasets.map((d) => d.data.rows.map((_, r) => [...d.data.tokens('prompt', r)]));
+  }
+
+  it('tokenizes a text prompt as it is (the tokenizer’s own BOS, no template), in every adapter', async () => {
+    const [prefs, sft, online, qa, alpaca] = await promptIds({
+      'prefs.jsonl': [{ prompt: 'Sky colour?', chosen: 'Blue.', rejected: 'Green.' }],
+      'sft.jsonl': [{ prompt: 'The sky is', completion: ' blue.' }],
+      'online.jsonl': [{ prompt: 'Say hi.' }],
+      'qa.jsonl': [{ question: 'What is 2+2?', answer: '#### 4' }],
+      'alpaca.jsonl': [{ instruction: 'Name a colour.', input: 'Sky', output: 'Blue' }],
+    });
+    expect(prefs).toEqual([tok.encode('Sky colour?')]);
+    expect(prefs![0]![0]).toBe(tok.bosTokenId);
+    expect(sft).toEqual([tok.encode('The sky is')]);
+    expect(online).toEqual([tok.encode('Say hi.')]);
+    expect(qa).toEqual([tok.encode('What is 2+2?')]);
+    expect(alpaca).toEqual([tok.encode('Name a colour.\n\nSky')]);
+  });
+
+  it('renders a conversational prompt through the chat template (message lists and hh-rlhf dialogues)', async () => {
+    const template = tok.encodeChat(messages, { addGenerationPrompt: true });
+    const [prefs, sft, hh] = await promptIds({
+      'prefs.jsonl': [
+        { prompt: messages, chosen: reply('Blue.'), rejected: reply('Green.') },
+        { prompt: 'Sky colour?', chosen: [...messages, ...reply('Blue.')], rejected: [...messages, ...reply('Green.')] },
+      ],
+      'sft.jsonl': [{ prompt: messages, completion: reply('Blue.') }],
+      'hh.jsonl': [{ chosen: '\n\nHuman: Sky colour?\n\nAssistant: Blue.', rejected: '\n\nHuman: Sky colour?\n\nAssistant: Green.' }],
+    });
+    expect(tok.decode(template)).toBe('<|im_start|>user\nSky colour?<|im_end|>\n<|im_start|>assistant\n');
+    expect(prefs).toEqual([template, template]);
+    expect(sft).toEqual([template]);
+    expect(hh).toEqual([template]);
   });
 });
 

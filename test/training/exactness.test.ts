@@ -40,7 +40,8 @@ function sftSequences(tok: Tokenizer, completionOnly: boolean): RefSequence[] {
 
 function pairs(tok: Tokenizer): RefPair[] {
   return PREF_ROWS.map((r) => {
-    const prompt = tok.encodeChat([{ role: 'user', content: r.prompt }], { addGenerationPrompt: true });
+    // TRL's standard (text) preference format: the prompt is tokenized as it is, no chat template
+    const prompt = tok.encode(r.prompt);
     return { chosen: { prompt, completion: completionIds(tok, r.chosen) }, rejected: { prompt, completion: completionIds(tok, r.rejected) } };
   });
 }

@@ -11,7 +11,7 @@ function weightsOf(tensors: Map<string, StoredTensor>): Map<string, Float32Array
 
 /** Fraction of pairs whose chosen completion the model finds more likely (float64 reference forward). */
 function rankingAccuracy(config: HfModelConfig, weights: Map<string, Float32Array>, tok: Tokenizer, rows: ReturnType<typeof preferencePairs>): number {
-  const seq = (prompt: string, text: string) => ({ prompt: tok.encodeChat([{ role: 'user', content: prompt }], { addGenerationPrompt: true }), completion: [...tok.encode(text, { addSpecialTokens: false }), tok.eosTokenId!] });
+  const seq = (prompt: string, text: string) => ({ prompt: tok.encode(prompt), completion: [...tok.encode(text, { addSpecialTokens: false }), tok.eosTokenId!] });
   const chosen = completionLogps(config, weights, rows.map((r) => seq(r.prompt, r.chosen)));
   const rejected = completionLogps(config, weights, rows.map((r) => seq(r.prompt, r.rejected)));
   return chosen.filter((c, i) => c > rejected[i]!).length / rows.length;

@@ -43,11 +43,11 @@ export async function sequenceClassificationStart(dir: string, arch: TinyArch, s
   return { dir, config, tensors: new Map(tensors), tokenizer };
 }
 
-/** Prompt through the chat template, completion ids + EOS: the data path's tokenization, done independently. */
+/** Prompt ids as the tokenizer gives them, completion ids + EOS: the data path's tokenization, done independently. */
 export function refPairs(tok: Tokenizer, rows: ReadonlyArray<{ prompt: string; chosen: string; rejected: string }>): RefPair[] {
   const completion = (text: string) => [...tok.encode(text, { addSpecialTokens: false }), tok.eosTokenId!];
   return rows.map((r) => {
-    const prompt = tok.encodeChat([{ role: 'user', content: r.prompt }], { addGenerationPrompt: true });
+    const prompt = tok.encode(r.prompt); // a text prompt is tokenized as it is (TRL applies no chat template to text)
     return { chosen: { prompt, completion: completion(r.chosen) }, rejected: { prompt, completion: completion(r.rejected) } };
   });
 }

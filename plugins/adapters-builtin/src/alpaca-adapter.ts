@@ -1,9 +1,9 @@
 import { adapted, describeBadField, passthroughColumns, SchemaAdapter, skipRow, textField, type AdaptResult, type RecordAdapter, type Row } from '@aligntune/core';
-import { userPrompt } from './messages.js';
 
 /**
- * Alpaca: `instruction`, optional `input` (context), `output`. The prompt is one user message, the
- * instruction followed by the input after a blank line when there is one; `output` is the completion.
+ * Alpaca: `instruction`, optional `input` (context), `output`. The prompt is the instruction followed by the
+ * input after a blank line when there is one, as text: the row is not a conversation, so (as TRL does with
+ * text prompts) no chat template is applied; `output` is the completion.
  */
 @SchemaAdapter('alpaca', { description: 'instruction, input (optional), output' })
 export class AlpacaAdapter implements RecordAdapter {
@@ -16,7 +16,7 @@ export class AlpacaAdapter implements RecordAdapter {
     if (instruction === undefined) return skipRow(describeBadField(row, 'instruction', 'text'));
     if (output === undefined) return skipRow(describeBadField(row, 'output', 'text'));
     const input = textField(row, 'input');
-    const prompt = userPrompt(input ? `${instruction}\n\n${input}` : instruction);
+    const prompt = input ? `${instruction}\n\n${input}` : instruction;
     return adapted({ prompt, completion: output, extra: passthroughColumns(row, ['instruction', 'input', 'output']) });
   }
 }

@@ -20,12 +20,12 @@ export function splitFinalAssistant(value: unknown, column: string): FinalTurnSp
   return { prompt: plainMessages(value.slice(0, -1)), response: last.content };
 }
 
+/** The content of a conversational response given alone, `[{role: 'assistant', content}]` (TRL's explicit-prompt format). */
+export function assistantReply(value: unknown): string | undefined {
+  return isChatMessages(value) && value.length === 1 && value[0]!.role === 'assistant' ? value[0]!.content : undefined;
+}
+
 /** Two prompts are the same conversation (role and content of every turn). */
 export function samePrompt(a: readonly ChatMessage[], b: readonly ChatMessage[]): boolean {
   return a.length === b.length && a.every((m, i) => m.role === b[i]!.role && m.content === b[i]!.content);
-}
-
-/** A one-turn user prompt. */
-export function userPrompt(content: string): ChatMessage[] {
-  return [{ role: 'user', content }];
 }

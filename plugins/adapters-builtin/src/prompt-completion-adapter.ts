@@ -10,7 +10,7 @@ import {
   type RecordAdapter,
   type Row,
 } from '@aligntune/core';
-import { plainMessages, splitFinalAssistant } from './messages.js';
+import { assistantReply, plainMessages, splitFinalAssistant } from './messages.js';
 
 /**
  * TRL's standard formats: `prompt` alone (online algorithms) or with `completion`, each text or messages;
@@ -37,9 +37,8 @@ export class PromptCompletionAdapter implements RecordAdapter {
 
 function completionText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
-  if (!isChatMessages(value)) return undefined;
-  // a conversational completion is usually just [{role: assistant, content}]
-  if (value.length === 1 && value[0]!.role === 'assistant') return value[0]!.content;
+  const reply = assistantReply(value);
+  if (reply !== undefined) return reply;
   const split = splitFinalAssistant(value, 'completion');
   return typeof split === 'string' ? undefined : split.response;
 }

@@ -1,9 +1,9 @@
 import { adapted, describeBadField, passthroughColumns, SchemaAdapter, skipRow, textField, type AdaptResult, type RecordAdapter, type Row } from '@aligntune/core';
-import { userPrompt } from './messages.js';
 
 /**
- * Question answering: `question` and `answer`. The whole answer is the completion; the reference is the
- * final answer — gsm8k's text after "####" (thousands separators removed from numbers), else the answer.
+ * Question answering: `question` and `answer`. The question is the prompt, as text (no chat template, as
+ * TRL treats text prompts); the whole answer is the completion; the reference is the final answer —
+ * gsm8k's text after "####" (thousands separators removed from numbers), else the answer.
  */
 @SchemaAdapter('qa', { description: 'question, answer (gsm8k "#### answer" extracted as the reference)' })
 export class QaAdapter implements RecordAdapter {
@@ -15,7 +15,7 @@ export class QaAdapter implements RecordAdapter {
     if (question === undefined) return skipRow(describeBadField(row, 'question', 'text'));
     if (answer === undefined) return skipRow(describeBadField(row, 'answer', 'text'));
     const extra = passthroughColumns(row, this.requiredColumns);
-    return adapted({ prompt: userPrompt(question), completion: answer, reference: finalAnswer(answer), extra });
+    return adapted({ prompt: question, completion: answer, reference: finalAnswer(answer), extra });
   }
 }
 
