@@ -44,6 +44,7 @@ function writeRun(dir: string): string {
       tokens_per_second: 1800 + 50 * Math.sin(step / 3),
       reward: 0.2 + 0.6 * t,
       'rewards/math/mean': 0.1 + 0.7 * t,
+      'rewards/total/mean': 0.2 + 0.6 * t, // the same values as reward, as with one reward function
       kl: 0.04 * t,
       entropy: 1.4 - 0.5 * t,
       [EVIL_METRIC]: step,
@@ -101,6 +102,48 @@ describe('aligntune report', () => {
     expect(loss).toMatch(/<path class="axis"/);
     expect(loss.match(/<text [^>]*text-anchor="end">/g)!.length).toBeGreaterThanOrEqual(3);
     expect(loss.match(/<li>/g)).toHaveLength(2);
+  });
+
+  it('draws a series with the same values as another once, labelled with both names', async () => {
+    const html = await report(run);
+    expect([...chartsIn(html).get('reward')!.keys()]).toEqual(['reward', 'rewards/math/mean', 'eval/reward']);
+    const reward = /data-chart="reward">([\s\S]*?)<\/figure>/.exec(html)![1]!;
+    expect(reward.match(/<span class="name">[^<]*<\/span>/g)).toEqual([
+      '<span class="name">reward = rewards/total/mean</span>',
+      '<span class="name">rewards/math/mean</span>',
+      '<span class="name">eval/reward</span>',
+    ]);
+    expect(reward).toContain('aria-label="Reward over steps: reward = rewards/total/mean, rewards/math/mean, eval/reward"');
+  });
+
+  it('shows the first rows of a long table and folds the rest into a closed <details>', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'metrics.jsonl'), jsonl([{ step: 1, loss: 1 }]));
+    mkdirSync(join(dir, 'tables/completions'), { recursive: true });
+    const table = (step: number, rows: number) => jsonl(Array.from({ length: rows }, (_, i) => ({ step, prompt: `p${i}`, completion: `c${i}`, reward: i })));
+    writeFileSync(join(dir, 'tables/completions/step-1.jsonl'), table(1, 3));
+    writeFileSync(join(dir, 'tables/completions/step-2.jsonl'), table(2, 12));
+    const html = await report(dir);
+    const step = (n: number) => new RegExp(`<details class="sample"[^>]*><summary>step ${n} · [^<]*</summary>([\\s\\S]*?)</details>(?=<details class="sample"|</div>)`).exec(html)![1]!;
+    const rowsOf = (fragment: string) => [...fragment.matchAll(/<tr><td><div class="text">(p\d+)<\/div>/g)].map((m) => m[1]);
+    const [shown, more] = step(2).split('<details class="more-rows">');
+    expect(rowsOf(shown!)).toEqual(['p0', 'p1', 'p2', 'p3', 'p4']);
+    expect(more).toMatch(/^<summary>7 more rows<\/summary>/); // closed: no `open` attribute
+    expect(rowsOf(more!)).toEqual(['p5', 'p6', 'p7', 'p8', 'p9', 'p10', 'p11']);
+    expect(step(1)).not.toContain('more-rows');
+    expect(rowsOf(step(1))).toEqual(['p0', 'p1', 'p2']);
+  });
+
+  it('starts the learning-rate axis at 0 when the schedule warms up from 0', async () => {
+    const lowestTick = async (warmup: number, lr: (step: number) => number) => {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'metrics.jsonl'), jsonl(Array.from({ length: 10 }, (_, i) => ({ step: i + 1, learning_rate: lr(i + 1) }))));
+      writeFileSync(join(dir, 'config.resolved.yaml'), `algo: sft\ntrain:\n  learning_rate: 1.0e-5\n  warmup_steps: ${warmup}\n`);
+      const chart = /data-chart="learning-rate">([\s\S]*?)<\/figure>/.exec(await report(dir))![1]!;
+      return /text-anchor="end">([^<]*)</.exec(chart)![1];
+    };
+    expect(await lowestTick(3, (step) => 1e-5 * Math.min(step / 3, 1))).toBe('0');
+    expect(await lowestTick(0, () => 1e-5)).not.toBe('0'); // a constant rate keeps a tight axis around it
   });
 
   it('shows untrusted text as text: no markup, script or external resource from the run reaches the page', async () => {

@@ -1,3 +1,4 @@
+import type { HparamValue } from '../../training/metric-sink.js';
 import type { MetricRecord } from './run-data.js';
 
 export type Point = readonly [step: number, value: number];
@@ -5,6 +6,8 @@ export type Point = readonly [step: number, value: number];
 export interface Series {
   /** The metrics.jsonl key (`loss`, `eval/loss`). */
   readonly key: string;
+  /** Other keys with the same values (GRPO's `reward` and `rewards/math/mean` with one reward): drawn once, named together. */
+  readonly sameAs: readonly string[];
   readonly points: readonly Point[];
   /** Evaluation series (`eval/` keys) are drawn dashed in the colour of their training counterpart. */
   readonly eval: boolean;
@@ -16,6 +19,8 @@ export interface ChartSpec {
   /** `main`: the families every run is judged by; `other`: one chart per remaining metric. */
   readonly group: 'main' | 'other';
   readonly series: readonly Series[];
+  /** The value axis reaches down to 0 (a learning rate warmed up from 0). */
+  readonly fromZero?: boolean;
 }
 
 interface Family {
@@ -40,19 +45,49 @@ const NOT_METRICS = new Set(['step', 'epoch']);
 
 export const baseName = (key: string): string => key.replace(/^eval\//, '');
 
-/** The charts of a run: the main families that have data, then one chart per other metric (train and eval together). */
-export function buildCharts(rows: readonly MetricRecord[]): ChartSpec[] {
+/** All the names a series is logged under, its own first. */
+export const seriesNames = (series: Series): string[] => [series.key, ...series.sameAs];
+
+/**
+ * The charts of a run: the main families that have data, then one chart per other metric (train and eval
+ * together). `settings` (the flattened config) tells whether the learning rate was warmed up from 0.
+ */
+export function buildCharts(rows: readonly MetricRecord[], settings: Readonly<Record<string, HparamValue>> = {}): ChartSpec[] {
   const series = collectSeries(rows);
   const charts: ChartSpec[] = [];
   for (const family of FAMILIES) {
-    const members = takeWhere(series, (s) => family.match(baseName(s.key)));
-    if (members.length) charts.push({ id: family.id, title: family.title, group: 'main', series: members });
+    const members = mergeIdentical(takeWhere(series, (s) => family.match(baseName(s.key))));
+    if (!members.length) continue;
+    const fromZero = family.id === 'learning-rate' && warmsUpFromZero(settings);
+    charts.push({ id: family.id, title: family.title, group: 'main', series: members, ...(fromZero ? { fromZero } : {}) });
   }
   while (series.length) {
     const name = baseName(series[0]!.key);
-    charts.push({ id: `metric-${name}`, title: name, group: 'other', series: takeWhere(series, (s) => baseName(s.key) === name) });
+    charts.push({ id: `metric-${name}`, title: name, group: 'other', series: mergeIdentical(takeWhere(series, (s) => baseName(s.key) === name)) });
   }
   return charts;
+}
+
+/** Hugging Face's schedules with warmup (every one aligntune has) start at lr 0 and ramp up. */
+function warmsUpFromZero(settings: Readonly<Record<string, HparamValue>>): boolean {
+  return Number(settings['train.warmup_steps'] ?? 0) > 0 || Number(settings['train.warmup_ratio'] ?? 0) > 0;
+}
+
+/** A series whose points equal an earlier one's is folded into it: one line would hide the other exactly. */
+function mergeIdentical(series: readonly Series[]): Series[] {
+  const kept: Array<Series & { sameAs: string[] }> = [];
+  for (const s of series) {
+    const twin = kept.find((k) => k.eval === s.eval && samePoints(k.points, s.points));
+    if (twin) twin.sameAs.push(s.key);
+    else kept.push({ ...s, sameAs: [] });
+  }
+  return kept;
+}
+
+/** Same steps and the same values to float rounding (two aggregations of one number may differ in the last bit). */
+function samePoints(a: readonly Point[], b: readonly Point[]): boolean {
+  const close = (x: number, y: number) => Math.abs(x - y) <= 1e-9 * Math.max(Math.abs(x), Math.abs(y));
+  return a.length === b.length && a.every((p, i) => p[0] === b[i]![0] && close(p[1], b[i]![1]));
 }
 
 /** Removes and returns the matching series, training series before evaluation ones. */
@@ -73,5 +108,5 @@ function collectSeries(rows: readonly MetricRecord[]): Series[] {
       points.set(key, list);
     }
   }
-  return [...points].map(([key, list]) => ({ key, points: list, eval: key.startsWith('eval/') }));
+  return [...points].map(([key, list]) => ({ key, sameAs: [], points: list, eval: key.startsWith('eval/') }));
 }

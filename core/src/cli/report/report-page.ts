@@ -21,7 +21,7 @@ const HEADLINES = ['loss', 'eval/loss', 'reward', 'objective/scores', 'rewards/a
  * The CSP forbids scripts and fetches outright, so even a bug in escaping could not run injected code.
  */
 export function renderReportPage(run: RunData, options: PageOptions): string {
-  const charts = buildCharts(run.metrics);
+  const charts = buildCharts(run.metrics, run.settings);
   const name = String(run.settings['logging.run_name'] ?? basename(run.dir));
   return `<!doctype html>
 <html lang="en">

@@ -56,6 +56,7 @@ pre { background: var(--panel); border: 1px solid var(--border); border-radius: 
 .sample { background: var(--panel); border: 1px solid var(--border); border-radius: 8px; margin: 8px 0; padding: 8px 12px; }
 .sample > summary { font-weight: 500; }
 .table-wrap { overflow-x: auto; margin-top: 8px; }
+.more-rows { margin-top: 6px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { border-top: 1px solid var(--border); padding: 6px 10px; text-align: left; vertical-align: top; }
 th { color: var(--muted); font-weight: 600; white-space: nowrap; border-top: none; }

@@ -1,6 +1,9 @@
 import { escapeHtml, formatNumber } from './html.js';
 import type { TableLog, TextRecord } from './run-data.js';
 
+/** Rows of a logged table shown before the rest is folded away (a GRPO step logs every completion). */
+const PREVIEW_ROWS = 5;
+
 /** The logged samples: per table tag and per text tag, the latest `limit` steps, newest first (the newest open). */
 export function renderSamples(tables: readonly TableLog[], texts: readonly TextRecord[], limit: number): string {
   const parts = [...groupBy(tables, (t) => t.tag)].map(([tag, logs]) => tableTagHtml(tag, logs, limit));
@@ -23,9 +26,17 @@ function textTagHtml(tag: string, records: readonly TextRecord[], limit: number)
   return `<div class="sample-tag" data-text="${escapeHtml(tag)}"><h3>${escapeHtml(tag)}</h3>${shownNote(shown.length, records.length)}${items.join('')}</div>`;
 }
 
+/** The first rows as a table; beyond a few, the others in a closed `<details>` below it (plain HTML: the page has no script). */
 function tableHtml(rows: ReadonlyArray<Readonly<Record<string, unknown>>>): string {
   // The sink repeats the step on every row; the summary already shows it.
   const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))].filter((c) => c !== 'step');
+  if (rows.length <= PREVIEW_ROWS) return rowsTable(columns, rows);
+  const rest = rows.length - PREVIEW_ROWS;
+  const more = `<details class="more-rows"><summary>${rest} more row${rest === 1 ? '' : 's'}</summary>${rowsTable(columns, rows.slice(PREVIEW_ROWS))}</details>`;
+  return `${rowsTable(columns, rows.slice(0, PREVIEW_ROWS))}${more}`;
+}
+
+function rowsTable(columns: readonly string[], rows: ReadonlyArray<Readonly<Record<string, unknown>>>): string {
   const head = columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
   const body = rows.map((row) => `<tr>${columns.map((c) => cellHtml(row[c])).join('')}</tr>`).join('');
   return `<div class="table-wrap"><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;

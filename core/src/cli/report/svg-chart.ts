@@ -1,5 +1,5 @@
 import { escapeHtml, formatNumber } from './html.js';
-import { baseName, type ChartSpec, type Point, type Series } from './metric-charts.js';
+import { baseName, seriesNames, type ChartSpec, type Point, type Series } from './metric-charts.js';
 
 /** The SVG's coordinate system; CSS scales it to the grid cell (text scales with it). */
 const WIDTH = 560;
@@ -23,11 +23,11 @@ interface Axis {
 export function renderChart(chart: ChartSpec): string {
   const points = chart.series.flatMap((s) => s.points);
   const x = axis(points.map((p) => p[0]), { integer: true, niceMax: false });
-  const y = axis(points.map((p) => p[1]), { integer: false, niceMax: true });
+  const y = axis([...points.map((p) => p[1]), ...(chart.fromZero ? [0] : [])], { integer: false, niceMax: true });
   const colour = colours(chart.series);
   const place = (p: Point): string => `${round(scaleX(x, p[0]))},${round(scaleY(y, p[1]))}`;
   const lines = chart.series.map((s) => seriesSvg(s, colour(s), place)).join('');
-  const label = `${chart.title} over steps: ${chart.series.map((s) => s.key).join(', ')}`;
+  const label = `${chart.title} over steps: ${chart.series.map(seriesLabel).join(', ')}`;
   return `<figure class="chart" data-chart="${escapeHtml(chart.id)}">
 <figcaption>${escapeHtml(chart.title)}</figcaption>
 <svg class="plot" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeHtml(label)}">
@@ -58,7 +58,7 @@ function seriesSvg(series: Series, colour: string, place: (p: Point) => string):
   if (series.points.length > MARKER_LIMIT) return line;
   const dots = series.points.map((p) => {
     const [cx, cy] = place(p).split(',');
-    return `<circle cx="${cx}" cy="${cy}" r="3" fill="${colour}"><title>${escapeHtml(series.key)} · step ${p[0]}: ${formatNumber(p[1])}</title></circle>`;
+    return `<circle cx="${cx}" cy="${cy}" r="3" fill="${colour}"><title>${escapeHtml(seriesLabel(series))} · step ${p[0]}: ${formatNumber(p[1])}</title></circle>`;
   });
   return `${line}${dots.join('')}`;
 }
@@ -67,10 +67,13 @@ function legendHtml(series: readonly Series[], colour: (s: Series) => string): s
   const items = series.map((s) => {
     const dash = s.eval ? ' stroke-dasharray="5 3"' : '';
     const swatch = `<svg class="swatch" viewBox="0 0 24 10" aria-hidden="true"><line x1="1" y1="5" x2="23" y2="5" stroke="${colour(s)}"${dash}/></svg>`;
-    return `<li>${swatch}<span class="name">${escapeHtml(s.key)}</span><span class="last">${formatNumber(s.points.at(-1)![1])}</span></li>`;
+    return `<li>${swatch}<span class="name">${escapeHtml(seriesLabel(s))}</span><span class="last">${formatNumber(s.points.at(-1)![1])}</span></li>`;
   });
   return `<ul class="legend">${items.join('')}</ul>`;
 }
+
+/** A series' name: its keys joined by `=` when several metrics have its values. */
+const seriesLabel = (series: Series): string => seriesNames(series).join(' = ');
 
 /** One colour per metric name, shared by its train and eval series. */
 function colours(series: readonly Series[]): (s: Series) => string {
