@@ -20,7 +20,7 @@ export interface ChartSpec {
   readonly group: 'main' | 'other';
   readonly series: readonly Series[];
   /** The value axis reaches down to 0 (a learning rate warmed up from 0). */
-  readonly fromZero?: boolean;
+  readonly fromZero: boolean;
 }
 
 interface Family {
@@ -59,11 +59,11 @@ export function buildCharts(rows: readonly MetricRecord[], settings: Readonly<Re
     const members = mergeIdentical(takeWhere(series, (s) => family.match(baseName(s.key))));
     if (!members.length) continue;
     const fromZero = family.id === 'learning-rate' && warmsUpFromZero(settings);
-    charts.push({ id: family.id, title: family.title, group: 'main', series: members, ...(fromZero ? { fromZero } : {}) });
+    charts.push({ id: family.id, title: family.title, group: 'main', series: members, fromZero });
   }
   while (series.length) {
     const name = baseName(series[0]!.key);
-    charts.push({ id: `metric-${name}`, title: name, group: 'other', series: mergeIdentical(takeWhere(series, (s) => baseName(s.key) === name)) });
+    charts.push({ id: `metric-${name}`, title: name, group: 'other', series: mergeIdentical(takeWhere(series, (s) => baseName(s.key) === name)), fromZero: false });
   }
   return charts;
 }
