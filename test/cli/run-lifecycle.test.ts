@@ -140,7 +140,7 @@ describe('aligntune train progress', () => {
     const rows = readFileSync(join(dir, 'progress/metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { step: number; loss: number });
     const lines = result.stderr.split('\n').filter((line) => line.startsWith('step '));
     expect(lines.map((line) => line.split(' tok/s')[0]!.replace(/ \d+$/, ''))).toEqual(rows.map((row) => `step ${row.step}/4 loss ${row.loss.toFixed(4)}`));
-    expect(result.stderr.trim().split('\n').at(-1)).toMatch(/^done: 4 steps in \d+(m\d\ds|s)$/);
+    expect(result.stderr.trim().split('\n').at(-1)).toMatch(/^finished at step 4 after \d+(m\d\ds|s)$/);
     const everyStep = await runBin(['train', '--config', writeConfig('progress-1', 'progress-1', { max_steps: 3 })]);
     const etas = everyStep.stderr.split('\n').filter((line) => line.startsWith('step ')).map((line) => line.split('ETA ')[1]);
     expect(etas[0]).toBe('-'); // the first step compiles and warms up: it is not part of the estimate

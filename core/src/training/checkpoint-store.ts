@@ -62,7 +62,7 @@ export function resolveResumePath(spec: string, layout: OutputLayout): string {
   if (!latest) {
     throw new OutputDirError(
       `train.resume_from_checkpoint: latest: no checkpoint to resume in ${layout.root} (nothing under ${layout.checkpoints}); ` +
-        'remove the setting to start a new run there, or give a checkpoint directory',
+        'remove the setting to start a new run, or give a checkpoint directory',
     );
   }
   return latest;

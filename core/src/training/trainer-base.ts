@@ -182,7 +182,7 @@ export abstract class TrainerBase implements Trainer {
       const result = await this.runSteps(held);
       const elapsed = formatSeconds((performance.now() - started) / 1000);
       if (result.interrupted) this.logger?.info(`stopped at step ${result.steps} after ${elapsed}; resume with train.resume_from_checkpoint: latest`);
-      else this.logger?.info(`done: ${result.steps} steps in ${elapsed}`);
+      else this.logger?.info(`finished at step ${result.steps} after ${elapsed}`);
       return result;
     } finally {
       // whatever was created is released, also when setup failed half-way (a bad resume, a graph onnxruntime rejects)
