@@ -78,6 +78,13 @@ describe('aligntune train into an output_dir that already holds a run', () => {
     expect(readFileSync(join(dir, 'out/logs/run.log'), 'utf8')).toBe(logBefore);
     expect(readdirSync(join(dir, 'out/checkpoints'))).toEqual(['step-2']);
 
+    // overwriting removes the whole directory: not with the config file in it
+    const inside = join(dir, 'out/again.yaml');
+    writeFileSync(inside, readFileSync(again));
+    const keepsConfig = await runBin(['train', '--config', inside, '--overwrite-output-dir']);
+    expect(keepsConfig.code).toBe(2);
+    expect(keepsConfig.stderr).toContain(`logging.overwrite_output_dir: --config (${inside}) lies inside ${join(dir, 'out')}, which would be removed`);
+
     const overwritten = await runBin(['train', '--config', again, '--overwrite-output-dir']);
     expect(overwritten.code, overwritten.stderr).toBe(0);
     expect(overwritten.stderr).toContain(`logging.overwrite_output_dir: removed the previous run in ${join(dir, 'out')}`);
@@ -121,29 +128,36 @@ describe('aligntune train user errors and the run log', () => {
     expect(log.at(-1)).toMatchObject({ level: 'error', message: expect.stringContaining(message) });
     expect(result.stderr.match(/no checkpoint to resume/g)).toHaveLength(1); // the run-log copy is not printed again
   });
-
-  it('eval_interval without eval rows warns once, saying how to give eval data', async () => {
-    const result = await runBin(['train', '--config', writeConfig('no-eval', 'no-eval', { max_steps: 2, eval_interval: 1 })]);
-    expect(result.code, result.stderr).toBe(0);
-    const warnings = result.stderr.split('\n').filter((line) => line.includes('eval_interval'));
-    expect(warnings).toEqual([expect.stringMatching(/^warn: train\.eval_interval: 1 has no eval rows.*eval_split.*train\.eval_fraction/)]);
-    const withEval = await runBin(['train', '--config', writeConfig('eval', 'eval', { max_steps: 2, eval_interval: 1, eval_fraction: 0.25 })]);
-    expect(withEval.code, withEval.stderr).toBe(0);
-    expect(withEval.stderr).not.toContain('has no eval rows');
-  });
 });
 
-describe('aligntune train progress', () => {
-  it('shows the logged (window-mean) loss of metrics.jsonl, no ETA before a step is timed, and the total time at the end', async () => {
-    const result = await runBin(['train', '--config', writeConfig('progress', 'progress', { max_steps: 4, logging_steps: 2 })]);
-    expect(result.code, result.stderr).toBe(0);
-    const rows = readFileSync(join(dir, 'progress/metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { step: number; loss: number });
-    const lines = result.stderr.split('\n').filter((line) => line.startsWith('step '));
+describe('aligntune train console output', () => {
+  // one run without eval rows but with eval_interval, logging every 2 steps; one with eval rows, logging every step
+  let windowed: BinResult;
+  let everyStep: BinResult;
+  beforeAll(async () => {
+    windowed = await runBin(['train', '--config', writeConfig('windowed', 'windowed', { max_steps: 4, logging_steps: 2, eval_interval: 1 })]);
+    everyStep = await runBin(['train', '--config', writeConfig('every-step', 'every-step', { max_steps: 3, eval_interval: 2, eval_fraction: 0.25 })]);
+    expect(windowed.code, windowed.stderr).toBe(0);
+    expect(everyStep.code, everyStep.stderr).toBe(0);
+  });
+
+  it('eval_interval without eval rows warns once, saying how to give eval data', () => {
+    const warnings = windowed.stderr.split('\n').filter((line) => line.includes('eval_interval'));
+    expect(warnings).toEqual([expect.stringMatching(/^warn: train\.eval_interval: 1 has no eval rows.*eval_split.*train\.eval_fraction/)]);
+    expect(everyStep.stderr).not.toContain('has no eval rows');
+  });
+
+  it('shows the logged (window-mean) loss of metrics.jsonl and ends with the total time', () => {
+    const rows = readFileSync(join(dir, 'windowed/metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { step: number; loss: number });
+    const lines = windowed.stderr.split('\n').filter((line) => line.startsWith('step '));
     expect(lines.map((line) => line.split(' tok/s')[0]!.replace(/ \d+$/, ''))).toEqual(rows.map((row) => `step ${row.step}/4 loss ${row.loss.toFixed(4)}`));
-    expect(result.stderr.trim().split('\n').at(-1)).toMatch(/^finished at step 4 after \d+(m\d\ds|s)$/);
-    const everyStep = await runBin(['train', '--config', writeConfig('progress-1', 'progress-1', { max_steps: 3 })]);
+    expect(windowed.stderr.trim().split('\n').at(-1)).toMatch(/^finished at step 4 after \d+(m\d\ds|s)$/);
+  });
+
+  it('gives no ETA before a step after the first (warm-up) one is timed', () => {
     const etas = everyStep.stderr.split('\n').filter((line) => line.startsWith('step ')).map((line) => line.split('ETA ')[1]);
-    expect(etas[0]).toBe('-'); // the first step compiles and warms up: it is not part of the estimate
+    expect(etas).toHaveLength(3);
+    expect(etas[0]).toBe('-');
     expect(etas.slice(1).every((eta) => eta !== '-')).toBe(true);
   });
 });

@@ -33,7 +33,7 @@ export function registerTrainCommand(program: Command, context: CliContext): voi
       const { debug, quiet } = context.globals();
       if (!debug && !quiet) context.logger.setLevel(config.logging.level); // --debug/--quiet win over the config
       // before the run log opens there: a directory holding another run is refused (or cleared) untouched
-      await claimOutputDir(config, context.logger);
+      await claimOutputDir(config, { logger: context.logger, inputs: options.config ? { '--config': options.config } : {} });
       context.logger.attachRunLog(config.logging.output_dir);
       context.logger.info(`aligntune: ${config.algo} on ${config.model.name_or_path}`);
       // the same project and config directory as validation, so relative `plugins:` paths resolve alike

@@ -6,8 +6,10 @@ import { toPlainTree } from '../config/to-plain.js';
 import { OutputDirError } from './output-dir-error.js';
 import { OutputLayout } from './output-layout.js';
 
-export interface ClaimLogger {
-  warn(message: string): void;
+export interface ClaimOptions {
+  logger?: { warn(message: string): void };
+  /** Files the run was set up from that the config does not name, by how they were given (`{ '--config': file }`). */
+  inputs?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface ClaimLogger {
  * deleted. Called by the CLI before it opens the run log there, and by TrainerBase.train(): once cleared the
  * directory holds no run, so the second call does nothing.
  */
-export async function claimOutputDir(config: UnifiedConfig, logger?: ClaimLogger): Promise<void> {
+export async function claimOutputDir(config: UnifiedConfig, { logger, inputs = {} }: ClaimOptions = {}): Promise<void> {
   const layout = new OutputLayout(config.logging.output_dir);
   const found = layout.runArtifacts();
   if (found.length === 0) return;
@@ -32,7 +34,7 @@ export async function claimOutputDir(config: UnifiedConfig, logger?: ClaimLogger
         'or choose another logging.output_dir.',
     );
   }
-  assertRemovable(layout.root, config);
+  assertRemovable(layout.root, config, inputs);
   const aside = join(dirname(layout.root), `.${basename(layout.root)}.overwritten-${process.pid}-${Date.now().toString(36)}`);
   await rename(layout.root, aside);
   await rm(aside, { recursive: true, force: true });
@@ -40,7 +42,7 @@ export async function claimOutputDir(config: UnifiedConfig, logger?: ClaimLogger
 }
 
 /** Overwriting removes the whole directory: refused when that would take the working directory or an input with it. */
-function assertRemovable(root: string, config: UnifiedConfig): void {
+function assertRemovable(root: string, config: UnifiedConfig, inputs: Readonly<Record<string, string>>): void {
   if (config.train.resume_from_checkpoint === 'latest') {
     throw new OutputDirError(
       `train.resume_from_checkpoint: latest resumes the run in ${root}, which logging.overwrite_output_dir would remove: set one of them, not both`,
@@ -49,7 +51,7 @@ function assertRemovable(root: string, config: UnifiedConfig): void {
   if (isInside(process.cwd(), root)) {
     throw new OutputDirError(`logging.overwrite_output_dir: ${root} holds the working directory; refusing to remove it (give the run an output_dir of its own)`);
   }
-  for (const [key, value] of configStrings(toPlainTree(config), '')) {
+  for (const [key, value] of [...Object.entries(inputs), ...configStrings(toPlainTree(config), '')]) {
     if (key === 'logging.output_dir' || !isInside(resolve(value), root) || !existsSync(value)) continue;
     throw new OutputDirError(`logging.overwrite_output_dir: ${key} (${value}) lies inside ${root}, which would be removed; move it out first`);
   }

@@ -242,7 +242,7 @@ export abstract class TrainerBase implements Trainer {
   /** Output dir (refused or cleared before anything is written, see claimOutputDir), backends, policy, tokenizer, data, then the algorithm's own setup. */
   private async prepareRun(): Promise<void> {
     const { config } = this;
-    await claimOutputDir(config, this.logger);
+    await claimOutputDir(config, { logger: this.logger });
     if (config.train.resume_from_checkpoint) this.resumeDir = resolveResumePath(config.train.resume_from_checkpoint, this.layout);
     await mkdir(this.layout.root, { recursive: true });
     await writeFile(this.layout.resolvedConfig, ConfigLoader.stringify(config));
