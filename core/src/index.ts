@@ -22,6 +22,8 @@ export * from './training/extension-points.js';
 export * from './training/trainer-base.js';
 export * from './training/trainer-state.js';
 export * from './training/output-layout.js';
+export * from './training/output-dir-error.js';
+export * from './training/claim-output-dir.js';
 export * from './training/atomic-dir.js';
 export * from './training/checkpoint-store.js';
 export * from './training/metrics-log.js';

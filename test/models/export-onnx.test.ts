@@ -19,7 +19,7 @@ function archKernel(): Kernel {
 
 async function cli(argv: string[]): Promise<string> {
   let stdout = '';
-  const context = { io: { stdout: (t: string) => void (stdout += t), stderr: () => undefined }, logger: new UnifiedLogger(), globals: () => ({}), projectKernel: async () => archKernel() };
+  const context = { io: { stdout: (t: string) => void (stdout += t), stderr: () => undefined }, logger: new UnifiedLogger(), globals: () => ({}), projectKernel: async () => archKernel(), setExitCode: () => undefined };
   const program = new Command('aligntune').exitOverride();
   registerModelCommand(program, context);
   registerExportCommand(program, context);

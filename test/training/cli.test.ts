@@ -7,13 +7,13 @@ import { readMetrics, tempDir } from './helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-/** configs/<name>.yaml with its model and output redirected to scratch paths. */
-function tinyConfig(dir: string, name: 'sft-tiny' | 'dpo-tiny', model: string, extraTrain: Record<string, unknown> = {}, plugins?: string[]): string {
+/** configs/<name>.yaml with its model and output (`<dir>/<out>`) redirected to scratch paths. */
+function tinyConfig(dir: string, name: 'sft-tiny' | 'dpo-tiny', model: string, extraTrain: Record<string, unknown> = {}, plugins?: string[], out: string = name): string {
   const config = parse(readFileSync(join(ROOT, 'configs', `${name}.yaml`), 'utf8')) as Record<string, Record<string, unknown>>;
   if (plugins) (config as Record<string, unknown>).plugins = plugins;
   if (name === 'sft-tiny') config.logging!.level = 'warn';
   config.model!.name_or_path = model;
-  config.logging!.output_dir = join(dir, name);
+  config.logging!.output_dir = join(dir, out);
   config.train = { ...config.train, max_steps: 2, ...extraTrain };
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, stringify(config));
@@ -45,14 +45,14 @@ describe('aligntune train (CLI)', () => {
       expect(consoleText.includes('saved the final model')).toBe(name !== 'sft-tiny');
     }
     // SFT on a preference-only file: nothing to train on is the user's to fix (exit code 2), and says what is missing
-    const mismatch = tinyConfig(dir, 'sft-tiny', model);
+    const mismatch = tinyConfig(dir, 'sft-tiny', model, {}, undefined, 'sft-mismatch'); // a fresh output_dir: sft-tiny holds a run
     writeFileSync(mismatch, readFileSync(mismatch, 'utf8').replace(/examples\/data\/sft\.jsonl/, 'examples/data/preferences.jsonl'));
     const wrongKind = await cli('train', '--config', mismatch);
     expect(wrongKind.code).toBe(2);
     expect(wrongKind.stderr).toContain('no training rows of kind completion');
     // a model directory without tokenizer.json names the file (exit code 2)
     rmSync(join(model, 'tokenizer.json'));
-    const noTokenizer = await cli('train', '--config', tinyConfig(dir, 'dpo-tiny', model));
+    const noTokenizer = await cli('train', '--config', tinyConfig(dir, 'dpo-tiny', model, {}, undefined, 'dpo-no-tokenizer'));
     expect(noTokenizer.code).toBe(2);
     expect(noTokenizer.stderr).toContain(`${join(model, 'tokenizer.json')}: not found`);
   });

@@ -32,6 +32,8 @@ export interface CliContext {
   globals: () => GlobalOptions;
   /** A fresh kernel with the project's plugins discovered (the working directory's, or --project). */
   projectKernel: () => Promise<Kernel>;
+  /** The code the process exits with when the command returns normally (a train stopped by a signal: 130/143). */
+  setExitCode: (code: number) => void;
 }
 
 const processIo: CliIo = {
@@ -47,11 +49,14 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   const logger = new UnifiedLogger();
   const globals = () => program.opts<GlobalOptions>();
   const projectKernel = () => prepareKernel({ kernel: new Kernel({ logger }), projectDir: globals().project });
-  const program = buildProgram({ io, logger, globals, projectKernel });
+  let exitCode: number = ExitCode.ok;
+  const program = buildProgram({ io, logger, globals, projectKernel, setExitCode: (code) => void (exitCode = code) });
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return ExitCode.ok;
+    return exitCode;
   } catch (error) {
+    // a run that failed keeps its error in <output_dir>/logs/run.log too (once the command opened one)
+    logger.errorToRunLog(errorText(error, true));
     return reportError(error, io, program.opts<GlobalOptions>().debug === true);
   } finally {
     await logger.close();
@@ -92,7 +97,11 @@ function reportError(error: unknown, io: CliIo, debug: boolean): number {
     // Commander already printed its message; help and --version end here with code 0.
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
-  const message = debug && error instanceof Error && error.stack ? error.stack : String((error as Error)?.message ?? error);
-  io.stderr(`error: ${message}\n`);
+  io.stderr(`error: ${errorText(error, debug)}\n`);
   return exitCodeFor(error);
+}
+
+/** The error's message, or its stack trace (--debug, and always in the run log). */
+function errorText(error: unknown, withStack: boolean): string {
+  return withStack && error instanceof Error && error.stack ? error.stack : String((error as Error)?.message ?? error);
 }

@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { ConfigLoader } from '../config/config-loader.js';
 import type { UnifiedConfig } from '../config/unified-config.js';
 import type { Kernel } from '../kernel/kernel.js';
+import { claimOutputDir } from '../training/claim-output-dir.js';
+import { signalExitCode } from '../training/signal-guard.js';
 import { TrainerFactory } from '../training/trainer-factory.js';
 import { UsageError } from './exit-codes.js';
 import { positiveInt, positiveNumber } from './option-parsers.js';
@@ -21,6 +23,7 @@ interface ConfigOptions {
   learningRate?: number;
   batchSize?: number;
   outputDir?: string;
+  overwriteOutputDir?: boolean;
 }
 
 export function registerTrainCommand(program: Command, context: CliContext): void {
@@ -29,11 +32,15 @@ export function registerTrainCommand(program: Command, context: CliContext): voi
       const { config, kernel, setup } = await resolveConfig(options, context);
       const { debug, quiet } = context.globals();
       if (!debug && !quiet) context.logger.setLevel(config.logging.level); // --debug/--quiet win over the config
+      // before the run log opens there: a directory holding another run is refused (or cleared) untouched
+      await claimOutputDir(config, { logger: context.logger, inputs: options.config ? { '--config': options.config } : {} });
       context.logger.attachRunLog(config.logging.output_dir);
       context.logger.info(`aligntune: ${config.algo} on ${config.model.name_or_path}`);
       // the same project and config directory as validation, so relative `plugins:` paths resolve alike
       const trainer = await TrainerFactory.createTrainer(config, { kernel, ...setup });
-      await trainer.train();
+      const { stopSignal } = await trainer.train();
+      // stopped by Ctrl-C or a scheduler: the shell's code, so `aligntune train && next` does not go on
+      if (stopSignal) context.setExitCode(signalExitCode(stopSignal));
     });
 }
 
@@ -66,7 +73,8 @@ function withConfigOptions(command: Command): Command {
     .option('--epochs <n>', 'train.epochs', positiveInt)
     .option('--learning-rate <x>', 'train.learning_rate', positiveNumber)
     .option('--batch-size <n>', 'train.per_device_batch_size', positiveInt)
-    .option('--output-dir <dir>', 'logging.output_dir');
+    .option('--output-dir <dir>', 'logging.output_dir')
+    .option('--overwrite-output-dir', 'logging.overwrite_output_dir: start afresh in an output dir that holds a run (removing it)');
 }
 
 /** Builds the plain config (file, then flags, then --set), discovers plugins, and validates. */
@@ -95,4 +103,5 @@ function applyFlags(plain: Record<string, unknown>, options: ConfigOptions): voi
   if (options.learningRate !== undefined) section('train').learning_rate = options.learningRate;
   if (options.batchSize !== undefined) section('train').per_device_batch_size = options.batchSize;
   if (options.outputDir !== undefined) section('logging').output_dir = options.outputDir;
+  if (options.overwriteOutputDir) section('logging').overwrite_output_dir = true;
 }

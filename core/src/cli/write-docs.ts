@@ -57,6 +57,7 @@ export function documentedProgram(): Command {
     logger: new UnifiedLogger({ console: false }),
     globals: () => ({}),
     projectKernel: () => Promise.reject(new Error('the docs generator does not run commands')),
+    setExitCode: silent,
   });
 }
 

@@ -65,6 +65,14 @@ export class UnifiedLogger {
     return filename;
   }
 
+  /**
+   * Records an error in the run log only, for an error the caller reports on stderr itself (the CLI's
+   * `error: ...` line); does nothing before attachRunLog.
+   */
+  errorToRunLog(message: string): void {
+    if (this.hasRunLog()) this.logger.error(message, { [RUN_LOG_ONLY]: true });
+  }
+
   error(message: string, meta?: Record<string, unknown>): void {
     this.logger.error(message, meta);
   }
@@ -90,11 +98,18 @@ export class UnifiedLogger {
   }
 }
 
+/** Marks a line for the run log only (a symbol key: the JSON lines do not show it). */
+const RUN_LOG_ONLY = Symbol('runLogOnly');
+const skipRunLogOnly = winston.format((info) => ((info as Record<symbol, unknown>)[RUN_LOG_ONLY] ? false : info));
+
 function consoleTransport(level: LogLevel, silent: boolean): winston.transport {
   return new winston.transports.Console({
     level,
     silent,
     stderrLevels: ['error', 'warn', 'info', 'debug'],
-    format: winston.format.printf(({ level: lineLevel, message }) => (lineLevel === 'info' ? String(message) : `${lineLevel}: ${message}`)),
+    format: winston.format.combine(
+      skipRunLogOnly(),
+      winston.format.printf(({ level: lineLevel, message }) => (lineLevel === 'info' ? String(message) : `${lineLevel}: ${message}`)),
+    ),
   });
 }

@@ -7,6 +7,7 @@ import type { PolicyModel } from '../models/roles/policy-model.js';
 import { readSafetensors, writeSafetensors } from '../models/safetensors.js';
 import type { StoredTensor } from '../models/safetensors-dtype.js';
 import { writeDirAtomic } from './atomic-dir.js';
+import { OutputDirError } from './output-dir-error.js';
 import type { OutputLayout } from './output-layout.js';
 import { TRAINER_STATE_VERSION, type TrainerState } from './trainer-state.js';
 
@@ -38,7 +39,7 @@ export async function saveCheckpoint(dir: string, contents: CheckpointContents):
 
 export async function loadCheckpointState(dir: string): Promise<{ optimizer: OptimizerStateSnapshot; state: TrainerState }> {
   for (const file of [OPTIMIZER_FILE, TRAINER_STATE_FILE]) {
-    if (!existsSync(join(dir, file))) throw new Error(`${dir}: not a training checkpoint (no ${file})`);
+    if (!existsSync(join(dir, file))) throw new OutputDirError(`train.resume_from_checkpoint: ${dir} is not a training checkpoint (no ${file})`);
   }
   const state = JSON.parse(await readFile(join(dir, TRAINER_STATE_FILE), 'utf8')) as TrainerState;
   if (state.version !== TRAINER_STATE_VERSION) throw new Error(`${dir}: trainer state version ${state.version}, this aligntune reads ${TRAINER_STATE_VERSION}`);
@@ -51,14 +52,19 @@ export async function loadCheckpointState(dir: string): Promise<{ optimizer: Opt
   return { optimizer, state };
 }
 
-/** `latest` → the newest complete checkpoint under the output dir; anything else is a path. */
+/** `latest` → the newest complete checkpoint under the output dir; anything else is a path. Neither found is the user's to fix. */
 export function resolveResumePath(spec: string, layout: OutputLayout): string {
   if (spec !== 'latest') {
-    if (!existsSync(spec)) throw new Error(`resume_from_checkpoint: ${spec} does not exist`);
+    if (!existsSync(spec)) throw new OutputDirError(`train.resume_from_checkpoint: ${spec} does not exist`);
     return spec;
   }
   const latest = layout.latestCheckpoint();
-  if (!latest) throw new Error(`resume_from_checkpoint: latest: no checkpoint in ${layout.checkpoints}`);
+  if (!latest) {
+    throw new OutputDirError(
+      `train.resume_from_checkpoint: latest: no checkpoint to resume in ${layout.root} (nothing under ${layout.checkpoints}); ` +
+        'remove the setting to start a new run, or give a checkpoint directory',
+    );
+  }
   return latest;
 }
 

@@ -58,6 +58,15 @@ export class OutputLayout {
       .sort((a, b) => a.step - b.step);
   }
 
+  /** What marks a run in this directory (a model, checkpoints or logged metrics), as `final/`, `checkpoints/`, `metrics.jsonl`. */
+  runArtifacts(): string[] {
+    const found = [];
+    if (existsSync(this.final)) found.push('final/');
+    if (this.listCheckpoints().length > 0) found.push('checkpoints/');
+    if (existsSync(this.metrics)) found.push('metrics.jsonl');
+    return found;
+  }
+
   latestCheckpoint(): string | undefined {
     return this.listCheckpoints().at(-1)?.dir;
   }

@@ -1,6 +1,11 @@
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 export type StopSignal = (typeof SIGNALS)[number];
 
+/** The shell's code for a process ended by `signal` (128 + its number): 130 for SIGINT, 143 for SIGTERM. */
+export function signalExitCode(signal: StopSignal): number {
+  return signal === 'SIGINT' ? 130 : 143;
+}
+
 /**
  * Turns SIGINT/SIGTERM into a stop request that the training loop honours between steps (it then saves a
  * checkpoint and returns), instead of killing the process mid-write. A second signal exits at once: the
@@ -22,7 +27,7 @@ export class SignalGuard {
   install(onFirst?: (signal: StopSignal) => void): void {
     for (const signal of SIGNALS) {
       const handler = () => {
-        if (this.received) process.exit(signal === 'SIGINT' ? 130 : 143);
+        if (this.received) process.exit(signalExitCode(signal));
         this.received = signal;
         onFirst?.(signal);
       };

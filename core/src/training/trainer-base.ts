@@ -29,7 +29,9 @@ import { toPlainTree } from '../config/to-plain.js';
 import { resolveModelDir } from '../data/hub/resolve-model-dir.js';
 import { createOptimizer, createSchedule } from './optimizer-config.js';
 import { OutputLayout } from './output-layout.js';
-import { ProgressReporter, type ProgressOptions } from './progress-reporter.js';
+import { formatSeconds, ProgressReporter, type ProgressOptions } from './progress-reporter.js';
+import { claimOutputDir } from './claim-output-dir.js';
+import { OutputDirError } from './output-dir-error.js';
 import { SignalGuard } from './signal-guard.js';
 import type { Trainer, TrainResult } from './trainer.js';
 import { TRAINER_STATE_VERSION, type TrainerState } from './trainer-state.js';
@@ -174,9 +176,14 @@ export abstract class TrainerBase implements Trainer {
 
   async train(): Promise<TrainResult> {
     const held: HeldResources = {};
+    const started = performance.now();
     try {
       await this.prepareRun();
-      return await this.runSteps(held);
+      const result = await this.runSteps(held);
+      const elapsed = formatSeconds((performance.now() - started) / 1000);
+      if (result.interrupted) this.logger?.info(`stopped at step ${result.steps} after ${elapsed}; resume with train.resume_from_checkpoint: latest`);
+      else this.logger?.info(`finished at step ${result.steps} after ${elapsed}`);
+      return result;
     } finally {
       // whatever was created is released, also when setup failed half-way (a bad resume, a graph onnxruntime rejects)
       held.progress?.stop();
@@ -203,7 +210,7 @@ export abstract class TrainerBase implements Trainer {
     const loop = new LoopState(totalSteps, stream);
     if (this.resumeDir) await this.restore(session, loop);
     await this.group.broadcast(float32Params(session.params), 0);
-    const progress = (held.progress = new ProgressReporter({ total: totalSteps, every: train.logging_steps, ...this.progress }));
+    const progress = (held.progress = new ProgressReporter({ total: totalSteps, ...this.progress }));
     await this.openSinks(loop);
     this.signals.install((signal) => this.logger?.warn(`${signal}: stopping after this step and saving a checkpoint`));
     progress.start(loop.step);
@@ -211,8 +218,8 @@ export abstract class TrainerBase implements Trainer {
     while (loop.step < totalSteps && !this.signals.stopRequested) {
       const values = await this.optimizerStep(session, loop);
       await this.hooks.onStep?.(loop.step, values);
-      progress.update({ step: loop.step, loss: values.loss!, tokensPerSecond: values.tokens_per_second! });
-      if (loop.step % train.logging_steps === 0 || loop.step === totalSteps) this.logWindow(loop);
+      const logged = loop.step % train.logging_steps === 0 || loop.step === totalSteps ? this.logWindow(loop) : undefined;
+      progress.update(loop.step, logged); // the console shows the logged (window-mean) values, as metrics.jsonl has them
       if (evaluation && train.eval_interval > 0 && loop.step % train.eval_interval === 0) {
         await this.logEval(session, evaluation, loop);
         lastEval = loop.step;
@@ -224,30 +231,36 @@ export abstract class TrainerBase implements Trainer {
       // the checkpoint keeps the partial logging window, so a resumed run logs the same means; then flush it here
       await this.checkpoint(session, loop);
       if (loop.window.counts.loss) this.logWindow(loop);
-      this.logger?.info(`stopped at step ${loop.step}; resume with train.resume_from_checkpoint: latest`);
-      return { steps: loop.step, metrics: loop.lastMetrics, interrupted: true };
+      return { steps: loop.step, metrics: loop.lastMetrics, interrupted: true, stopSignal: this.signals.stopRequested };
     }
     if (evaluation && lastEval !== loop.step) await this.logEval(session, evaluation, loop);
     await this.saveFinal(session);
-    return { steps: loop.step, outputDir: this.layout.final, metrics: loop.lastMetrics };
+    // a signal during the final evaluation or save still ends the process with its code (the model is complete)
+    return { steps: loop.step, outputDir: this.layout.final, metrics: loop.lastMetrics, stopSignal: this.signals.stopRequested };
   }
 
-  /** Output dir, backends, policy, tokenizer, data, then the algorithm's own setup. */
+  /** Output dir (refused or cleared before anything is written, see claimOutputDir), backends, policy, tokenizer, data, then the algorithm's own setup. */
   private async prepareRun(): Promise<void> {
     const { config } = this;
+    await claimOutputDir(config, { logger: this.logger });
+    if (config.train.resume_from_checkpoint) this.resumeDir = resolveResumePath(config.train.resume_from_checkpoint, this.layout);
     await mkdir(this.layout.root, { recursive: true });
     await writeFile(this.layout.resolvedConfig, ConfigLoader.stringify(config));
     this.runName = config.logging.run_name ?? defaultRunName(config.algo);
     this.group = await this.kernel.create(ExtensionPoints.distributedBackend, config.distributed.backend);
     await this.group.init({ nodes: config.distributed.nodes, processesPerNode: config.distributed.gpus_per_node, seed: config.distributed.seed ?? config.train.seed });
     this.executor = await this.kernel.create(ExtensionPoints.computeBackend, 'cpu');
-    if (config.train.resume_from_checkpoint) this.resumeDir = resolveResumePath(config.train.resume_from_checkpoint, this.layout);
     this.startDir = await resolveModelDir(config.model.sft_path ?? config.model.name_or_path, { logger: this.logger });
     const tokenizerDir = existsSync(join(this.startDir, 'tokenizer.json')) ? this.startDir : await resolveModelDir(config.model.name_or_path, { logger: this.logger });
     this.tokenizer = await Tokenizer.fromDir(tokenizerDir);
     this.policy = await this.loadPolicy(this.resumeDir ?? this.startDir);
     this.data = await this.loadData();
     this.logger?.info(`${this.data.train.size} training rows${this.data.eval ? `, ${this.data.eval.size} eval rows` : ''}`);
+    if (!this.data.eval && config.train.eval_interval > 0) {
+      this.logger?.warn(
+        `train.eval_interval: ${config.train.eval_interval} has no eval rows, so no evaluation runs: give eval data with eval_split on a dataset (e.g. eval_split: test) or hold out training rows with train.eval_fraction (e.g. 0.05)`,
+      );
+    }
     await this.setup();
   }
 
@@ -334,13 +347,14 @@ export abstract class TrainerBase implements Trainer {
     this.sinks.logHparams(flattenHparams(config));
   }
 
-  private logWindow(loop: LoopState): void {
+  private logWindow(loop: LoopState): MetricRow {
     const means = loop.window.take();
     // loss and the algorithm's metrics are window means (as HF logs loss); lr and grad_norm are the last step's
     const row: MetricRow = { step: loop.step, epoch: loop.stream.epochProgress, ...orderedMetrics({ ...means, ...loop.lastStep }) };
     loop.lastMetrics = row;
     this.sinks.logRow(row);
     this.logger?.debug(`step ${loop.step}: ${JSON.stringify(row)}`);
+    return row;
   }
 
   /**
@@ -393,7 +407,7 @@ export abstract class TrainerBase implements Trainer {
 
   private async restore(session: TrainSession, loop: LoopState): Promise<void> {
     const { optimizer, state } = await loadCheckpointState(this.resumeDir!);
-    if (state.algo !== this.config.algo) throw new Error(`${this.resumeDir}: checkpoint of a ${state.algo} run, not ${this.config.algo}`);
+    if (state.algo !== this.config.algo) throw new OutputDirError(`train.resume_from_checkpoint: ${this.resumeDir} is a checkpoint of a ${state.algo} run, not ${this.config.algo}`);
     session.store.importState(optimizer);
     loop.step = state.global_step;
     loop.tokensSeen = state.tokens_seen;
