@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigLoader } from '../config/config-loader.js';
+import { configNotes } from '../config/plugin-options.js';
 import type { UnifiedConfig } from '../config/unified-config.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { TrainerFactory } from '../training/trainer-factory.js';
@@ -26,11 +27,12 @@ interface ConfigOptions {
 export function registerTrainCommand(program: Command, context: CliContext): void {
   withConfigOptions(program.command('train').description('train with a config file and/or flags'))
     .action(async (options: ConfigOptions) => {
-      const { config, kernel, setup } = await resolveConfig(options, context);
+      const { config, kernel, setup } = await resolveConfig(options, context, true);
       const { debug, quiet } = context.globals();
       if (!debug && !quiet) context.logger.setLevel(config.logging.level); // --debug/--quiet win over the config
       context.logger.attachRunLog(config.logging.output_dir);
       context.logger.info(`aligntune: ${config.algo} on ${config.model.name_or_path}`);
+      for (const note of configNotes(config, kernel)) context.logger.info(note);
       // the same project and config directory as validation, so relative `plugins:` paths resolve alike
       const trainer = await TrainerFactory.createTrainer(config, { kernel, ...setup });
       await trainer.train();
@@ -40,12 +42,12 @@ export function registerTrainCommand(program: Command, context: CliContext): voi
 export function registerValidateCommand(program: Command, context: CliContext): void {
   withConfigOptions(program.command('validate').description('validate a config against the installed plugins, without training'))
     .option('--print', 'print the resolved config (defaults applied) as YAML on stdout')
-    .action(async (options: ConfigOptions & { print?: boolean }) => {
-      const { config, kernel, setup } = await resolveConfig(options, context);
-      // the algorithm's own cross-field checks (GRPO's batch divisibility...) run when its trainer is constructed
-      if (kernel.has('algorithm', config.algo)) await TrainerFactory.createTrainer(config, { kernel, ...setup });
+    .option('--config-only', 'check the configuration alone, not the model and data files it names')
+    .action(async (options: ConfigOptions & { print?: boolean; configOnly?: boolean }) => {
+      const { config, kernel } = await resolveConfig(options, context, !options.configOnly);
       const quiet = context.globals().quiet;
       if (!quiet) context.io.stderr(`${options.config ?? 'configuration'}: valid (${config.algo}, ${config.datasets.length} dataset(s))\n`);
+      if (!quiet) for (const note of configNotes(config, kernel)) context.io.stderr(`note: ${note}\n`);
       if (!kernel.has('algorithm', config.algo)) {
         context.io.stderr(`note: no installed plugin provides algorithm "${config.algo}" yet, so \`aligntune train\` cannot run it\n`);
       }
@@ -69,8 +71,8 @@ function withConfigOptions(command: Command): Command {
     .option('--output-dir <dir>', 'logging.output_dir');
 }
 
-/** Builds the plain config (file, then flags, then --set), discovers plugins, and validates. */
-async function resolveConfig(options: ConfigOptions, context: CliContext): Promise<{ config: UnifiedConfig; kernel: Kernel; setup: { projectDir?: string; baseDir?: string } }> {
+/** Builds the plain config (file, then flags, then --set), discovers plugins, and validates (with the model and data files, when asked). */
+async function resolveConfig(options: ConfigOptions, context: CliContext, checkResources: boolean): Promise<{ config: UnifiedConfig; kernel: Kernel; setup: { projectDir?: string; baseDir?: string } }> {
   if (!options.config && !options.algo) {
     throw new UsageError('give a config file (--config FILE) or the flag form (--algo A --model M --dataset SPEC --max-steps N)');
   }
@@ -79,7 +81,7 @@ async function resolveConfig(options: ConfigOptions, context: CliContext): Promi
   const kernel = await context.projectKernel();
   const source = options.config;
   const setup = { projectDir: context.globals().project, baseDir: source ? dirname(resolve(source)) : undefined };
-  const { config } = await TrainerFactory.resolveConfig(plain, { kernel, ...setup, source, overrides: options.set });
+  const { config } = await TrainerFactory.resolveConfig(plain, { kernel, ...setup, source, overrides: options.set, checkResources });
   return { config, kernel, setup };
 }
 

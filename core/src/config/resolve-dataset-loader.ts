@@ -13,9 +13,12 @@ const LOCAL_EXTENSIONS = /\.(jsonl|json|csv|tsv|parquet|arrow|txt)$/i;
  */
 export function resolveDatasetLoader(ds: Pick<DatasetConfig, 'name' | 'loader'>, baseDir: string = process.cwd()): string {
   if (ds.loader) return ds.loader;
-  if (existsSync(resolve(baseDir, ds.name))) return 'local';
-  if (looksLikePath(ds.name)) return 'local';
-  return 'huggingface';
+  return isLocalDatasetName(ds.name, baseDir) ? 'local' : 'huggingface';
+}
+
+/** A dataset name that means local files: an existing path, or clearly a path (see resolveDatasetLoader). */
+export function isLocalDatasetName(name: string, baseDir: string = process.cwd()): boolean {
+  return existsSync(resolve(baseDir, name)) || looksLikePath(name);
 }
 
 function looksLikePath(name: string): boolean {
