@@ -3,6 +3,7 @@ import { formatValue, joinPath, type ConfigIssue } from './config-validation-err
 import type { Constructor } from '../kernel/contribution.js';
 import type { ContributionCatalog } from './contribution-catalog.js';
 import { didYouMean } from '../kernel/suggest.js';
+import { suggestKey } from './key-suggestions.js';
 import { isPlainMapping } from './field-rules.js';
 import { REWARD_KEYS, type RewardConfig } from './reward-config.js';
 import { TASK_KEYS, type TaskConfig } from './task-config.js';
@@ -82,7 +83,7 @@ export function applyAlgorithmOptions(config: UnifiedConfig, keys: PluginKeys, c
       : meta
         ? `algorithm "${algo}" takes no options`
         : `no installed plugin provides algorithm "${algo}", so its options are unknown`;
-    for (const key of extras) issues.push({ path: `train.${key}`, message: `unknown key${didYouMean(key, core)}; ${why}` });
+    for (const key of extras) issues.push({ path: `train.${key}`, message: `unknown key${suggestKey(key, 'train', core)}; ${why}` });
     if (meta) applyAlgorithmKeys(train, keys.train ?? {}, algo, undefined, issues);
     return;
   }

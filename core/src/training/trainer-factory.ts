@@ -35,13 +35,12 @@ export class TrainerFactory {
     const kernel = await prepareKernel({ ...setup, plugins: [...(setup.plugins ?? []), ...stringList(plain.plugins)] });
     assertPluginsHealthy(kernel);
     await ensureSelected(kernel, selectedContributions(plain));
-    if (setup.overrides?.length) {
-      // Overrides are typed by their target field, algorithm options included, so they follow plugin loading.
-      const issues = applyOverrides(plain, setup.overrides, kernel);
-      if (issues.length > 0) throw new ConfigValidationError(issues, setup.source);
-      await ensureSelected(kernel, selectedContributions(plain));
-    }
+    // Overrides are typed by their target field, algorithm options included, so they follow plugin loading.
+    // A bad one is reported with every other problem.
+    const overrideIssues = setup.overrides?.length ? applyOverrides(plain, setup.overrides, kernel) : [];
+    if (setup.overrides?.length) await ensureSelected(kernel, selectedContributions(plain));
     const { config: validated, issues } = inspectConfig(plain, kernel, setup.source);
+    issues.push(...overrideIssues);
     if (setup.checkResources) issues.push(...(await resourceIssues(validated, { kernel })));
     if (issues.length > 0) throw new ConfigValidationError(sortIssues(issues), setup.source);
     return { kernel, config: validated };
