@@ -150,7 +150,7 @@ describe('validate reports every problem at once, with the file', () => {
   });
 
   it('a model path that does not exist is "no such model directory", with or without ./', () => {
-    for (const name of ['output/models/tiny-gpt2', './nope', join(dir, 'missing')]) {
+    for (const name of ['output/models/tiny-gpt2', 'examples/no-model', './nope', join(dir, 'missing')]) {
       const path = file('missing-model.yaml', `algo: dpo\nmodel:\n  name_or_path: ${name}\ndatasets:\n  - name: ${PREFERENCES}\ntrain:\n  max_steps: 1\n`);
       const result = validate(path);
       expect(result.code).toBe(2);
@@ -179,15 +179,17 @@ describe('validate reports every problem at once, with the file', () => {
       `  - name: ${join(dir, 'absent.jsonl')}`,
       `  - name: ${noAdapter}`,
       `  - name: ${badJson}`,
+      '  - name: examples/data/no-such-data', // no ./ and no extension, but examples/ is a local folder: not a Hub id
       'train:\n  max_steps: 1\n  learning_rate: fast\n',
     ].join('\n'));
     const result = validate(path);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`Invalid configuration in ${path} (5 problems):`);
+    expect(result.stderr).toContain(`Invalid configuration in ${path} (6 problems):`);
     expect(result.stderr).toContain('model.name_or_path:');
     expect(result.stderr).toMatch(/datasets\.0: .*absent\.jsonl: no such file or directory/);
     expect(result.stderr).toMatch(/datasets\.1: .*odd\.jsonl: no schema adapter fits the columns/);
     expect(result.stderr).toMatch(/datasets\.2: .*bad\.jsonl:2: invalid JSON/);
+    expect(result.stderr).toMatch(/datasets\.3: examples\/data\/no-such-data: no such file or directory/);
     expect(result.stderr).toContain('train.learning_rate: must be a positive number');
     expect(validate(path, '--config-only').stderr).toContain('(1 problem)');
   });

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigIssue } from '../config/config-validation-error.js';
 import type { DatasetConfig } from '../config/dataset-config.js';
+import { isLocalPath } from '../config/local-path.js';
 import { isLocalDatasetName } from '../config/resolve-dataset-loader.js';
 import type { UnifiedConfig } from '../config/unified-config.js';
 import { UnknownContributionError, type Kernel } from '../kernel/kernel.js';
@@ -10,7 +11,6 @@ import { DataError } from '../data/data-error.js';
 import { readDatasetRecords } from '../data/dataset-records.js';
 import { HubCacheLayout } from '../data/hub/hub-cache-layout.js';
 import { hubSettingsFromEnv, type HubSettings } from '../data/hub/hub-settings.js';
-import { isLocalModelPath } from '../data/hub/resolve-model-dir.js';
 import { openDataset } from '../data/load-datasets.js';
 
 /** Rows read from each local data file: enough to detect the adapter and see the rows parse. */
@@ -40,7 +40,7 @@ export async function resourceIssues(config: UnifiedConfig, options: ResourceChe
 
 function modelIssues(nameOrPath: unknown, path: string, hub: HubSettings): ConfigIssue[] {
   if (typeof nameOrPath !== 'string' || nameOrPath === '') return [];
-  if (isLocalModelPath(nameOrPath)) {
+  if (isLocalPath(nameOrPath)) {
     if (!existsSync(nameOrPath)) return [{ path, message: `${nameOrPath}: no such model directory` }];
     if (!statSync(nameOrPath).isDirectory()) return [{ path, message: `${nameOrPath}: not a directory (a model directory holds config.json and the weights)` }];
     if (!existsSync(join(nameOrPath, 'config.json'))) return [{ path, message: `${nameOrPath}: not a model directory (no config.json)` }];
