@@ -14,7 +14,7 @@ export * from './contribution-catalog.js';
 export { ConfigLoader, trainOptions, type LoadOptions } from './config-loader.js';
 export { inspectConfig, validateConfig } from './validate-config.js';
 export { configNotes } from './plugin-options.js';
-export type { AlgorithmOptionsClass, UnifiedKeyUse } from './unified-key-use.js';
+export { validCounts, type AlgorithmOptionsClass, type UnifiedKeyUse } from './unified-key-use.js';
 export { applyOverrides } from './overrides.js';
 export { parseDatasetSpec } from './dataset-spec.js';
 export { parseRewardSpec } from './reward-spec.js';

@@ -21,7 +21,9 @@ export interface UnifiedKeyUse {
 /**
  * An algorithm's options class with the statics the config layer reads: its key use, and cross-field rules
  * that need the whole config (batch divisibility, a reward source); these run with every other check, so
- * `validate` reports them together and names the file. A rule may fill options derived from others.
+ * `validate` reports them together and names the file. A rule may fill options derived from others. The
+ * values may have failed their own checks (those are reported already): a rule skips those it cannot use
+ * (see `validCounts`).
  */
 export interface AlgorithmOptionsClass extends Constructor {
   readonly unifiedKeys?: UnifiedKeyUse;
@@ -30,4 +32,9 @@ export interface AlgorithmOptionsClass extends Constructor {
 
 export function keyUseOf(options: Constructor | undefined): UnifiedKeyUse {
   return (options as AlgorithmOptionsClass | undefined)?.unifiedKeys ?? {};
+}
+
+/** Whether every value is a positive integer, the precondition of a divisibility rule. */
+export function validCounts(...values: unknown[]): boolean {
+  return values.every((value) => Number.isInteger(value) && (value as number) > 0);
 }

@@ -49,13 +49,14 @@ export function inspectConfig(input: unknown, catalog?: ContributionCatalog, sou
 }
 
 /**
- * The algorithm's own cross-field rules (its options class's checkConfig), with everything else. They read
- * `train:` values, so they wait until `train:` itself is valid.
+ * The algorithm's own cross-field rules (its options class's checkConfig), with everything else, so no
+ * problem waits for a second round. A rule skips values that already failed their own check; a path already
+ * reported is not reported twice.
  */
 function algorithmIssues(config: UnifiedConfig, catalog: ContributionCatalog | undefined, found: readonly ConfigIssue[]): ConfigIssue[] {
-  if (!config.train || found.some((issue) => issue.path === 'train' || issue.path.startsWith('train.'))) return [];
   const options = catalog?.metadata('algorithm', String(config.algo))?.options as AlgorithmOptionsClass | undefined;
-  return options?.checkConfig?.(config) ?? [];
+  if (!config.train || !options?.checkConfig) return [];
+  return options.checkConfig(config).filter((issue) => !found.some((f) => f.path === issue.path));
 }
 
 /** `datasets:` and `rewards:` entries may be spec strings; they become mappings here. Returns the paths that failed. */

@@ -1,5 +1,5 @@
 import { IsArray, IsNumber, IsOptional } from 'class-validator';
-import { Bool, Describe, NonNegativeNumber, NumberRange, OneOf, Optional, PositiveInt, PositiveNumber, trainOptions } from '@aligntune/core';
+import { Bool, Describe, NonNegativeNumber, NumberRange, OneOf, Optional, PositiveInt, PositiveNumber, trainOptions, validCounts } from '@aligntune/core';
 import type { ConfigIssue, UnifiedConfig, UnifiedKeyUse } from '@aligntune/core';
 
 export const GRPO_LOSS_TYPES = ['grpo', 'bnpo', 'dr_grpo', 'dapo'] as const;
@@ -25,16 +25,17 @@ export class GrpoOptions {
   static checkConfig(config: UnifiedConfig): ConfigIssue[] {
     const o = trainOptions<GrpoOptions>(config);
     const issues: ConfigIssue[] = [];
-    if (o.num_generations < 2) issues.push({ path: 'train.num_generations', message: `must be at least 2 (got ${o.num_generations}): advantages compare completions of one prompt` });
-    else if (o.per_device_batch_size % o.num_generations !== 0) {
+    if (validCounts(o.num_generations) && o.num_generations < 2) {
+      issues.push({ path: 'train.num_generations', message: `must be at least 2 (got ${o.num_generations}): advantages compare completions of one prompt` });
+    } else if (validCounts(o.per_device_batch_size, o.num_generations) && o.per_device_batch_size % o.num_generations !== 0) {
       issues.push({ path: 'train.per_device_batch_size', message: `counts completions and must be divisible by train.num_generations (${o.per_device_batch_size} is not a multiple of ${o.num_generations})` });
     }
     const stepsPerGeneration = stepsPerGenerationOf(o);
-    if (stepsPerGeneration % o.gradient_accumulation_steps !== 0) {
+    if (validCounts(stepsPerGeneration, o.gradient_accumulation_steps) && stepsPerGeneration % o.gradient_accumulation_steps !== 0) {
       issues.push({ path: 'train.steps_per_generation', message: `must be a multiple of train.gradient_accumulation_steps (${stepsPerGeneration} vs ${o.gradient_accumulation_steps})` });
     }
-    const rewards = config.rewards.length;
-    if (o.reward_weights && o.reward_weights.length !== rewards) {
+    const rewards = config.rewards?.length ?? 0;
+    if (Array.isArray(o.reward_weights) && o.reward_weights.length !== rewards) {
       issues.push({ path: 'train.reward_weights', message: `has ${o.reward_weights.length} entries but there are ${rewards} rewards` });
     }
     if (rewards === 0 && !o.rollouts_from) issues.push({ path: 'rewards', message: `${config.algo} needs at least one reward (or train.rollouts_from)` });

@@ -1,4 +1,4 @@
-import { Bool, Describe, NonNegativeNumber, NumberRange, Num, OneOf, Optional, PositiveInt, PositiveNumber, trainOptions } from '@aligntune/core';
+import { Bool, Describe, NonNegativeNumber, NumberRange, Num, OneOf, Optional, PositiveInt, PositiveNumber, trainOptions, validCounts } from '@aligntune/core';
 import type { ConfigIssue, TrainingConfig, UnifiedConfig, UnifiedKeyUse } from '@aligntune/core';
 
 export const KL_ESTIMATORS = ['k1', 'k3'] as const;
@@ -16,11 +16,14 @@ export class PpoOptions {
   /** Derives rollout_batch_size / num_mini_batches from each other (TRL's batch identity) and checks them. */
   static checkConfig(config: UnifiedConfig): ConfigIssue[] {
     const o = trainOptions<PpoOptions>(config);
-    const micro = o.per_device_batch_size * o.gradient_accumulation_steps;
-    // TRL: batch_size = per_device_train_batch_size × gradient_accumulation_steps × num_mini_batches (default 1)
-    o.rollout_batch_size ??= (o.num_mini_batches ?? 1) * micro;
-    const issues = batchIssues(o, micro);
-    if (!o.rollouts_from && !config.model.reward_path && config.rewards.length === 0) {
+    const issues: ConfigIssue[] = [];
+    if (validCounts(o.per_device_batch_size, o.gradient_accumulation_steps, o.num_mini_batches ?? 1, o.rollout_batch_size ?? 1)) {
+      const micro = o.per_device_batch_size * o.gradient_accumulation_steps;
+      // TRL: batch_size = per_device_train_batch_size × gradient_accumulation_steps × num_mini_batches (default 1)
+      o.rollout_batch_size ??= (o.num_mini_batches ?? 1) * micro;
+      issues.push(...batchIssues(o, micro));
+    }
+    if (!o.rollouts_from && !config.model?.reward_path && (config.rewards?.length ?? 0) === 0) {
       issues.push({ path: 'rewards', message: 'ppo needs a reward model (model.reward_path), reward functions (rewards:), or both' });
     }
     return issues;
