@@ -101,12 +101,16 @@ describe("the seed's unified training keys act or are refused", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/train\.num_ppo_epochs: not used by algorithm "grpo"; use train\.num_iterations/);
     expect(result.stderr).toMatch(/train\.rollout_batch_size: not used by algorithm "grpo".*steps_per_generation/);
+    const replay = await validate(config('grpo-replay.yaml', 'grpo', `per_device_batch_size: 8\nrollouts_from: ${join(dir, 'no-rollouts.jsonl')}`));
+    expect(replay.code).toBe(2);
+    expect(replay.stderr).toContain(`train.rollouts_from: ${join(dir, 'no-rollouts.jsonl')}: no such file`);
   });
 
   it('SFT, DPO and reward refuse all four, each named with what to use instead, in one report', async () => {
-    const sft = await validate(config('sft-refuse.yaml', 'sft', 'kl_coef: 0.1\ncliprange: 0.2\nnum_ppo_epochs: 2\nrollout_batch_size: 8'));
+    const sft = await validate(config('sft-refuse.yaml', 'sft', `kl_coef: 0.1\ncliprange: 0.2\nnum_ppo_epochs: 2\nrollout_batch_size: 8\nrollouts_from: ${SFT_DATA}`));
     expect(sft.code).toBe(2);
-    expect(sft.stderr).toContain('sft-refuse.yaml (4 problems)');
+    expect(sft.stderr).toContain('sft-refuse.yaml (5 problems)');
+    expect(sft.stderr).toMatch(/train\.rollouts_from: not used by algorithm "sft"; .*give the file as a dataset/);
     expect(sft.stderr).toMatch(/train\.kl_coef: not used by algorithm "sft"; SFT has no KL penalty/);
     expect(sft.stderr).toMatch(/train\.num_ppo_epochs: not used by algorithm "sft"; .*train\.epochs/);
     const dpo = await validate(config('dpo-refuse.yaml', 'dpo', 'kl_coef: 0.1'));

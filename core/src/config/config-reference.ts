@@ -2,7 +2,7 @@ import type { ContributionMetadata, Constructor } from '../kernel/contribution.j
 import { EXTENSION_KINDS, type ExtensionKind } from '../kernel/extension-point.js';
 import { describeFields, fieldNames, type FieldInfo } from './config-fields.js';
 import { anchor, cell, code, generatedNotice, table } from './markdown.js';
-import { ALGORITHM_TRAINING_KEYS, TrainingConfig } from './training-config.js';
+import { ALGORITHM_TRAINING_KEYS, TrainingConfig, type AlgorithmTrainingKey } from './training-config.js';
 import { keyUseOf } from './unified-key-use.js';
 import { UnifiedConfig } from './unified-config.js';
 
@@ -177,9 +177,10 @@ function renderContribution(contribution: DocumentedContribution, where: string)
 function unifiedKeyUseText(options: Constructor): string {
   const use = keyUseOf(options);
   const own = fieldNames(options);
-  const used = ALGORITHM_TRAINING_KEYS.filter((key) => own.includes(key)).map((key) => code(`train.${key}`));
+  const reads = (key: AlgorithmTrainingKey) => own.includes(key) || use.uses?.includes(key);
+  const used = ALGORITHM_TRAINING_KEYS.filter(reads).map((key) => code(`train.${key}`));
   const renamed = Object.entries(use.renames ?? {}).map(([key, target]) => `${code(`train.${key}`)} as ${code(target!)}`);
-  const refused = ALGORITHM_TRAINING_KEYS.filter((key) => !own.includes(key) && !use.renames?.[key]).map((key) => code(key));
+  const refused = ALGORITHM_TRAINING_KEYS.filter((key) => !reads(key) && !use.renames?.[key]).map((key) => code(key));
   const parts = [
     used.length ? `reads ${used.join(', ')}` : '',
     renamed.length ? `reads ${renamed.join(', ')}` : '',

@@ -116,7 +116,7 @@ function applyAlgorithmKeys(
   const use = keyUseOf(options);
   const optionKeys = options ? fieldNames(options) : [];
   for (const key of ALGORITHM_TRAINING_KEYS) {
-    if (optionKeys.includes(key)) continue;
+    if (optionKeys.includes(key) || use.uses?.includes(key)) continue;
     const value = given[key];
     delete train[key];
     if (value === undefined || value === null) continue;

@@ -24,10 +24,11 @@ export type MemorySaving = (typeof MEMORY_SAVINGS)[number];
 export const DEFAULT_MAX_PROMPT_LENGTH = 512;
 
 /**
- * The seed's TrainingConfig keys that only some algorithms read. An algorithm's options class declares its
- * use of each (see UnifiedKeyUse); the others refuse them, so none is accepted and then ignored.
+ * TrainingConfig keys that only some algorithms read: the seed's four PPO-style keys, and rollout replay. An
+ * algorithm's options class declares its use of each (see UnifiedKeyUse); the others refuse them, so none
+ * is accepted and then ignored.
  */
-export const ALGORITHM_TRAINING_KEYS = ['rollout_batch_size', 'kl_coef', 'cliprange', 'num_ppo_epochs'] as const;
+export const ALGORITHM_TRAINING_KEYS = ['rollout_batch_size', 'kl_coef', 'cliprange', 'num_ppo_epochs', 'rollouts_from'] as const;
 export type AlgorithmTrainingKey = (typeof ALGORITHM_TRAINING_KEYS)[number];
 
 export const TRUNCATION_MODES = ['keep_start', 'keep_end'] as const;
@@ -187,7 +188,7 @@ export class TrainingConfig {
   @NumberRange(0, 1, { maxExclusive: true })
   eval_fraction = 0;
 
-  @Describe('Rollout replay for online algorithms: a JSONL file of prompt, completion and reward(s) rows used instead of sampling (G consecutive rows per prompt). Unset (default): sample from the policy.')
+  @Describe('Rollout replay for online algorithms (PPO, the GRPO family; refused by the others): a JSONL file of prompt, completion and reward(s) rows used instead of sampling (G consecutive rows per prompt). Unset (default): sample from the policy.')
   @Optional()
   @NonEmptyStr()
   rollouts_from?: string;

@@ -6,10 +6,12 @@ import type { UnifiedConfig } from './unified-config.js';
 /**
  * How an algorithm reads the parts of the unified config that only some algorithms use, declared by its
  * options class as `static readonly unifiedKeys` (core names no algorithm). A TrainingConfig key of
- * ALGORITHM_TRAINING_KEYS is used as it is when the options class redeclares it (with the algorithm's
- * default), read under another name when `renames` maps it, and refused otherwise.
+ * ALGORITHM_TRAINING_KEYS is used as it is when `uses` lists it or the options class redeclares it (with the
+ * algorithm's default), read under another name when `renames` maps it, and refused otherwise.
  */
 export interface UnifiedKeyUse {
+  /** Keys read as TrainingConfig declares them. */
+  uses?: readonly AlgorithmTrainingKey[];
   /** Keys read as one of the algorithm's own options, as the seed maps the GRPO family's β ← kl_coef. */
   renames?: Partial<Record<AlgorithmTrainingKey, string>>;
   /** The algorithm trains on the scores of `rewards:` (online algorithms). */

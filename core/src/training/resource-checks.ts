@@ -27,14 +27,16 @@ export interface ResourceCheckOptions {
 
 /**
  * What `validate` and `train` can check before anything runs, without the network: each model path names a
- * model directory (or a Hub id, which must be in the local cache when HF_HUB_OFFLINE is set), and each local
- * dataset's split exists and its first rows parse and fit a schema adapter. Hub datasets are checked when
- * they are loaded.
+ * model directory (or a Hub id, which must be in the local cache when HF_HUB_OFFLINE is set), each local
+ * dataset's split exists and its first rows parse and fit a schema adapter, and a rollout-replay file
+ * exists. Hub datasets are checked when they are loaded.
  */
 export async function resourceIssues(config: UnifiedConfig, options: ResourceCheckOptions): Promise<ConfigIssue[]> {
   const hub = options.hub ?? hubSettingsFromEnv();
   const issues = MODEL_FIELDS.flatMap((field) => modelIssues(config.model?.[field], `model.${field}`, hub));
   issues.push(...(await datasetIssues(config.datasets ?? [], options)));
+  const replay = config.train?.rollouts_from;
+  if (typeof replay === 'string' && !existsSync(replay)) issues.push({ path: 'train.rollouts_from', message: `${replay}: no such file` });
   return issues;
 }
 

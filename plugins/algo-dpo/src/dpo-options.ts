@@ -13,6 +13,7 @@ export class DpoOptions {
       cliprange: 'DPO has no clipped ratio; remove it',
       num_ppo_epochs: 'DPO makes one pass per epoch over the pairs: use train.epochs or train.max_steps',
       rollout_batch_size: 'DPO samples nothing: its batch is train.per_device_batch_size pairs',
+      rollouts_from: 'DPO samples nothing: preference pairs come from datasets:',
       rewards: 'DPO learns from the chosen/rejected pairs of the data, not from reward functions (use grpo or ppo to train on them)',
     },
   };

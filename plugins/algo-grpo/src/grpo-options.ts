@@ -13,6 +13,7 @@ export type ImportanceSamplingLevel = (typeof IMPORTANCE_LEVELS)[number];
 export class GrpoOptions {
   /** The seed maps the GRPO family's KL weight and clip range from its unified names: β ← kl_coef, ε ← cliprange. */
   static readonly unifiedKeys: UnifiedKeyUse = {
+    uses: ['rollouts_from'],
     renames: { kl_coef: 'beta', cliprange: 'epsilon' },
     rewards: true,
     instead: {

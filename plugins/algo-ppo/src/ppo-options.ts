@@ -11,7 +11,7 @@ export type StopToken = (typeof STOP_TOKENS)[number];
  * num_ppo_epochs and rollout_batch_size are redeclared here with PPO's defaults: PPO reads them as they are.
  */
 export class PpoOptions {
-  static readonly unifiedKeys: UnifiedKeyUse = { rewards: true };
+  static readonly unifiedKeys: UnifiedKeyUse = { uses: ['rollouts_from'], rewards: true };
 
   /** Derives rollout_batch_size / num_mini_batches from each other (TRL's batch identity) and checks them. */
   static checkConfig(config: UnifiedConfig): ConfigIssue[] {

@@ -10,6 +10,7 @@ export class RewardOptions {
       cliprange: 'a reward model has no clipped ratio; remove it',
       num_ppo_epochs: 'use train.epochs or train.max_steps',
       rollout_batch_size: 'reward-model training samples nothing: its batch is train.per_device_batch_size pairs',
+      rollouts_from: 'reward-model training samples nothing: preference pairs come from datasets:',
       rewards: 'a reward model learns from the chosen/rejected pairs of the data (use it in PPO as model.reward_path)',
     },
   };

@@ -11,6 +11,7 @@ export class SftOptions {
       num_ppo_epochs: 'SFT makes one pass per epoch over the data: use train.epochs or train.max_steps',
       rollout_batch_size: 'SFT samples nothing: its batch is train.per_device_batch_size',
       rewards: 'SFT trains on the data\'s completions, not on rewards (use grpo or ppo to train on them)',
+      rollouts_from: 'SFT trains on the data\'s completions: give the file as a dataset (datasets: - name: FILE)',
     },
   };
 
