@@ -176,9 +176,8 @@ export class TrainingConfig {
   max_length = 1024;
 
   @Describe(`Maximum prompt tokens. Default ${DEFAULT_MAX_PROMPT_LENGTH} (TRL), or max_length when that is smaller.`)
-  @Optional()
   @PositiveInt()
-  max_prompt_length!: number; // unset until validation derives it from max_length (fillDerivedDefaults)
+  max_prompt_length = DEFAULT_MAX_PROMPT_LENGTH; // validation lowers it to a smaller max_length when it was not set
 
   @Describe('How over-long prompts are cut: "keep_end" (default, TRL DPO) keeps the end nearest the completion.')
   @OneOf(TRUNCATION_MODES)

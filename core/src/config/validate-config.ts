@@ -40,6 +40,7 @@ export function inspectConfig(input: unknown, catalog?: ContributionCatalog, sou
   // a spec string that failed to parse is already reported; its placeholder entry would add "is required"
   issues.push(...coreIssues.filter((i) => !badSpecs.some((p) => i.path.startsWith(`${p}.`))));
   applyAlgorithmOptions(config, pluginKeys, catalog, issues);
+  followMaxLength(config, pluginKeys.train);
   applyEntryParams('reward', config.rewards, pluginKeys.rewardParams, catalog, issues);
   applyEntryParams('task', config.tasks, pluginKeys.taskParams, catalog, issues);
   issues.push(...crossFieldIssues(config), ...catalogIssues(config, catalog), ...unsupportedFeatureIssues(config), ...rewardUseIssues(config, catalog));
@@ -82,9 +83,13 @@ function expandSpecStrings(plain: Record<string, unknown>, issues: ConfigIssue[]
 /** Defaults that depend on other fields. */
 function fillDerivedDefaults(config: UnifiedConfig): void {
   if (config.distributed) config.distributed.seed ??= config.train?.seed;
+}
+
+/** An unset max_prompt_length follows a max_length below TRL's default, rather than contradicting it. */
+function followMaxLength(config: UnifiedConfig, given: Record<string, unknown> | undefined): void {
   const train = config.train;
-  // an unset max_prompt_length follows a max_length below TRL's default, rather than contradicting it
-  if (train && typeof train.max_length === 'number') train.max_prompt_length ??= Math.min(DEFAULT_MAX_PROMPT_LENGTH, train.max_length);
+  if (!train || given?.max_prompt_length != null || typeof train.max_length !== 'number') return;
+  train.max_prompt_length = Math.min(DEFAULT_MAX_PROMPT_LENGTH, train.max_length);
 }
 
 /** Issues in document order of the top-level sections, then by path, so related problems sit together. */
