@@ -52,7 +52,7 @@ export const KNOWN_ALIASES: Readonly<Record<string, string>> = {
  * field of exactly that name lives (`learning_rate` at the top level is `train.learning_rate`).
  */
 export function suggestKey(key: string, section: string, candidates: Iterable<string>): string {
-  const alias = aliasTarget(key, section);
+  const alias = aliasOf(key, section);
   if (alias) return ` (did you mean "${alias}"? "${key}" is the Hugging Face / TRL name)`;
   const typo = didYouMean(key, candidates);
   if (typo) return typo;
@@ -60,8 +60,8 @@ export function suggestKey(key: string, section: string, candidates: Iterable<st
   return elsewhere ? ` (did you mean "${elsewhere}"?)` : '';
 }
 
-/** The alias's target, unless it is the key itself in this section (`output_dir` is right under `logging:`). */
-function aliasTarget(key: string, section: string): string | undefined {
+/** A known alias's target, unless it is the key itself in this section (`output_dir` is right under `logging:`). */
+export function aliasOf(key: string, section: string): string | undefined {
   const target = KNOWN_ALIASES[key];
   if (!target) return undefined;
   const sectionName = section.split('.')[0];
