@@ -1,18 +1,24 @@
 import 'reflect-metadata';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/run-cli.js';
 import { makeProject, REPO_ROOT, tempDir } from '../helpers/temp-project.js';
 
+/** A model directory as far as validation looks (config.json); nothing here loads it. */
+const MODEL_DIR = join(tempDir('aligntune-cli-model-'), 'tiny');
+mkdirSync(MODEL_DIR);
+writeFileSync(join(MODEL_DIR, 'config.json'), '{}');
+const PREFERENCES = join(REPO_ROOT, 'examples/data/preferences.jsonl');
+
 const validYaml = `
 algo: dpo
 model:
-  name_or_path: ./models/tiny
+  name_or_path: ${MODEL_DIR}
 datasets:
-  - name: ./data/preferences.jsonl
+  - name: ${PREFERENCES}
 train:
   max_steps: 3
 `;
@@ -68,7 +74,7 @@ describe('aligntune validate', () => {
 
   it('takes the spec flag form and --set overrides typed by the target field', async () => {
     const result = await cli(
-      'validate', '--algo', 'grpo', '--model', 'gpt2', '--dataset', 'gsm8k:train#max=100',
+      'validate', '--algo', 'grpo', '--model', 'gpt2', '--dataset', 'gsm8k:train#max=100', '--reward', 'math',
       '--max-steps', '5', '--set', 'train.learning_rate=2e-5', '--set', 'train.shuffle=false', '--print',
     );
     expect(result.stderr).toContain('valid');
@@ -114,7 +120,7 @@ describe('aligntune train', () => {
   it('says clearly when no installed plugin provides the algorithm', async () => {
     // a project with the data plugins and DPO only: every algorithm id is valid config, ppo is not installed
     const project = makeProject(['loader-local', 'adapters-builtin', 'distributed-single', 'algo-dpo'].map((name) => join(REPO_ROOT, 'plugins', name)));
-    const yaml = validYaml.replace('algo: dpo', 'algo: ppo').replace('./models/tiny', join(dir, 'model'));
+    const yaml = validYaml.replace('algo: dpo', 'algo: ppo');
     const config = file('train.yaml', `${yaml}logging:\n  output_dir: ${join(dir, 'out')}\n`);
     const validated = await cli('--project', project, 'validate', '--config', config);
     expect(validated.code, validated.stderr).toBe(0);
@@ -176,8 +182,9 @@ describe('the shipped example configs', () => {
     }
   });
 
+  // --config-only: the tiny and demo configs name models that `aligntune model init` / the demo create first
   it.each(configs)('%s validates against the installed built-in plugins', async (name) => {
-    const result = await cli('validate', '--config', join(REPO_ROOT, 'configs', name), '--print');
+    const result = await cli('validate', '--config', join(REPO_ROOT, 'configs', name), '--config-only', '--print');
     expect(result.stderr).toContain('valid');
     expect(result.code).toBe(0);
     const { algo } = parseYaml(result.stdout) as { algo: string };

@@ -18,7 +18,7 @@ beforeAll(() => {
 });
 
 const YAML = `
-algo: dpo
+algo: grpo
 model:
   name_or_path: gpt2
 datasets:
@@ -35,14 +35,14 @@ train:
 describe('ConfigLoader.load from files', () => {
   it('loads YAML, expanding spec strings and applying defaults', () => {
     const config = ConfigLoader.load(file('ok.yaml', YAML), { catalog });
-    expect(config.algo).toBe('dpo');
+    expect(config.algo).toBe('grpo');
     expect(config.datasets[1]).toMatchObject({ name: 'gsm8k', split: 'train', max_samples: 100, subset: 'main', column_mapping: { prompt: 'question' } });
     expect(config.rewards[0]).toMatchObject({ type: 'length', weight: 0.5, params: { min_length: 3 } });
     expect(config.train.learning_rate).toBe(1e-5);
   });
 
   it('loads .yml and JSON', () => {
-    expect(ConfigLoader.load(file('ok.yml', YAML), { catalog }).algo).toBe('dpo');
+    expect(ConfigLoader.load(file('ok.yml', YAML), { catalog }).algo).toBe('grpo');
     expect(ConfigLoader.load(file('ok.json', JSON.stringify(minimal()))).model.name_or_path).toBe('gpt2');
   });
 
@@ -153,7 +153,7 @@ describe('ConfigLoader helpers', () => {
   it('stringify round-trips through load, in declaration order', () => {
     const config = ConfigLoader.load(file('rt.yaml', YAML), { catalog: catalogWithDpo() });
     const yaml = ConfigLoader.stringify(config);
-    expect(yaml.startsWith('algo: dpo\nmodel:\n  name_or_path: gpt2\n')).toBe(true);
+    expect(yaml.startsWith('algo: grpo\nmodel:\n  name_or_path: gpt2\n')).toBe(true);
     expect(ConfigLoader.load(file('rt2.yaml', yaml), { catalog: catalogWithDpo() })).toEqual(config);
     const json = ConfigLoader.stringify(config, 'json');
     expect(ConfigLoader.load(file('rt3.json', json), { catalog: catalogWithDpo() })).toEqual(config);

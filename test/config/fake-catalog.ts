@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { IsIn, IsNumber, IsOptional, Max, Min } from 'class-validator';
 import type { ContributionCatalog, ContributionMetadata, ExtensionKind } from '@aligntune/core';
-import { Bool, ConfigValidationError, NonNegativeInt, OneOf, PositiveNumber } from '@aligntune/core';
+import { Bool, ConfigValidationError, NonNegativeInt, NonNegativeNumber, OneOf, PositiveNumber } from '@aligntune/core';
 
 /** A DPO-like algorithm options class; it also redeclares learning_rate to change its default. */
 export class FakeDpoOptions {
@@ -13,6 +13,17 @@ export class FakeDpoOptions {
 
   @PositiveNumber()
   learning_rate = 1e-6;
+}
+
+/** A GRPO-like options class: trains on rewards, reads the seed's kl_coef / cliprange as beta / epsilon. */
+export class FakeGrpoOptions {
+  static readonly unifiedKeys = { rewards: true, renames: { kl_coef: 'beta', cliprange: 'epsilon' } } as const;
+
+  @NonNegativeNumber()
+  beta = 0;
+
+  @NonNegativeNumber()
+  epsilon = 0.2;
 }
 
 /** Plain class-validator decorators work too (a plugin need not use the config helpers). */
@@ -73,8 +84,8 @@ export function fakeCatalog(extra: Partial<Record<ExtensionKind, Record<string, 
   };
 }
 
-/** With the fake DPO algorithm plugin installed. */
-export const catalogWithDpo = () => fakeCatalog({ algorithm: { dpo: { options: FakeDpoOptions }, sft: {} } });
+/** With the fake DPO and GRPO algorithm plugins installed. */
+export const catalogWithDpo = () => fakeCatalog({ algorithm: { dpo: { options: FakeDpoOptions }, grpo: { options: FakeGrpoOptions }, sft: {} } });
 
 /** The smallest valid config. */
 export function minimal(): Record<string, unknown> {

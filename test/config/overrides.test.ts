@@ -69,7 +69,7 @@ describe('--set overrides: typing by the target field', () => {
   });
 
   it('addresses list entries by index, appends at the end, and edits spec-string entries', () => {
-    const base = { ...minimal(), datasets: ['gsm8k:train#max=10', { name: 'b' }], rewards: ['length:min_length=3'] };
+    const base = { ...minimal(), algo: 'grpo', datasets: ['gsm8k:train#max=10', { name: 'b' }], rewards: ['length:min_length=3'] };
     const { plain, lines } = overridden(['datasets.0.split=test', 'datasets.2.name=c', 'rewards.0.max_length=9', 'logging.loggers.0=tensorboard'], base);
     expect(lines).toEqual([]);
     expect(plain.datasets).toEqual([{ name: 'gsm8k', split: 'test', max_samples: 10 }, { name: 'b' }, { name: 'c' }]);

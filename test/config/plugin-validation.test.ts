@@ -59,6 +59,7 @@ describe('reward and task parameters', () => {
   it('collects extra keys (flat or under params) into params, validated by the params class', () => {
     const config = withDpo({
       ...minimal(),
+      algo: 'grpo',
       rewards: [
         { type: 'length', weight: 0.5, min_length: 10, params: { max_length: 200 } },
         { type: 'safety', shield: true, strict: true },
@@ -75,6 +76,7 @@ describe('reward and task parameters', () => {
     const lines = issueLines(() =>
       withDpo({
         ...minimal(),
+        algo: 'grpo',
         rewards: [
           { type: 'length', min_lenght: 3, max_length: -5 },
           { type: 'math', tolerance: 2, weigth: 1 },

@@ -39,7 +39,10 @@ describe('aligntune train (CLI)', () => {
       expect(rows.map((r) => r.step)).toEqual([1, 2]);
       expect(Number.isFinite(rows[1]!.loss)).toBe(true);
       if (name === 'dpo-tiny') expect(rows[0]!.loss).toBeCloseTo(Math.log(2), 4);
-      expect(readFileSync(join(dir, name, 'config.resolved.yaml'), 'utf8')).toContain(name === 'dpo-tiny' ? 'beta: 0.2' : 'completion_only_loss: true');
+      const resolved = readFileSync(join(dir, name, 'config.resolved.yaml'), 'utf8');
+      expect(resolved).toContain(name === 'dpo-tiny' ? 'beta: 0.2' : 'completion_only_loss: true');
+      // what the report shows: only the settings the algorithm uses (the seed's PPO keys are neither SFT's nor DPO's)
+      expect(resolved).not.toMatch(/kl_coef|cliprange|num_ppo_epochs|rollout_batch_size/);
       expect(readFileSync(join(dir, name, 'logs/run.log'), 'utf8')).toContain('saved the final model');
       // logging.level sets the console level; the run log keeps everything
       expect(consoleText.includes('saved the final model')).toBe(name !== 'sft-tiny');

@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigLoader } from '../config/config-loader.js';
+import { configNotes } from '../config/plugin-options.js';
 import type { UnifiedConfig } from '../config/unified-config.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { claimOutputDir } from '../training/claim-output-dir.js';
@@ -29,13 +30,14 @@ interface ConfigOptions {
 export function registerTrainCommand(program: Command, context: CliContext): void {
   withConfigOptions(program.command('train').description('train with a config file and/or flags'))
     .action(async (options: ConfigOptions) => {
-      const { config, kernel, setup } = await resolveConfig(options, context);
+      const { config, kernel, setup } = await resolveConfig(options, context, true);
       const { debug, quiet } = context.globals();
       if (!debug && !quiet) context.logger.setLevel(config.logging.level); // --debug/--quiet win over the config
       // before the run log opens there: a directory holding another run is refused (or cleared) untouched
       await claimOutputDir(config, { logger: context.logger, inputs: options.config ? { '--config': options.config } : {} });
       context.logger.attachRunLog(config.logging.output_dir);
       context.logger.info(`aligntune: ${config.algo} on ${config.model.name_or_path}`);
+      for (const note of configNotes(config, kernel)) context.logger.info(note);
       // the same project and config directory as validation, so relative `plugins:` paths resolve alike
       const trainer = await TrainerFactory.createTrainer(config, { kernel, ...setup });
       const { stopSignal } = await trainer.train();
@@ -47,12 +49,12 @@ export function registerTrainCommand(program: Command, context: CliContext): voi
 export function registerValidateCommand(program: Command, context: CliContext): void {
   withConfigOptions(program.command('validate').description('validate a config against the installed plugins, without training'))
     .option('--print', 'print the resolved config (defaults applied) as YAML on stdout')
-    .action(async (options: ConfigOptions & { print?: boolean }) => {
-      const { config, kernel, setup } = await resolveConfig(options, context);
-      // the algorithm's own cross-field checks (GRPO's batch divisibility...) run when its trainer is constructed
-      if (kernel.has('algorithm', config.algo)) await TrainerFactory.createTrainer(config, { kernel, ...setup });
+    .option('--config-only', 'check the configuration alone, not the model and data files it names')
+    .action(async (options: ConfigOptions & { print?: boolean; configOnly?: boolean }) => {
+      const { config, kernel } = await resolveConfig(options, context, !options.configOnly);
       const quiet = context.globals().quiet;
       if (!quiet) context.io.stderr(`${options.config ?? 'configuration'}: valid (${config.algo}, ${config.datasets.length} dataset(s))\n`);
+      if (!quiet) for (const note of configNotes(config, kernel)) context.io.stderr(`note: ${note}\n`);
       if (!kernel.has('algorithm', config.algo)) {
         context.io.stderr(`note: no installed plugin provides algorithm "${config.algo}" yet, so \`aligntune train\` cannot run it\n`);
       }
@@ -77,8 +79,8 @@ function withConfigOptions(command: Command): Command {
     .option('--overwrite-output-dir', 'logging.overwrite_output_dir: start afresh in an output dir that holds a run (removing it)');
 }
 
-/** Builds the plain config (file, then flags, then --set), discovers plugins, and validates. */
-async function resolveConfig(options: ConfigOptions, context: CliContext): Promise<{ config: UnifiedConfig; kernel: Kernel; setup: { projectDir?: string; baseDir?: string } }> {
+/** Builds the plain config (file, then flags, then --set), discovers plugins, and validates (with the model and data files, when asked). */
+async function resolveConfig(options: ConfigOptions, context: CliContext, checkResources: boolean): Promise<{ config: UnifiedConfig; kernel: Kernel; setup: { projectDir?: string; baseDir?: string } }> {
   if (!options.config && !options.algo) {
     throw new UsageError('give a config file (--config FILE) or the flag form (--algo A --model M --dataset SPEC --max-steps N)');
   }
@@ -87,7 +89,7 @@ async function resolveConfig(options: ConfigOptions, context: CliContext): Promi
   const kernel = await context.projectKernel();
   const source = options.config;
   const setup = { projectDir: context.globals().project, baseDir: source ? dirname(resolve(source)) : undefined };
-  const { config } = await TrainerFactory.resolveConfig(plain, { kernel, ...setup, source, overrides: options.set });
+  const { config } = await TrainerFactory.resolveConfig(plain, { kernel, ...setup, source, overrides: options.set, checkResources });
   return { config, kernel, setup };
 }
 

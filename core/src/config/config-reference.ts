@@ -2,7 +2,8 @@ import type { ContributionMetadata, Constructor } from '../kernel/contribution.j
 import { EXTENSION_KINDS, type ExtensionKind } from '../kernel/extension-point.js';
 import { describeFields, fieldNames, type FieldInfo } from './config-fields.js';
 import { anchor, cell, code, generatedNotice, table } from './markdown.js';
-import { TrainingConfig } from './training-config.js';
+import { ALGORITHM_TRAINING_KEYS, TrainingConfig, type AlgorithmTrainingKey } from './training-config.js';
+import { keyUseOf } from './unified-key-use.js';
 import { UnifiedConfig } from './unified-config.js';
 
 /** One installed contribution, as the kernel knows it (the CLI's docs writer collects these). */
@@ -168,7 +169,25 @@ function renderContribution(contribution: DocumentedContribution, where: string)
   const title = (path: string) => (path ? `${contributionTitle(contribution)}: ${code(path)}` : contributionTitle(contribution));
   const [main, ...nested] = sectionsOf(cls, '', title);
   const note = contribution.kind === 'algorithm' ? replacedTrainDefault : () => '';
-  return [`### ${title('')}`, intro, fieldTable(main!, note), ...nested.map(renderSection)].join('\n\n');
+  const keyUse = contribution.kind === 'algorithm' ? [unifiedKeyUseText(cls)] : [];
+  return [`### ${title('')}`, intro, ...keyUse, fieldTable(main!, note), ...nested.map(renderSection)].join('\n\n');
+}
+
+/** How the algorithm reads the seed's algorithm-dependent keys (its options class's declaration). */
+function unifiedKeyUseText(options: Constructor): string {
+  const use = keyUseOf(options);
+  const own = fieldNames(options);
+  const reads = (key: AlgorithmTrainingKey) => own.includes(key) || use.uses?.includes(key);
+  const used = ALGORITHM_TRAINING_KEYS.filter(reads).map((key) => code(`train.${key}`));
+  const renamed = Object.entries(use.renames ?? {}).map(([key, target]) => `${code(`train.${key}`)} as ${code(target!)}`);
+  const refused = ALGORITHM_TRAINING_KEYS.filter((key) => !reads(key) && !use.renames?.[key]).map((key) => code(key));
+  const parts = [
+    used.length ? `reads ${used.join(', ')}` : '',
+    renamed.length ? `reads ${renamed.join(', ')}` : '',
+    refused.length ? `refuses ${refused.join(', ')}` : '',
+    use.rewards ? 'trains on `rewards:`' : 'refuses `rewards:` unless a task uses them in evaluation',
+  ].filter(Boolean);
+  return `Unified keys: ${parts.join('; ')}.`;
 }
 
 /** Options classes may redeclare a `train` key to change its default (DPO's learning_rate). */

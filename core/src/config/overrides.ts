@@ -3,7 +3,7 @@ import { describeFields, isListKind, type FieldInfo } from './config-fields.js';
 import { DatasetConfig } from './dataset-config.js';
 import { formatValue, joinPath, type ConfigIssue } from './config-validation-error.js';
 import type { ContributionCatalog } from './contribution-catalog.js';
-import { didYouMean } from '../kernel/suggest.js';
+import { suggestKey } from './key-suggestions.js';
 import { isPlainMapping } from './field-rules.js';
 import { RewardConfig } from './reward-config.js';
 import { specEntryToPlain, specIssues } from './spec-entry.js';
@@ -95,7 +95,7 @@ function resolveKey(cls: Constructor, entry: Record<string, unknown>, segment: s
   const pluginField = plugin ? describeFields(plugin).get(segment) : undefined;
   if (pluginField) return { key: segment, field: pluginField, cls: pluginField.nested };
   const candidates = [...describeFields(cls).keys(), ...(plugin ? describeFields(plugin).keys() : [])];
-  throw new OverrideError(`unknown key "${segment}" in ${where}${didYouMean(segment, candidates)}`);
+  throw new OverrideError(`unknown key "${segment}" in ${where}${suggestKey(segment, where === 'the configuration' ? '' : where, candidates)}`);
 }
 
 /** The plugin class whose keys may also appear in this section; 'open' when keys are plugin-defined but unknown. */

@@ -1,13 +1,15 @@
 import { describeFields, fieldNames } from './config-fields.js';
-import type { ConfigIssue } from './config-validation-error.js';
-import { joinPath } from './config-validation-error.js';
+import { formatValue, joinPath, type ConfigIssue } from './config-validation-error.js';
+import type { Constructor } from '../kernel/contribution.js';
 import type { ContributionCatalog } from './contribution-catalog.js';
 import { didYouMean } from '../kernel/suggest.js';
+import { suggestKey } from './key-suggestions.js';
 import { isPlainMapping } from './field-rules.js';
 import { REWARD_KEYS, type RewardConfig } from './reward-config.js';
 import { TASK_KEYS, type TaskConfig } from './task-config.js';
-import { TrainingConfig } from './training-config.js';
+import { ALGORITHM_TRAINING_KEYS, TrainingConfig } from './training-config.js';
 import type { UnifiedConfig } from './unified-config.js';
+import { keyUseOf } from './unified-key-use.js';
 import { validateSection } from './validate-section.js';
 
 /**
@@ -81,7 +83,8 @@ export function applyAlgorithmOptions(config: UnifiedConfig, keys: PluginKeys, c
       : meta
         ? `algorithm "${algo}" takes no options`
         : `no installed plugin provides algorithm "${algo}", so its options are unknown`;
-    for (const key of extras) issues.push({ path: `train.${key}`, message: `unknown key${didYouMean(key, core)}; ${why}` });
+    for (const key of extras) issues.push({ path: `train.${key}`, message: `unknown key${suggestKey(key, 'train', core)}; ${why}` });
+    if (meta) applyAlgorithmKeys(train, keys.train ?? {}, algo, undefined, issues);
     return;
   }
   const optionKeys = fieldNames(meta.options);
@@ -95,6 +98,67 @@ export function applyAlgorithmOptions(config: UnifiedConfig, keys: PluginKeys, c
   // a TrainingConfig key checked by both classes may fail both: report it once
   issues.push(...result.issues.filter((issue) => !issues.some((i) => i.path === issue.path)));
   for (const key of optionKeys) train[key] = (result.instance as Record<string, unknown>)[key];
+  applyAlgorithmKeys(train, keys.train ?? {}, algo, meta.options, issues);
+}
+
+/**
+ * The seed's algorithm-dependent TrainingConfig keys (kl_coef...): kept where the options class redeclares
+ * them, moved to the option a rename names (an explicit value there that disagrees is a conflict), refused
+ * otherwise. Unused ones are removed, so the resolved config shows only what the algorithm reads.
+ */
+function applyAlgorithmKeys(
+  train: Record<string, unknown>,
+  given: Record<string, unknown>,
+  algo: string,
+  options: Constructor | undefined,
+  issues: ConfigIssue[],
+): void {
+  const use = keyUseOf(options);
+  const optionKeys = options ? fieldNames(options) : [];
+  for (const key of ALGORITHM_TRAINING_KEYS) {
+    if (optionKeys.includes(key) || use.uses?.includes(key)) continue;
+    const value = given[key];
+    delete train[key];
+    if (value === undefined || value === null) continue;
+    const target = use.renames?.[key];
+    if (!target) {
+      const instead = use.instead?.[key] ?? 'remove it';
+      issues.push({ path: `train.${key}`, message: `not used by algorithm "${algo}"; ${instead}` });
+    } else if (target in given && given[target] !== value) {
+      issues.push({
+        path: `train.${target}`,
+        message: `conflicts with train.${key} (the seed's name for ${algo}'s ${target}): ${target} = ${formatValue(given[target])}, ${key} = ${formatValue(value)}; set one of them`,
+      });
+    } else {
+      train[target] = value;
+    }
+  }
+}
+
+/** `rewards:` on an algorithm that does not train on them: used by evaluation when a task is in play, else refused. */
+export function rewardUseIssues(config: UnifiedConfig, catalog: ContributionCatalog | undefined): ConfigIssue[] {
+  const meta = catalog?.metadata('algorithm', String(config.algo));
+  if (!meta || keyUseOf(meta.options).rewards || !Array.isArray(config.rewards) || config.rewards.length === 0) return [];
+  if (hasTasks(config)) return [];
+  const instead = keyUseOf(meta.options).instead?.rewards;
+  const hint = 'remove rewards:, or give the datasets a task_type (with eval data) so evaluation reports them';
+  return [{ path: 'rewards', message: `algorithm "${config.algo}" does not train on rewards; ${instead ? `${instead}; ` : ''}${hint}` }];
+}
+
+/** What validation accepted but a user may not expect: parts of the config that only evaluation uses. */
+export function configNotes(config: UnifiedConfig, catalog: ContributionCatalog | undefined): string[] {
+  const meta = catalog?.metadata('algorithm', String(config.algo));
+  if (!meta || keyUseOf(meta.options).rewards) return [];
+  const notes: string[] = [];
+  if (config.tasks.length > 0) {
+    notes.push(`tasks: ${config.algo} trains on no rewards; tasks are used for evaluation only (task metrics) and to format the prompts of datasets with their task_type`);
+  }
+  if (config.rewards.length > 0) notes.push(`rewards: ${config.algo} does not train on rewards; they are used for evaluation only (task metrics such as reward_mean)`);
+  return notes;
+}
+
+function hasTasks(config: UnifiedConfig): boolean {
+  return (config.tasks?.length ?? 0) > 0 || (config.datasets ?? []).some((ds) => typeof ds?.task_type === 'string');
 }
 
 /** Validates reward / task parameters against the plugin's params class and stores them in `params`. */

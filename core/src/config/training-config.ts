@@ -20,6 +20,17 @@ export type LrScheduler = (typeof LR_SCHEDULERS)[number];
 export const MEMORY_SAVINGS = ['auto', 'off', 'update', 'full'] as const;
 export type MemorySaving = (typeof MEMORY_SAVINGS)[number];
 
+/** TRL's max_prompt_length; an unset max_prompt_length is this, or max_length when that is smaller. */
+export const DEFAULT_MAX_PROMPT_LENGTH = 512;
+
+/**
+ * TrainingConfig keys that only some algorithms read: the seed's four PPO-style keys, and rollout replay. An
+ * algorithm's options class declares its use of each (see UnifiedKeyUse); the others refuse them, so none
+ * is accepted and then ignored.
+ */
+export const ALGORITHM_TRAINING_KEYS = ['rollout_batch_size', 'kl_coef', 'cliprange', 'num_ppo_epochs', 'rollouts_from'] as const;
+export type AlgorithmTrainingKey = (typeof ALGORITHM_TRAINING_KEYS)[number];
+
 export const TRUNCATION_MODES = ['keep_start', 'keep_end'] as const;
 export type TruncationMode = (typeof TRUNCATION_MODES)[number];
 
@@ -63,21 +74,25 @@ export class TrainingConfig {
   @NonNegativeInt()
   save_interval = 500;
 
-  @Describe('Prompts per rollout (generation) batch in online algorithms. Default 64 (TRL local_rollout_forward_batch_size).')
+  @Describe('Prompts per rollout batch of online algorithms that declare it (PPO: derived from its batch identity when unset). Refused by algorithms that do not use it.')
+  @Optional()
   @PositiveInt()
-  rollout_batch_size = 64;
+  rollout_batch_size?: number;
 
-  @Describe('KL penalty coefficient against the reference model. Default 0.05 (TRL PPO).')
+  @Describe('KL penalty coefficient against the reference model (the seed\'s name). PPO reads it as is (default 0.05); the GRPO family reads it as `beta`. Refused by algorithms without a KL penalty.')
+  @Optional()
   @NonNegativeNumber()
-  kl_coef = 0.05;
+  kl_coef?: number;
 
-  @Describe('PPO-style ratio clip range. Default 0.2 (TRL).')
+  @Describe('PPO-style ratio clip range (the seed\'s name). PPO reads it as is (default 0.2); the GRPO family reads it as `epsilon`. Refused by algorithms without a clipped ratio.')
+  @Optional()
   @PositiveNumber()
-  cliprange = 0.2;
+  cliprange?: number;
 
-  @Describe('Optimisation epochs per rollout batch. Default 4 (TRL).')
+  @Describe('Optimisation epochs per rollout batch (PPO; default 4). Refused by algorithms that do not use it.')
+  @Optional()
   @PositiveInt()
-  num_ppo_epochs = 4;
+  num_ppo_epochs?: number;
 
   @Describe('Peak learning rate. Default 5e-5 (HF TrainingArguments); an algorithm plugin may set its own default.')
   @PositiveNumber()
@@ -160,9 +175,9 @@ export class TrainingConfig {
   @PositiveInt()
   max_length = 1024;
 
-  @Describe('Maximum prompt tokens. Default 512 (TRL).')
+  @Describe(`Maximum prompt tokens. Default ${DEFAULT_MAX_PROMPT_LENGTH} (TRL), or max_length when that is smaller.`)
   @PositiveInt()
-  max_prompt_length = 512;
+  max_prompt_length = DEFAULT_MAX_PROMPT_LENGTH; // validation lowers it to a smaller max_length when it was not set
 
   @Describe('How over-long prompts are cut: "keep_end" (default, TRL DPO) keeps the end nearest the completion.')
   @OneOf(TRUNCATION_MODES)
@@ -172,7 +187,7 @@ export class TrainingConfig {
   @NumberRange(0, 1, { maxExclusive: true })
   eval_fraction = 0;
 
-  @Describe('Rollout replay for online algorithms: a JSONL file of prompt, completion and reward(s) rows used instead of sampling (G consecutive rows per prompt). Unset (default): sample from the policy.')
+  @Describe('Rollout replay for online algorithms (PPO, the GRPO family; refused by the others): a JSONL file of prompt, completion and reward(s) rows used instead of sampling (G consecutive rows per prompt). Unset (default): sample from the policy.')
   @Optional()
   @NonEmptyStr()
   rollouts_from?: string;

@@ -11,13 +11,15 @@ const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 const INTEGER = /^[-+]?\d+$/;
 
 /**
- * A value whose target type is unknown (a plugin parameter without a params class): true/false, null,
+ * A value whose target type is unknown (a plugin parameter without a params class): booleans and nulls
+ * spelled as YAML does (true, True, FALSE, null, ~),
  * numbers, "quoted strings", JSON/YAML flow collections ([1,2], {a: 1}); anything else stays a string.
  */
 export function coerceScalar(raw: string): unknown {
   const text = raw.trim();
-  if (text === 'true' || text === 'false') return text === 'true';
-  if (text === 'null') return null;
+  const bool = yamlBoolean(text);
+  if (bool !== undefined) return bool;
+  if (isYamlNull(text)) return null;
   if (NUMBER.test(text)) return Number(text);
   if (/^["[{]/.test(text)) {
     try {
@@ -29,14 +31,26 @@ export function coerceScalar(raw: string): unknown {
   return raw;
 }
 
+/** YAML 1.2's core-schema booleans, what a YAML config accepts: true/True/TRUE and false/False/FALSE. */
+export function yamlBoolean(text: string): boolean | undefined {
+  if (['true', 'True', 'TRUE'].includes(text)) return true;
+  if (['false', 'False', 'FALSE'].includes(text)) return false;
+  return undefined;
+}
+
+/** YAML 1.2's core-schema nulls. */
+function isYamlNull(text: string): boolean {
+  return ['null', 'Null', 'NULL', '~'].includes(text);
+}
+
 const ok = (value: unknown): ParsedValue => ({ ok: true, value });
 const fail = (message: string): ParsedValue => ({ ok: false, message });
 
 /** Parses `raw` as the type `field` declares: "3" is 3 for a number field but "3" for a string field. */
 export function parseTypedValue(raw: string, field: FieldInfo | undefined): ParsedValue {
   if (!field) return ok(coerceScalar(raw));
-  if (field.optional && raw === 'null') return ok(null);
   const text = raw.trim();
+  if (field.optional && isYamlNull(text)) return ok(null);
   switch (field.kind) {
     case 'string':
       return ok(raw);
@@ -45,7 +59,7 @@ export function parseTypedValue(raw: string, field: FieldInfo | undefined): Pars
     case 'integer':
       return INTEGER.test(text) ? ok(Number(text)) : fail(`expects an integer (got ${formatValue(raw)})`);
     case 'boolean':
-      return text === 'true' || text === 'false' ? ok(text === 'true') : fail(`expects true or false (got ${formatValue(raw)})`);
+      return yamlBoolean(text) !== undefined ? ok(yamlBoolean(text)) : fail(`expects true or false (got ${formatValue(raw)})`);
     case 'enum':
       return parseEnum(text, field.values ?? []);
     case 'string-list':

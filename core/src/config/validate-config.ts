@@ -4,7 +4,9 @@ import type { ContributionCatalog } from './contribution-catalog.js';
 import { crossFieldIssues } from './cross-field-checks.js';
 import { specEntryToPlain, specIssues } from './spec-entry.js';
 import { isPlainMapping } from './field-rules.js';
-import { applyAlgorithmOptions, applyEntryParams, takePluginKeys } from './plugin-options.js';
+import { applyAlgorithmOptions, applyEntryParams, rewardUseIssues, takePluginKeys } from './plugin-options.js';
+import { DEFAULT_MAX_PROMPT_LENGTH } from './training-config.js';
+import type { AlgorithmOptionsClass } from './unified-key-use.js';
 import { toPlainTree } from './to-plain.js';
 import { UnifiedConfig } from './unified-config.js';
 import { unsupportedFeatureIssues } from './unsupported-features.js';
@@ -17,6 +19,16 @@ import { validateSection } from './validate-section.js';
  * adapters, tasks, backends, and algorithm options / reward and task params. `source` names the file in messages.
  */
 export function validateConfig(input: unknown, catalog?: ContributionCatalog, source?: string): UnifiedConfig {
+  const { config, issues } = inspectConfig(input, catalog, source);
+  if (issues.length > 0) throw new ConfigValidationError(issues, source);
+  return config;
+}
+
+/**
+ * validateConfig without throwing: the config with defaults applied as far as it could be built, and every
+ * problem found (sorted). Callers that check more (the model and data files) add theirs before reporting.
+ */
+export function inspectConfig(input: unknown, catalog?: ContributionCatalog, source?: string): { config: UnifiedConfig; issues: ConfigIssue[] } {
   const plain = toPlainTree(input);
   if (!isPlainMapping(plain)) {
     throw new ConfigValidationError([{ path: '', message: `the configuration must be a mapping (got ${formatValue(plain)})` }], source);
@@ -28,12 +40,24 @@ export function validateConfig(input: unknown, catalog?: ContributionCatalog, so
   // a spec string that failed to parse is already reported; its placeholder entry would add "is required"
   issues.push(...coreIssues.filter((i) => !badSpecs.some((p) => i.path.startsWith(`${p}.`))));
   applyAlgorithmOptions(config, pluginKeys, catalog, issues);
+  followMaxLength(config, pluginKeys.train);
   applyEntryParams('reward', config.rewards, pluginKeys.rewardParams, catalog, issues);
   applyEntryParams('task', config.tasks, pluginKeys.taskParams, catalog, issues);
-  issues.push(...crossFieldIssues(config), ...catalogIssues(config, catalog), ...unsupportedFeatureIssues(config));
-  if (issues.length > 0) throw new ConfigValidationError(sortIssues(issues), source);
+  issues.push(...crossFieldIssues(config), ...catalogIssues(config, catalog), ...unsupportedFeatureIssues(config), ...rewardUseIssues(config, catalog));
   fillDerivedDefaults(config);
-  return config;
+  issues.push(...algorithmIssues(config, catalog, issues));
+  return { config, issues: sortIssues(issues) };
+}
+
+/**
+ * The algorithm's own cross-field rules (its options class's checkConfig), with everything else, so no
+ * problem waits for a second round. A rule skips values that already failed their own check; a path already
+ * reported is not reported twice.
+ */
+function algorithmIssues(config: UnifiedConfig, catalog: ContributionCatalog | undefined, found: readonly ConfigIssue[]): ConfigIssue[] {
+  const options = catalog?.metadata('algorithm', String(config.algo))?.options as AlgorithmOptionsClass | undefined;
+  if (!config.train || !options?.checkConfig) return [];
+  return options.checkConfig(config).filter((issue) => !found.some((f) => f.path === issue.path));
 }
 
 /** `datasets:` and `rewards:` entries may be spec strings; they become mappings here. Returns the paths that failed. */
@@ -58,11 +82,18 @@ function expandSpecStrings(plain: Record<string, unknown>, issues: ConfigIssue[]
 
 /** Defaults that depend on other fields. */
 function fillDerivedDefaults(config: UnifiedConfig): void {
-  config.distributed.seed ??= config.train.seed;
+  if (config.distributed) config.distributed.seed ??= config.train?.seed;
+}
+
+/** An unset max_prompt_length follows a max_length below TRL's default, rather than contradicting it. */
+function followMaxLength(config: UnifiedConfig, given: Record<string, unknown> | undefined): void {
+  const train = config.train;
+  if (!train || given?.max_prompt_length != null || typeof train.max_length !== 'number') return;
+  train.max_prompt_length = Math.min(DEFAULT_MAX_PROMPT_LENGTH, train.max_length);
 }
 
 /** Issues in document order of the top-level sections, then by path, so related problems sit together. */
-function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
+export function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
   const order = ['algo', 'model', 'datasets', 'tasks', 'rewards', 'train', 'distributed', 'logging', 'chat_template', 'caching', 'plugins'];
   const rank = (path: string) => {
     const index = order.indexOf(path.split('.')[0]!);

@@ -3,7 +3,7 @@ import { validateSync, type ValidationError } from 'class-validator';
 import type { Constructor } from '../kernel/contribution.js';
 import { describeFields, type FieldInfo } from './config-fields.js';
 import { formatValue, joinPath, type ConfigIssue } from './config-validation-error.js';
-import { didYouMean } from '../kernel/suggest.js';
+import { aliasOf, suggestKey } from './key-suggestions.js';
 import { isPlainMapping } from './field-rules.js';
 
 export interface SectionResult<T> {
@@ -50,8 +50,9 @@ function checkKeys(cls: Constructor, plain: Record<string, unknown>, path: strin
   for (const key of Object.keys(plain)) {
     const field = fields.get(key);
     if (!field) {
-      const hint = options.unknownKeyHint ? `; ${options.unknownKeyHint}` : '';
-      sink.issues.push({ path: joinPath(path, key), message: `unknown key${didYouMean(key, candidates)}${hint}` });
+      // a known Hugging Face / TRL name needs no more than its equivalent
+      const hint = options.unknownKeyHint && !aliasOf(key, path) ? `; ${options.unknownKeyHint}` : '';
+      sink.issues.push({ path: joinPath(path, key), message: `unknown key${suggestKey(key, path, candidates)}${hint}` });
       delete plain[key];
     } else if (field.nested) {
       checkNested(field, plain, key, joinPath(path, key), sink);

@@ -1,11 +1,12 @@
 import { ConfigValidationError } from '../config/config-validation-error.js';
 import { applyOverrides } from '../config/overrides.js';
 import { toPlainTree } from '../config/to-plain.js';
-import { validateConfig } from '../config/validate-config.js';
+import { inspectConfig, sortIssues } from '../config/validate-config.js';
 import type { UnifiedConfig } from '../config/unified-config.js';
 import type { ExtensionKind } from '../kernel/extension-point.js';
 import { UnknownContributionError, type Kernel } from '../kernel/kernel.js';
 import { ExtensionPoints } from './extension-points.js';
+import { resourceIssues } from './resource-checks.js';
 import { assertPluginsHealthy, ensureSelected, prepareKernel, type KernelSetup } from './run-context.js';
 import type { Trainer } from './trainer.js';
 
@@ -22,22 +23,27 @@ export class TrainerFactory {
     return kernel.create(ExtensionPoints.algorithm, validated.algo, { config: validated, params: validated.train });
   }
 
-  /** Discovery + validation without creating anything (what `aligntune validate` runs). */
+  /**
+   * Discovery + validation without creating anything (what `aligntune validate` runs). With `checkResources`,
+   * the model and local data files the config names are checked too, and reported with the config's problems.
+   */
   static async resolveConfig(
     config: UnifiedConfig | Record<string, unknown>,
-    setup: KernelSetup & { source?: string; overrides?: readonly string[] } = {},
+    setup: KernelSetup & { source?: string; overrides?: readonly string[]; checkResources?: boolean } = {},
   ): Promise<{ kernel: Kernel; config: UnifiedConfig }> {
     const plain = toPlainTree(config) as Record<string, unknown>;
     const kernel = await prepareKernel({ ...setup, plugins: [...(setup.plugins ?? []), ...stringList(plain.plugins)] });
     assertPluginsHealthy(kernel);
     await ensureSelected(kernel, selectedContributions(plain));
-    if (setup.overrides?.length) {
-      // Overrides are typed by their target field, algorithm options included, so they follow plugin loading.
-      const issues = applyOverrides(plain, setup.overrides, kernel);
-      if (issues.length > 0) throw new ConfigValidationError(issues, setup.source);
-      await ensureSelected(kernel, selectedContributions(plain));
-    }
-    return { kernel, config: validateConfig(plain, kernel, setup.source) };
+    // Overrides are typed by their target field, algorithm options included, so they follow plugin loading.
+    // A bad one is reported with every other problem.
+    const overrideIssues = setup.overrides?.length ? applyOverrides(plain, setup.overrides, kernel) : [];
+    if (setup.overrides?.length) await ensureSelected(kernel, selectedContributions(plain));
+    const { config: validated, issues } = inspectConfig(plain, kernel, setup.source);
+    issues.push(...overrideIssues);
+    if (setup.checkResources) issues.push(...(await resourceIssues(validated, { kernel })));
+    if (issues.length > 0) throw new ConfigValidationError(sortIssues(issues), setup.source);
+    return { kernel, config: validated };
   }
 }
 

@@ -1,10 +1,23 @@
 import { Bool, Describe, NumberRange, OneOf, PositiveNumber } from '@aligntune/core';
+import type { UnifiedKeyUse } from '@aligntune/core';
 
 export const DPO_LOSS_TYPES = ['sigmoid', 'hinge', 'ipo', 'robust'] as const;
 export type DpoLossType = (typeof DPO_LOSS_TYPES)[number];
 
 /** DPO options under `train:` (TRL DPOConfig names and defaults). */
 export class DpoOptions {
+  /** DPO learns from preference pairs offline: no rollouts, no clipped ratio; its KL strength is β. */
+  static readonly unifiedKeys: UnifiedKeyUse = {
+    instead: {
+      kl_coef: 'DPO\'s strength of the implicit KL constraint is train.beta (TRL DPOConfig)',
+      cliprange: 'DPO has no clipped ratio; remove it',
+      num_ppo_epochs: 'DPO makes one pass per epoch over the pairs: use train.epochs or train.max_steps',
+      rollout_batch_size: 'DPO samples nothing: its batch is train.per_device_batch_size pairs',
+      rollouts_from: 'DPO samples nothing: preference pairs come from datasets:',
+      rewards: 'DPO learns from the chosen/rejected pairs of the data, not from reward functions (use grpo or ppo to train on them)',
+    },
+  };
+
   @Describe('Temperature β of the implicit reward β·(log πθ − log π_ref). Default 0.1 (TRL).')
   @PositiveNumber()
   beta = 0.1;

@@ -1,6 +1,5 @@
 import {
   REFERENCE_PREFIX,
-  ConfigValidationError,
   type CursorPosition,
   DecoderModel,
   declareTokenInputs,
@@ -19,7 +18,6 @@ import {
   trainOptions,
   TrainerBase,
   type CompiledGraph,
-  type ConfigIssue,
   type DataSplit,
   type HostTensor,
   type Kernel,
@@ -38,7 +36,7 @@ import { groupAdvantages, tiedGroups } from './advantages.js';
 import { completionsTable } from './completions-log.js';
 import { rolloutMetrics } from './grpo-metrics.js';
 import { grpoLoss } from './grpo-loss.js';
-import type { GrpoOptions } from './grpo-options.js';
+import { stepsPerGenerationOf, type GrpoOptions } from './grpo-options.js';
 import { ADVANTAGES, collateRollouts, COMPLETION_MASK, LOSS_NORMALIZER, OLD_LOGPS, rolloutFeeds } from './micro-batch.js';
 import { OnlineRollouts } from './online-rollouts.js';
 import { readReplayRollouts } from './replay-rollouts.js';
@@ -76,9 +74,7 @@ export abstract class GrpoFamilyTrainer extends TrainerBase {
   constructor(config: UnifiedConfig, kernel: Kernel, logger?: TrainerLogger) {
     super(config, kernel, logger);
     this.options = trainOptions<GrpoOptions>(config);
-    this.stepsPerGeneration = this.options.steps_per_generation ?? this.options.gradient_accumulation_steps;
-    const issues = grpoIssues(this.options, this.stepsPerGeneration, config.rewards.length);
-    if (issues.length) throw new ConfigValidationError(issues);
+    this.stepsPerGeneration = stepsPerGenerationOf(this.options);
   }
 
   /** Old log-probs need their own pass when the policy moves between generation and a micro-batch's update. */
@@ -111,7 +107,6 @@ export abstract class GrpoFamilyTrainer extends TrainerBase {
     if (this.replay) return;
     const eos = this.tokenizer.eosTokenId;
     if (eos == null) throw new Error(`${this.config.algo}: the tokenizer has no EOS token`);
-    if (this.config.rewards.length === 0) throw new ConfigValidationError([{ path: 'rewards', message: `${this.config.algo} needs at least one reward (or train.rollouts_from)` }]);
     const entries = this.config.rewards.map((r, k) => ({ ...r, weight: this.options.reward_weights?.[k] ?? r.weight }));
     const aggregator = await RewardAggregator.create(this.kernel, entries, { config: this.config });
     this.engine = await RolloutEngine.create(this.policy.model, this.executor, { tokenizer: this.tokenizer, weights: 'input' });
@@ -285,22 +280,6 @@ export abstract class GrpoFamilyTrainer extends TrainerBase {
     const micro = this.current.micro[this.microCursor++ % this.stepsPerGeneration]!;
     return { feeds: micro.feeds, tokens: micro.tokens, weight: micro.rollouts.length };
   }
-}
-
-/** Cross-field rules of the options, naming the fields. */
-function grpoIssues(o: TrainingConfig & GrpoOptions, stepsPerGeneration: number, rewards: number): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  if (o.num_generations < 2) issues.push({ path: 'train.num_generations', message: `must be at least 2 (got ${o.num_generations}): advantages compare completions of one prompt` });
-  else if (o.per_device_batch_size % o.num_generations !== 0) {
-    issues.push({ path: 'train.per_device_batch_size', message: `counts completions and must be divisible by train.num_generations (${o.per_device_batch_size} is not a multiple of ${o.num_generations})` });
-  }
-  if (stepsPerGeneration % o.gradient_accumulation_steps !== 0) {
-    issues.push({ path: 'train.steps_per_generation', message: `must be a multiple of train.gradient_accumulation_steps (${stepsPerGeneration} vs ${o.gradient_accumulation_steps})` });
-  }
-  if (o.reward_weights && o.reward_weights.length !== rewards) {
-    issues.push({ path: 'train.reward_weights', message: `has ${o.reward_weights.length} entries but there are ${rewards} rewards` });
-  }
-  return issues;
 }
 
 /** The aggregator's reward names: the type, `_2`, `_3` for repeats. */

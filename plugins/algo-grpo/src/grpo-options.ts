@@ -1,5 +1,6 @@
 import { IsArray, IsNumber, IsOptional } from 'class-validator';
-import { Bool, Describe, NonNegativeNumber, NumberRange, OneOf, Optional, PositiveInt, PositiveNumber } from '@aligntune/core';
+import { Bool, Describe, NonNegativeNumber, NumberRange, OneOf, Optional, PositiveInt, PositiveNumber, trainOptions, validCounts } from '@aligntune/core';
+import type { ConfigIssue, UnifiedConfig, UnifiedKeyUse } from '@aligntune/core';
 
 export const GRPO_LOSS_TYPES = ['grpo', 'bnpo', 'dr_grpo', 'dapo'] as const;
 export type GrpoLossType = (typeof GRPO_LOSS_TYPES)[number];
@@ -10,6 +11,38 @@ export type ImportanceSamplingLevel = (typeof IMPORTANCE_LEVELS)[number];
 
 /** GRPO options under `train:` (TRL GRPOConfig names and defaults); the presets subclass it with their own defaults. */
 export class GrpoOptions {
+  /** The seed maps the GRPO family's KL weight and clip range from its unified names: β ← kl_coef, ε ← cliprange. */
+  static readonly unifiedKeys: UnifiedKeyUse = {
+    uses: ['rollouts_from'],
+    renames: { kl_coef: 'beta', cliprange: 'epsilon' },
+    rewards: true,
+    instead: {
+      num_ppo_epochs: 'use train.num_iterations (optimisation passes over each generation batch, TRL\'s μ)',
+      rollout_batch_size: 'the generation batch is per_device_batch_size × steps_per_generation completions: use train.steps_per_generation',
+    },
+  };
+
+  /** Cross-field rules, naming the fields (run at validation with every other check). */
+  static checkConfig(config: UnifiedConfig): ConfigIssue[] {
+    const o = trainOptions<GrpoOptions>(config);
+    const issues: ConfigIssue[] = [];
+    if (validCounts(o.num_generations) && o.num_generations < 2) {
+      issues.push({ path: 'train.num_generations', message: `must be at least 2 (got ${o.num_generations}): advantages compare completions of one prompt` });
+    } else if (validCounts(o.per_device_batch_size, o.num_generations) && o.per_device_batch_size % o.num_generations !== 0) {
+      issues.push({ path: 'train.per_device_batch_size', message: `counts completions and must be divisible by train.num_generations (${o.per_device_batch_size} is not a multiple of ${o.num_generations})` });
+    }
+    const stepsPerGeneration = stepsPerGenerationOf(o);
+    if (validCounts(stepsPerGeneration, o.gradient_accumulation_steps) && stepsPerGeneration % o.gradient_accumulation_steps !== 0) {
+      issues.push({ path: 'train.steps_per_generation', message: `must be a multiple of train.gradient_accumulation_steps (${stepsPerGeneration} vs ${o.gradient_accumulation_steps})` });
+    }
+    const rewards = config.rewards?.length ?? 0;
+    if (Array.isArray(o.reward_weights) && o.reward_weights.length !== rewards) {
+      issues.push({ path: 'train.reward_weights', message: `has ${o.reward_weights.length} entries but there are ${rewards} rewards` });
+    }
+    if (rewards === 0 && !o.rollouts_from) issues.push({ path: 'rewards', message: `${config.algo} needs at least one reward (or train.rollouts_from)` });
+    return issues;
+  }
+
   @Describe('Completions sampled per prompt (G >= 2); train.per_device_batch_size counts completions and must be divisible by it. Default 8 (TRL).')
   @PositiveInt()
   num_generations = 8;
@@ -109,4 +142,9 @@ export class DrGrpoOptions extends GrpoOptions {
 /** GSPO (Zheng et al. 2025): sequence-level importance ratios. */
 export class GspoOptions extends GrpoOptions {
   override importance_sampling_level: ImportanceSamplingLevel = 'sequence';
+}
+
+/** Micro-batches per generation batch: steps_per_generation, else gradient_accumulation_steps (TRL). */
+export function stepsPerGenerationOf(o: { steps_per_generation?: number; gradient_accumulation_steps: number }): number {
+  return o.steps_per_generation ?? o.gradient_accumulation_steps;
 }

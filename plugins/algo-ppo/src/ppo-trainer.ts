@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import {
   Algorithm,
   type CursorPosition,
-  ConfigValidationError,
   declareTokenInputs,
   type DecoderModel,
   inject,
@@ -16,7 +15,6 @@ import {
   Tokens,
   trainOptions,
   TrainerBase,
-  type ConfigIssue,
   type DataSplit,
   type Graph,
   type HostTensor,
@@ -76,8 +74,6 @@ export class PpoTrainer extends TrainerBase {
   constructor(@inject(Tokens.Config) config: UnifiedConfig, @inject(Tokens.Kernel) kernel: Kernel, @optional() @inject(Tokens.Logger) logger?: TrainerLogger) {
     super(config, kernel, logger);
     this.options = trainOptions<PpoOptions>(config);
-    const issues = ppoIssues(config, this.options);
-    if (issues.length) throw new ConfigValidationError(issues);
   }
 
   protected override async loadData(): Promise<TrainingData> {
@@ -167,7 +163,7 @@ export class PpoTrainer extends TrainerBase {
 
   private async nextRolloutBatch(params: Readonly<Record<string, HostTensor>>): Promise<MetricRow> {
     const o = this.options;
-    const size = o.rollout_batch_size;
+    const size = o.rollout_batch_size!; // derived at validation (PpoOptions.checkConfig)
     let rollouts: PpoRollout[];
     if (this.replay) {
       rollouts = Array.from({ length: size }, () => this.replay![this.replayCursor++ % this.replay!.length]!);
@@ -235,25 +231,4 @@ export class PpoTrainer extends TrainerBase {
     const { feeds, tokens } = microBatchFeeds(rows, this.tokenizer.padTokenId);
     return { feeds, tokens, weight: rows.length };
   }
-}
-
-/** Cross-field rules of the options, naming the fields. */
-function ppoIssues(config: UnifiedConfig, o: TrainingConfig & PpoOptions): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const micro = o.per_device_batch_size * o.gradient_accumulation_steps;
-  if (o.num_mini_batches !== undefined && o.num_mini_batches * micro !== o.rollout_batch_size) {
-    issues.push({
-      path: 'train.rollout_batch_size',
-      message: `must equal num_mini_batches × gradient_accumulation_steps × per_device_batch_size = ${o.num_mini_batches} × ${o.gradient_accumulation_steps} × ${o.per_device_batch_size} (got ${o.rollout_batch_size})`,
-    });
-  } else if (o.rollout_batch_size % micro !== 0) {
-    issues.push({
-      path: 'train.rollout_batch_size',
-      message: `must be a multiple of gradient_accumulation_steps × per_device_batch_size = ${micro} (got ${o.rollout_batch_size})`,
-    });
-  }
-  if (!o.rollouts_from && !config.model.reward_path && config.rewards.length === 0) {
-    issues.push({ path: 'rewards', message: 'ppo needs a reward model (model.reward_path), reward functions (rewards:), or both' });
-  }
-  return issues;
 }

@@ -1,5 +1,5 @@
 import { Describe, NumberRange, PositiveInt, Reward, Tokens, inject, type RewardBatch } from '@aligntune/core';
-import { GreaterThan } from './greater-than.js';
+import { GreaterThan } from './cross-field-rules.js';
 import { distinctN, sentences, words } from './text-stats.js';
 
 export class CoherenceParams {

@@ -1,5 +1,5 @@
 import { Describe, NonNegativeInt, Optional, PositiveInt, Reward, Tokens, inject, type RewardBatch } from '@aligntune/core';
-import { GreaterThan } from './greater-than.js';
+import { GreaterThan, SameAs } from './cross-field-rules.js';
 import { words } from './text-stats.js';
 
 export class LengthParams {
@@ -16,6 +16,12 @@ export class LengthParams {
   @Optional()
   @PositiveInt()
   target?: number;
+
+  @Describe('The seed\'s name for target; set one of them.')
+  @Optional()
+  @PositiveInt()
+  @SameAs('target')
+  target_length?: number;
 }
 
 /** Word-count reward; formulas in docs/rewards.md. */
@@ -28,7 +34,9 @@ export class LengthReward {
   }
 }
 
-export function lengthScore(w: number, { min_length: min, max_length: max, target }: LengthParams): number {
-  if (target !== undefined) return 1 - Math.abs(w - target) / Math.max(target, 100);
+export function lengthScore(w: number, params: LengthParams): number {
+  const { min_length: min, max_length: max } = params;
+  const target = params.target ?? params.target_length;
+  if (target != null) return 1 - Math.abs(w - target) / Math.max(target, 100);
   return w >= min && w <= max ? (w - min) / (max - min) : 0;
 }

@@ -1,5 +1,5 @@
 import { Describe, PositiveInt, Reward, Tokens, inject, type RewardBatch } from '@aligntune/core';
-import { GreaterThan } from './greater-than.js';
+import { GreaterThan } from './cross-field-rules.js';
 
 export class OverlongParams {
   @Describe('L_max: the longest completion, in tokens; beyond it the reward is -1. Default 4096.')

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isLocalPath } from '../../config/local-path.js';
 import { DataError } from '../data-error.js';
 import type { DataLogger } from '../data-logger.js';
 import { downloadRepoFiles } from './download-repo-files.js';
@@ -21,8 +22,7 @@ export async function resolveModelDir(
   options: { revision?: string; settings?: HubSettings; logger?: DataLogger } = {},
 ): Promise<string> {
   if (existsSync(nameOrPath)) return nameOrPath;
-  // "./x", "../x", "/x", "~/x" can only mean a local directory: never ask the Hub for them
-  if (/^(\.{1,2}[\\/]|[\\/]|~)/.test(nameOrPath)) throw new DataError(`${nameOrPath}: no such model directory`);
+  if (isLocalPath(nameOrPath)) throw new DataError(`${nameOrPath}: no such model directory`);
   const snapshot = await downloadRepoFiles({ type: 'model', name: nameOrPath }, { ...options, files: isModelFile });
   return snapshot.dir;
 }

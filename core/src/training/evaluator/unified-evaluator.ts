@@ -97,7 +97,7 @@ export class UnifiedEvaluator {
       const scorer = await SequenceScorer.create(executor, policy, reference);
       const engine = tasks.size > 0 ? await RolloutEngine.create(policy, executor, { tokenizer, weights: 'input' }) : undefined;
       const train = config.train;
-      const generation = { maxNewTokens: options.maxNewTokens ?? defaultMaxNewTokens(config), seed: train.seed, promptsPerCall: train.rollout_batch_size };
+      const generation = { maxNewTokens: options.maxNewTokens ?? defaultMaxNewTokens(config), seed: train.seed, promptsPerCall: train.rollout_batch_size ?? EVAL_PROMPTS_PER_CALL };
       const beta = options.beta ?? defaultBeta(config);
       return new UnifiedEvaluator({ policy, rewardModel, hasReference: reference !== undefined, tokenizer, tables, tasks, scorer, engine, ownedExecutor, batchSize: train.per_device_batch_size, beta, generation, logger: options.logger });
     } catch (error) {
@@ -227,6 +227,9 @@ async function loadTokenizer(config: UnifiedConfig, modelDir: string | undefined
   if (modelDir && existsSync(join(modelDir, 'tokenizer.json'))) return Tokenizer.fromDir(modelDir);
   return Tokenizer.fromDir(await resolveDir(config.model.name_or_path));
 }
+
+/** Prompts per generation call when the algorithm has no rollout batch of its own (the former rollout_batch_size default). */
+const EVAL_PROMPTS_PER_CALL = 64;
 
 function defaultMaxNewTokens(config: UnifiedConfig): number {
   const train = trainOptions<{ max_completion_length?: number }>(config);
