@@ -29,7 +29,9 @@ describe('the packed packages, installed in a fresh project outside the reposito
     writeJson(join(app, 'package-lock.json'), lockfileFor(manifest, packed, tarballs));
     install = await runNpm('npm', ['ci'], app);
     if (install.code !== 0 && /ENOTCACHED|only-if-cached/.test(install.stderr)) {
-      skipReason = `npm's cache lacks a package this install needs (run \`npm ci\` in the repository first, online): ${install.stderr.split('\n').find((line) => /ENOTCACHED|only-if-cached/.test(line))}`;
+      const lines = install.stderr.split('\n');
+      const missing = lines.find((line) => /only-if-cached/.test(line)) ?? lines.find((line) => /ENOTCACHED/.test(line));
+      skipReason = `npm's cache lacks a package this install needs (run \`npm ci\` in the repository first, online): ${missing}`;
       console.warn(`install-outside: skipped: ${skipReason}`);
     }
   }, RUN_TIMEOUT);
