@@ -16,6 +16,7 @@ interface Manifest {
   bin?: Record<string, string>;
   files?: string[];
   engines?: Record<string, string>;
+  publishConfig?: Record<string, string>;
   exports?: Record<string, string | Record<string, string>>;
   aligntune?: { plugin?: string };
   dependencies?: Record<string, string>;
@@ -51,7 +52,8 @@ describe('every workspace package is ready to publish', () => {
   it.each(workspaces)('%s declares what npm and its users need', (dir) => {
     const pkg = manifestOf(dir);
     expect(pkg.version, 'versions move in lockstep with core').toBe(core.version);
-    expect(pkg).toMatchObject({ license: 'Apache-2.0', type: 'module', engines: { node: '>=20' } });
+    // A scoped package is published private unless its first publish says public.
+    expect(pkg).toMatchObject({ license: 'Apache-2.0', type: 'module', engines: { node: '>=20' }, publishConfig: { access: 'public' } });
     expect(pkg.description).toBeTruthy();
     expect(pkg.exports?.['.']).toEqual({ types: pkg.types, default: pkg.main });
     expect(pkg.files).toContain('dist');
