@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import ts from 'typescript';
+import { installOffline } from './packed-install.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -18,16 +19,13 @@ export function packPackage(dir: string, outDir: string): string {
 }
 
 /**
- * A fresh application directory with `@aligntune/core` and the given packages installed by npm, offline
- * (from the local cache), exactly as a user's `npm install` would lay them out.
+ * A fresh application directory with `@aligntune/core` and the given packages (tarballs or directories) installed
+ * by npm, offline (from the local cache), exactly as a user's `npm install` would lay them out.
  */
 export function makeProject(packages: string[], options: { name?: string } = {}): string {
   const dir = tempDir('aligntune-project-');
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: options.name ?? 'app', version: '1.0.0', private: true, type: 'module' }));
-  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', join(REPO_ROOT, 'core'), ...packages], {
-    cwd: dir,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const run = installOffline(dir, [join(REPO_ROOT, 'core'), ...packages], { extra: { name: options.name ?? 'app' }, npmArgs: ['--ignore-scripts', '--loglevel=error'] });
+  if (run.code !== 0) throw new Error(`npm ci in ${dir} failed:\n${run.stderr}`);
   return dir;
 }
 

@@ -1,11 +1,13 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { Gpt2Architecture } from '@aligntune/plugin-arch-gpt2';
 import { LlamaArchitecture } from '@aligntune/plugin-arch-llama';
 import { declareTokenInputs, Graph, hostValues, Kernel, leftPad, loadModel, saveModelDir, UnifiedLogger, type HostTensor } from '@aligntune/core';
 import { registerExportCommand } from '../../core/src/cli/export-command.js';
+import { exportOnnx } from '../../core/src/models/graph/export-onnx.js';
 import { registerModelCommand } from '../../core/src/cli/model-command.js';
 import { tempDir, tinyTokenizer } from './helpers.js';
 import { backend, maxAbsDiff, randomTensors, runGraph, tinyConfig, tokenFeeds } from './graph-helpers.js';
@@ -27,6 +29,16 @@ async function cli(argv: string[]): Promise<string> {
   return stdout;
 }
 
+function readJson(path: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+}
+
+/** The layout of a Hub ONNX repository: config and tokenizer at the top, the graph only in onnx/. */
+function expectHubOnnxLayout(out: string): void {
+  for (const f of ['onnx/model.onnx', 'config.json', 'generation_config.json', 'tokenizer.json']) expect(existsSync(join(out, f)), f).toBe(true);
+  expect(readdirSync(out).filter((f) => f.endsWith('.onnx'))).toEqual([]);
+}
+
 const int64 = (dims: number[], rows: number[][]): HostTensor => ({ dtype: 'int64', dims, data: BigInt64Array.from(rows.flat(), BigInt) });
 
 describe('aligntune export onnx', () => {
@@ -36,10 +48,11 @@ describe('aligntune export onnx', () => {
       const out = tempDir();
       const config = tinyConfig(name);
       await saveModelDir(src, config, { tensors: randomTensors(config, 31), tokenizer: tinyTokenizer() });
-      expect(await cli(['export', 'onnx', '--model', src, '--out', out])).toContain('model.onnx');
-      for (const f of ['model.onnx', 'config.json', 'generation_config.json', 'tokenizer.json']) expect(existsSync(join(out, f))).toBe(true);
+      expect(await cli(['export', 'onnx', '--model', src, '--out', out])).toContain('onnx/model.onnx, config.json');
+      expectHubOnnxLayout(out);
+      expect(readJson(join(out, 'config.json'))['transformers.js_config']).toEqual({ dtype: 'fp32', use_external_data_format: false });
 
-      const onnx = await backend().compile(new Uint8Array(readFileSync(join(out, 'model.onnx'))), { label: 'export' });
+      const onnx = await backend().compile(new Uint8Array(readFileSync(join(out, 'onnx/model.onnx'))), { label: 'export' });
       const L = config.numLayers;
       const names = (kind: string) => Array.from({ length: L }, (_, i) => [`${kind}.${i}.key`, `${kind}.${i}.value`]).flat();
       expect([...onnx.inputNames].sort()).toEqual(['attention_mask', 'input_ids', 'position_ids', ...names('past_key_values')].sort());
@@ -73,6 +86,38 @@ describe('aligntune export onnx', () => {
       }
     });
   }
+
+  it('weights above the inline limit go to onnx/model.onnx_data, model.onnx_data_1, ... as transformers.js names them, and onnxruntime loads them', async () => {
+    const src = tempDir();
+    const config = tinyConfig('gpt2');
+    await saveModelDir(src, config, { tensors: randomTensors(config, 5), tokenizer: tinyTokenizer() });
+    const model = await loadModel(src, { kernel: archKernel() });
+    const inline = tempDir();
+    const external = tempDir();
+    await exportOnnx(model, inline);
+    const { files } = await exportOnnx(model, external, { inlineLimit: 0, chunkLimit: 16 * 1024 });
+    const chunks = files.filter((f) => f.startsWith('onnx/model.onnx_data'));
+    expect(chunks.slice(0, 2)).toEqual(['onnx/model.onnx_data', 'onnx/model.onnx_data_1']);
+    expectHubOnnxLayout(external);
+    expect(readJson(join(external, 'config.json'))['transformers.js_config']).toEqual({ dtype: 'fp32', use_external_data_format: chunks.length });
+    const weightBytes = [...model.weights.values()].reduce((n, t) => n + t.data.byteLength, 0);
+    const moved = statSync(join(inline, 'onnx/model.onnx')).size - statSync(join(external, 'onnx/model.onnx')).size;
+    expect(moved).toBeGreaterThan(weightBytes * 0.8); // tensors under 1 KiB (norms, biases) stay inline
+    expect(chunks.reduce((n, f) => n + statSync(join(external, f)).size, 0)).toBeGreaterThanOrEqual(moved);
+
+    const feeds = { input_ids: int64([1, 3], [[3, 8, 5]]), attention_mask: int64([1, 3], [[1, 1, 1]]), position_ids: int64([1, 3], [[0, 1, 2]]) };
+    const empty = Object.fromEntries(Array.from({ length: config.numLayers }, (_, i) => [`past_key_values.${i}.key`, `past_key_values.${i}.value`]).flat()
+      .map((n) => [n, new ort.Tensor('float32', new Float32Array(0), [1, config.numKvHeads, 0, config.headDim])]));
+    const logits = async (dir: string) => {
+      // From the file path, as transformers.js in Node and Optimum load it: external data resolves next to it.
+      const session = await ort.InferenceSession.create(join(dir, 'onnx/model.onnx'));
+      const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([n, t]) => [n, new ort.Tensor('int64', t.data as BigInt64Array, t.dims as number[])]));
+      const out = await session.run({ ...ortFeeds, ...empty });
+      await session.release();
+      return Array.from(out.logits!.data as Float32Array);
+    };
+    expect(await logits(external)).toEqual(await logits(inline));
+  });
 
   it('model init writes a loadable preset model; errors name the bad option', async () => {
     const tokDir = tempDir();

@@ -48,7 +48,8 @@ const processIo: CliIo = {
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const logger = new UnifiedLogger();
   const globals = () => program.opts<GlobalOptions>();
-  const projectKernel = () => prepareKernel({ kernel: new Kernel({ logger }), projectDir: globals().project });
+  // The CLI's project is the working directory's, not the application of its own entry script (core's bin).
+  const projectKernel = () => prepareKernel({ kernel: new Kernel({ logger }), projectDir: globals().project ?? process.cwd() });
   let exitCode: number = ExitCode.ok;
   const program = buildProgram({ io, logger, globals, projectKernel, setExitCode: (code) => void (exitCode = code) });
   try {

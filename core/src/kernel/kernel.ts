@@ -32,9 +32,11 @@ export class UnknownContributionError extends Error {
     readonly kind: ExtensionKind,
     readonly id: string,
     known: string[],
+    /** Where the plugins were looked for, when that helps (see prepareKernel). */
+    whereLooked?: string,
   ) {
     super(
-      `no installed plugin provides ${kind} "${id}"${didYouMean(id, known)}; available: ${known.length ? known.join(', ') : 'none'}`,
+      `no installed plugin provides ${kind} "${id}"${didYouMean(id, known)}; available: ${known.length ? known.join(', ') : 'none'}${whereLooked ? `; ${whereLooked}` : ''}`,
     );
     this.name = 'UnknownContributionError';
   }

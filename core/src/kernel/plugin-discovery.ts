@@ -1,5 +1,5 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { PluginError, dependencyNames, readPackageJson, readPluginManifest, type PluginManifest } from './plugin-manifest.js';
 
 export interface DiscoveryOptions {
@@ -69,6 +69,23 @@ function explicitPlugin(spec: string, baseDir: string, projectDir: string): Plug
 
 function isPathSpec(spec: string): boolean {
   return spec.startsWith('.') || isAbsolute(spec);
+}
+
+/**
+ * The application a script belongs to: the nearest directory above `file` that holds a package.json, outside
+ * node_modules (a tool's entry script, such as vitest's or an installed bin, belongs to the project that installed it).
+ */
+export function projectDirOf(file: string): string | undefined {
+  const path = existsSync(file) ? realpathSync(file) : resolve(file);
+  const parts = dirname(path).split(sep);
+  const inModules = parts.indexOf('node_modules');
+  let dir = inModules >= 0 ? parts.slice(0, inModules).join(sep) || sep : dirname(path);
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
 }
 
 /** Node's lookup of node_modules/<name>, walking up from `fromDir`, without importing anything. */

@@ -7,7 +7,7 @@ import type { ExtensionKind } from '../kernel/extension-point.js';
 import { UnknownContributionError, type Kernel } from '../kernel/kernel.js';
 import { ExtensionPoints } from './extension-points.js';
 import { resourceIssues } from './resource-checks.js';
-import { assertPluginsHealthy, ensureSelected, prepareKernel, type KernelSetup } from './run-context.js';
+import { assertPluginsHealthy, ensureSelected, prepareKernel, whereLooked, type KernelSetup } from './run-context.js';
 import type { Trainer } from './trainer.js';
 
 /**
@@ -16,10 +16,7 @@ import type { Trainer } from './trainer.js';
  */
 export class TrainerFactory {
   static async createTrainer(config: UnifiedConfig | Record<string, unknown>, setup: KernelSetup = {}): Promise<Trainer> {
-    const { kernel, config: validated } = await TrainerFactory.resolveConfig(config, setup);
-    if (!kernel.has('algorithm', validated.algo)) {
-      throw new UnknownContributionError('algorithm', validated.algo, kernel.ids('algorithm'));
-    }
+    const { kernel, config: validated } = await resolveWithPlugins(config, setup, { requireAlgorithm: true });
     return kernel.create(ExtensionPoints.algorithm, validated.algo, { config: validated, params: validated.train });
   }
 
@@ -27,24 +24,39 @@ export class TrainerFactory {
    * Discovery + validation without creating anything (what `aligntune validate` runs). With `checkResources`,
    * the model and local data files the config names are checked too, and reported with the config's problems.
    */
-  static async resolveConfig(
-    config: UnifiedConfig | Record<string, unknown>,
-    setup: KernelSetup & { source?: string; overrides?: readonly string[]; checkResources?: boolean } = {},
-  ): Promise<{ kernel: Kernel; config: UnifiedConfig }> {
-    const plain = toPlainTree(config) as Record<string, unknown>;
-    const kernel = await prepareKernel({ ...setup, plugins: [...(setup.plugins ?? []), ...stringList(plain.plugins)] });
-    assertPluginsHealthy(kernel);
-    await ensureSelected(kernel, selectedContributions(plain));
-    // Overrides are typed by their target field, algorithm options included, so they follow plugin loading.
-    // A bad one is reported with every other problem.
-    const overrideIssues = setup.overrides?.length ? applyOverrides(plain, setup.overrides, kernel) : [];
-    if (setup.overrides?.length) await ensureSelected(kernel, selectedContributions(plain));
-    const { config: validated, issues } = inspectConfig(plain, kernel, setup.source);
-    issues.push(...overrideIssues);
-    if (setup.checkResources) issues.push(...(await resourceIssues(validated, { kernel })));
-    if (issues.length > 0) throw new ConfigValidationError(sortIssues(issues), setup.source);
-    return { kernel, config: validated };
+  static async resolveConfig(config: UnifiedConfig | Record<string, unknown>, setup: ResolveSetup = {}): Promise<{ kernel: Kernel; config: UnifiedConfig }> {
+    return resolveWithPlugins(config, setup, { requireAlgorithm: false });
   }
+}
+
+type ResolveSetup = KernelSetup & { source?: string; overrides?: readonly string[]; checkResources?: boolean };
+
+async function resolveWithPlugins(
+  config: UnifiedConfig | Record<string, unknown>,
+  setup: ResolveSetup,
+  { requireAlgorithm }: { requireAlgorithm: boolean },
+): Promise<{ kernel: Kernel; config: UnifiedConfig }> {
+  const plain = toPlainTree(config) as Record<string, unknown>;
+  const kernel = await prepareKernel({ ...setup, plugins: [...(setup.plugins ?? []), ...stringList(plain.plugins)] });
+  assertPluginsHealthy(kernel);
+  await ensureSelected(kernel, selectedContributions(plain));
+  // Overrides are typed by their target field, algorithm options included, so they follow plugin loading.
+  // A bad one is reported with every other problem.
+  const overrideIssues = setup.overrides?.length ? applyOverrides(plain, setup.overrides, kernel) : [];
+  if (setup.overrides?.length) await ensureSelected(kernel, selectedContributions(plain));
+  // Before validation: without the algorithm's plugin each of its options reads as an unknown key, which hides the cause.
+  if (requireAlgorithm) assertAlgorithmInstalled(kernel, plain.algo);
+  const { config: validated, issues } = inspectConfig(plain, kernel, setup.source);
+  issues.push(...overrideIssues);
+  if (setup.checkResources) issues.push(...(await resourceIssues(validated, { kernel })));
+  if (issues.length > 0) throw new ConfigValidationError(sortIssues(issues), setup.source);
+  return { kernel, config: validated };
+}
+
+/** A trainer needs its algorithm's plugin; the error says where plugins were looked for. */
+function assertAlgorithmInstalled(kernel: Kernel, algo: unknown): void {
+  if (typeof algo !== 'string' || kernel.has('algorithm', algo)) return;
+  throw new UnknownContributionError('algorithm', algo, kernel.ids('algorithm'), whereLooked(kernel));
 }
 
 /** The contributions a config names, read before validation so lazy plugins can be imported first. */
