@@ -16,7 +16,7 @@ import { DecoderModel } from '../../models/roles/decoder-model.js';
 import { loadModel } from '../../models/roles/load-model.js';
 import { RolloutEngine } from '../../models/rollout/rollout-engine.js';
 import { Tokenizer } from '../../models/tokenizer.js';
-import { ExtensionPoints } from '../extension-points.js';
+import { createComputeBackend } from '../compute-backend.js';
 import { loadEvalTables, type EvalTable } from './eval-tables.js';
 import type { DatasetEvaluation, EvaluationResult } from './eval-result.js';
 import { generateSamples, type GeneratedSamples, type GenerationSettings } from './generated-samples.js';
@@ -91,7 +91,7 @@ export class UnifiedEvaluator {
     const tables = options.tables ?? (await loadEvalTables(config, { kernel, tokenizer, logger: options.logger }));
     const tasks = rewardModel ? new Map<string, TaskMetrics>() : await taskMetrics(kernel, config, tables, tokenizer, options);
     if (rewardModel) options.logger?.info('a reward model: only preference rows are scored (score of chosen vs rejected)');
-    const executor = options.executor ?? (await kernel.create(ExtensionPoints.computeBackend, 'cpu'));
+    const executor = options.executor ?? (await createComputeBackend(kernel, config.compute));
     const ownedExecutor = options.executor ? undefined : executor;
     try {
       const scorer = await SequenceScorer.create(executor, policy, reference);
