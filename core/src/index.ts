@@ -20,6 +20,7 @@ export * from './engine/process-group.js';
 export * from './training/trainer.js';
 export * from './training/extension-points.js';
 export * from './training/compute-backend.js';
+export * from './training/implicit-reward.js';
 export * from './training/trainer-base.js';
 export * from './training/trainer-state.js';
 export * from './training/output-layout.js';

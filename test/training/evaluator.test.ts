@@ -11,6 +11,7 @@ import {
   lcsLength,
   loadModel,
   macroF1Score,
+  NonNegativeNumber,
   passAtK,
   rougeScores,
   rougeTokens,
@@ -200,6 +201,27 @@ describe('UnifiedEvaluator: log-prob metrics against a float64 forward', () => {
       expect(metricsOf(rmResult, 'sft')).toEqual({});
     } finally {
       await rmEvaluator.dispose();
+    }
+  });
+
+  it("scores pairs with the implicit reward the run's algorithm declares (its options' implicitRewardScale), not a DPO special case", async () => {
+    class ScaledOptions {
+      @NonNegativeNumber()
+      scale = 1;
+      static implicitRewardScale(train: Readonly<Record<string, unknown>>): number {
+        return train.scale as number;
+      }
+    }
+    class ScaledTrainer {}
+    kernel.register('algorithm', 'fixture-scaled', ScaledTrainer, { options: ScaledOptions });
+    const scaled = await evalConfig(kernel, reference.dir, [{ name: writeSplits(root, 'prefs', PREFS) }], { algo: 'fixture-scaled', train: { scale: 3 } });
+    const scaledEvaluator = await UnifiedEvaluator.create(kernel, scaled, { modelDir: policy.dir, referenceDir: reference.dir });
+    try {
+      const margin = metricsOf(await scaledEvaluator.evaluate(), 'prefs').preference_margin!;
+      expect(margin / metricsOf(result, 'prefs').preference_margin!).toBeCloseTo(3 / BETA, 4);
+    } finally {
+      await scaledEvaluator.dispose();
+      kernel.unregister('algorithm', 'fixture-scaled');
     }
   });
 
