@@ -12,11 +12,17 @@ import {
   loadModel,
   macroF1Score,
   NonNegativeNumber,
+  Reward,
+  Task,
   passAtK,
   rougeScores,
   rougeTokens,
   UnifiedEvaluator,
+  type CanonicalRecord,
   type EvalTable,
+  type Prompt,
+  type RewardBatch,
+  type TaskDefinition,
   type EvaluationResult,
   type Kernel,
   type UnifiedConfig,
@@ -378,5 +384,40 @@ describe('aligntune evaluate (CLI)', () => {
     const nothing = await cli('evaluate', '--model', policy.dir, '--config', noEval);
     expect(nothing.code).toBe(2);
     expect(nothing.stderr).toMatch(/datasets: nothing to evaluate/);
+  });
+});
+
+describe('UnifiedEvaluator: a task plugin names the rewards that judge its metrics', () => {
+  /** A task of a plugin outside the builtins: its accuracy is decided by its own reward, `fixture-three`. */
+  @Task('fixture-counting', { description: 'test: answers are three characters long' })
+  class CountingTask implements TaskDefinition {
+    readonly defaultRewards = ['fixture-three'];
+    readonly metrics = ['accuracy'];
+    readonly metricRewards = { accuracy: 'fixture-three' };
+    formatPrompt(record: CanonicalRecord): Prompt {
+      return record.prompt;
+    }
+  }
+  /** 1 for a three-character completion ("777"), else 0. */
+  @Reward('fixture-three', { description: 'test: 1 for three characters' })
+  class ThreeCharacters {
+    score({ completions }: RewardBatch): number[] {
+      return completions.map((text) => (text.length === 3 ? 1 : 0));
+    }
+  }
+
+  it('reports accuracy through the reward the task declares, with no core change', async () => {
+    const kernel = evaluatorKernel();
+    kernel.registerClass(CountingTask, 'test');
+    kernel.registerClass(ThreeCharacters, 'test');
+    const constant = await constantGpt2(join(root, 'constant-counting'), SEVEN);
+    const datasets = [{ name: writeSplits(root, 'counting', [{ prompt: 'Count to three.' }, { prompt: 'Say a number.' }]), task_type: 'fixture-counting' }];
+    const config = await evalConfig(kernel, constant.dir, datasets, { algo: 'sft' });
+    const evaluator = await UnifiedEvaluator.create(kernel, config, { modelDir: constant.dir, maxNewTokens: 3 });
+    try {
+      expect(metricsOf(await evaluator.evaluate(), 'counting')).toMatchObject({ accuracy: 1 });
+    } finally {
+      await evaluator.dispose();
+    }
   });
 });
