@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigLoader } from '../config/config-loader.js';
+import { ConfigValidationError } from '../config/config-validation-error.js';
 import { configNotes } from '../config/plugin-options.js';
 import type { UnifiedConfig } from '../config/unified-config.js';
 import type { Kernel } from '../kernel/kernel.js';
@@ -96,7 +97,9 @@ async function resolveConfig(options: ConfigOptions, context: CliContext, checkR
   const setup = { projectDir: context.globals().project, baseDir: source ? dirname(resolve(source)) : undefined };
   const { config } = await TrainerFactory.resolveConfig(plain, { kernel, ...setup, source, overrides: options.set, checkResources });
   // a backend that cannot run here is refused before anything is written (the trainer resolves the same one)
-  if (checkResources) await resolveComputeBackend(kernel, config.compute);
+  if (checkResources) await resolveComputeBackend(kernel, config.compute).catch((error: unknown) => {
+    throw error instanceof ConfigValidationError ? new ConfigValidationError(error.issues, source) : error;
+  });
   return { config, kernel, setup };
 }
 
