@@ -31,7 +31,7 @@ function toJson(state: PluginState, backends: readonly ComputeBackendStatus[]): 
 }
 
 function formatBackends(backends: readonly ComputeBackendStatus[]): string {
-  if (backends.length === 0) return '\nNo compute backend is installed: training and evaluation need one (e.g. npm install @aligntune/plugin-backend-onnxruntime).\n';
+  if (backends.length === 0) return '\nNo compute backend is installed: training and evaluation need one (a compute-backend plugin, see docs/backends.md).\n';
   const lines = backends.map((b) => {
     const where = `device ${b.device ?? '?'}, priority ${b.priority}`;
     return `    ${b.id.padEnd(16)} ${where.padEnd(24)} ${b.unavailable === undefined ? 'available' : `unavailable: ${b.unavailable}`}`;

@@ -62,6 +62,9 @@ export function registerValidateCommand(program: Command, context: CliContext): 
       if (!kernel.has('algorithm', config.algo)) {
         context.io.stderr(`note: no installed plugin provides algorithm "${config.algo}" yet, so \`aligntune train\` cannot run it\n`);
       }
+      if (kernel.ids('compute-backend').length === 0) {
+        context.io.stderr('note: no installed plugin provides a compute backend, so `aligntune train` cannot run (install one; `aligntune plugins` lists what is installed)\n');
+      }
       if (options.print) context.io.stdout(ConfigLoader.stringify(config));
     });
 }
@@ -96,8 +99,9 @@ async function resolveConfig(options: ConfigOptions, context: CliContext, checkR
   const source = options.config;
   const setup = { projectDir: context.globals().project, baseDir: source ? dirname(resolve(source)) : undefined };
   const { config } = await TrainerFactory.resolveConfig(plain, { kernel, ...setup, source, overrides: options.set, checkResources });
-  // a backend that cannot run here is refused before anything is written (the trainer resolves the same one)
-  if (checkResources) await resolveComputeBackend(kernel, config.compute).catch((error: unknown) => {
+  // a backend that cannot run here is refused before anything is written (the trainer resolves the same one);
+  // with none installed, validate notes it and the trainer refuses after the algorithm check
+  if (checkResources && kernel.ids('compute-backend').length > 0) await resolveComputeBackend(kernel, config.compute).catch((error: unknown) => {
     throw error instanceof ConfigValidationError ? new ConfigValidationError(error.issues, source) : error;
   });
   return { config, kernel, setup };
