@@ -71,6 +71,10 @@ describe('compute backend chosen by config', () => {
     const named = await cli('validate', '--config', writeConfig('cuda-named', { backend: 'fixture-cuda' }));
     expect(named.code).toBe(2);
     expect(named.stderr).toContain('compute.backend: compute backend "fixture-cuda" cannot run here: no CUDA device found (fixture)');
+
+    const mismatch = await cli('validate', '--config', writeConfig('mismatch', { backend: 'cpu', device: 'cuda' }));
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.stderr).toContain('compute.device: compute backend "cpu" serves device "cpu", not "cuda"');
   });
 
   it('refuses a device_id the CPU backend does not have', async () => {

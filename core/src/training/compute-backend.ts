@@ -47,8 +47,13 @@ async function computeBackendStatus(kernel: Kernel, id: string, deviceId: number
  * place a backend is chosen; refusals are config errors (exit 2) that say what is installed and why not.
  */
 export async function resolveComputeBackend(kernel: Kernel, request: ComputeRequest = {}): Promise<string> {
-  const statuses = await computeBackendStatuses(kernel, request.device_id ?? 0);
-  if (request.backend !== undefined) return chosenBackend(statuses, request.backend, request.device);
+  const deviceId = request.device_id ?? 0;
+  if (request.backend !== undefined && kernel.has(ExtensionPoints.computeBackend.kind, request.backend)) {
+    // only the chosen backend's plugin is imported
+    return chosenBackend(await computeBackendStatus(kernel, request.backend, deviceId), request.device);
+  }
+  const statuses = await computeBackendStatuses(kernel, deviceId);
+  if (request.backend !== undefined) refuse('compute.backend', `unknown compute backend "${request.backend}"; installed: ${describe(statuses)}`);
   const device = request.device ?? HOST_DEVICE;
   const serving = statuses.filter((s) => s.device === device);
   const usable = serving.find((s) => s.unavailable === undefined);
@@ -60,12 +65,10 @@ export async function resolveComputeBackend(kernel: Kernel, request: ComputeRequ
   return refuse(path, `no compute backend for device "${device}" can run here: ${describe(serving)}`);
 }
 
-function chosenBackend(statuses: readonly ComputeBackendStatus[], id: string, device: string | undefined): string {
-  const status = statuses.find((s) => s.id === id);
-  if (!status) refuse('compute.backend', `unknown compute backend "${id}"; installed: ${describe(statuses)}`);
-  if (status.unavailable !== undefined) refuse('compute.backend', `compute backend "${id}" cannot run here: ${status.unavailable}`);
-  if (device !== undefined && status.device !== device) refuse('compute.device', `compute backend "${id}" serves device "${status.device}", not "${device}"`);
-  return id;
+function chosenBackend(status: ComputeBackendStatus, device: string | undefined): string {
+  if (status.unavailable !== undefined) refuse('compute.backend', `compute backend "${status.id}" cannot run here: ${status.unavailable}`);
+  if (device !== undefined && status.device !== device) refuse('compute.device', `compute backend "${status.id}" serves device "${status.device}", not "${device}"`);
+  return status.id;
 }
 
 /** `cpu (device cpu)` or `cuda (device cuda; unavailable: no CUDA driver)`, joined; "none" when nothing is installed. */
