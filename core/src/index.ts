@@ -19,6 +19,8 @@ export * from './engine/process-group.js';
 // training
 export * from './training/trainer.js';
 export * from './training/extension-points.js';
+export * from './training/compute-backend.js';
+export * from './training/implicit-reward.js';
 export * from './training/trainer-base.js';
 export * from './training/trainer-state.js';
 export * from './training/output-layout.js';

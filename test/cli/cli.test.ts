@@ -125,6 +125,7 @@ describe('aligntune train', () => {
     const validated = await cli('--project', project, 'validate', '--config', config);
     expect(validated.code, validated.stderr).toBe(0);
     expect(validated.stderr).toContain('note: no installed plugin provides algorithm "ppo" yet');
+    expect(validated.stderr).toContain('note: no installed plugin provides a compute backend, so `aligntune train` cannot run');
     const result = await cli('--project', project, 'train', '--config', config);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('no installed plugin provides algorithm "ppo"');

@@ -4,6 +4,8 @@ import {
   defaultTensorPrefix,
   getContributionMetadata,
   inject,
+  Bool,
+  Optional,
   Reward,
   saveModelDir,
   TrainerFactory,
@@ -107,8 +109,15 @@ export function sum(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }
 
+/** The one param of the code reward that the evaluator sets (the code task's `syntax_valid_rate` spec: `code:execute=false`). */
+class ParityParams {
+  @Optional()
+  @Bool()
+  execute?: boolean;
+}
+
 /** A stand-in for the `code` reward: 1 when the completion has an even number of characters; records what the executing instance returned. */
-@Reward('code', { description: 'test double: 1 for an even number of characters' })
+@Reward('code', { params: ParityParams, description: 'test double: 1 for an even number of characters' })
 export class ParityCodeReward {
   static readonly scored: number[] = [];
   constructor(@inject(Tokens.Params) private readonly params: { execute?: boolean }) {}

@@ -11,11 +11,18 @@ import {
   lcsLength,
   loadModel,
   macroF1Score,
+  NonNegativeNumber,
+  Reward,
+  Task,
   passAtK,
   rougeScores,
   rougeTokens,
   UnifiedEvaluator,
+  type CanonicalRecord,
   type EvalTable,
+  type Prompt,
+  type RewardBatch,
+  type TaskDefinition,
   type EvaluationResult,
   type Kernel,
   type UnifiedConfig,
@@ -203,6 +210,27 @@ describe('UnifiedEvaluator: log-prob metrics against a float64 forward', () => {
     }
   });
 
+  it("scores pairs with the implicit reward the run's algorithm declares (its options' implicitRewardScale), not a DPO special case", async () => {
+    class ScaledOptions {
+      @NonNegativeNumber()
+      scale = 1;
+      static implicitRewardScale(train: Readonly<Record<string, unknown>>): number {
+        return train.scale as number;
+      }
+    }
+    class ScaledTrainer {}
+    kernel.register('algorithm', 'fixture-scaled', ScaledTrainer, { options: ScaledOptions });
+    const scaled = await evalConfig(kernel, reference.dir, [{ name: writeSplits(root, 'prefs', PREFS) }], { algo: 'fixture-scaled', train: { scale: 3 } });
+    const scaledEvaluator = await UnifiedEvaluator.create(kernel, scaled, { modelDir: policy.dir, referenceDir: reference.dir });
+    try {
+      const margin = metricsOf(await scaledEvaluator.evaluate(), 'prefs').preference_margin!;
+      expect(margin / metricsOf(result, 'prefs').preference_margin!).toBeCloseTo(3 / BETA, 4);
+    } finally {
+      await scaledEvaluator.dispose();
+      kernel.unregister('algorithm', 'fixture-scaled');
+    }
+  });
+
   it('formats an aligned table, one line per dataset and metric', () => {
     const lines = formatTable(result).trimEnd().split('\n');
     expect(lines[0]).toMatch(/^dataset\s+task\s+rows\s+metric\s+value$/);
@@ -356,5 +384,40 @@ describe('aligntune evaluate (CLI)', () => {
     const nothing = await cli('evaluate', '--model', policy.dir, '--config', noEval);
     expect(nothing.code).toBe(2);
     expect(nothing.stderr).toMatch(/datasets: nothing to evaluate/);
+  });
+});
+
+describe('UnifiedEvaluator: a task plugin names the rewards that judge its metrics', () => {
+  /** A task of a plugin outside the builtins: its accuracy is decided by its own reward, `fixture-three`. */
+  @Task('fixture-counting', { description: 'test: answers are three characters long' })
+  class CountingTask implements TaskDefinition {
+    readonly defaultRewards = ['fixture-three'];
+    readonly metrics = ['accuracy'];
+    readonly metricRewards = { accuracy: 'fixture-three' };
+    formatPrompt(record: CanonicalRecord): Prompt {
+      return record.prompt;
+    }
+  }
+  /** 1 for a three-character completion ("777"), else 0. */
+  @Reward('fixture-three', { description: 'test: 1 for three characters' })
+  class ThreeCharacters {
+    score({ completions }: RewardBatch): number[] {
+      return completions.map((text) => (text.length === 3 ? 1 : 0));
+    }
+  }
+
+  it('reports accuracy through the reward the task declares, with no core change', async () => {
+    const kernel = evaluatorKernel();
+    kernel.registerClass(CountingTask, 'test');
+    kernel.registerClass(ThreeCharacters, 'test');
+    const constant = await constantGpt2(join(root, 'constant-counting'), SEVEN);
+    const datasets = [{ name: writeSplits(root, 'counting', [{ prompt: 'Count to three.' }, { prompt: 'Say a number.' }]), task_type: 'fixture-counting' }];
+    const config = await evalConfig(kernel, constant.dir, datasets, { algo: 'sft' });
+    const evaluator = await UnifiedEvaluator.create(kernel, config, { modelDir: constant.dir, maxNewTokens: 3 });
+    try {
+      expect(metricsOf(await evaluator.evaluate(), 'counting')).toMatchObject({ accuracy: 1 });
+    } finally {
+      await evaluator.dispose();
+    }
   });
 });

@@ -1,10 +1,12 @@
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigLoader } from '../config/config-loader.js';
+import { ConfigValidationError } from '../config/config-validation-error.js';
 import { configNotes } from '../config/plugin-options.js';
 import type { UnifiedConfig } from '../config/unified-config.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { claimOutputDir } from '../training/claim-output-dir.js';
+import { resolveComputeBackend } from '../training/compute-backend.js';
 import { signalExitCode } from '../training/signal-guard.js';
 import { TrainerFactory } from '../training/trainer-factory.js';
 import { UsageError } from './exit-codes.js';
@@ -25,6 +27,8 @@ interface ConfigOptions {
   batchSize?: number;
   outputDir?: string;
   overwriteOutputDir?: boolean;
+  backend?: string;
+  device?: string;
 }
 
 export function registerTrainCommand(program: Command, context: CliContext): void {
@@ -58,6 +62,9 @@ export function registerValidateCommand(program: Command, context: CliContext): 
       if (!kernel.has('algorithm', config.algo)) {
         context.io.stderr(`note: no installed plugin provides algorithm "${config.algo}" yet, so \`aligntune train\` cannot run it\n`);
       }
+      if (kernel.ids('compute-backend').length === 0) {
+        context.io.stderr('note: no installed plugin provides a compute backend, so `aligntune train` cannot run (install one; `aligntune plugins` lists what is installed)\n');
+      }
       if (options.print) context.io.stdout(ConfigLoader.stringify(config));
     });
 }
@@ -67,7 +74,7 @@ function withConfigOptions(command: Command): Command {
   return command
     .option('-c, --config <file>', 'YAML or JSON config file')
     .option('--set <path=value>', 'override a config value, e.g. train.learning_rate=1e-5 (repeatable)', collect, [])
-    .option('--algo <algo>', 'algorithm: sft, dpo, ppo, grpo, gspo, dapo, drgrpo, reward')
+    .option('--algo <algo>', 'algorithm id (`aligntune plugins` lists the installed ones)')
     .option('--model <name_or_path>', 'model directory or Hugging Face Hub id')
     .option('--dataset <spec>', 'dataset spec name[:split][#percent=N|max=N][?map.new=old] (repeatable)', collect, [])
     .option('--reward <spec>', 'reward spec type:weight=W:param=value (repeatable)', collect, [])
@@ -76,7 +83,9 @@ function withConfigOptions(command: Command): Command {
     .option('--learning-rate <x>', 'train.learning_rate', positiveNumber)
     .option('--batch-size <n>', 'train.per_device_batch_size', positiveInt)
     .option('--output-dir <dir>', 'logging.output_dir')
-    .option('--overwrite-output-dir', 'logging.overwrite_output_dir: start afresh in an output dir that holds a run (removing it)');
+    .option('--overwrite-output-dir', 'logging.overwrite_output_dir: start afresh in an output dir that holds a run (removing it)')
+    .option('--backend <id>', 'compute.backend: the compute backend (`aligntune plugins` shows which can run here)')
+    .option('--device <device>', 'compute.device: the device kind, e.g. cuda (default: the host CPU)');
 }
 
 /** Builds the plain config (file, then flags, then --set), discovers plugins, and validates (with the model and data files, when asked). */
@@ -90,6 +99,11 @@ async function resolveConfig(options: ConfigOptions, context: CliContext, checkR
   const source = options.config;
   const setup = { projectDir: context.globals().project, baseDir: source ? dirname(resolve(source)) : undefined };
   const { config } = await TrainerFactory.resolveConfig(plain, { kernel, ...setup, source, overrides: options.set, checkResources });
+  // a backend that cannot run here is refused before anything is written (the trainer resolves the same one);
+  // with none installed, validate notes it and the trainer refuses after the algorithm check
+  if (checkResources && kernel.ids('compute-backend').length > 0) await resolveComputeBackend(kernel, config.compute).catch((error: unknown) => {
+    throw error instanceof ConfigValidationError ? new ConfigValidationError(error.issues, source) : error;
+  });
   return { config, kernel, setup };
 }
 
@@ -106,4 +120,6 @@ function applyFlags(plain: Record<string, unknown>, options: ConfigOptions): voi
   if (options.batchSize !== undefined) section('train').per_device_batch_size = options.batchSize;
   if (options.outputDir !== undefined) section('logging').output_dir = options.outputDir;
   if (options.overwriteOutputDir) section('logging').overwrite_output_dir = true;
+  if (options.backend !== undefined) section('compute').backend = options.backend;
+  if (options.device !== undefined) section('compute').device = options.device;
 }

@@ -14,6 +14,7 @@ const NOUNS: Partial<Record<ExtensionKind, string>> = {
   'schema-adapter': 'schema adapter',
   'metric-logger': 'metric logger',
   'distributed-backend': 'distributed backend',
+  'compute-backend': 'compute backend',
 };
 
 /**
@@ -36,6 +37,7 @@ export function catalogIssues(config: UnifiedConfig, catalog: ContributionCatalo
     check('dataset-loader', d?.loader, `datasets.${i}.loader`);
     check('schema-adapter', d?.adapter, `datasets.${i}.adapter`);
   });
+  check('compute-backend', config.compute?.backend, 'compute.backend');
   const loggers = config.logging?.loggers;
   if (Array.isArray(loggers)) loggers.forEach((l, i) => check('metric-logger', l, `logging.loggers.${i}`));
   return issues;

@@ -9,6 +9,7 @@ export * from './task-config.js';
 export * from './distributed-config.js';
 export * from './logging-config.js';
 export * from './caching-config.js';
+export * from './compute-config.js';
 export * from './config-validation-error.js';
 export * from './contribution-catalog.js';
 export { ConfigLoader, trainOptions, type LoadOptions } from './config-loader.js';

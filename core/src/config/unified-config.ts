@@ -1,5 +1,6 @@
 import { ALGORITHM_TYPES, AlgorithmType } from './algorithm-type.js';
 import { CachingConfig } from './caching-config.js';
+import { ComputeConfig } from './compute-config.js';
 import { DatasetConfig } from './dataset-config.js';
 import { DistributedConfig } from './distributed-config.js';
 import { Examples, Describe, Nested, NonEmptyStr, Optional, Required, StrList } from './field-rules.js';
@@ -46,6 +47,10 @@ export class UnifiedConfig {
   @Describe('Distributed training. Default: single process.')
   @Nested(() => DistributedConfig)
   distributed: DistributedConfig = new DistributedConfig();
+
+  @Describe('Compute backend and device. Default: the best available backend of the host CPU.')
+  @Nested(() => ComputeConfig)
+  compute: ComputeConfig = new ComputeConfig();
 
   @Describe('Metric loggers and output directory.')
   @Nested(() => LoggingConfig)

@@ -94,7 +94,7 @@ function followMaxLength(config: UnifiedConfig, given: Record<string, unknown> |
 
 /** Issues in document order of the top-level sections, then by path, so related problems sit together. */
 export function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
-  const order = ['algo', 'model', 'datasets', 'tasks', 'rewards', 'train', 'distributed', 'logging', 'chat_template', 'caching', 'plugins'];
+  const order = ['algo', 'model', 'datasets', 'tasks', 'rewards', 'train', 'distributed', 'compute', 'logging', 'chat_template', 'caching', 'plugins'];
   const rank = (path: string) => {
     const index = order.indexOf(path.split('.')[0]!);
     return index < 0 ? order.length : index;

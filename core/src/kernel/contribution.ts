@@ -69,8 +69,18 @@ export const MetricLogger = (id: string, options?: ContributionOptions) =>
 /** `@DistributedBackend('single')` on a distributed backend class. */
 export const DistributedBackend = (id: string, options?: ContributionOptions) =>
   contributionDecorator('distributed-backend', [id], options);
-/** `@ComputeBackend('cpu')` on a compute backend class. */
-export const ComputeBackend = (id: string, options?: ContributionOptions) =>
+/** What a compute backend declares so that core can choose one by `compute:` config without naming it. */
+export interface ComputeBackendOptions extends ContributionOptions {
+  /** The device kind it runs graphs on (`compute.device`), e.g. cpu or cuda. */
+  device: string;
+  /** Among available backends of one device, the highest priority is the default. Default 0. */
+  priority?: number;
+  /** Why it cannot run here for this request (`aligntune plugins` shows it), or undefined when it can. */
+  probe?: (request: { deviceId: number }) => string | undefined | Promise<string | undefined>;
+}
+
+/** `@ComputeBackend('cpu', { device: 'cpu', probe })` on a compute backend class. */
+export const ComputeBackend = (id: string, options: ComputeBackendOptions) =>
   contributionDecorator('compute-backend', [id], options);
 /** `@Architecture('llama', 'mistral', 'qwen2')`: one class serving several Hugging Face model_types. */
 export const Architecture = (...modelTypes: string[]) => contributionDecorator('architecture', modelTypes);

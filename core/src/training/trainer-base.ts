@@ -21,6 +21,7 @@ import { PolicyModel } from '../models/roles/policy-model.js';
 import { Tokenizer } from '../models/tokenizer.js';
 import { BatchStream } from './batch-stream.js';
 import { loadCheckpointState, pruneCheckpoints, resolveResumePath, saveCheckpoint } from './checkpoint-store.js';
+import { createComputeBackend } from './compute-backend.js';
 import { ExtensionPoints } from './extension-points.js';
 import { MetricWindow, weightedMeans, type MetricRow } from './metrics-log.js';
 import { flattenHparams } from './metric-sink.js';
@@ -249,7 +250,7 @@ export abstract class TrainerBase implements Trainer {
     this.runName = config.logging.run_name ?? defaultRunName(config.algo);
     this.group = await this.kernel.create(ExtensionPoints.distributedBackend, config.distributed.backend);
     await this.group.init({ nodes: config.distributed.nodes, processesPerNode: config.distributed.gpus_per_node, seed: config.distributed.seed ?? config.train.seed });
-    this.executor = await this.kernel.create(ExtensionPoints.computeBackend, 'cpu');
+    this.executor = await createComputeBackend(this.kernel, config.compute);
     this.startDir = await resolveModelDir(config.model.sft_path ?? config.model.name_or_path, { logger: this.logger });
     const tokenizerDir = existsSync(join(this.startDir, 'tokenizer.json')) ? this.startDir : await resolveModelDir(config.model.name_or_path, { logger: this.logger });
     this.tokenizer = await Tokenizer.fromDir(tokenizerDir);

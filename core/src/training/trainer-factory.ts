@@ -1,4 +1,5 @@
 import { ConfigValidationError } from '../config/config-validation-error.js';
+import { DistributedConfig } from '../config/distributed-config.js';
 import { applyOverrides } from '../config/overrides.js';
 import { toPlainTree } from '../config/to-plain.js';
 import { inspectConfig, sortIssues } from '../config/validate-config.js';
@@ -65,7 +66,7 @@ function selectedContributions(plain: Record<string, unknown>): Array<[Extension
   const entries = (key: string) => (Array.isArray(plain[key]) ? (plain[key] as unknown[]) : []);
   return [
     ['algorithm', plain.algo],
-    ['distributed-backend', section('distributed').backend ?? 'single'],
+    ['distributed-backend', section('distributed').backend ?? new DistributedConfig().backend],
     ...stringList(section('logging').loggers).map((id): [ExtensionKind, unknown] => ['metric-logger', id]),
     ...entries('rewards').map((entry): [ExtensionKind, unknown] => ['reward', typeOf(entry)]),
     ...entries('tasks').map((entry): [ExtensionKind, unknown] => ['task', (entry as Record<string, unknown>)?.name]),

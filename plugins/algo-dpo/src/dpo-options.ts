@@ -18,6 +18,11 @@ export class DpoOptions {
     },
   };
 
+  /** The evaluator's implicit reward (ImplicitRewardSource): DPO's is β·(log πθ − log π_ref) with the run's β. */
+  static implicitRewardScale(train: Readonly<Record<string, unknown>>): number {
+    return typeof train.beta === 'number' ? train.beta : new DpoOptions().beta;
+  }
+
   @Describe('Temperature β of the implicit reward β·(log πθ − log π_ref). Default 0.1 (TRL).')
   @PositiveNumber()
   beta = 0.1;

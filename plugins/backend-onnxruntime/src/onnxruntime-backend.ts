@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import type * as ort from 'onnxruntime-node';
+import { listSupportedBackends, type InferenceSession } from 'onnxruntime-node';
 import {
   ComputeBackend,
   type CompileOptions,
@@ -15,7 +15,7 @@ import { WorkerHost } from './worker-host.js';
 
 export interface OnnxRuntimeBackendOptions {
   /** onnxruntime execution providers, in priority order. Default `['cpu']`; a CUDA plugin passes `[{ name: 'cuda' }]`. */
-  executionProviders?: ort.InferenceSession.ExecutionProviderConfig[];
+  executionProviders?: InferenceSession.ExecutionProviderConfig[];
   /** Threads inside one kernel. Default `os.availableParallelism()`. */
   intraOpNumThreads?: number;
   /** Threads across independent nodes (only with `executionMode: 'parallel'`). Default 1. */
@@ -38,6 +38,12 @@ export interface OnnxRuntimeBackendOptions {
   worker?: boolean;
   /** Optimizer steps the engine should fuse into one run (ONNX Loop). Default 1 on CPU. */
   stepsPerRun?: number;
+}
+
+/** Why this backend cannot serve a request here: onnxruntime-node built without its CPU provider, or a device_id the host CPU lacks. */
+export function probeCpu({ deviceId }: { deviceId: number }): string | undefined {
+  if (!listSupportedBackends().some((backend) => backend.name === 'cpu')) return 'this onnxruntime-node build has no CPU execution provider';
+  return deviceId === 0 ? undefined : `the host CPU is one device: device_id must be 0 (got ${deviceId})`;
 }
 
 /** Per-compile choices that shape a session. */
@@ -94,6 +100,8 @@ interface CacheEntry {
  */
 @ComputeBackend('cpu', {
   description: 'Runs engine graphs with onnxruntime-node on the CPU (sessions cached by model hash; optional worker thread)',
+  device: 'cpu',
+  probe: probeCpu,
 })
 export class OnnxRuntimeBackend implements GraphExecutor {
   readonly id: string = 'cpu';
@@ -162,7 +170,7 @@ export class OnnxRuntimeBackend implements GraphExecutor {
     }
   }
 
-  private sessionOptions(label: string, { externalData, profileFilePrefix, reuseMemory }: SessionChoices): ort.InferenceSession.SessionOptions {
+  private sessionOptions(label: string, { externalData, profileFilePrefix, reuseMemory }: SessionChoices): InferenceSession.SessionOptions {
     const o = this.options;
     return {
       executionProviders: o.executionProviders,

@@ -3,7 +3,7 @@ import {
   emitModel,
   encodeModel,
   externalizeInitializers,
-  ExtensionPoints,
+  createComputeBackend,
   Graph,
   hostTensor,
   hostValues,
@@ -12,6 +12,7 @@ import {
   rightPad,
   Tokenizer,
   type CompiledGraph,
+  type ComputeRequest,
   type GraphExecutor,
   type HostTensor,
   type Kernel,
@@ -24,6 +25,8 @@ export interface ClassifierOptions {
   readonly label?: string | number;
   readonly batchSize: number;
   readonly maxLength: number;
+  /** The run's `compute:` section (none: the default backend). */
+  readonly compute?: ComputeRequest;
 }
 
 /**
@@ -44,7 +47,7 @@ export class SentimentClassifier {
     const positive = positiveLabel(config, options.label);
     const tokenizer = await Tokenizer.fromDir(options.dir);
     const model = await loadModel(options.dir, { kernel });
-    const executor = await kernel.create(ExtensionPoints.computeBackend, 'cpu');
+    const executor = await createComputeBackend(kernel, options.compute);
     const graph = await compileForward(executor, new RewardModel(model));
     // Learned position tables (GPT-2) have no rows past max_position_embeddings.
     const maxLength = Math.min(options.maxLength, config.maxPositionEmbeddings);

@@ -12,6 +12,7 @@ import {
   Tokens,
   inject,
   resolveModelDir,
+  type ComputeRequest,
   type RewardBatch,
 } from '@aligntune/core';
 import { looksLikePath, positiveLabel, readClassifierConfig } from './classifier-checkpoint.js';
@@ -146,7 +147,8 @@ export class SentimentReward {
     try {
       const dir = await resolveModelDir(model);
       const { label, batch_size: batchSize = 16, max_length: maxLength = 512 } = this.params;
-      return await SentimentClassifier.load(this.kernel, { dir, label, batchSize, maxLength });
+      const compute = (this.config as { compute?: ComputeRequest } | null)?.compute;
+      return await SentimentClassifier.load(this.kernel, { dir, label, batchSize, maxLength, compute });
     } catch (err) {
       throw new Error(`${this.fieldPath()}: ${(err as Error).message}`, { cause: err });
     }

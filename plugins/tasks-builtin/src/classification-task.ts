@@ -7,6 +7,7 @@ import { ClassificationParams } from './task-params.js';
 export class ClassificationTask implements TaskDefinition {
   readonly defaultRewards = ['exact_match:weight=1.0'];
   readonly metrics = ['accuracy', 'macro_f1'];
+  readonly metricRewards = { accuracy: 'exact_match' };
 
   constructor(@inject(Tokens.Params) private readonly params: ClassificationParams) {}
 

@@ -7,6 +7,8 @@ import { InstructionParams } from './task-params.js';
 export class CodeTask implements TaskDefinition {
   readonly defaultRewards = ['code:weight=1.0'];
   readonly metrics = ['pass_at_1', 'syntax_valid_rate'];
+  /** pass@k over sampled programs and the syntax check alone (the sandboxed code reward, not run). */
+  readonly metricRewards = { pass_at_k: 'code', syntax_valid_rate: 'code:execute=false' };
 
   constructor(@inject(Tokens.Params) private readonly params: InstructionParams) {}
 

@@ -10,6 +10,7 @@ export const MATH_INSTRUCTION = 'Solve the problem step by step, then give the f
 export class MathTask implements TaskDefinition {
   readonly defaultRewards = ['math:weight=1.0'];
   readonly metrics = ['accuracy', 'response_length'];
+  readonly metricRewards = { accuracy: 'math' };
 
   constructor(@inject(Tokens.Params) private readonly params: InstructionParams) {}
 

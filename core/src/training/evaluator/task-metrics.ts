@@ -4,6 +4,7 @@ import type { Kernel } from '../../kernel/kernel.js';
 import type { Tokenizer } from '../../models/tokenizer.js';
 import { RewardAggregator, type RewardEntry } from '../rewards/reward-aggregator.js';
 import type { RewardBatch, RewardValues } from '../rewards/reward-function.js';
+import { parseRewardSpec } from '../../config/reward-spec.js';
 import { resolveRewardSpecs } from '../rewards/resolve-reward-specs.js';
 import { GREEDY, referenceText, rewardBatch, type GeneratedSamples, type SamplingPlan } from './generated-samples.js';
 import { passAtK } from './pass-at-k.js';
@@ -24,17 +25,14 @@ export interface CodeEvalOptions {
 /** One source of metrics computed from a task's generated samples. */
 type MetricSource = (samples: GeneratedSamples, batch: RewardBatch) => Promise<Record<string, number>>;
 
-/** Which reward decides `accuracy` for a task: 1 means right. */
-const ACCURACY_REWARD: Readonly<Record<string, string>> = { math: 'math', classification: 'exact_match' };
-
 const PASS_AT = /^pass_at_(\d+)$/;
 
 /**
  * The generation metrics of one task, by the names its definition lists (`TaskDefinition.metrics`):
- * reward_mean, response_length, accuracy (math: the `math` reward; classification: `exact_match`), macro_f1,
- * rouge1/rouge2/rougeL, pass_at_k and syntax_valid_rate (the sandboxed `code` reward). Names it does not know
- * are left out; `kl` is the evaluator's (it needs the reference). Rewards are created up front, so a missing
- * reward plugin fails before anything runs.
+ * reward_mean, response_length, macro_f1, rouge1/rouge2/rougeL, and accuracy, pass_at_k and syntax_valid_rate
+ * from the rewards the task names for them (`TaskDefinition.metricRewards`). A task with a pass_at_k reward is
+ * sampled n times per prompt; others greedily. Names it does not know are left out; `kl` is the evaluator's
+ * (it needs the reference). Rewards are created up front, so a missing reward plugin fails before anything runs.
  */
 export class TaskMetrics {
   private constructor(
@@ -45,10 +43,13 @@ export class TaskMetrics {
 
   static async create(kernel: Kernel, config: UnifiedConfig, task: PlannedTask, options: { tokenizer: Tokenizer; code?: CodeEvalOptions }): Promise<TaskMetrics> {
     const names = new Set(task.definition.metrics);
+    const judges = task.definition.metricRewards ?? {};
     const sources = await greedySources(kernel, config, task, names, options.tokenizer);
-    if (task.id !== 'code') return new TaskMetrics(task, GREEDY, sources);
+    if (judges.syntax_valid_rate !== undefined && names.has('syntax_valid_rate')) sources.push(syntaxValidRate(await metricReward(kernel, config, judges.syntax_valid_rate)));
+    if (judges.pass_at_k === undefined) return new TaskMetrics(task, GREEDY, sources);
     const sampling = codeSampling(options.code);
-    sources.push(...(await codeSources(kernel, config, names, passKs(names, options.code?.k, sampling.samples))));
+    const ks = passKs(names, options.code?.k, sampling.samples);
+    if (ks.length > 0) sources.push(passAtKs(await metricReward(kernel, config, judges.pass_at_k), ks));
     return new TaskMetrics(task, sampling, sources);
   }
 
@@ -64,37 +65,31 @@ async function greedySources(kernel: Kernel, config: UnifiedConfig, task: Planne
   const sources: MetricSource[] = [];
   if (names.has('reward_mean')) sources.push(rewardMean(await RewardAggregator.create(kernel, await runRewards(kernel, config, task), { config })));
   if (names.has('response_length')) sources.push(responseLength);
-  const accuracyReward = ACCURACY_REWARD[task.id];
-  if (names.has('accuracy') && accuracyReward) sources.push(accuracy(await singleReward(kernel, config, (await resolveRewardSpecs(kernel, [accuracyReward]))[0]!)));
-  if (names.has('macro_f1') && task.id === 'classification') sources.push(macroF1);
+  const accuracyReward = task.definition.metricRewards?.accuracy;
+  if (names.has('accuracy') && accuracyReward !== undefined) sources.push(accuracy(await metricReward(kernel, config, accuracyReward)));
+  if (names.has('macro_f1')) sources.push(macroF1);
   const rouge = [...names].filter((n): n is keyof RougeScores => n === 'rouge1' || n === 'rouge2' || n === 'rougeL');
   if (rouge.length > 0) sources.push(rougeMeans(rouge, tokenizer));
   return sources;
 }
 
-/** pass_at_k and syntax_valid_rate through the run's `code` reward (the sandbox), as its entry configures it. */
-async function codeSources(kernel: Kernel, config: UnifiedConfig, names: ReadonlySet<string>, ks: readonly number[]): Promise<MetricSource[]> {
-  const code = await configuredEntry(kernel, config, 'code');
-  const sources: MetricSource[] = [];
-  if (ks.length > 0) sources.push(passAtKs(await singleReward(kernel, config, code), ks));
-  if (names.has('syntax_valid_rate')) sources.push(syntaxValidRate(await singleReward(kernel, config, { ...code, params: { ...code.params, execute: false } })));
-  return sources;
-}
-
-/** One reward's raw values: its weight, clip, shield and normalisation do not apply. */
-function singleReward(kernel: Kernel, config: UnifiedConfig, entry: RewardEntry): Promise<RewardAggregator> {
-  return RewardAggregator.create(kernel, [{ type: entry.type, params: entry.params }], { config });
+/**
+ * The raw values of the reward a task names for a metric (its weight, clip, shield and normalisation do not
+ * apply), with the run's params for that reward (a code reward's language, timeout, sandbox) under the ones the
+ * task's spec sets; the reward's defaults when the run does not list it.
+ */
+async function metricReward(kernel: Kernel, config: UnifiedConfig, spec: string): Promise<RewardAggregator> {
+  const [declared] = await resolveRewardSpecs(kernel, [spec]);
+  const set = Object.keys(parseRewardSpec(spec).params ?? {});
+  const run = config.rewards.find((entry) => entry.type === declared!.type);
+  const params = run ? { ...run.params, ...Object.fromEntries(set.map((key) => [key, declared!.params?.[key]])) } : declared!.params;
+  return RewardAggregator.create(kernel, [{ type: declared!.type, params }], { config });
 }
 
 /** The run's rewards, else the task's defaults; without running normalisation, which would centre every eval mean at 0. */
 async function runRewards(kernel: Kernel, config: UnifiedConfig, task: PlannedTask): Promise<RewardEntry[]> {
   const entries: RewardEntry[] = config.rewards.length > 0 ? config.rewards : await resolveRewardSpecs(kernel, task.definition.defaultRewards);
   return entries.map((entry) => ({ ...entry, normalize: false }));
-}
-
-/** The run's entry for a reward type (its params: language, timeout, sandbox), else the reward's defaults. */
-async function configuredEntry(kernel: Kernel, config: UnifiedConfig, type: string): Promise<RewardEntry> {
-  return config.rewards.find((entry) => entry.type === type) ?? (await resolveRewardSpecs(kernel, [type]))[0]!;
 }
 
 function codeSampling(options: CodeEvalOptions = {}): SamplingPlan {

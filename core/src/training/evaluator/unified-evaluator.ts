@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AlgorithmType } from '../../config/algorithm-type.js';
 import { trainOptions } from '../../config/config-loader.js';
 import type { UnifiedConfig } from '../../config/unified-config.js';
 import type { RecordKind } from '../../data/canonical-record.js';
@@ -16,7 +15,8 @@ import { DecoderModel } from '../../models/roles/decoder-model.js';
 import { loadModel } from '../../models/roles/load-model.js';
 import { RolloutEngine } from '../../models/rollout/rollout-engine.js';
 import { Tokenizer } from '../../models/tokenizer.js';
-import { ExtensionPoints } from '../extension-points.js';
+import { createComputeBackend } from '../compute-backend.js';
+import { implicitRewardScale } from '../implicit-reward.js';
 import { loadEvalTables, type EvalTable } from './eval-tables.js';
 import type { DatasetEvaluation, EvaluationResult } from './eval-result.js';
 import { generateSamples, type GeneratedSamples, type GenerationSettings } from './generated-samples.js';
@@ -37,14 +37,14 @@ export interface EvaluatorOptions {
   readonly reference?: DecoderModel;
   /** Default: the model directory's tokenizer, else model.name_or_path's. */
   readonly tokenizer?: Tokenizer;
-  /** Default: a `cpu` compute backend of its own, disposed with the evaluator. */
+  /** Default: the config's compute backend (createComputeBackend), its own, disposed with the evaluator. */
   readonly executor?: GraphExecutor;
   /** Default: the config's eval rows (loadEvalTables). */
   readonly tables?: readonly EvalTable[];
   readonly logger?: DataLogger;
   /** Default: train.max_completion_length when the algorithm has it, else max_length − max_prompt_length. */
   readonly maxNewTokens?: number;
-  /** β of the DPO implicit reward. Default: train.beta of a DPO run, else 0.1 (TRL's default). */
+  /** β of the implicit reward β·(log π − log π_ref). Default: what the run's algorithm declares (ImplicitRewardSource), else 0.1 (TRL's default). */
   readonly beta?: number;
   readonly code?: CodeEvalOptions;
 }
@@ -91,14 +91,14 @@ export class UnifiedEvaluator {
     const tables = options.tables ?? (await loadEvalTables(config, { kernel, tokenizer, logger: options.logger }));
     const tasks = rewardModel ? new Map<string, TaskMetrics>() : await taskMetrics(kernel, config, tables, tokenizer, options);
     if (rewardModel) options.logger?.info('a reward model: only preference rows are scored (score of chosen vs rejected)');
-    const executor = options.executor ?? (await kernel.create(ExtensionPoints.computeBackend, 'cpu'));
+    const executor = options.executor ?? (await createComputeBackend(kernel, config.compute));
     const ownedExecutor = options.executor ? undefined : executor;
     try {
       const scorer = await SequenceScorer.create(executor, policy, reference);
       const engine = tasks.size > 0 ? await RolloutEngine.create(policy, executor, { tokenizer, weights: 'input' }) : undefined;
       const train = config.train;
       const generation = { maxNewTokens: options.maxNewTokens ?? defaultMaxNewTokens(config), seed: train.seed, promptsPerCall: train.rollout_batch_size ?? EVAL_PROMPTS_PER_CALL };
-      const beta = options.beta ?? defaultBeta(config);
+      const beta = options.beta ?? (await implicitRewardScale(kernel, config));
       return new UnifiedEvaluator({ policy, rewardModel, hasReference: reference !== undefined, tokenizer, tables, tasks, scorer, engine, ownedExecutor, batchSize: train.per_device_batch_size, beta, generation, logger: options.logger });
     } catch (error) {
       await ownedExecutor?.dispose();
@@ -155,7 +155,7 @@ export class UnifiedEvaluator {
     return { preference_accuracy: correct / rows.length, preference_margin: margin / rows.length };
   }
 
-  /** A reward model's score; else DPO's implicit reward β·(log π − log π_ref), reference-free (log π_ref = 0) without a reference. */
+  /** A reward model's score; else the algorithm's implicit reward β·(log π − log π_ref), reference-free (log π_ref = 0) without a reference. */
   private reward(scores: RowScores, row: number): number {
     if (this.parts.rewardModel) return scores.policy[row]!;
     return this.parts.beta * (scores.policy[row]! - (scores.reference?.[row] ?? 0));
@@ -236,8 +236,3 @@ function defaultMaxNewTokens(config: UnifiedConfig): number {
   return train.max_completion_length ?? Math.max(1, train.max_length - train.max_prompt_length);
 }
 
-/** A DPO run's own β, so margins are in the units its training logged. */
-function defaultBeta(config: UnifiedConfig): number {
-  const beta = config.algo === AlgorithmType.DPO ? trainOptions<{ beta?: number }>(config).beta : undefined;
-  return beta ?? 0.1;
-}
