@@ -5,6 +5,7 @@ export * from './kernel/extension-point.js';
 export * from './kernel/contribution.js';
 export * from './kernel/contribution-registry.js';
 export * from './kernel/kernel.js';
+export * from './kernel/default-kernel.js';
 export * from './kernel/plugin-manifest.js';
 export * from './kernel/plugin-discovery.js';
 export * from './kernel/registries.js';

@@ -30,6 +30,7 @@ function formatTable(states: PluginState[]): string {
     lines.push(`${state.name}@${state.version ?? '?'}  [${status}]`);
     for (const { kind, id, description } of state.contributions) lines.push(`    ${kind.padEnd(20)} ${description ? `${id.padEnd(16)} ${description}` : id}`);
     if (state.error) lines.push(`    error: ${state.error.message}`);
+    for (const warning of state.warnings) lines.push(`    warning: ${warning}`);
   }
   return `${lines.join('\n')}\n`;
 }
