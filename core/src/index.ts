@@ -1,5 +1,10 @@
 import 'reflect-metadata';
 
+// util: small shared helpers below every layer
+export * from './util/seeded-random.js';
+export * from './util/canonical-json.js';
+export * from './util/atomic-write.js';
+
 // kernel
 export * from './kernel/extension-point.js';
 export * from './kernel/contribution.js';

@@ -5,7 +5,7 @@ import { UnknownContributionError, type Kernel } from '../../kernel/kernel.js';
 import { architecturePoint, type ModelArchitecture } from '../architecture.js';
 import { withSequenceClassificationHead, type HfModelConfig } from '../hf-model-config.js';
 import { loadModelDir } from '../model-dir.js';
-import { SeededRandom } from '../seeded-random.js';
+import { SeededRandom } from '../../util/seeded-random.js';
 import { DecoderModel, hostWeights } from './decoder-model.js';
 
 export interface LoadModelOptions {
