@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { PluginState } from '../kernel/kernel.js';
-import type { CliContext } from './run-cli.js';
+import type { CliContext } from './cli-context.js';
 
 /** `aligntune plugins`: every discovered plugin, imported to check its health, with what it contributes. */
 export function registerPluginsCommand(program: Command, context: CliContext): void {

@@ -4,7 +4,7 @@ import { writeDataAtomic } from '../util/atomic-write.js';
 import { positiveInt } from './option-parsers.js';
 import { readRunData } from './report/run-data.js';
 import { renderReportPage } from './report/report-page.js';
-import type { CliContext } from './run-cli.js';
+import type { CliContext } from './cli-context.js';
 
 interface ReportOptions {
   out?: string;
