@@ -1,9 +1,11 @@
 import 'reflect-metadata';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Kernel } from '@aligntune/core';
+import { startTestKernel } from '@aligntune/core/testing';
 import { cli } from '../helpers/run-cli.js';
-import { FIXTURE_PLUGINS, tempDir } from '../helpers/temp-project.js';
+import { FIXTURE_PLUGINS, REPO_ROOT, tempDir } from '../helpers/temp-project.js';
 
 const fixture = (name: string) => join(FIXTURE_PLUGINS, name);
 
@@ -36,5 +38,14 @@ describe('contributions are what a plugin declares in its manifest', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('aligntune-plugin-fixture-undeclared@0.0.1  [loaded]');
     expect(stdout).toContain('    warning: plugin aligntune-plugin-fixture-undeclared: reward "fixture-helper" (class HelperReward) is exported but not declared');
+  });
+
+  it('every built-in plugin declares exactly the contributions its entry exports', async () => {
+    const names = readdirSync(join(REPO_ROOT, 'plugins')).map((dir) => (JSON.parse(readFileSync(join(REPO_ROOT, 'plugins', dir, 'package.json'), 'utf8')) as { name: string }).name);
+    const { kernel } = startTestKernel({ plugins: names });
+    await kernel.loadAll();
+    const problems = kernel.pluginStates().flatMap((state) => [...(state.error ? [state.error.message] : []), ...state.warnings]);
+    expect(problems).toEqual([]);
+    expect(kernel.pluginStates().map((state) => state.status)).toEqual(names.map(() => 'loaded'));
   });
 });

@@ -122,7 +122,9 @@ export class Kernel {
 
   /** Imports every plugin not imported yet (for `aligntune plugins`, which shows each one's health). */
   async loadAll(): Promise<void> {
-    await this.loadPending(() => true);
+    const pending = [...this.plugins.values()].filter((entry) => entry.state.status === 'pending');
+    // Sequential on purpose: registration order (and so duplicate blame) stays deterministic.
+    for (const entry of pending) await this.load(entry);
   }
 
   /** Registers a decorated class from a script (no package needed). */
@@ -210,12 +212,6 @@ export class Kernel {
   private pendingDeclaration(kind: ExtensionKind, id: string): PluginEntry | undefined {
     const entry = this.declared.get(declaredKey(kind, id));
     return entry?.state.status === 'pending' ? entry : undefined;
-  }
-
-  private async loadPending(select: (entry: PluginEntry) => boolean): Promise<void> {
-    const pending = [...this.plugins.values()].filter((entry) => entry.state.status === 'pending' && select(entry));
-    // Sequential on purpose: registration order (and so duplicate blame) stays deterministic.
-    for (const entry of pending) await this.load(entry);
   }
 
   private load(entry: PluginEntry): Promise<void> {
