@@ -7,7 +7,8 @@ import { defineConfig } from 'vitest/config';
  * metadata; test/kernel/decorator-metadata.test.ts is the canary), so a test run never depends on a stale dist/.
  */
 function workspaceAliases(): Record<string, string> {
-  const aliases: Record<string, string> = { '@aligntune/core': resolve('core/src/index.ts') };
+  // the subpath first: an alias also matches imports below its name
+  const aliases: Record<string, string> = { '@aligntune/core/testing': resolve('core/src/testing/index.ts'), '@aligntune/core': resolve('core/src/index.ts') };
   for (const group of ['plugins', 'examples']) {
     if (!existsSync(group)) continue;
     for (const dir of readdirSync(group)) {

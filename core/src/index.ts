@@ -1,10 +1,16 @@
 import 'reflect-metadata';
 
+// util: small shared helpers below every layer
+export * from './util/seeded-random.js';
+export * from './util/canonical-json.js';
+export * from './util/atomic-write.js';
+
 // kernel
 export * from './kernel/extension-point.js';
 export * from './kernel/contribution.js';
 export * from './kernel/contribution-registry.js';
 export * from './kernel/kernel.js';
+export * from './kernel/default-kernel.js';
 export * from './kernel/plugin-manifest.js';
 export * from './kernel/plugin-discovery.js';
 export * from './kernel/registries.js';

@@ -1,11 +1,9 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Kernel, parseDatasetSpec, type DatasetConfig, type SourceRow, type SplitSource } from '@aligntune/core';
-import * as adapters from '@aligntune/plugin-adapters-builtin';
-import * as tasks from '@aligntune/plugin-tasks-builtin';
+import { parseDatasetSpec, type DatasetConfig, type Kernel, type SourceRow, type SplitSource } from '@aligntune/core';
+import { startTestKernel } from '@aligntune/core/testing';
 import { LocalLoader } from '@aligntune/plugin-loader-local';
-import { HuggingFaceLoader } from '@aligntune/plugin-loader-huggingface';
 
 export function tempDir(prefix = 'aligntune-data-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -24,15 +22,10 @@ export function jsonl(rows: readonly unknown[]): string {
   return rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
 }
 
-/** A kernel with the built-in data plugins registered directly (as their packages would). */
+/** A test kernel with the built-in data plugins. */
 export function dataKernel(): Kernel {
-  const kernel = new Kernel();
-  for (const module of [adapters, tasks, { LocalLoader, HuggingFaceLoader }]) {
-    for (const value of Object.values(module)) {
-      if (typeof value === 'function' && Reflect.getOwnMetadata(Symbol.for('aligntune.contribution'), value)) kernel.registerClass(value as never);
-    }
-  }
-  return kernel;
+  const plugins = ['adapters-builtin', 'tasks-builtin', 'loader-local', 'loader-huggingface'];
+  return startTestKernel({ plugins: plugins.map((id) => `@aligntune/plugin-${id}`) }).kernel;
 }
 
 export async function collect<T>(rows: AsyncIterable<T>): Promise<T[]> {

@@ -6,6 +6,7 @@ import {
   hostTensor,
   hostValues,
   Interpreter,
+  SeededRandom,
   type CompiledGraph,
   type DType,
   type Graph,
@@ -25,16 +26,10 @@ export async function compile(g: Graph, outputs: Record<string, Tensor>, inputs?
   return backend().compile(encodeModel(model), { label: g.label });
 }
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
+/** Deterministic uniform floats in [0, 1) (core's SeededRandom) so failures reproduce. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.nextFloat();
 }
 
 export function randn(r: () => number, n: number, scale = 1): number[] {

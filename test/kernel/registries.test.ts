@@ -1,16 +1,16 @@
 import 'reflect-metadata';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   DuplicateContributionError,
-  Kernel,
   Reward,
   RewardRegistry,
-  TaskRegistry,
   Tokens,
   TrainerFactory,
+  defaultKernel,
   extensionPoint,
   inject,
 } from '@aligntune/core';
+import { startTestKernel } from '@aligntune/core/testing';
 import { SingleProcessGroup } from '@aligntune/plugin-distributed-single';
 
 class ExclamationReward {
@@ -26,18 +26,29 @@ class DecoratedExclamationReward extends ExclamationReward {}
 const rewardPoint = extensionPoint<ExclamationReward>('reward');
 
 describe('registries for scripts (no package needed)', () => {
-  afterEach(() => Kernel.setDefault(new Kernel()));
-
-  it('registers a reward class by id into the process-wide kernel and creates it with params', async () => {
+  it('registers a reward class by id into the kernel it views and creates it with params', async () => {
+    const { kernel, registries } = startTestKernel();
+    const RewardRegistry = registries.reward;
     RewardRegistry.register('exclamation', ExclamationReward);
     expect(RewardRegistry.has('exclamation')).toBe(true);
     expect(RewardRegistry.list()).toContain('exclamation');
-    const reward = await Kernel.default().create(rewardPoint, 'exclamation', { params: { bonus: 1 } });
+    const reward = await kernel.create(rewardPoint, 'exclamation', { params: { bonus: 1 } });
     expect(reward.score({ completions: ['hi!', 'hi'] })).toEqual([2, 1]);
     expect((await RewardRegistry.get('exclamation')).source).toBe('<programmatic>');
   });
 
+  it("the seed's RewardRegistry is a view on the default kernel, which TrainerFactory uses when given none", async () => {
+    RewardRegistry.register('exclamation-default', ExclamationReward);
+    expect(defaultKernel().has('reward', 'exclamation-default')).toBe(true);
+    expect(startTestKernel().kernel.has('reward', 'exclamation-default')).toBe(false);
+    defaultKernel().registerClass(SingleProcessGroup);
+    const config = { algo: 'grpo', model: { name_or_path: 'gpt2' }, datasets: [{ name: 'gsm8k' }], rewards: ['exclamation-default'], train: { max_steps: 1 } };
+    const { config: validated } = await TrainerFactory.resolveConfig(config, { projectDir: '/nonexistent' });
+    expect(validated.rewards[0]).toMatchObject({ type: 'exclamation-default' });
+  });
+
   it('rejects a duplicate id loudly, naming both sources', () => {
+    const RewardRegistry = startTestKernel().registries.reward;
     RewardRegistry.register('exclamation', ExclamationReward, { source: 'my-script' });
     expect(() => RewardRegistry.register('exclamation', ExclamationReward)).toThrow(DuplicateContributionError);
     expect(() => RewardRegistry.register('exclamation', ExclamationReward)).toThrow(
@@ -46,7 +57,9 @@ describe('registries for scripts (no package needed)', () => {
   });
 
   it('registers decorated classes with registerClass and keeps kinds apart', () => {
-    Kernel.default().registerClass(DecoratedExclamationReward);
+    const { kernel, registries } = startTestKernel();
+    const { reward: RewardRegistry, task: TaskRegistry } = registries;
+    kernel.registerClass(DecoratedExclamationReward);
     expect(RewardRegistry.list()).toEqual(['decorated-exclamation']);
     expect(TaskRegistry.list()).toEqual([]);
     expect(RewardRegistry.unregister('decorated-exclamation')).toBe(true);
@@ -54,9 +67,8 @@ describe('registries for scripts (no package needed)', () => {
   });
 
   it('makes a registered reward usable in config validation', async () => {
-    const kernel = new Kernel();
+    const { kernel } = startTestKernel({ plugins: ['@aligntune/plugin-distributed-single'] });
     kernel.register('reward', 'exclamation', ExclamationReward);
-    kernel.registerClass(SingleProcessGroup, '@aligntune/plugin-distributed-single');
     const config = {
       algo: 'grpo',
       model: { name_or_path: 'gpt2' },

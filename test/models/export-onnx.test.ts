@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { Gpt2Architecture } from '@aligntune/plugin-arch-gpt2';
-import { LlamaArchitecture } from '@aligntune/plugin-arch-llama';
-import { declareTokenInputs, Graph, hostValues, Kernel, leftPad, loadModel, saveModelDir, UnifiedLogger, type HostTensor } from '@aligntune/core';
+import { startTestKernel } from '@aligntune/core/testing';
+import { declareTokenInputs, Graph, hostValues, leftPad, loadModel, saveModelDir, UnifiedLogger, type HostTensor, type Kernel } from '@aligntune/core';
 import { registerExportCommand } from '../../core/src/cli/export-command.js';
 import { exportOnnx } from '../../core/src/models/graph/export-onnx.js';
 import { registerModelCommand } from '../../core/src/cli/model-command.js';
@@ -13,10 +12,7 @@ import { tempDir, tinyTokenizer } from './helpers.js';
 import { backend, maxAbsDiff, randomTensors, runGraph, tinyConfig, tokenFeeds } from './graph-helpers.js';
 
 function archKernel(): Kernel {
-  const kernel = new Kernel();
-  kernel.registerClass(Gpt2Architecture);
-  kernel.registerClass(LlamaArchitecture);
-  return kernel;
+  return startTestKernel({ plugins: ['@aligntune/plugin-arch-gpt2', '@aligntune/plugin-arch-llama'] }).kernel;
 }
 
 async function cli(argv: string[]): Promise<string> {
@@ -138,8 +134,7 @@ describe('aligntune export onnx', () => {
     await cli(['model', 'init', '--arch', 'gpt2', '--out', out]);
     const model = await loadModel(out, { kernel: archKernel() });
     expect(model.config.vocabSize).toBe(50257);
-    const kernel = new Kernel();
-    kernel.registerClass(Gpt2Architecture);
+    const { kernel } = startTestKernel({ plugins: ['@aligntune/plugin-arch-gpt2'] });
     const llamaDir = tempDir();
     const cfg = tinyConfig('llama');
     await saveModelDir(llamaDir, cfg, { tensors: randomTensors(cfg, 1) });

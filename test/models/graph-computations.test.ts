@@ -19,16 +19,14 @@ import {
 import { lastTokenScores, referenceForward, refWeights, tokenLogProbs as refTokenLogProbs } from './reference/reference-forward.js';
 import { logSoftmax } from './reference/ref-math.js';
 import { backend, maxAbsDiff, paddedRows, randomTensors, runGraph, tinyModel, tokenFeeds, architectureFor } from './graph-helpers.js';
-import { DecoderModel, emitModel, encodeModel, hostWeights, Kernel, readCheckpoint, saveModelDir, toCanonicalWeights } from '@aligntune/core';
+import { DecoderModel, emitModel, encodeModel, hostWeights, readCheckpoint, saveModelDir, toCanonicalWeights, type Kernel } from '@aligntune/core';
+import { startTestKernel } from '@aligntune/core/testing';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Gpt2Architecture } from '@aligntune/plugin-arch-gpt2';
 import { tempDir, tinyTokenizer } from './helpers.js';
 
 function archKernel(): Kernel {
-  const kernel = new Kernel();
-  kernel.registerClass(Gpt2Architecture);
-  return kernel;
+  return startTestKernel({ plugins: ['@aligntune/plugin-arch-gpt2'] }).kernel;
 }
 
 describe('computations on model logits', () => {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
-import { ExtensionPoints, Kernel } from '@aligntune/core';
+import { ExtensionPoints } from '@aligntune/core';
+import { startTestKernel } from '@aligntune/core/testing';
 import { SingleProcessGroup } from '@aligntune/plugin-distributed-single';
 
 const init = { nodes: 1, processesPerNode: 1, seed: 42 };
@@ -27,8 +28,7 @@ describe('distributed backend "single"', () => {
   });
 
   it('is created by the kernel through its extension point', async () => {
-    const kernel = new Kernel();
-    kernel.registerClass(SingleProcessGroup, '@aligntune/plugin-distributed-single');
+    const { kernel } = startTestKernel({ plugins: ['@aligntune/plugin-distributed-single'] });
     const group = await kernel.create(ExtensionPoints.distributedBackend, 'single');
     expect(group).toBeInstanceOf(SingleProcessGroup);
   });

@@ -235,9 +235,7 @@ describe('metric logger "tensorboard" in a training run', () => {
   }
 
   function kernel() {
-    const k = trainingKernel();
-    k.registerClass(TensorBoardLogger, '@aligntune/plugin-logger-tensorboard');
-    return k;
+    return trainingKernel(['@aligntune/plugin-logger-tensorboard']);
   }
 
   it('scalars match metrics.jsonl; hparams hold the config; a resumed run writes a second file', async () => {

@@ -3,13 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Kernel, type MetricTable, type RunInfo } from '@aligntune/core';
-import * as adapters from '@aligntune/plugin-adapters-builtin';
-import { SftTrainer } from '@aligntune/plugin-algo-sft';
-import { Gpt2Architecture } from '@aligntune/plugin-arch-gpt2';
-import { OnnxRuntimeBackend } from '@aligntune/plugin-backend-onnxruntime';
-import { SingleProcessGroup } from '@aligntune/plugin-distributed-single';
-import { LocalLoader } from '@aligntune/plugin-loader-local';
+import type { Kernel, MetricTable, RunInfo } from '@aligntune/core';
+import { startTestKernel } from '@aligntune/core/testing';
 import { WandbLogger } from '@aligntune/plugin-logger-wandb';
 import { cli } from '../helpers/run-cli.js';
 import { createTrainer, readMetrics, runConfig, tempDir, writeJsonl, writeTinyModel } from '../training/helpers.js';
@@ -55,10 +50,8 @@ function setEnv(values: Record<string, string | undefined>): void {
 
 /** The plugins a tiny SFT run needs, plus the W&B logger, with a logger that records what the run says. */
 function wandbKernel(logger: Recorder): Kernel {
-  const kernel = new Kernel({ logger });
-  const classes = [...Object.values(adapters), LocalLoader, OnnxRuntimeBackend, SingleProcessGroup, Gpt2Architecture, SftTrainer, WandbLogger];
-  for (const value of classes) if (Reflect.getOwnMetadata(Symbol.for('aligntune.contribution'), value)) kernel.registerClass(value as never);
-  return kernel;
+  const plugins = ['adapters-builtin', 'loader-local', 'backend-onnxruntime', 'distributed-single', 'arch-gpt2', 'algo-sft', 'logger-wandb'];
+  return startTestKernel({ logger, plugins: plugins.map((id) => `@aligntune/plugin-${id}`) }).kernel;
 }
 
 function completions(step: number): MetricTable {

@@ -3,7 +3,7 @@ import { IsInt, Min } from 'class-validator';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigValidationError,
-  Kernel,
+  defaultKernel,
   RewardAggregator,
   RewardRegistry,
   RunningStats,
@@ -13,17 +13,17 @@ import {
   rewardMetrics,
   rewardPoint,
   validateConfig,
+  type Kernel,
   type RewardBatch,
 } from '@aligntune/core';
+import { startTestKernel } from '@aligntune/core/testing';
 import { batch, builtinKernel } from './helpers.js';
 
 /** Rewards that return a column as their values, so each test states its raw values directly. */
 const columnReward = (id: string, column: string) => defineReward(id, (b: RewardBatch) => b.columns[column] as (number | null)[]);
 
 function kernelWith(...classes: ReturnType<typeof columnReward>[]): Kernel {
-  const kernel = new Kernel();
-  for (const cls of classes) kernel.registerClass(cls);
-  return kernel;
+  return startTestKernel({ plugins: classes }).kernel;
 }
 
 const A = columnReward('col-a', 'a');
@@ -183,17 +183,11 @@ describe('defineReward', () => {
     await expect(resolveRewardSpecs(kernel, ['bonus:bonsu=1'])).rejects.toThrow('rewards.0.bonsu: unknown key (did you mean "bonus"?)');
   });
 
-  it('registers with RewardRegistry (the process-wide kernel) without a package', async () => {
-    const previous = Kernel.default();
-    Kernel.setDefault(new Kernel());
-    try {
-      RewardRegistry.register('bonus-script', Bonus);
-      expect(RewardRegistry.list()).toEqual(['bonus-script']);
-      const reward = await Kernel.default().create(rewardPoint, 'bonus-script', { params: { bonus: 0 } });
-      expect(await reward.score(batch(['ab']))).toEqual([2]);
-    } finally {
-      Kernel.setDefault(previous);
-    }
+  it('registers with RewardRegistry (the default kernel) without a package', async () => {
+    RewardRegistry.register('bonus-script', Bonus);
+    expect(RewardRegistry.list()).toEqual(['bonus-script']);
+    const reward = await defaultKernel().create(rewardPoint, 'bonus-script', { params: { bonus: 0 } });
+    expect(await reward.score(batch(['ab']))).toEqual([2]);
   });
 });
 

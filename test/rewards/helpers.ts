@@ -1,13 +1,10 @@
-import { getContributionMetadata, Kernel, resolveRewardSpecs, rewardPoint, type Constructor, type RewardBatch, type RewardFunction } from '@aligntune/core';
+import { resolveRewardSpecs, rewardPoint, type Kernel, type RewardBatch, type RewardFunction } from '@aligntune/core';
+import { startTestKernel } from '@aligntune/core/testing';
 import * as builtins from '@aligntune/plugin-rewards-builtin';
 
-/** A kernel with the built-in rewards registered, as discovery would register the installed plugin. */
+/** A test kernel with the built-in rewards plugin, imported already (config validation reads its params classes at once). */
 export function builtinKernel(): Kernel {
-  const kernel = new Kernel();
-  for (const value of Object.values(builtins)) {
-    if (getContributionMetadata(value)) kernel.registerClass(value as Constructor, '@aligntune/plugin-rewards-builtin');
-  }
-  return kernel;
+  return startTestKernel({ plugins: [{ name: '@aligntune/plugin-rewards-builtin', module: builtins }] }).kernel;
 }
 
 /** A reward from a spec string, its params validated against the plugin's class first. */

@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   defaultTensorPrefix,
-  getContributionMetadata,
   inject,
   Bool,
   Optional,
@@ -18,7 +17,6 @@ import {
   Tokens,
   type UnifiedConfig,
 } from '@aligntune/core';
-import * as rewards from '@aligntune/plugin-rewards-builtin';
 import { randomTensors } from '../models/graph-helpers.js';
 import { referenceForward, refWeights, tokenLogProbs } from '../models/reference/reference-forward.js';
 import { tempDir, tinyModelConfig, tinyTokenizer, trainingKernel, writeJsonl, writeTinyModel } from './helpers.js';
@@ -31,13 +29,7 @@ export interface TinyModel {
 
 /** The training kernel plus the built-in rewards; `replace` swaps in test doubles by reward id. */
 export function evaluatorKernel(replace: Record<string, Constructor> = {}): Kernel {
-  const kernel = trainingKernel();
-  for (const value of Object.values(rewards)) {
-    const id = getContributionMetadata(value)?.ids[0];
-    if (id && !(id in replace)) kernel.registerClass(value as Constructor, '@aligntune/plugin-rewards-builtin');
-  }
-  for (const value of Object.values(replace)) kernel.registerClass(value, 'test');
-  return kernel;
+  return trainingKernel(['@aligntune/plugin-rewards-builtin', ...Object.values(replace)]);
 }
 
 /** A tiny random GPT-2 (scale-0.3 weights, so log-probs spread) with the tiny chat tokenizer. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import {
   initWeights,
-  Kernel,
+  type Kernel,
   parseModelConfig,
   saveModelDir,
   TrainerFactory,
@@ -13,15 +13,7 @@ import {
   type StoredTensor,
   type Tokenizer,
 } from '@aligntune/core';
-import * as adapters from '@aligntune/plugin-adapters-builtin';
-import * as tasks from '@aligntune/plugin-tasks-builtin';
-import { LocalLoader } from '@aligntune/plugin-loader-local';
-import { OnnxRuntimeBackend } from '@aligntune/plugin-backend-onnxruntime';
-import { SingleProcessGroup } from '@aligntune/plugin-distributed-single';
-import { Gpt2Architecture } from '@aligntune/plugin-arch-gpt2';
-import { LlamaArchitecture } from '@aligntune/plugin-arch-llama';
-import { SftTrainer } from '@aligntune/plugin-algo-sft';
-import { DpoTrainer } from '@aligntune/plugin-algo-dpo';
+import { startTestKernel, type TestKernelOptions } from '@aligntune/core/testing';
 import { randomTensors } from '../models/graph-helpers.js';
 import { tinyTokenizer } from '../models/helpers.js';
 
@@ -40,16 +32,22 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A kernel with every plugin a training run needs registered from source (as their packages would). */
-export function trainingKernel(): Kernel {
-  const kernel = new Kernel();
-  const modules = [adapters, tasks, { LocalLoader, OnnxRuntimeBackend, SingleProcessGroup, Gpt2Architecture, LlamaArchitecture, SftTrainer, DpoTrainer }];
-  for (const module of modules) {
-    for (const value of Object.values(module)) {
-      if (typeof value === 'function' && Reflect.getOwnMetadata(Symbol.for('aligntune.contribution'), value)) kernel.registerClass(value as never);
-    }
-  }
-  return kernel;
+/** The plugin packages every training run needs. */
+export const TRAINING_PLUGINS = [
+  '@aligntune/plugin-adapters-builtin',
+  '@aligntune/plugin-tasks-builtin',
+  '@aligntune/plugin-loader-local',
+  '@aligntune/plugin-backend-onnxruntime',
+  '@aligntune/plugin-distributed-single',
+  '@aligntune/plugin-arch-gpt2',
+  '@aligntune/plugin-arch-llama',
+  '@aligntune/plugin-algo-sft',
+  '@aligntune/plugin-algo-dpo',
+] as const;
+
+/** A test kernel with every plugin a training run needs, plus `extra` plugins (package names or test doubles). */
+export function trainingKernel(extra: TestKernelOptions['plugins'] = [], options: Omit<TestKernelOptions, 'plugins'> = {}): Kernel {
+  return startTestKernel({ ...options, plugins: [...TRAINING_PLUGINS, ...extra] }).kernel;
 }
 
 export type TinyArch = 'gpt2' | 'llama';

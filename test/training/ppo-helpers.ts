@@ -1,21 +1,14 @@
 import { join } from 'node:path';
 import { saveModelDir, withSequenceClassificationHead, type HfModelConfig, type Kernel, type StoredTensor } from '@aligntune/core';
-import * as ppo from '@aligntune/plugin-algo-ppo';
-import * as rewards from '@aligntune/plugin-rewards-builtin';
+import { VALUE_MODEL_DIR } from '@aligntune/plugin-algo-ppo';
 import { randomTensors } from '../models/graph-helpers.js';
 import { tinyModelConfig, tinyTokenizer, trainingKernel, type TinyArch } from './helpers.js';
 
 export { updateError } from './helpers.js';
 
-/** trainingKernel() plus PPO and the built-in rewards (registered from source, as their packages would be). */
-export function ppoKernel(...extra: object[]): Kernel {
-  const kernel = trainingKernel();
-  for (const module of [ppo, rewards, ...extra]) {
-    for (const value of Object.values(module)) {
-      if (typeof value === 'function' && Reflect.getOwnMetadata(Symbol.for('aligntune.contribution'), value)) kernel.registerClass(value as never);
-    }
-  }
-  return kernel;
+/** trainingKernel() plus PPO, the built-in rewards and `extra` plugin packages. */
+export function ppoKernel(...extra: string[]): Kernel {
+  return trainingKernel(['@aligntune/plugin-algo-ppo', '@aligntune/plugin-rewards-builtin', ...extra]);
 }
 
 /** A tiny *ForSequenceClassification model (one output, weights of scale 0.3) over the tiny tokenizer: a value or reward model. */
@@ -28,4 +21,4 @@ export async function writeTinyScoreModel(dir: string, arch: TinyArch, seed: num
 }
 
 /** `<dir>/value_model/model.safetensors`, where PPO keeps the value model beside a checkpoint's or final/'s policy. */
-export const valueWeightsFile = (dir: string) => join(dir, ppo.VALUE_MODEL_DIR, 'model.safetensors');
+export const valueWeightsFile = (dir: string) => join(dir, VALUE_MODEL_DIR, 'model.safetensors');

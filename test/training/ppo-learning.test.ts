@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kernel } from '@aligntune/core';
-import * as rewardAlgorithm from '@aligntune/plugin-algo-reward';
 import { hedgingAnswers, sumRows } from './grpo-learning-helpers.js';
 import { ppoKernel } from './ppo-helpers.js';
 import { createTrainer, readMetrics, runConfig, writeJsonl, writeTinyModel } from './helpers.js';
@@ -35,7 +34,7 @@ describe('PPO learns single-digit sums', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'aligntune-ppo-learning-')); // shared by the tests: not tempDir (removed after each)
-    kernel = ppoKernel(rewardAlgorithm);
+    kernel = ppoKernel('@aligntune/plugin-algo-reward');
     await writeTinyModel(join(dir, 'base'), 'gpt2', { weights: 'init', seed: SEED });
     const sftData = writeJsonl(join(dir, 'sft.jsonl'), hedgingAnswers(rows, 2));
     const sft = await createTrainer(runConfig('sft', join(dir, 'base'), sftData, join(dir, 'sft'), { per_device_batch_size: 165, max_steps: 300, learning_rate: 1e-2, lr_scheduler: 'constant', seed: SEED }), kernel);

@@ -1,5 +1,4 @@
 import { loadModel, saveModelDir, withSequenceClassificationHead, type HfModelConfig, type StoredTensor, type Tokenizer } from '@aligntune/core';
-import { RewardTrainer } from '@aligntune/plugin-algo-reward';
 import { randomTensors } from '../models/graph-helpers.js';
 import { referenceForward, type RefWeights } from '../models/reference/reference-forward.js';
 import { tinyModelConfig, tinyTokenizer, trainingKernel, writeTinyModel, type TinyArch } from './helpers.js';
@@ -7,9 +6,7 @@ import type { RefPair } from './reference-losses.js';
 
 /** The training kernel plus the reward algorithm. */
 export function rewardKernel(): ReturnType<typeof trainingKernel> {
-  const kernel = trainingKernel();
-  kernel.registerClass(RewardTrainer as never);
-  return kernel;
+  return trainingKernel(['@aligntune/plugin-algo-reward']);
 }
 
 export interface StartModel {

@@ -1,14 +1,11 @@
+import { SeededRandom } from '@aligntune/core';
+
 /** Seeded synthetic data for learning tests and the shipped fixtures. */
 const WORDS = ['red', 'green', 'blue', 'cat', 'dog', 'sun', 'moon', 'tree', 'fish', 'bird', 'rock', 'rain', 'snow', 'star', 'leaf', 'hill'];
 
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.nextFloat();
 }
 
 function words(next: () => number, n: number): string {

@@ -3,7 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { CachingConfig } from '../config/caching-config.js';
 import { ConfigLoader } from '../config/config-loader.js';
 import { DatasetCache, type CacheEntryInfo } from '../data/dataset-cache.js';
-import type { CliContext } from './run-cli.js';
+import type { CliContext } from './cli-context.js';
 
 interface RootOptions {
   root?: string;

@@ -9,7 +9,7 @@ import { UnifiedEvaluator } from '../training/evaluator/unified-evaluator.js';
 import { TrainerFactory } from '../training/trainer-factory.js';
 import { UsageError } from './exit-codes.js';
 import { positiveInt } from './option-parsers.js';
-import type { CliContext } from './run-cli.js';
+import type { CliContext } from './cli-context.js';
 
 interface EvaluateCommandOptions {
   model: string;

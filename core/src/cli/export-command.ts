@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { exportOnnx } from '../models/graph/export-onnx.js';
 import { loadModel } from '../models/roles/load-model.js';
 import { resolveModelDir } from '../data/hub/resolve-model-dir.js';
-import type { CliContext } from './run-cli.js';
+import type { CliContext } from './cli-context.js';
 
 /** `aligntune export onnx`: the KV-cache inference graph plus config and tokenizer files, in a Hub ONNX repo's layout. */
 export function registerExportCommand(program: Command, context: CliContext): void {

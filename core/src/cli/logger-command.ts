@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { isOfflineSyncSink } from '../training/metric-sink.js';
 import { ExtensionPoints } from '../training/extension-points.js';
 import { UsageError } from './exit-codes.js';
-import type { CliContext } from './run-cli.js';
+import type { CliContext } from './cli-context.js';
 
 /**
  * `aligntune logger sync <logger-id> DIR` uploads a run that a metric logger saved locally (an offline run,

@@ -7,7 +7,7 @@ import { initModelDir } from '../models/init-model-dir.js';
 import { parameterCount, PRESET_ARCHITECTURES, PRESET_SIZES, type PresetArchitecture, type PresetSize } from '../models/model-presets.js';
 import { Tokenizer } from '../models/tokenizer.js';
 import { UsageError } from './exit-codes.js';
-import type { CliContext } from './run-cli.js';
+import type { CliContext } from './cli-context.js';
 
 interface InitOptions {
   arch: string;

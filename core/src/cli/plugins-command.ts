@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { PluginState } from '../kernel/kernel.js';
 import { computeBackendStatuses, type ComputeBackendStatus } from '../training/compute-backend.js';
-import type { CliContext } from './run-cli.js';
+import type { CliContext } from './cli-context.js';
 
 /**
  * `aligntune plugins`: every discovered plugin, imported to check its health, with what it contributes; then
@@ -49,6 +49,7 @@ function formatTable(states: PluginState[]): string {
     lines.push(`${state.name}@${state.version ?? '?'}  [${status}]`);
     for (const { kind, id, description } of state.contributions) lines.push(`    ${kind.padEnd(20)} ${description ? `${id.padEnd(16)} ${description}` : id}`);
     if (state.error) lines.push(`    error: ${state.error.message}`);
+    for (const warning of state.warnings) lines.push(`    warning: ${warning}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,10 +1,10 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { writeDataAtomic } from '../models/atomic-write.js';
+import { writeDataAtomic } from '../util/atomic-write.js';
 import { positiveInt } from './option-parsers.js';
 import { readRunData } from './report/run-data.js';
 import { renderReportPage } from './report/report-page.js';
-import type { CliContext } from './run-cli.js';
+import type { CliContext } from './cli-context.js';
 
 interface ReportOptions {
   out?: string;

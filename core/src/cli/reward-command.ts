@@ -8,7 +8,7 @@ import { resolveRewardSpecs } from '../training/rewards/resolve-reward-specs.js'
 import { assertPluginsHealthy } from '../training/run-context.js';
 import { UsageError } from './exit-codes.js';
 import { positiveInt } from './option-parsers.js';
-import type { CliContext } from './run-cli.js';
+import type { CliContext } from './cli-context.js';
 
 interface ScoreOptions {
   reward: string[];

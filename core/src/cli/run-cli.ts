@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { Kernel } from '../kernel/kernel.js';
 import { UnifiedLogger } from '../kernel/unified-logger.js';
 import { prepareKernel } from '../training/run-context.js';
+import type { CliContext, CliIo, GlobalOptions } from './cli-context.js';
 import { exitCodeFor, ExitCode } from './exit-codes.js';
 import { registerCacheCommand } from './cache-command.js';
 import { registerEvaluateCommand } from './evaluate-command.js';
@@ -13,28 +14,6 @@ import { registerReportCommand } from './report-command.js';
 import { registerRewardCommand } from './reward-command.js';
 import { registerTrainCommand, registerValidateCommand } from './train-command.js';
 import { coreVersion } from './version.js';
-
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-export interface GlobalOptions {
-  debug?: boolean;
-  quiet?: boolean;
-  project?: string;
-}
-
-/** What every command receives: output streams, the logger, and the global flags. */
-export interface CliContext {
-  io: CliIo;
-  logger: UnifiedLogger;
-  globals: () => GlobalOptions;
-  /** A fresh kernel with the project's plugins discovered (the working directory's, or --project). */
-  projectKernel: () => Promise<Kernel>;
-  /** The code the process exits with when the command returns normally (a train stopped by a signal: 130/143). */
-  setExitCode: (code: number) => void;
-}
 
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),

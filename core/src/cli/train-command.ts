@@ -11,7 +11,7 @@ import { signalExitCode } from '../training/signal-guard.js';
 import { TrainerFactory } from '../training/trainer-factory.js';
 import { UsageError } from './exit-codes.js';
 import { positiveInt, positiveNumber } from './option-parsers.js';
-import type { CliContext } from './run-cli.js';
+import type { CliContext } from './cli-context.js';
 
 /** Options shared by `train` and `validate`: a config file and/or the spec's flag form, plus overrides. */
 interface ConfigOptions {

@@ -17,7 +17,3 @@ export const AlgorithmType = {
 export type AlgorithmType = (typeof AlgorithmType)[keyof typeof AlgorithmType];
 
 export const ALGORITHM_TYPES: readonly AlgorithmType[] = Object.values(AlgorithmType);
-
-export function isAlgorithmType(value: unknown): value is AlgorithmType {
-  return typeof value === 'string' && (ALGORITHM_TYPES as readonly string[]).includes(value);
-}

@@ -48,13 +48,6 @@ export function promptText(prompt: Prompt): string {
   return typeof prompt === 'string' ? prompt : prompt.map((m) => `${m.role}: ${m.content}`).join('\n');
 }
 
-/** A prompt as one line of text, for logs and error messages. */
-export function promptPreview(prompt: Prompt, max = 80): string {
-  const text = typeof prompt === 'string' ? prompt : prompt.map((m) => `${m.role}: ${m.content}`).join(' | ');
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
 /** True for a non-empty list of `{role: string, content: string}` objects. */
 export function isChatMessages(value: unknown): value is ChatMessage[] {
   return (

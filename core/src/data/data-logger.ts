@@ -4,5 +4,3 @@ export interface DataLogger {
   info(message: string, meta?: Record<string, unknown>): void;
   debug(message: string, meta?: Record<string, unknown>): void;
 }
-
-export const silentLogger: DataLogger = { warn() {}, info() {}, debug() {} };

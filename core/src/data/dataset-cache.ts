@@ -1,7 +1,7 @@
 import { mkdir, open, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { contentHash } from '../models/canonical-json.js';
-import { writeDataAtomic } from '../models/atomic-write.js';
+import { contentHash } from '../util/canonical-json.js';
+import { writeDataAtomic } from '../util/atomic-write.js';
 import type { DataLogger } from './data-logger.js';
 import {
   CACHE_FORMAT_VERSION,

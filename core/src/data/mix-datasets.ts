@@ -1,5 +1,5 @@
 import { DataError } from './data-error.js';
-import { SeededRandom } from '../models/seeded-random.js';
+import { SeededRandom } from '../util/seeded-random.js';
 import { permutation, shuffleInPlace } from './shuffle.js';
 
 /**

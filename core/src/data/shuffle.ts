@@ -1,4 +1,4 @@
-import { SeededRandom } from '../models/seeded-random.js';
+import { SeededRandom } from '../util/seeded-random.js';
 
 /** Fisher–Yates shuffle in place with a seeded generator. */
 export function shuffleInPlace<T>(items: T[], random: SeededRandom): T[] {

@@ -1,7 +1,6 @@
 /**
- * Extension points: the kinds of things a plugin can contribute. Each is a typed token (Eclipse Theia's
- * contribution-provider pattern); the kernel keeps one string-keyed registry per point and rejects duplicates.
- * Tokens use Symbol.for so two copies of @aligntune/core in one process still agree.
+ * Extension points: the kinds of things a plugin can contribute. A point is its kind plus the instance type
+ * its contributions provide; the kernel keeps one string-keyed registry per kind and rejects duplicates.
  */
 
 export type ExtensionKind =
@@ -27,16 +26,15 @@ export const EXTENSION_KINDS: readonly ExtensionKind[] = [
   'architecture',
 ];
 
-/** A typed token for one extension point. `T` is the instance type contributions provide. */
+/** One extension point. `T` is the instance type contributions provide, so `kernel.create` is typed. */
 export interface ExtensionPoint<T> {
   readonly kind: ExtensionKind;
-  readonly token: symbol;
   /** Phantom field: carries T for type inference only. */
   readonly __type?: T;
 }
 
 export function extensionPoint<T>(kind: ExtensionKind): ExtensionPoint<T> {
-  return { kind, token: Symbol.for(`aligntune.extension.${kind}`) };
+  return { kind };
 }
 
 export function isExtensionKind(value: string): value is ExtensionKind {

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
 import { getContributionMetadata, type ContributionMetadata, type ContributionOptions, type Constructor } from './contribution.js';
-import { ContributionRegistry, type ContributionRecord } from './contribution-registry.js';
+import { ContributionRegistry, DuplicateContributionError, type ContributionRecord } from './contribution-registry.js';
 import type { ExtensionKind, ExtensionPoint } from './extension-point.js';
 import { discoverPlugins, type DiscoveryOptions } from './plugin-discovery.js';
-import { loadPluginContributions, recordsOf } from './plugin-loader.js';
-import { PluginError, type PluginManifest, type PluginOrigin } from './plugin-manifest.js';
+import { declaredContributions, importEntryFile, loadPluginContributions, recordsOf, type LoadedPlugin, type PluginImporter } from './plugin-loader.js';
+import { asPluginError, type PluginManifest, type PluginOrigin } from './plugin-manifest.js';
 import { didYouMean } from './suggest.js';
 import { Tokens } from './tokens.js';
 
@@ -19,12 +19,12 @@ export interface PluginState {
   version?: string;
   dir?: string;
   origin: PluginOrigin;
-  /** Declared its contributions, so it is imported only when one of them is needed. */
-  lazy: boolean;
   status: PluginStatus;
   error?: Error;
   /** `description` is the decorator's one-liner, once the plugin is loaded. */
   contributions: Array<{ kind: ExtensionKind; id: string; description?: string }>;
+  /** Problems that do not stop the plugin, such as a decorated class it exports without declaring it. */
+  warnings: string[];
 }
 
 export class UnknownContributionError extends Error {
@@ -48,81 +48,83 @@ export interface CreateBindings {
   config?: unknown;
 }
 
-/** All contributions of one extension point, resolved through the kernel (Theia's ContributionProvider). */
-export interface ContributionProvider<T> {
-  ids(): string[];
-  has(id: string): boolean;
-  create(id: string, bindings?: CreateBindings): Promise<T>;
+/** The services a kernel binds for every contribution it creates. */
+export interface KernelServices {
+  logger?: unknown;
+  /** The run config contributions receive (Tokens.Config) when `create` is given none. */
+  config?: unknown;
 }
 
 interface PluginEntry {
   state: PluginState;
   manifest?: PluginManifest;
+  importer?: PluginImporter;
   loading?: Promise<void>;
 }
 
 /**
- * The IoC kernel: an inversify container, one registry per extension kind, and the plugins that fill them.
- * Plugins are found by reading package.json manifests; a plugin that declares `provides` is imported only
- * when one of its contributions is asked for.
+ * The composition root: an inversify container, one registry per extension kind, and the plugins that fill
+ * them. Plugins are known by their package.json manifests; each is imported only when one of the
+ * contributions it declares is asked for (or every plugin is listed), and only what it declares is registered.
  */
 export class Kernel {
   readonly container = new Container({ autobind: true });
   private readonly registry = new ContributionRegistry();
   private readonly plugins = new Map<string, PluginEntry>();
-  /** kind\0id → plugin that declared it but is not imported yet. */
+  /** kind\0id → plugin that declared it. */
   private readonly declared = new Map<string, PluginEntry>();
+  private readonly config: unknown;
 
-  constructor(services: { logger?: unknown } = {}) {
+  constructor(services: KernelServices = {}) {
     this.container.bind(Tokens.Kernel).toConstantValue(this);
     if (services.logger !== undefined) this.container.bind(Tokens.Logger).toConstantValue(services.logger);
+    this.config = services.config ?? null;
   }
 
-  /** The process-wide kernel that the registries and TrainerFactory use. */
-  static default(): Kernel {
-    const key = Symbol.for('aligntune.kernel.default');
-    const holder = globalThis as unknown as Record<symbol, Kernel | undefined>;
-    return (holder[key] ??= new Kernel());
-  }
-
-  /** Replaces the process-wide kernel (tests, embedders). */
-  static setDefault(kernel: Kernel): void {
-    (globalThis as unknown as Record<symbol, Kernel>)[Symbol.for('aligntune.kernel.default')] = kernel;
-  }
-
-  /** Finds plugins and imports the eager ones. Failures are recorded per plugin, never thrown. */
+  /** Finds plugins by their manifests; no plugin code runs. Failures are recorded per plugin, never thrown. */
   async discover(options: DiscoveryOptions): Promise<void> {
     const { manifests, failures } = discoverPlugins(options);
     for (const { name, error } of failures) this.addFailedPlugin(name, error);
     for (const manifest of manifests) this.addManifest(manifest);
-    await this.loadPending((entry) => !entry.state.lazy);
   }
 
-  /** Adds a plugin by manifest; lazy plugins only index their declared contributions. */
-  addManifest(manifest: PluginManifest): void {
+  /**
+   * Adds a plugin by manifest, indexing its declared contributions; `importer` replaces importing its entry
+   * file (the test harness imports by package name, so tests run the plugin's sources).
+   */
+  addManifest(manifest: PluginManifest, importer: PluginImporter = importEntryFile): void {
     if (this.plugins.has(manifest.name)) return;
-    const lazy = manifest.provides !== undefined;
-    const contributions = Object.entries(manifest.provides ?? {}).flatMap(([kind, ids]) =>
-      (ids ?? []).map((id) => ({ kind: kind as ExtensionKind, id })),
-    );
+    const contributions = Object.entries(manifest.provides).flatMap(([kind, ids]) => (ids ?? []).map((id) => ({ kind: kind as ExtensionKind, id })));
     const entry: PluginEntry = {
       manifest,
-      state: { name: manifest.name, version: manifest.version, dir: manifest.dir, origin: manifest.origin, lazy, status: 'pending', contributions },
+      importer,
+      state: { name: manifest.name, version: manifest.version, dir: manifest.dir, origin: manifest.origin, status: 'pending', contributions, warnings: [] },
     };
     this.plugins.set(manifest.name, entry);
     for (const { kind, id } of contributions) {
-      const other = this.declared.get(declaredKey(kind, id)) ?? this.recordSourceEntry(kind, id);
-      if (other) {
-        this.fail(entry, new PluginError(manifest.name, `${kind} "${id}" is also provided by ${other.state.name}`));
+      const other = this.declared.get(declaredKey(kind, id))?.state.name ?? this.registry.get(kind, id)?.source;
+      if (other !== undefined) {
+        this.fail(entry, new DuplicateContributionError(kind, id, [other, manifest.name]));
         return;
       }
     }
     for (const { kind, id } of contributions) this.declared.set(declaredKey(kind, id), entry);
   }
 
+  /** Adds a plugin whose entry module is already imported (the test harness's preloaded plugins): registered at once. */
+  addLoadedPlugin(manifest: PluginManifest, exports: Record<string, unknown>): void {
+    this.addManifest(manifest, async () => exports);
+    const entry = this.plugins.get(manifest.name)!;
+    if (entry.state.status !== 'pending') return;
+    entry.loading = Promise.resolve();
+    this.settle(entry, () => declaredContributions(manifest, exports));
+  }
+
   /** Imports every plugin not imported yet (for `aligntune plugins`, which shows each one's health). */
   async loadAll(): Promise<void> {
-    await this.loadPending(() => true);
+    const pending = [...this.plugins.values()].filter((entry) => entry.state.status === 'pending');
+    // Sequential on purpose: registration order (and so duplicate blame) stays deterministic.
+    for (const entry of pending) await this.load(entry);
   }
 
   /** Registers a decorated class from a script (no package needed). */
@@ -184,21 +186,13 @@ export class Kernel {
     const record = await this.ensure(point.kind, id);
     const values = new Map<string, unknown>([
       [Tokens.Params, bindings.params ?? {}],
-      [Tokens.Config, bindings.config ?? null],
+      [Tokens.Config, bindings.config ?? this.config],
     ]);
     if (record.construct) return record.construct(new Map([...this.serviceValues(), ...values])) as T;
     const child = new Container({ parent: this.container, autobind: true });
     for (const [token, value] of values) child.bind(token).toConstantValue(value);
     child.bind(record.cls).toSelf();
     return child.get(record.cls) as T;
-  }
-
-  provider<T>(point: ExtensionPoint<T>): ContributionProvider<T> {
-    return {
-      ids: () => this.ids(point.kind),
-      has: (id) => this.has(point.kind, id),
-      create: (id, bindings) => this.create(point, id, bindings),
-    };
   }
 
   pluginStates(): PluginState[] {
@@ -220,30 +214,33 @@ export class Kernel {
     return entry?.state.status === 'pending' ? entry : undefined;
   }
 
-  private recordSourceEntry(kind: ExtensionKind, id: string): PluginEntry | undefined {
-    const record = this.registry.get(kind, id);
-    return record ? { state: { name: record.source } as PluginState } : undefined;
-  }
-
-  private async loadPending(select: (entry: PluginEntry) => boolean): Promise<void> {
-    const pending = [...this.plugins.values()].filter((entry) => entry.state.status === 'pending' && select(entry));
-    // Sequential on purpose: registration order (and so duplicate blame) stays deterministic.
-    for (const entry of pending) await this.load(entry);
-  }
-
   private load(entry: PluginEntry): Promise<void> {
     entry.loading ??= this.import(entry);
     return entry.loading;
   }
 
   private async import(entry: PluginEntry): Promise<void> {
+    let loaded: LoadedPlugin;
     try {
-      const records = await loadPluginContributions(entry.manifest!);
+      loaded = await loadPluginContributions(entry.manifest!, entry.importer);
+    } catch (error) {
+      this.fail(entry, asPluginError(entry.state.name, error));
+      return;
+    }
+    this.settle(entry, () => loaded);
+  }
+
+  /** Registers what a plugin delivered, or records why it failed. */
+  private settle(entry: PluginEntry, deliver: () => LoadedPlugin): void {
+    try {
+      const { records, undeclared } = deliver();
       this.registry.addAll(records);
       entry.state.contributions = records.map(({ kind, id, metadata }) => ({ kind, id, ...(metadata.description ? { description: metadata.description } : {}) }));
+      entry.state.warnings = undeclared.map((problem) => `plugin ${entry.state.name}: ${problem}`);
       entry.state.status = 'loaded';
+      this.warn(entry.state.warnings);
     } catch (error) {
-      this.fail(entry, error instanceof PluginError ? error : new PluginError(entry.state.name, (error as Error).message));
+      this.fail(entry, asPluginError(entry.state.name, error));
     }
   }
 
@@ -253,7 +250,13 @@ export class Kernel {
   }
 
   private addFailedPlugin(name: string, error: Error): void {
-    this.plugins.set(name, { state: { name, origin: 'dependency', lazy: false, status: 'failed', error, contributions: [] } });
+    this.plugins.set(name, { state: { name, origin: 'dependency', status: 'failed', error, contributions: [], warnings: [] } });
+  }
+
+  private warn(messages: readonly string[]): void {
+    if (messages.length === 0 || !this.container.isBound(Tokens.Logger)) return;
+    const logger = this.container.get<{ warn?: (message: string) => void }>(Tokens.Logger);
+    for (const message of messages) logger.warn?.(message);
   }
 }
 

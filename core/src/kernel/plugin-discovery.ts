@@ -1,6 +1,6 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import { PluginError, dependencyNames, readPackageJson, readPluginManifest, type PluginManifest } from './plugin-manifest.js';
+import { PluginError, asPluginError, dependencyNames, readPackageJson, readPluginManifest, type PluginManifest, type PluginOrigin, type ReadManifestOptions } from './plugin-manifest.js';
 
 export interface DiscoveryOptions {
   /** The application whose package.json dependencies are scanned (the working directory, or --project). */
@@ -61,8 +61,12 @@ function explicitPlugin(spec: string, baseDir: string, projectDir: string): Plug
   if (!dir || !existsSync(dir)) {
     throw new PluginError(spec, isPathSpec(spec) ? `path ${dir} does not exist` : 'package not found (is it installed?)');
   }
-  const packageDir = statSync(dir).isDirectory() ? dir : dirname(dir);
-  const manifest = readPluginManifest(packageDir, 'config');
+  return pluginIn(statSync(dir).isDirectory() ? dir : dirname(dir), spec, 'config');
+}
+
+/** The manifest of the plugin package in `packageDir`; an error naming `spec` when the package is not a plugin. */
+export function pluginIn(packageDir: string, spec: string, origin: PluginOrigin, options?: ReadManifestOptions): PluginManifest {
+  const manifest = readPluginManifest(packageDir, origin, options);
   if (!manifest) throw new PluginError(spec, `${join(packageDir, 'package.json')} has no "aligntune" field, so it is not an aligntune plugin`);
   return manifest;
 }
@@ -98,8 +102,4 @@ export function findPackageDir(name: string, fromDir: string): string | undefine
     if (parent === dir) return undefined;
     dir = parent;
   }
-}
-
-function asPluginError(name: string, error: unknown): PluginError {
-  return error instanceof PluginError ? error : new PluginError(name, (error as Error).message ?? String(error));
 }

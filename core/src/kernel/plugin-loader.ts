@@ -5,14 +5,39 @@ import { getContributionMetadata, type Constructor } from './contribution.js';
 import type { ContributionRecord } from './contribution-registry.js';
 import { PluginError, type PluginManifest } from './plugin-manifest.js';
 
-/** Imports a plugin's entry module and turns its decorated exports into contribution records. */
-export async function loadPluginContributions(manifest: PluginManifest): Promise<ContributionRecord[]> {
+/** How a plugin's entry module is imported: its entry file by default; by package name in the test harness. */
+export type PluginImporter = (manifest: PluginManifest) => Promise<Record<string, unknown>>;
+
+export const importEntryFile: PluginImporter = async (manifest) => (await import(pathToFileURL(manifest.entry).href)) as Record<string, unknown>;
+
+/** What a plugin delivered: the records of its declared contributions, and what it exported without declaring. */
+export interface LoadedPlugin {
+  records: ContributionRecord[];
+  /** Decorated classes the entry exports for contributions the manifest does not declare: not registered. */
+  undeclared: string[];
+}
+
+/**
+ * Imports a plugin's entry module and registers exactly what its manifest declares: a declared contribution the
+ * entry does not export is an error; an exported decorated class the manifest does not declare is left out
+ * (an accidental export must not become a contribution) and reported.
+ */
+export async function loadPluginContributions(manifest: PluginManifest, importer: PluginImporter = importEntryFile): Promise<LoadedPlugin> {
   let exports: Record<string, unknown>;
   try {
-    exports = (await import(pathToFileURL(manifest.entry).href)) as Record<string, unknown>;
+    exports = await importer(manifest);
   } catch (error) {
     throw new PluginError(manifest.name, `importing ${manifest.entry} failed: ${(error as Error).message}`);
   }
+  return declaredContributions(manifest, exports, manifest.usesTsyringe ? await tsyringeConstructor(manifest) : undefined);
+}
+
+/** The records of what `manifest` declares, from the plugin's imported entry module `exports`. */
+export function declaredContributions(
+  manifest: PluginManifest,
+  exports: Record<string, unknown>,
+  construct?: (cls: Constructor) => ContributionRecord['construct'],
+): LoadedPlugin {
   const classes = contributionClasses(exports);
   if (classes.length === 0) {
     throw new PluginError(
@@ -20,10 +45,17 @@ export async function loadPluginContributions(manifest: PluginManifest): Promise
       `its entry ${manifest.entry} registers nothing: export at least one class decorated with @Algorithm, @Reward, @DatasetLoader, ... from @aligntune/core`,
     );
   }
-  const construct = manifest.usesTsyringe ? await tsyringeConstructor(manifest) : undefined;
-  const records = classes.flatMap((cls) => recordsOf(cls, manifest.name, construct));
-  checkDeclaredContributions(manifest, records);
-  return records;
+  const exported = classes.flatMap((cls) => recordsOf(cls, manifest.name, construct));
+  checkDeclaredContributions(manifest, exported);
+  const records = exported.filter((record) => isDeclared(manifest, record));
+  const undeclared = exported
+    .filter((record) => !isDeclared(manifest, record))
+    .map(({ kind, id, cls }) => `${kind} "${id}" (class ${cls.name}) is exported but not declared in package.json "aligntune.provides", so it is not registered`);
+  return { records, undeclared };
+}
+
+function isDeclared(manifest: PluginManifest, record: ContributionRecord): boolean {
+  return manifest.provides[record.kind]?.includes(record.id) ?? false;
 }
 
 /** Builds records for a decorated class; `source` names who registered it. */
@@ -45,9 +77,8 @@ function contributionClasses(exports: Record<string, unknown>): Constructor[] {
   return [...classes];
 }
 
-/** A plugin that declares `provides` must deliver exactly what it declared, or lazy loading would lie. */
+/** A plugin must deliver everything it declares, or lazy loading would lie. */
 function checkDeclaredContributions(manifest: PluginManifest, records: ContributionRecord[]): void {
-  if (!manifest.provides) return;
   for (const [kind, ids] of Object.entries(manifest.provides)) {
     for (const id of ids ?? []) {
       if (!records.some((r) => r.kind === kind && r.id === id)) {

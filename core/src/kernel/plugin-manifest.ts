@@ -15,8 +15,11 @@ export interface PluginManifest {
   /** Absolute path of the entry module. */
   entry: string;
   apiVersion: number;
-  /** Declared contributions. A plugin that declares them is imported only when one of them is needed. */
-  provides?: Partial<Record<ExtensionKind, string[]>>;
+  /**
+   * The contributions the plugin declares: the only ones the kernel registers, and what it lists before the
+   * plugin is imported (a plugin is imported only when one of them is selected or listed).
+   */
+  provides: Partial<Record<ExtensionKind, string[]>>;
   /** The package depends on tsyringe: its classes are constructed by tsyringe's container. */
   usesTsyringe: boolean;
   origin: PluginOrigin;
@@ -31,6 +34,11 @@ export class PluginError extends Error {
     super(`plugin ${plugin}: ${message}`);
     this.name = 'PluginError';
   }
+}
+
+/** `error` as a PluginError naming `plugin` (unchanged when it already is one). */
+export function asPluginError(plugin: string, error: unknown): PluginError {
+  return error instanceof PluginError ? error : new PluginError(plugin, (error as Error)?.message ?? String(error));
 }
 
 interface PackageJson {
@@ -52,8 +60,13 @@ export function readPackageJson(dir: string): PackageJson {
   }
 }
 
+export interface ReadManifestOptions {
+  /** Check that the entry file exists (off where the plugin is imported by package name, as the test harness does). */
+  checkEntry?: boolean;
+}
+
 /** Returns the manifest of the package in `dir`, or undefined when it is not an aligntune plugin. */
-export function readPluginManifest(dir: string, origin: PluginOrigin): PluginManifest | undefined {
+export function readPluginManifest(dir: string, origin: PluginOrigin, options: ReadManifestOptions = {}): PluginManifest | undefined {
   const pkg = readPackageJson(dir);
   if (pkg.aligntune === undefined) return undefined;
   const name = pkg.name ?? dir;
@@ -67,7 +80,7 @@ export function readPluginManifest(dir: string, origin: PluginOrigin): PluginMan
   }
   checkApiVersion(name, apiVersion);
   const entry = resolve(dir, plugin);
-  if (!existsSync(entry)) {
+  if (options.checkEntry !== false && !existsSync(entry)) {
     throw new PluginError(name, `entry file ${plugin} not found in ${dir} (is the plugin built?)`);
   }
   return {
@@ -94,10 +107,14 @@ function checkApiVersion(name: string, apiVersion: unknown): void {
   }
 }
 
+const PROVIDES_EXAMPLE = '{ "reward": ["my-reward"] }';
+
 function parseProvides(name: string, provides: unknown): PluginManifest['provides'] {
-  if (provides === undefined) return undefined;
+  if (provides === undefined) {
+    throw new PluginError(name, `package.json "aligntune.provides" is missing: declare what the plugin contributes, e.g. ${PROVIDES_EXAMPLE}`);
+  }
   if (typeof provides !== 'object' || provides === null || Array.isArray(provides)) {
-    throw new PluginError(name, 'package.json "aligntune.provides" must map extension kinds to id lists');
+    throw new PluginError(name, `package.json "aligntune.provides" must map extension kinds to id lists, e.g. ${PROVIDES_EXAMPLE}`);
   }
   const result: Partial<Record<ExtensionKind, string[]>> = {};
   for (const [kind, ids] of Object.entries(provides)) {
@@ -108,6 +125,9 @@ function parseProvides(name: string, provides: unknown): PluginManifest['provide
       throw new PluginError(name, `"aligntune.provides.${kind}" must be a list of ids`);
     }
     result[kind] = ids as string[];
+  }
+  if (Object.values(result).every((ids) => ids.length === 0)) {
+    throw new PluginError(name, `package.json "aligntune.provides" declares nothing; list the plugin's contributions, e.g. ${PROVIDES_EXAMPLE}`);
   }
   return result;
 }

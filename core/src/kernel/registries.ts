@@ -1,16 +1,17 @@
 import type { ContributionOptions, Constructor } from './contribution.js';
 import type { ContributionRecord } from './contribution-registry.js';
+import { defaultKernel } from './default-kernel.js';
 import type { ExtensionKind } from './extension-point.js';
-import { Kernel } from './kernel.js';
+import type { Kernel } from './kernel.js';
 
 /**
- * A string-keyed registry for one extension kind, backed by the process-wide kernel: a script registers a
- * reward (or loader, task, ...) class without writing a package, and config validation sees it at once.
+ * A string-keyed view of one extension kind on a kernel: a script registers a reward (or loader, task, ...)
+ * class without writing a package, and config validation on that kernel sees it at once.
  */
 export class KindRegistry {
   constructor(
     readonly kind: ExtensionKind,
-    private readonly kernel: () => Kernel = Kernel.default,
+    private readonly kernel: () => Kernel,
   ) {}
 
   /** Registers `cls` under `id`; throws if the id is taken, naming both sources. */
@@ -37,13 +38,21 @@ export class KindRegistry {
   }
 }
 
-export const AlgorithmRegistry = new KindRegistry('algorithm');
-/** Dataset loaders (`local`, `huggingface`, ...). */
-export const DatasetRegistry = new KindRegistry('dataset-loader');
-export const SchemaAdapterRegistry = new KindRegistry('schema-adapter');
-export const RewardRegistry = new KindRegistry('reward');
-export const TaskRegistry = new KindRegistry('task');
-export const MetricLoggerRegistry = new KindRegistry('metric-logger');
-export const DistributedBackendRegistry = new KindRegistry('distributed-backend');
-export const ComputeBackendRegistry = new KindRegistry('compute-backend');
-export const ArchitectureRegistry = new KindRegistry('architecture');
+/** The registries of the seed's script API, as views on one kernel. */
+export interface KindRegistries {
+  dataset: KindRegistry;
+  reward: KindRegistry;
+  task: KindRegistry;
+}
+
+export function registriesOf(kernel: Kernel | (() => Kernel)): KindRegistries {
+  const of = typeof kernel === 'function' ? kernel : () => kernel;
+  return { dataset: new KindRegistry('dataset-loader', of), reward: new KindRegistry('reward', of), task: new KindRegistry('task', of) };
+}
+
+const defaults = registriesOf(defaultKernel);
+/** Dataset loaders (`local`, `huggingface`, ...) on the default kernel. */
+export const DatasetRegistry = defaults.dataset;
+/** Rewards on the default kernel: `RewardRegistry.register('exclaim', ExclaimReward)` from a script. */
+export const RewardRegistry = defaults.reward;
+export const TaskRegistry = defaults.task;

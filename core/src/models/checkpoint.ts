@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeJsonAtomic } from './atomic-write.js';
+import { writeJsonAtomic } from '../util/atomic-write.js';
 import type { StoredTensor } from './safetensors-dtype.js';
 import {
   SafetensorsError,
@@ -137,11 +137,6 @@ export async function readCheckpointIndex(path: string): Promise<CheckpointIndex
   }
   const metadata = (raw as { metadata?: { total_size?: number } }).metadata ?? {};
   return { metadata: { ...metadata, total_size: metadata.total_size ?? 0 }, weight_map: map as Record<string, string> };
-}
-
-/** Whether `dir` holds a safetensors checkpoint (single file or sharded). */
-export function hasCheckpoint(dir: string): boolean {
-  return existsSync(join(dir, SAFETENSORS_INDEX_NAME)) || existsSync(join(dir, SAFETENSORS_WEIGHTS_NAME));
 }
 
 /** Loads every tensor of a checkpoint directory, sharded (index present) or not. */

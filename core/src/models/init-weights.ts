@@ -1,6 +1,6 @@
 import type { HfModelConfig } from './hf-model-config.js';
 import type { StoredTensor } from './safetensors-dtype.js';
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom } from '../util/seeded-random.js';
 import { tensorSpecs, type TensorSpec } from './tensor-layout.js';
 
 export interface InitWeightsOptions {

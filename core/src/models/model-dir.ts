@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeDataAtomic, writeJsonAtomic } from './atomic-write.js';
+import { writeDataAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { fromCanonicalWeights, toCanonicalWeights, type CanonicalWeights } from './canonical-weights.js';
 import { readCheckpoint, writeCheckpoint, type WriteCheckpointOptions } from './checkpoint.js';
 import { GENERATION_CONFIG_NAME, generationConfigFromModel, readGenerationConfig, type HfGenerationConfig } from './generation-config.js';

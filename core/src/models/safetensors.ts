@@ -1,6 +1,6 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { bf16ToF32, f16ToF32 } from './half-float.js';
 import {
   bytesOf,

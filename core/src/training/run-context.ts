@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Kernel } from '../kernel/kernel.js';
+import { defaultKernel } from '../kernel/default-kernel.js';
+import type { Kernel } from '../kernel/kernel.js';
 import { projectDirOf } from '../kernel/plugin-discovery.js';
 import { PluginError } from '../kernel/plugin-manifest.js';
 import type { ExtensionKind } from '../kernel/extension-point.js';
@@ -23,7 +24,7 @@ export interface KernelSetup {
 
 /** The kernel with the project's plugins discovered once per project directory, plus any extra plugins the config names. */
 export async function prepareKernel(setup: KernelSetup = {}): Promise<Kernel> {
-  const kernel = setup.kernel ?? Kernel.default();
+  const kernel = setup.kernel ?? defaultKernel();
   const dirs = scanned.get(kernel) ?? new Map<string, string>();
   scanned.set(kernel, dirs);
   const chosen = setup.projectDir !== undefined ? { dir: resolve(setup.projectDir), why: '' } : dirs.size === 0 ? defaultProject() : undefined;

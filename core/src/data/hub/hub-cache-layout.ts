@@ -1,6 +1,6 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { writeDataAtomic } from '../../models/atomic-write.js';
+import { writeDataAtomic } from '../../util/atomic-write.js';
 import type { HubRepo } from './hub-repo.js';
 
 /**

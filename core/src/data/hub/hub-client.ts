@@ -1,6 +1,6 @@
 import { datasetInfo, downloadFileToCacheDir, listFiles, modelInfo } from '@huggingface/hub';
 import { readFile } from 'node:fs/promises';
-import { writeDataAtomic } from '../../models/atomic-write.js';
+import { writeDataAtomic } from '../../util/atomic-write.js';
 import type { DataLogger } from '../data-logger.js';
 import { HubCacheLayout, isFile } from './hub-cache-layout.js';
 import { HubError, hubFailure, redactToken } from './hub-error.js';

@@ -65,22 +65,6 @@ export function broadcastDims(a: readonly number[], b: readonly number[]): numbe
   return out;
 }
 
-/** Rounds to the dtype's precision so folded constants match what the runtime would hold. */
-export function roundTo(dtype: DType, v: number): number {
-  switch (dtype) {
-    case 'float32':
-      return Math.fround(v);
-    case 'int32':
-    case 'int64':
-    case 'uint8':
-      return Math.trunc(v);
-    case 'bool':
-      return v ? 1 : 0;
-    default:
-      return v;
-  }
-}
-
 export function fromHost(t: HostTensor): NdArray {
   const src = t.data;
   const out = new Float64Array(src.length);

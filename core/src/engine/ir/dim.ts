@@ -58,10 +58,6 @@ export function isStaticDim(d: Dim): d is number {
   return typeof d === 'number';
 }
 
-export function isStaticShape(s: Shape): s is readonly number[] {
-  return s.every(isStaticDim);
-}
-
 export function dimMul(a: Dim, b: Dim): Dim {
   const x = parse(a);
   const y = parse(b);

@@ -5,7 +5,7 @@ import type { DType } from '../../engine/graph-executor.js';
 import { emitModel } from '../../engine/onnx/emit-model.js';
 import { encodeModel, externalizeInitializers } from '../../engine/onnx/onnx-encoder.js';
 import type { OnnxModel } from '../../engine/onnx/onnx-model.js';
-import { writeDataAtomic, writeFileAtomic, writeJsonAtomic } from '../atomic-write.js';
+import { writeDataAtomic, writeFileAtomic, writeJsonAtomic } from '../../util/atomic-write.js';
 import { copyTokenizerFiles } from '../model-dir.js';
 import { CONFIG_NAME } from '../hf-model-config.js';
 import { GENERATION_CONFIG_NAME, generationConfigFromModel } from '../generation-config.js';

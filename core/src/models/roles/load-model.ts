@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs';
 import type { HostTensor } from '../../engine/graph-executor.js';
-import { Kernel, UnknownContributionError } from '../../kernel/kernel.js';
+import { defaultKernel } from '../../kernel/default-kernel.js';
+import { UnknownContributionError, type Kernel } from '../../kernel/kernel.js';
 import { architecturePoint, type ModelArchitecture } from '../architecture.js';
 import { withSequenceClassificationHead, type HfModelConfig } from '../hf-model-config.js';
 import { loadModelDir } from '../model-dir.js';
-import { SeededRandom } from '../seeded-random.js';
+import { SeededRandom } from '../../util/seeded-random.js';
 import { DecoderModel, hostWeights } from './decoder-model.js';
 
 export interface LoadModelOptions {
-  /** Where architecture plugins are looked up (default: the process-wide kernel). */
+  /** Where architecture plugins are looked up (default: the default kernel a script's registries use). */
   readonly kernel?: Kernel;
   /**
    * Turns a non-directory id (a Hub id such as `gpt2`) into a local directory. The models layer cannot
@@ -23,7 +24,7 @@ export interface LoadModelOptions {
 }
 
 /** The architecture plugin for a model_type, through the kernel; the error lists the types installed plugins support. */
-export async function resolveArchitecture(modelType: string, kernel: Kernel = Kernel.default()): Promise<ModelArchitecture> {
+export async function resolveArchitecture(modelType: string, kernel: Kernel = defaultKernel()): Promise<ModelArchitecture> {
   try {
     return await kernel.create(architecturePoint, modelType);
   } catch (err) {

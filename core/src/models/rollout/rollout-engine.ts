@@ -5,7 +5,7 @@ import { slidingWindowOf } from '../graph/causal-lm.js';
 import { buildDecodeGraph, buildPrefillGraph, type GenerationGraph } from '../graph/generation-graphs.js';
 import type { WeightMode } from '../graph/graph-weights.js';
 import type { DecoderModel } from '../roles/decoder-model.js';
-import { SeededRandom } from '../seeded-random.js';
+import { SeededRandom } from '../../util/seeded-random.js';
 import type { Tokenizer } from '../tokenizer.js';
 import { KvSlots } from './kv-slots.js';
 import { leftPad } from './prompt-batch.js';
