@@ -40,7 +40,7 @@ function importedPackages(dir: string): Set<string> {
   const names = new Set<string>();
   for (const file of walk(join(REPO_ROOT, dir, 'src')).filter((f) => f.endsWith('.ts'))) {
     const text = readFileSync(join(REPO_ROOT, dir, 'src', file), 'utf8');
-    for (const [, spec] of text.matchAll(/(?:from|import|import\()\s*'([^'.][^']*)'/g)) {
+    for (const [, spec] of text.matchAll(/(?<![\w$.])(?:from|import)\s*\(?\s*'([^'.][^']*)'/g)) {
       const name = spec!.startsWith('@') ? spec!.split('/').slice(0, 2).join('/') : spec!.split('/')[0]!;
       if (!spec!.startsWith('node:') && !builtinModules.includes(name)) names.add(name);
     }
