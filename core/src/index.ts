@@ -39,6 +39,7 @@ export * from './training/batch-feeds.js';
 export * from './config/index.js';
 export * from './training/run-context.js';
 export * from './training/trainer-factory.js';
+export * from './training/online/index.js';
 export * from './training/rewards/index.js';
 export * from './training/evaluator/index.js';
 export * from './data/index.js';
