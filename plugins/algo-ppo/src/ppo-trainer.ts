@@ -1,12 +1,11 @@
 import { join } from 'node:path';
-import { Algorithm, collateRollouts, completionValues, declareTokenInputs, inject, Kernel, OnlineTrainer, optional, resolveModelDir } from '@aligntune/core';
+import { Algorithm, declareTokenInputs, inject, Kernel, onPolicyCompletionsTable, onPolicyMetrics, OnlineTrainer, optional, resolveModelDir } from '@aligntune/core';
 import { RolloutScorer, scoreColumn, tokenEntropy, tokenLogProbs, Tokens, trainingPlan, trainOptions } from '@aligntune/core';
 import type { Graph, HostTensor, LossGraph, MetricRow, OnlineBatch, OnlineSettings, Rollout, Tensor } from '@aligntune/core';
 import type { TrainerLogger, TrainingConfig, UnifiedConfig, ValueModel } from '@aligntune/core';
 import { loadRewardModel, loadValueModel, REWARD_PREFIX, VALUE_MODEL_DIR, VALUE_PREFIX, type CompanionContext } from './companion-models.js';
 import { FEED_NAMES, microBatchFeeds } from './micro-batch.js';
 import { ppoLoss } from './ppo-loss.js';
-import { ppoCompletionsTable, ppoRolloutMetrics } from './ppo-metrics.js';
 import { PpoOptions } from './ppo-options.js';
 import { scoreRollouts, type ModelOutputs } from './rollout-batch.js';
 
@@ -113,24 +112,15 @@ export class PpoTrainer extends OnlineTrainer {
     const seconds = (performance.now() - this.startedAt) / 1000;
     return {
       microBatches: plan.map((rows) => microBatchFeeds(rows.map((i) => scored[i]!), this.tokenizer.padTokenId)),
-      metrics: { ...ppoRolloutMetrics(scored, o.kl_coef, this.tokenizer.eosTokenId!), episode: this.episodes, eps: Math.round(this.episodes / seconds) },
-      table: () => ppoCompletionsTable(scored),
+      metrics: { ...onPolicyMetrics(scored, o.kl_coef, this.tokenizer.eosTokenId!), episode: this.episodes, eps: Math.round(this.episodes / seconds) },
+      table: () => onPolicyCompletionsTable(scored),
     };
   }
 
   /** Rollout-time log-probs, reference log-probs, values and reward-model scores, per_device_batch_size rows at a time. */
   private async modelOutputs(rollouts: readonly Rollout[], params: Readonly<Record<string, HostTensor>>): Promise<ModelOutputs[]> {
-    const outputs: ModelOutputs[] = [];
-    const chunk = this.options.per_device_batch_size;
-    for (let at = 0; at < rollouts.length; at += chunk) {
-      const part = rollouts.slice(at, at + chunk);
-      const batch = collateRollouts(part, this.tokenizer.padTokenId);
-      const out = await this.scorer.score(batch, params);
-      const lengths = part.map((r) => r.completionIds.length);
-      const [logps, refLogps, values] = [out.logps!, out.refLogps!, out.values!].map((grid) => completionValues(batch, grid, lengths));
-      part.forEach((_, i) => outputs.push({ modelScore: out.rewardScores?.[i] ?? null, logps: logps![i]!, refLogps: refLogps![i]!, values: values![i]! }));
-    }
-    return outputs;
+    const scores = await this.scorer.scoreCompletions(rollouts, params, { padTokenId: this.tokenizer.padTokenId, chunk: this.options.per_device_batch_size });
+    return scores.map(({ tokens, rows }) => ({ modelScore: rows.rewardScores ?? null, logps: tokens.logps!, refLogps: tokens.refLogps!, values: tokens.values! }));
   }
 
   protected buildLoss(g: Graph): LossGraph {

@@ -1,4 +1,4 @@
-import type { Rollout } from '@aligntune/core';
+import { sequenceScore, type Rollout } from '@aligntune/core';
 import { gae, tokenKl, tokenRewards, whiten } from './advantages.js';
 import type { KlEstimator } from './ppo-options.js';
 import type { ScoredRollout } from './ppo-rollout.js';
@@ -19,12 +19,6 @@ export interface AdvantageSettings {
   readonly whitenRewards: boolean;
   readonly rewardModelWeight: number;
   readonly missingEosPenalty?: number;
-}
-
-/** reward_model_weight × RM score + the reward functions' total (null counts 0), minus the penalty when no EOS. */
-export function sequenceScore(rollout: Rollout, modelScore: number | null, s: AdvantageSettings): number {
-  const penalty = rollout.containsEos ? 0 : (s.missingEosPenalty ?? 0);
-  return s.rewardModelWeight * (modelScore ?? 0) + (rollout.total ?? 0) - penalty;
 }
 
 /**

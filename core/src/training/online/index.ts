@@ -9,3 +9,4 @@ export * from './masked-mean.js';
 export * from './online-trainer.js';
 export * from './training-plan.js';
 export * from './on-policy-options.js';
+export * from './on-policy-metrics.js';

@@ -10,6 +10,14 @@ import { tokenLogProbs } from '../../models/graph/log-probs.js';
 import type { DecoderModel } from '../../models/roles/decoder-model.js';
 import { REFERENCE_PREFIX, type PolicyModel } from '../../models/roles/policy-model.js';
 import { tokenFeeds } from '../batch-feeds.js';
+import { collateRollouts, completionValues } from './rollout-batch.js';
+import type { Rollout } from './rollout.js';
+
+/** One rollout's scores: each [rows × length] output read at its completion tokens, each [rows] output's value. */
+export interface CompletionScores {
+  readonly tokens: Record<string, Float64Array>;
+  readonly rows: Record<string, number>;
+}
 
 /** More outputs of the same forward (PPO's values and reward-model scores) and the frozen weights they read. */
 export interface ExtraScores {
@@ -61,9 +69,33 @@ export class RolloutScorer {
 
   /** `params`: the session's current trained weights. */
   async score(batch: SequenceBatch, params: Readonly<Record<string, HostTensor>>): Promise<Record<string, Float32Array>> {
-    const all: Record<string, HostTensor> = { ...params, ...this.frozenFeeds, ...tokenFeeds(batch) };
-    const out = await this.graph.run(Object.fromEntries(this.graph.inputNames.map((n) => [n, all[n]!])));
+    const out = await this.run(batch, params);
     return Object.fromEntries(Object.entries(out).map(([name, tensor]) => [name, Float32Array.from(hostValues(tensor))]));
+  }
+
+  /** Scores every rollout, `chunk` rows per forward (per_device_batch_size), each as its completion's values. */
+  async scoreCompletions(rollouts: readonly Rollout[], params: Readonly<Record<string, HostTensor>>, o: { padTokenId: number; chunk: number }): Promise<CompletionScores[]> {
+    const scores: CompletionScores[] = [];
+    for (let at = 0; at < rollouts.length; at += o.chunk) {
+      const part = rollouts.slice(at, at + o.chunk);
+      const batch = collateRollouts(part, o.padTokenId);
+      const out = Object.entries(await this.run(batch, params));
+      const lengths = part.map((r) => r.completionIds.length);
+      const grids = out.filter(([, t]) => t.dims.length === 2).map(([name, t]) => [name, completionValues(batch, hostValues(t), lengths)] as const);
+      const rows = out.filter(([, t]) => t.dims.length === 1).map(([name, t]) => [name, hostValues(t)] as const);
+      part.forEach((_, i) => {
+        scores.push({
+          tokens: Object.fromEntries(grids.map(([name, values]) => [name, values[i]!])),
+          rows: Object.fromEntries(rows.map(([name, values]) => [name, values[i]!])),
+        });
+      });
+    }
+    return scores;
+  }
+
+  private async run(batch: SequenceBatch, params: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
+    const all: Record<string, HostTensor> = { ...params, ...this.frozenFeeds, ...tokenFeeds(batch) };
+    return this.graph.run(Object.fromEntries(this.graph.inputNames.map((n) => [n, all[n]!])));
   }
 
   dispose(): Promise<void> {
