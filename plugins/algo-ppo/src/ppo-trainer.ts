@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Algorithm, declareTokenInputs, inject, Kernel, onPolicyCompletionsTable, onPolicyMetrics, OnlineTrainer, optional, resolveModelDir } from '@aligntune/core';
-import { RolloutScorer, scoreColumn, tokenEntropy, tokenLogProbs, Tokens, trainingPlan, trainOptions } from '@aligntune/core';
+import { OnPolicySchedule, RolloutScorer, scoreColumn, tokenEntropy, tokenLogProbs, Tokens, trainOptions } from '@aligntune/core';
 import type { Graph, HostTensor, LossGraph, MetricRow, OnlineBatch, OnlineSettings, Rollout, Tensor } from '@aligntune/core';
 import type { TrainerLogger, TrainingConfig, UnifiedConfig, ValueModel } from '@aligntune/core';
 import { loadRewardModel, loadValueModel, REWARD_PREFIX, VALUE_MODEL_DIR, VALUE_PREFIX, type CompanionContext } from './companion-models.js';
@@ -23,9 +23,7 @@ export class PpoTrainer extends OnlineTrainer {
   protected readonly options: TrainingConfig & PpoOptions;
   private value!: ValueModel;
   private scorer!: RolloutScorer;
-  private rounds = 0;
-  private episodes = 0;
-  private startedAt = 0;
+  private schedule!: OnPolicySchedule;
 
   constructor(@inject(Tokens.Config) config: UnifiedConfig, @inject(Tokens.Kernel) kernel: Kernel, @optional() @inject(Tokens.Logger) logger?: TrainerLogger) {
     super(config, kernel, logger);
@@ -51,6 +49,8 @@ export class PpoTrainer extends OnlineTrainer {
     this.value = await loadValueModel(context);
     const reward = this.replay ? undefined : await loadRewardModel(context);
     await super.setup();
+    const o = this.options;
+    this.schedule = new OnPolicySchedule({ epochs: o.num_ppo_epochs, microBatchSize: o.per_device_batch_size, shuffle: o.shuffle, seed: o.seed });
     this.scorer = await RolloutScorer.create(this.executor, {
       policy: this.policy,
       reference: this.reference,
@@ -90,7 +90,6 @@ export class PpoTrainer extends OnlineTrainer {
   }
 
   protected override async beforeStep(params: Readonly<Record<string, HostTensor>>, step: number): Promise<MetricRow | void> {
-    this.startedAt ||= performance.now();
     this.value.model.setWeights(params, VALUE_PREFIX); // follow the session, so the starting weights can be freed
     return super.beforeStep(params, step);
   }
@@ -107,12 +106,10 @@ export class PpoTrainer extends OnlineTrainer {
       rewardModelWeight: o.reward_model_weight,
       missingEosPenalty: o.missing_eos_penalty,
     });
-    const plan = trainingPlan(scored.length, { epochs: o.num_ppo_epochs, microBatchSize: o.per_device_batch_size, shuffle: o.shuffle, seed: o.seed, round: this.rounds++ });
-    this.episodes += scored.length;
-    const seconds = (performance.now() - this.startedAt) / 1000;
+    const { plan, metrics } = this.schedule.next(scored.length);
     return {
       microBatches: plan.map((rows) => microBatchFeeds(rows.map((i) => scored[i]!), this.tokenizer.padTokenId)),
-      metrics: { ...onPolicyMetrics(scored, o.kl_coef, this.tokenizer.eosTokenId!), episode: this.episodes, eps: Math.round(this.episodes / seconds) },
+      metrics: { ...onPolicyMetrics(scored, o.kl_coef, this.tokenizer.eosTokenId!), ...metrics },
       table: () => onPolicyCompletionsTable(scored),
     };
   }

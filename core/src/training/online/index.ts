@@ -10,3 +10,4 @@ export * from './online-trainer.js';
 export * from './training-plan.js';
 export * from './on-policy-options.js';
 export * from './on-policy-metrics.js';
+export * from './on-policy-schedule.js';
