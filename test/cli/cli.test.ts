@@ -178,7 +178,7 @@ describe('the shipped example configs', () => {
   const configs = readdirSync(join(REPO_ROOT, 'configs')).filter((name) => name.endsWith('.yaml'));
 
   it('include one per algorithm', () => {
-    for (const algo of ['sft', 'dpo', 'ppo', 'grpo', 'gspo', 'dapo', 'drgrpo', 'reward']) {
+    for (const algo of ['sft', 'dpo', 'ppo', 'grpo', 'gspo', 'dapo', 'drgrpo', 'reward', 'rloo']) {
       expect(configs).toContain(`${algo}-example.yaml`);
     }
   });

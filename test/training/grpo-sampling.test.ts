@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { packRagged, TokenizedDataset, type RewardAggregator, type RolloutEngine } from '@aligntune/core';
-import { collateRollouts, groupAdvantages, OnlineRollouts, untilFirstEos } from '@aligntune/plugin-algo-grpo';
+import { cutAfterEos, OnlineRollouts, packRagged, TokenizedDataset, type RewardAggregator, type RolloutEngine } from '@aligntune/core';
+import { collateGroup, groupAdvantages, sampleGroups, type SampledGroups } from '@aligntune/plugin-algo-grpo';
 
 const EOS = 9;
 const G = 2;
 
 /** 6 prompts; prompt r's completions score [r % 2, 0]: even prompts' groups tie (no signal), odd ones do not. */
-function sampler(maxResample: number): { rollouts: OnlineRollouts; calls: number[][] } {
+function sampler(maxResample: number): { rollouts: { sample(prompts: number): Promise<SampledGroups> }; calls: number[][] } {
   const calls: number[][] = [];
   const data = new TokenizedDataset({ prompt: packRagged(Array.from({ length: 6 }, (_, r) => [r + 1])) }, Array.from({ length: 6 }, (_, r) => ({ kind: 'prompt' as const, prompt: `p${r}`, extra: {} })));
   const engine = {
@@ -22,8 +22,8 @@ function sampler(maxResample: number): { rollouts: OnlineRollouts; calls: number
       return { total, raw: { fake: total }, shaped: { fake: total }, shielded: total.map(() => false) };
     },
   } as unknown as RewardAggregator;
-  const options = { groupSize: G, maxCompletionLength: 3, temperature: 1, topK: 0, topP: 1, maxResample, shuffle: false, seed: 1, eosTokenId: EOS };
-  return { rollouts: new OnlineRollouts(engine, aggregator, data, options), calls };
+  const online = new OnlineRollouts(engine, aggregator, data, { samplesPerPrompt: G, maxNewTokens: 3, temperature: 1, topK: 0, topP: 1, shuffle: false, seed: 1, eosTokenId: EOS });
+  return { rollouts: { sample: (prompts) => sampleGroups((n) => online.sample(n), prompts, G, maxResample) }, calls };
 }
 
 describe('GRPO sampling', () => {
@@ -52,20 +52,20 @@ describe('GRPO sampling', () => {
   });
 
   it('cuts completions after the first EOS and flags those without one', async () => {
-    expect(untilFirstEos([3, EOS, 4], EOS)).toEqual({ ids: Int32Array.from([3, EOS]), terminated: true });
-    expect(untilFirstEos([5, 5], EOS)).toEqual({ ids: Int32Array.from([5, 5]), terminated: false });
+    expect(cutAfterEos([3, EOS, 4], EOS)).toEqual({ ids: Int32Array.from([3, EOS]), containsEos: true });
+    expect(cutAfterEos([5, 5], EOS)).toEqual({ ids: Int32Array.from([5, 5]), containsEos: false });
     const { rollouts } = sampler(0);
     const [first, second] = (await rollouts.sample(1)).rollouts;
     expect([...first!.completionIds]).toEqual([1, EOS]);
-    expect(second!.terminated).toBe(false);
+    expect(second!.containsEos).toBe(false);
   });
 
   it('mask_truncated_completions masks a completion without EOS entirely', async () => {
     const { rollouts } = sampler(0);
     const batch = (await rollouts.sample(1)).rollouts; // [1, EOS] terminated, [5, 5] truncated; prompt [1]
-    const kept = collateRollouts(batch, 0, false);
+    const kept = collateGroup(batch, 0, false);
     expect([...kept.mask]).toEqual([0, 1, 1, 0, 1, 1]);
-    const masked = collateRollouts(batch, 0, true);
+    const masked = collateGroup(batch, 0, true);
     expect([...masked.mask]).toEqual([0, 1, 1, 0, 0, 0]);
     expect(masked.activeTokens).toBe(2);
   });

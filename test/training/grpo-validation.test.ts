@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { groupAdvantages } from '@aligntune/plugin-algo-grpo';
 import { grpoKernel } from './grpo-helpers.js';
-import { createTrainer, readMetrics, runConfig, tempDir, writeJsonl, writeTinyModel } from './helpers.js';
+import { parseModelConfig, saveModelDir } from '@aligntune/core';
+import { randomTensors } from '../models/graph-helpers.js';
+import { createTrainer, readMetrics, runConfig, tempDir, tinyModelConfig, tinyTokenizer, writeJsonl, writeTinyModel } from './helpers.js';
 
 const ROWS = [
   { prompt: 'a', completion: ' one', math: 1, length: 0.2 },
@@ -64,5 +66,17 @@ describe('GRPO family options', () => {
     }
     expect(row!.reward).toBeCloseTo((2.1 + 0 + 2.3) / 3, 5);
     expect(row!['completions/clipped_ratio']).toBe(0);
+  });
+
+  it('a KL reference with another vocabulary than the policy is an error naming model.ref_path', async () => {
+    const { dir, model, data } = await setup();
+    const tokenizer = tinyTokenizer();
+    const base = tinyModelConfig('gpt2', tokenizer);
+    const wider = parseModelConfig({ ...base.raw, vocab_size: base.vocabSize + 4 }, 'ref/config.json');
+    await saveModelDir(join(dir, 'ref'), wider, { tensors: randomTensors(wider, 3), tokenizer });
+    const train = { max_steps: 1, per_device_batch_size: 4, num_generations: 2, rollouts_from: data, beta: 0.1 };
+    const config = runConfig('grpo', model, data, join(dir, 'out'), train, { rewards: [{ type: 'math' }], model: { name_or_path: model, ref_path: join(dir, 'ref') } });
+    const trainer = await createTrainer(config, grpoKernel());
+    await expect(trainer.train()).rejects.toThrow(/model\.ref_path.*vocabulary of \d+ tokens, the policy \d+/);
   });
 });

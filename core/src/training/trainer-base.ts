@@ -3,7 +3,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigLoader } from '../config/config-loader.js';
 import type { UnifiedConfig } from '../config/unified-config.js';
-import type { MemorySaving } from '../config/training-config.js';
 import type { RecordKind } from '../data/canonical-record.js';
 import type { TokenizedDataset } from '../data/tokenized-dataset.js';
 import type { CompiledGraph, GraphExecutor, HostTensor } from '../engine/graph-executor.js';
@@ -12,32 +11,32 @@ import { Graph } from '../engine/ir/graph.js';
 import type { Tensor } from '../engine/ir/tensor.js';
 import { emitModel } from '../engine/onnx/emit-model.js';
 import { encodeModel } from '../engine/onnx/onnx-encoder.js';
-import { buildAccumulateStep, buildApplyStep, buildNormStep, buildTrainStep, paramGroups, totalBytes, type TrainStepSpec } from '../engine/optim/train-step.js';
-import { TrainSession, type StepResult, type TrainSessionGraphs } from '../engine/optim/train-session.js';
+import type { StepResult, TrainSession } from '../engine/optim/train-session.js';
 import type { ProcessGroup } from '../engine/process-group.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { DecoderModel } from '../models/roles/decoder-model.js';
 import { PolicyModel } from '../models/roles/policy-model.js';
 import { Tokenizer } from '../models/tokenizer.js';
 import { BatchStream } from './batch-stream.js';
-import { loadCheckpointState, pruneCheckpoints, resolveResumePath, saveCheckpoint } from './checkpoint-store.js';
+import { resolveResumePath } from './checkpoint-store.js';
+import { Checkpointer } from './checkpointer.js';
 import { createComputeBackend } from './compute-backend.js';
+import { EvaluationSchedule } from './evaluation-schedule.js';
+import { StepExecutor } from './step-executor.js';
 import { ExtensionPoints } from './extension-points.js';
 import { MetricWindow, weightedMeans, type MetricRow } from './metrics-log.js';
 import { flattenHparams } from './metric-sink.js';
 import { MetricSinks } from './metric-sinks.js';
 import { toPlainTree } from '../config/to-plain.js';
 import { resolveModelDir } from '../data/hub/resolve-model-dir.js';
-import { createOptimizer, createSchedule } from './optimizer-config.js';
+import { createSchedule } from './optimizer-config.js';
 import { OutputLayout } from './output-layout.js';
 import { formatSeconds, ProgressReporter, type ProgressOptions } from './progress-reporter.js';
 import { claimOutputDir } from './claim-output-dir.js';
-import { OutputDirError } from './output-dir-error.js';
 import { SignalGuard } from './signal-guard.js';
 import type { Trainer, TrainResult } from './trainer.js';
 import { TRAINER_STATE_VERSION, type TrainerState } from './trainer-state.js';
 import { loadTrainingData, type TrainingData } from './training-data.js';
-import { writeDirAtomic } from './atomic-dir.js';
 import { UnifiedEvaluator } from './evaluator/unified-evaluator.js';
 import { evalTablesByTask } from './evaluator/eval-tables.js';
 import { flattenEvaluation } from './evaluator/eval-result.js';
@@ -192,7 +191,7 @@ export abstract class TrainerBase implements Trainer {
       await this.sinks.close();
       await held.evaluator?.dispose();
       await held.evalGraph?.dispose();
-      await held.session?.dispose();
+      await held.steps?.dispose();
       await this.executor?.dispose();
       await this.group?.destroy();
     }
@@ -203,39 +202,37 @@ export abstract class TrainerBase implements Trainer {
     const train = this.config.train;
     const stream = new BatchStream({ ...this.epochShape(), shuffle: train.shuffle, seed: train.seed });
     const totalSteps = train.max_steps ?? Math.ceil(((train.epochs ?? 1) * stream.microBatchesPerEpoch) / train.gradient_accumulation_steps);
-    const { programs, leanMemory } = this.stepPrograms();
-    const session = (held.session = await TrainSession.create(this.executor, programs, this.trainableParams(), { leanMemory }));
+    const steps = (held.steps = await StepExecutor.create(this.executor, { train, label: this.config.algo, buildLoss: (g) => this.buildLoss(g), params: this.trainableParams() }));
+    const { session } = steps;
+    const checkpointer = new Checkpointer({ layout: this.layout, group: this.group, policy: this.policy, saveTotalLimit: train.save_total_limit, saveExtras: (dir, params) => this.saveExtras(dir, params), logger: this.logger });
     const evalGraph = (held.evalGraph = this.data.eval && this.evaluatesLoss ? await this.compileEval() : undefined);
     const evaluator = (held.evaluator = this.data.eval ? await this.createEvaluator() : undefined);
     const evaluation = evalGraph || evaluator ? { graph: evalGraph, evaluator } : undefined;
     const loop = new LoopState(totalSteps, stream);
     if (this.resumeDir) await this.restore(session, loop);
+    const evaluations = new EvaluationSchedule(train.eval_interval, evaluation !== undefined);
     await this.group.broadcast(float32Params(session.params), 0);
     const progress = (held.progress = new ProgressReporter({ total: totalSteps, ...this.progress }));
     await this.openSinks(loop);
     this.signals.install((signal) => this.logger?.warn(`${signal}: stopping after this step and saving a checkpoint`));
     progress.start(loop.step);
-    let lastEval = -1;
     while (loop.step < totalSteps && !this.signals.stopRequested) {
-      const values = await this.optimizerStep(session, loop);
+      const values = await this.optimizerStep(steps, loop);
       await this.hooks.onStep?.(loop.step, values);
       const logged = loop.step % train.logging_steps === 0 || loop.step === totalSteps ? this.logWindow(loop) : undefined;
       progress.update(loop.step, logged); // the console shows the logged (window-mean) values, as metrics.jsonl has them
-      if (evaluation && train.eval_interval > 0 && loop.step % train.eval_interval === 0) {
-        await this.logEval(session, evaluation, loop);
-        lastEval = loop.step;
-      }
-      if (train.save_interval > 0 && loop.step % train.save_interval === 0 && loop.step < totalSteps) await this.checkpoint(session, loop);
+      if (evaluations.dueAfter(loop.step)) await this.logEval(session, evaluation!, loop);
+      if (train.save_interval > 0 && loop.step % train.save_interval === 0 && loop.step < totalSteps) await this.checkpoint(checkpointer, session, loop);
     }
     progress.stop();
     if (this.signals.stopRequested) {
       // the checkpoint keeps the partial logging window, so a resumed run logs the same means; then flush it here
-      await this.checkpoint(session, loop);
+      await this.checkpoint(checkpointer, session, loop);
       if (loop.window.counts.loss) this.logWindow(loop);
       return { steps: loop.step, metrics: loop.lastMetrics, interrupted: true, stopSignal: this.signals.stopRequested };
     }
-    if (evaluation && lastEval !== loop.step) await this.logEval(session, evaluation, loop);
-    await this.saveFinal(session);
+    if (evaluations.dueAtEnd(loop.step)) await this.logEval(session, evaluation!, loop);
+    await checkpointer.saveFinal(session.params);
     // a signal during the final evaluation or save still ends the process with its code (the model is complete)
     return { steps: loop.step, outputDir: this.layout.final, metrics: loop.lastMetrics, stopSignal: this.signals.stopRequested };
   }
@@ -265,37 +262,6 @@ export abstract class TrainerBase implements Trainer {
     await this.setup();
   }
 
-  /**
-   * The fused step (one run per optimizer step), accumulate + apply when accumulating micro-batches, or the
-   * grouped update for large models (`memory_saving`, `optimizer_group_mb`).
-   */
-  private stepPrograms(): { programs: TrainSessionGraphs; leanMemory: boolean } {
-    const spec = this.stepSpec('train');
-    const accumulating = this.config.train.gradient_accumulation_steps > 1;
-    const saving = memorySaving(this.config.train, spec.params);
-    if (saving === 'off') {
-      if (!accumulating) return { programs: { trainStep: buildTrainStep(spec) }, leanMemory: false };
-      return { programs: { accumulate: buildAccumulateStep(spec), apply: buildApplyStep(spec) }, leanMemory: false };
-    }
-    const groups = paramGroups(spec.params, this.config.train.optimizer_group_mb * MIB);
-    const programs: TrainSessionGraphs = {
-      gradient: buildAccumulateStep(spec, { fresh: true }),
-      accumulate: accumulating ? buildAccumulateStep(this.stepSpec('accumulate')) : undefined,
-      norm: buildNormStep(spec),
-      applyGroups: groups.map((params, i) => buildApplyStep({ ...spec, params }, { externalNorm: true, name: `apply_${i}` })),
-    };
-    return { programs, leanMemory: saving === 'full' };
-  }
-
-  /** The loss on a new graph, with the trainable params (the policy weights, see trainableParams) among its inputs. */
-  private stepSpec(name: string): TrainStepSpec {
-    const g = new Graph(`${this.config.algo}-${name}`);
-    const { loss, metrics } = this.buildLoss(g);
-    const trainable = this.trainableParams();
-    const params = g.inputs.filter((t) => (t.name as string) in trainable);
-    return { graph: g, loss, params, metrics, optimizer: createOptimizer(this.config.train), maxGradNorm: this.config.train.max_grad_norm || null };
-  }
-
   private async compileEval(): Promise<CompiledGraph> {
     const g = new Graph(`${this.config.algo}-eval`);
     const { loss, metrics } = this.buildLoss(g);
@@ -304,24 +270,18 @@ export abstract class TrainerBase implements Trainer {
   }
 
   /** Runs gradient_accumulation_steps micro-batches and one optimizer update; returns this step's values. */
-  private async optimizerStep(session: TrainSession, loop: LoopState): Promise<MetricRow> {
-    const accumulate = this.config.train.gradient_accumulation_steps;
+  private async optimizerStep(steps: StepExecutor, loop: LoopState): Promise<MetricRow> {
     const lr = loop.schedule(this.config.train)(loop.step);
     const started = performance.now();
-    const hostMetrics = (await this.beforeStep(session.params, loop.step)) ?? {};
-    const results: StepResult[] = [];
+    const hostMetrics = (await this.beforeStep(steps.session.params, loop.step)) ?? {};
     let tokens = 0;
-    let gradNorm: number;
-    for (let i = 0; i < accumulate; i++) {
+    const { results, gradNorm } = await steps.step(() => {
       const batch = this.collate(this.data.train, loop.stream.next(), 'train');
       tokens += batch.tokens;
-      const feeds = { ...this.constantFeeds(), ...batch.feeds };
-      results.push(accumulate === 1 ? await session.step(feeds, lr) : await session.accumulate(feeds, 1 / accumulate));
-    }
-    if (accumulate === 1) gradNorm = results[0]!.gradNorm;
-    else gradNorm = await session.applyAccumulated(lr);
+      return { ...this.constantFeeds(), ...batch.feeds };
+    }, lr);
     // the policy follows the session's weights, so the starting weights are freed unless a reference keeps them
-    this.policy.absorb(session.params);
+    this.policy.absorb(steps.session.params);
     loop.step++;
     loop.tokensSeen += tokens;
     const seconds = (performance.now() - started) / 1000;
@@ -407,8 +367,7 @@ export abstract class TrainerBase implements Trainer {
   }
 
   private async restore(session: TrainSession, loop: LoopState): Promise<void> {
-    const { optimizer, state } = await loadCheckpointState(this.resumeDir!);
-    if (state.algo !== this.config.algo) throw new OutputDirError(`train.resume_from_checkpoint: ${this.resumeDir} is a checkpoint of a ${state.algo} run, not ${this.config.algo}`);
+    const { optimizer, state } = await Checkpointer.load(this.resumeDir!, this.config.algo);
     session.store.importState(optimizer);
     loop.step = state.global_step;
     loop.tokensSeen = state.tokens_seen;
@@ -422,9 +381,8 @@ export abstract class TrainerBase implements Trainer {
     this.logger?.info(`resumed from ${this.resumeDir} at step ${state.global_step}`);
   }
 
-  private async checkpoint(session: TrainSession, loop: LoopState): Promise<void> {
-    await this.group.barrier();
-    if (this.group.rank !== 0) return;
+  /** The loop's state (trainer_state.json) and the optimizer's moments, written by the checkpointer. */
+  private async checkpoint(checkpointer: Checkpointer, session: TrainSession, loop: LoopState): Promise<void> {
     const state: TrainerState = {
       version: TRAINER_STATE_VERSION,
       algo: this.config.algo,
@@ -438,26 +396,13 @@ export abstract class TrainerBase implements Trainer {
       run_name: this.runName,
       algorithm: this.algorithmState(),
     };
-    const dir = this.layout.checkpoint(loop.step);
-    await saveCheckpoint(dir, { policy: this.policy, optimizer: session.store.exportState(), state, extras: (tmp) => this.saveExtras(tmp, session.params) });
-    const pruned = await pruneCheckpoints(this.layout, this.config.train.save_total_limit);
-    this.logger?.info(`saved checkpoint ${dir}${pruned.length ? ` (removed ${pruned.length} older)` : ''}`);
-  }
-
-  private async saveFinal(session: TrainSession): Promise<void> {
-    await this.group.barrier();
-    if (this.group.rank !== 0) return;
-    await writeDirAtomic(this.layout.final, async (tmp) => {
-      await this.policy.save(tmp);
-      await this.saveExtras(tmp, session.params);
-    });
-    this.logger?.info(`saved the final model to ${this.layout.final}`);
+    await checkpointer.save(state, session.store.exportState(), session.params);
   }
 }
 
 /** What a run creates that train() must release, also when it fails before the loop. */
 interface HeldResources {
-  session?: TrainSession;
+  steps?: StepExecutor;
   evalGraph?: CompiledGraph;
   evaluator?: UnifiedEvaluator;
   progress?: ProgressReporter;
@@ -499,16 +444,6 @@ function orderedMetrics(means: MetricRow): MetricRow {
   for (const key of first) if (key in means) out[key] = means[key]!;
   for (const key of Object.keys(means).sort()) if (!(key in out)) out[key] = means[key]!;
   return out;
-}
-
-const MIB = 2 ** 20;
-/** `memory_saving: auto` saves memory above this many bytes of trainable parameters. */
-const AUTO_SAVING_ABOVE_BYTES = 256 * MIB;
-
-/** `memory_saving` with `auto` resolved by the size of the trainable parameters. */
-function memorySaving(train: UnifiedConfig['train'], params: readonly Tensor[]): Exclude<MemorySaving, 'auto'> {
-  if (train.memory_saving !== 'auto') return train.memory_saving;
-  return totalBytes(params) > AUTO_SAVING_ABOVE_BYTES ? 'full' : 'off';
 }
 
 /** `<algo>-YYYYMMDD-HHMMSS` in UTC. */

@@ -2,11 +2,11 @@ import {
   REFERENCE_PREFIX,
   Algorithm,
   collatePairs,
-  DecoderModel,
+  type DecoderModel,
   float32Tensor,
   inject,
   Kernel,
-  loadModel,
+  loadReferenceModel,
   optional,
   realTokens,
   resolveModelDir,
@@ -76,8 +76,7 @@ export class DpoTrainer extends TrainerBase {
 
   /** The starting policy's weights are shared (the policy's updates never write into them) unless resuming or a separate ref is named. */
   private async loadReference(refDir: string): Promise<DecoderModel> {
-    if (refDir === this.startDir && !this.resumeDir) return new DecoderModel({ ...this.policy.model, weights: new Map(this.policy.model.weights) });
-    return loadModel(refDir, { kernel: this.kernel });
+    return loadReferenceModel({ policy: this.policy, refDir, startDir: this.startDir, resumeDir: this.resumeDir, kernel: this.kernel });
   }
 
   protected override evaluationReference(): DecoderModel {

@@ -1,13 +1,5 @@
+import { meanStd } from '@aligntune/core';
 import type { ScaleRewards } from './grpo-options.js';
-
-/** Bessel-corrected (n − 1) mean and std of `values`; std 0 for a single value. */
-export function meanStd(values: readonly number[]): { mean: number; std: number } {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / Math.max(n, 1);
-  if (n < 2) return { mean, std: 0 };
-  const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1);
-  return { mean, std: Math.sqrt(variance) };
-}
 
 /**
  * Group-relative advantages as TRL computes them, groups being G consecutive completions:

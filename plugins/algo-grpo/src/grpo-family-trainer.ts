@@ -1,52 +1,37 @@
 import {
   REFERENCE_PREFIX,
-  type CursorPosition,
-  DecoderModel,
+  completionsTable,
   declareTokenInputs,
-  emitModel,
-  encodeModel,
   float32Tensor,
-  Graph,
-  hostValues,
-  loadModel,
+  OnlineTrainer,
   realTokens,
-  resolveModelDir,
-  RewardAggregator,
-  RolloutEngine,
+  rewardColumns,
+  rewardNames,
+  RolloutScorer,
   tokenEntropy,
   tokenLogProbs,
   trainOptions,
-  TrainerBase,
-  type CompiledGraph,
-  type DataSplit,
+  type Graph,
   type HostTensor,
   type Kernel,
   type LossGraph,
   type MetricRow,
+  type OnlineBatch,
+  type OnlineSettings,
+  type Rollout,
   type Tensor,
-  type TokenizedDataset,
   type TokenInputs,
   type TrainBatch,
   type TrainerLogger,
   type TrainingConfig,
-  type TrainingData,
   type UnifiedConfig,
 } from '@aligntune/core';
 import { groupAdvantages, tiedGroups } from './advantages.js';
-import { completionsTable } from './completions-log.js';
-import { rolloutMetrics } from './grpo-metrics.js';
+import { sampleGroups } from './group-sampler.js';
+import { groupMetrics } from './grpo-metrics.js';
 import { grpoLoss } from './grpo-loss.js';
 import { stepsPerGenerationOf, type GrpoOptions } from './grpo-options.js';
-import { ADVANTAGES, collateRollouts, COMPLETION_MASK, LOSS_NORMALIZER, OLD_LOGPS, rolloutFeeds } from './micro-batch.js';
-import { OnlineRollouts } from './online-rollouts.js';
-import { readReplayRollouts } from './replay-rollouts.js';
-import type { Rollout } from './rollout.js';
-
-
-/** A generation batch split into micro-batches, each with its feeds ready. */
-interface GenerationBatch {
-  readonly micro: Array<{ rollouts: Rollout[]; feeds: Record<string, HostTensor>; tokens: number }>;
-}
+import { collateGroup, GRPO_FEEDS, groupFeeds, type GroupRollout } from './micro-batch.js';
 
 /**
  * The GRPO family (TRL's GRPOTrainer): each generation batch is per_device_batch_size × steps_per_generation
@@ -54,21 +39,14 @@ interface GenerationBatch {
  * group-relative advantages; then num_iterations passes of steps_per_generation micro-batches, with the clipped
  * surrogate against the generation-time log-probs. The presets (grpo, dapo, drgrpo, gspo) differ only in defaults.
  */
-export abstract class GrpoFamilyTrainer extends TrainerBase {
+export abstract class GrpoFamilyTrainer extends OnlineTrainer {
   protected readonly recordKinds = ['prompt', 'completion'] as const;
-  /** No loss without rollouts: eval rows get the evaluator's task metrics (accuracy, reward, KL) only. */
-  protected override readonly evaluatesLoss = false;
   protected readonly options: TrainingConfig & GrpoOptions;
   private readonly stepsPerGeneration: number;
-  private reference?: DecoderModel;
   private referenceFeeds: Record<string, HostTensor> = {};
-  private replay?: Rollout[];
-  private replayCursor = 0;
-  private online?: OnlineRollouts;
-  private engine?: RolloutEngine;
-  private logpGraph?: CompiledGraph;
-  private current?: GenerationBatch;
-  private microCursor = 0;
+  private oldLogps?: RolloutScorer;
+  /** frac_reward_zero_std and generation_rounds of the last sampled batch (dynamic sampling). */
+  private samplingMetrics: MetricRow = {};
   private tokensSeen = 0;
 
   constructor(config: UnifiedConfig, kernel: Kernel, logger?: TrainerLogger) {
@@ -82,115 +60,72 @@ export abstract class GrpoFamilyTrainer extends TrainerBase {
     return this.options.num_iterations > 1 || this.stepsPerGeneration > this.options.gradient_accumulation_steps;
   }
 
-  protected override async loadData(): Promise<TrainingData> {
-    const file = this.options.rollouts_from;
-    if (file) {
-      const names = rewardNames(this.config.rewards.map((r) => r.type));
-      const weights = this.config.rewards.map((r, k) => this.options.reward_weights?.[k] ?? r.weight ?? 1);
-      const { table, rollouts } = await readReplayRollouts(file, {
-        tokenizer: this.tokenizer,
-        groupSize: this.options.num_generations,
-        maxPromptLength: this.options.max_prompt_length,
-        rewardNames: names,
-        rewardWeights: weights,
-      });
-      this.replay = rollouts;
-      this.logger?.info(`replaying ${rollouts.length} completions from ${file}`);
-      return { train: table, cacheKeys: [] };
-    }
-    return super.loadData();
+  protected onlineSettings(): OnlineSettings {
+    const o = this.options;
+    const weights = this.config.rewards.map((r, k) => o.reward_weights?.[k] ?? r.weight ?? 1);
+    return {
+      sampling: { samplesPerPrompt: o.num_generations, maxNewTokens: o.max_completion_length, temperature: o.temperature, topK: o.top_k, topP: o.top_p },
+      promptsPerBatch: (this.config.train.per_device_batch_size * this.stepsPerGeneration) / o.num_generations,
+      replayScores: rewardColumns(rewardNames(this.config.rewards.map((r) => r.type)), weights),
+      groupKey: 'train.num_generations',
+      rewards: this.config.rewards.map((r, k) => ({ ...r, weight: o.reward_weights?.[k] ?? r.weight })),
+      reference: o.beta > 0,
+      logCompletionsSteps: o.log_completions_steps,
+    };
   }
 
   protected override async setup(): Promise<void> {
-    if (this.options.beta > 0) await this.loadReference();
-    if (this.offPolicy) this.logpGraph = await this.compileLogProbs();
-    if (this.replay) return;
-    const eos = this.tokenizer.eosTokenId;
-    if (eos == null) throw new Error(`${this.config.algo}: the tokenizer has no EOS token`);
-    const entries = this.config.rewards.map((r, k) => ({ ...r, weight: this.options.reward_weights?.[k] ?? r.weight }));
-    const aggregator = await RewardAggregator.create(this.kernel, entries, { config: this.config });
-    this.engine = await RolloutEngine.create(this.policy.model, this.executor, { tokenizer: this.tokenizer, weights: 'input' });
-    const o = this.options;
-    this.online = new OnlineRollouts(this.engine, aggregator, this.data.train, {
-      groupSize: o.num_generations,
-      maxCompletionLength: o.max_completion_length,
-      temperature: o.temperature,
-      topK: o.top_k,
-      topP: o.top_p,
-      maxResample: o.max_resample,
-      shuffle: o.shuffle,
-      seed: o.seed,
-      eosTokenId: eos,
-    });
-  }
-
-  /** model.ref_path, else the starting policy (its weights are shared: the policy's updates never write into them). */
-  private async loadReference(): Promise<void> {
-    const ref = this.config.model.ref_path;
-    this.reference =
-      ref || this.resumeDir
-        ? await loadModel(ref ? await resolveModelDir(ref, { logger: this.logger }) : this.startDir, { kernel: this.kernel })
-        : new DecoderModel({ ...this.policy.model, weights: new Map(this.policy.model.weights) });
-    this.referenceFeeds = this.reference.namedWeights(REFERENCE_PREFIX);
+    await super.setup();
+    if (this.reference) this.referenceFeeds = this.reference.namedWeights(REFERENCE_PREFIX);
+    if (this.offPolicy) {
+      this.oldLogps = await RolloutScorer.create(this.executor, { policy: this.policy, temperature: this.options.temperature, label: `${this.config.algo} old log-probs` });
+    }
   }
 
   protected override constantFeeds(): Record<string, HostTensor> {
     return this.referenceFeeds;
   }
 
-  /** A new generation batch every steps_per_generation × num_iterations micro-batches; host metrics when one is made. */
-  protected override async beforeStep(params: Readonly<Record<string, HostTensor>>, step: number): Promise<MetricRow | void> {
-    const cycle = this.stepsPerGeneration * this.options.num_iterations;
-    let metrics: MetricRow | undefined;
-    if (!this.current || this.microCursor % cycle === 0) {
-      this.microCursor = 0;
-      metrics = await this.nextGenerationBatch(params);
-    }
-    const every = this.options.log_completions_steps;
-    if (every > 0 && (step + 1) % every === 0) {
-      this.sinks.logTable(step + 1, 'completions', completionsTable(this.current!.micro.flatMap((m) => m.rollouts)));
-    }
-    return metrics;
+  /** Online: G completions per prompt, with DAPO's dynamic sampling when max_resample > 0. */
+  protected override async collect(params: Readonly<Record<string, HostTensor>>, prompts: number): Promise<Rollout[]> {
+    if (this.replay) return super.collect(params, prompts);
+    const sampled = await sampleGroups((n) => super.collect(params, n), prompts, this.options.num_generations, this.options.max_resample);
+    this.samplingMetrics = { frac_reward_zero_std: sampled.tiedFraction, ...(sampled.rounds > 1 ? { generation_rounds: sampled.rounds } : {}) };
+    return sampled.rollouts;
   }
 
-  private async nextGenerationBatch(params: Readonly<Record<string, HostTensor>>): Promise<MetricRow> {
-    const size = this.config.train.per_device_batch_size * this.stepsPerGeneration;
+  /** Group-relative advantages, then steps_per_generation micro-batches, trained on num_iterations times. */
+  protected async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, HostTensor>>): Promise<OnlineBatch> {
     const G = this.options.num_generations;
-    let rollouts: Rollout[];
-    let metrics: MetricRow = {};
-    if (this.replay) {
-      rollouts = Array.from({ length: size }, () => this.replay![this.replayCursor++ % this.replay!.length]!);
-    } else {
-      this.policy.absorb(params); // the engine feeds the policy's weights: generate from the current ones
-      const sampled = await this.online!.sample(size / G);
-      rollouts = sampled.rollouts;
-      metrics = { frac_reward_zero_std: sampled.tiedFraction, ...(sampled.rounds > 1 ? { generation_rounds: sampled.rounds } : {}) };
-    }
-    const advantages = groupAdvantages(rollouts.map((r) => r.total), G, this.options.scale_rewards);
-    rollouts = rollouts.map((r, i) => ({ ...r, advantage: advantages[i]! }));
-    this.current = await this.splitMicroBatches(rollouts, params);
-    this.tokensSeen += this.current.micro.reduce((s, m) => s + m.tokens, 0);
-    if (this.replay) metrics.frac_reward_zero_std = fractionTrue(tiedGroups(rollouts.map((r) => r.total), G));
-    return { ...rolloutMetrics(rollouts, G), ...metrics, num_tokens: this.tokensSeen };
+    const totals = rollouts.map((r) => r.total);
+    const advantages = groupAdvantages(totals, G, this.options.scale_rewards);
+    const scored: GroupRollout[] = rollouts.map((r, i) => ({ ...r, advantage: advantages[i]! }));
+    const micro = await this.splitMicroBatches(scored, params);
+    this.tokensSeen += micro.reduce((s, m) => s + m.tokens, 0);
+    const sampling = this.replay ? { frac_reward_zero_std: fractionTrue(tiedGroups(totals, G)) } : this.samplingMetrics;
+    return {
+      microBatches: Array.from({ length: this.options.num_iterations }, () => micro).flat(),
+      metrics: { ...groupMetrics(scored, G), ...sampling, num_tokens: this.tokensSeen },
+      table: () => completionsTable(scored, { reward: (r) => r.total, advantage: (r) => r.advantage }),
+    };
   }
 
   /** Collates each micro-batch once: feeds, old log-probs (off-policy), and the loss normalizer. */
-  private async splitMicroBatches(rollouts: Rollout[], params: Readonly<Record<string, HostTensor>>): Promise<GenerationBatch> {
+  private async splitMicroBatches(rollouts: GroupRollout[], params: Readonly<Record<string, HostTensor>>): Promise<TrainBatch[]> {
     const size = this.config.train.per_device_batch_size;
-    const collated = Array.from({ length: this.stepsPerGeneration }, (_, k) => {
-      const part = rollouts.slice(k * size, (k + 1) * size);
-      return { rollouts: part, collated: collateRollouts(part, this.tokenizer.padTokenId, this.options.mask_truncated_completions) };
-    });
-    const activeTokens = collated.reduce((s, c) => s + c.collated.activeTokens, 0);
-    const micro = [];
-    for (const { rollouts: part, collated: c } of collated) {
-      const feeds = rolloutFeeds(part, c);
+    const parts = Array.from({ length: this.stepsPerGeneration }, (_, k) => rollouts.slice(k * size, (k + 1) * size));
+    const collated = parts.map((part) => collateGroup(part, this.tokenizer.padTokenId, this.options.mask_truncated_completions));
+    const activeTokens = collated.reduce((s, c) => s + c.activeTokens, 0);
+    const micro: TrainBatch[] = [];
+    for (const [k, part] of parts.entries()) {
+      const c = collated[k]!;
+      const feeds = groupFeeds(part, c);
       const normalizer = this.lossNormalizer(part.length, activeTokens);
-      if (normalizer !== undefined) feeds[LOSS_NORMALIZER] = float32Tensor([normalizer], []);
-      if (this.logpGraph) feeds[OLD_LOGPS] = await this.logProbs(params, feeds);
-      micro.push({ rollouts: part, feeds, tokens: realTokens(c.batch) });
+      if (normalizer !== undefined) feeds[GRPO_FEEDS.normalizer] = float32Tensor([normalizer], []);
+      if (this.oldLogps) feeds[GRPO_FEEDS.oldLogps] = float32Tensor((await this.oldLogps.score(c.batch, params)).logps!, [c.batch.rows, c.batch.length]);
+      micro.push({ feeds, tokens: realTokens(c.batch), weight: part.length });
     }
-    return { micro };
+    return micro;
   }
 
   /**
@@ -204,30 +139,14 @@ export abstract class GrpoFamilyTrainer extends TrainerBase {
     return undefined;
   }
 
-  private async compileLogProbs(): Promise<CompiledGraph> {
-    const g = new Graph(`${this.config.algo}-old-logps`);
-    const inputs = declareTokenInputs(g);
-    const { logits } = this.policy.forward(g, inputs);
-    const logp = tokenLogProbs(g, logits, inputs.inputIds, this.options.temperature);
-    return this.executor.compile(encodeModel(emitModel(g, { outputs: { logp } })), { label: `${this.config.algo} old log-probs` });
-  }
-
-  private async logProbs(params: Readonly<Record<string, HostTensor>>, feeds: Record<string, HostTensor>): Promise<HostTensor> {
-    const graph = this.logpGraph!;
-    const all: Record<string, HostTensor> = { ...params, ...feeds };
-    const out = await graph.run(Object.fromEntries(graph.inputNames.map((n) => [n, all[n]!])));
-    const dims = feeds.input_ids!.dims;
-    return float32Tensor(hostValues(out.logp!), dims);
-  }
-
   protected buildLoss(g: Graph): LossGraph {
     const inputs = declareTokenInputs(g);
-    const mask = g.input(COMPLETION_MASK, 'float32', ['batch', 'seq']);
-    const advantages = g.input(ADVANTAGES, 'float32', ['batch']);
+    const mask = g.input(GRPO_FEEDS.mask, 'float32', ['batch', 'seq']);
+    const advantages = g.input(GRPO_FEEDS.advantages, 'float32', ['batch']);
     const T = this.options.temperature;
     const { logits } = this.policy.forward(g, inputs);
     const logp = tokenLogProbs(g, logits, inputs.inputIds, T);
-    const oldLogp = this.offPolicy ? g.input(OLD_LOGPS, 'float32', ['batch', 'seq']) : g.stopGradient(logp);
+    const oldLogp = this.offPolicy ? g.input(GRPO_FEEDS.oldLogps, 'float32', ['batch', 'seq']) : g.stopGradient(logp);
     const needsNormalizer = this.options.loss_type === 'dr_grpo' || this.options.loss_type === 'dapo';
     const o = this.options;
     return grpoLoss(
@@ -238,7 +157,7 @@ export abstract class GrpoFamilyTrainer extends TrainerBase {
         refLogp: this.reference ? this.referenceLogProbs(g, inputs) : undefined,
         mask,
         advantages,
-        normalizer: needsNormalizer ? g.input(LOSS_NORMALIZER, 'float32', []) : undefined,
+        normalizer: needsNormalizer ? g.input(GRPO_FEEDS.normalizer, 'float32', []) : undefined,
         entropy: tokenEntropy(g, logits, T),
       },
       { epsilonLow: o.epsilon, epsilonHigh: o.epsilon_high ?? o.epsilon, delta: o.delta, beta: o.beta, lossType: o.loss_type, level: o.importance_sampling_level },
@@ -250,20 +169,6 @@ export abstract class GrpoFamilyTrainer extends TrainerBase {
     return g.stopGradient(tokenLogProbs(g, this.reference!.lmLogits(g, weights, hidden), inputs.inputIds, this.options.temperature));
   }
 
-  /** The next micro-batch of the current generation batch (the rows the trainer's stream offers are not used). */
-  /** The prompt cursor, so a resumed run samples the prompts an uninterrupted one would (a fresh batch of them). */
-  protected override algorithmState(): Record<string, unknown> | undefined {
-    return this.online ? { prompts: this.online.position } : undefined;
-  }
-
-  protected override restoreAlgorithmState(state: Record<string, unknown>): void {
-    if (this.online && state.prompts) this.online.seek(state.prompts as CursorPosition);
-  }
-
-  protected override evaluationReference(): DecoderModel | undefined {
-    return this.reference;
-  }
-
   /**
    * per_device_batch_size counts completions: an epoch is every prompt sampled G times, each generation batch
    * trained on num_iterations times (TRL's repeat sampler); replayed rows are completions already.
@@ -273,23 +178,6 @@ export abstract class GrpoFamilyTrainer extends TrainerBase {
     const rows = this.replay ? size : size * this.options.num_generations * this.options.num_iterations;
     return { rows, batchSize: this.config.train.per_device_batch_size };
   }
-
-
-  protected collate(_data: TokenizedDataset, _rows: readonly number[], split: DataSplit): TrainBatch {
-    if (split === 'eval' || !this.current) throw new Error(`${this.config.algo}: no generation batch to train on (eval rows go to the evaluator, not the loss)`);
-    const micro = this.current.micro[this.microCursor++ % this.stepsPerGeneration]!;
-    return { feeds: micro.feeds, tokens: micro.tokens, weight: micro.rollouts.length };
-  }
-}
-
-/** The aggregator's reward names: the type, `_2`, `_3` for repeats. */
-function rewardNames(types: readonly string[]): string[] {
-  const seen = new Map<string, number>();
-  return types.map((type) => {
-    const n = (seen.get(type) ?? 0) + 1;
-    seen.set(type, n);
-    return n === 1 ? type : `${type}_${n}`;
-  });
 }
 
 function fractionTrue(flags: readonly boolean[]): number {

@@ -1,4 +1,4 @@
-import type { Graph, Tensor } from '@aligntune/core';
+import { maskedMean, type Graph, type Tensor } from '@aligntune/core';
 import type { GrpoLossType, ImportanceSamplingLevel } from './grpo-options.js';
 
 /** Per-token quantities of one micro-batch, [b, seq] aligned with input_ids (column t = token t). */
@@ -81,11 +81,6 @@ function aggregate(g: Graph, perToken: Tensor, mask: Tensor, lossType: GrpoLossT
       if (!normalizer) throw new Error(`loss_type ${lossType} needs its normalizer input`);
       return g.div(g.reduceSum(masked), normalizer);
   }
-}
-
-/** Σ x·m / max(Σ m, 1) over the micro-batch. */
-function maskedMean(g: Graph, x: Tensor, mask: Tensor): Tensor {
-  return g.div(g.reduceSum(g.mul(x, mask)), g.max(g.reduceSum(mask), 1));
 }
 
 /** Fractions of tokens whose ratio the clip binds: below 1 − ε with A < 0, above 1 + ε_high with A > 0 (TRL). */

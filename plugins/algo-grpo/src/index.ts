@@ -2,10 +2,7 @@ export { GrpoTrainer, DapoTrainer, DrGrpoTrainer, GspoTrainer } from './grpo-tra
 export { GrpoFamilyTrainer } from './grpo-family-trainer.js';
 export * from './grpo-options.js';
 export { grpoLoss, type GrpoLossGraph, type GrpoLossInputs, type GrpoLossSettings } from './grpo-loss.js';
-export { groupAdvantages, meanStd, tiedGroups } from './advantages.js';
-export { readReplayRollouts, type ReplayData, type ReplayOptions } from './replay-rollouts.js';
-export { OnlineRollouts, type OnlineRolloutOptions, type SampledBatch } from './online-rollouts.js';
-export { rolloutMetrics } from './grpo-metrics.js';
-export { completionsTable } from './completions-log.js';
-export { untilFirstEos, type Rollout } from './rollout.js';
-export { collateRollouts, rolloutFeeds, type CollatedRollouts } from './micro-batch.js';
+export { groupAdvantages, tiedGroups } from './advantages.js';
+export { sampleGroups, type SampledGroups } from './group-sampler.js';
+export { groupMetrics } from './grpo-metrics.js';
+export { collateGroup, groupFeeds, GRPO_FEEDS, type CollatedGroup, type GroupRollout } from './micro-batch.js';

@@ -1,14 +1,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigValidationError, DecoderModel, loadModel, RewardModel, ValueModel, type Kernel, type ModelConfig, type PolicyModel, type TrainerLogger } from '@aligntune/core';
+import { checkVocabulary, ConfigValidationError, RewardModel, ValueModel, type Kernel, type ModelConfig, type PolicyModel, type TrainerLogger } from '@aligntune/core';
 
 /** Where checkpoints and final/ keep the value model (a sequence-classification model directory). */
 export const VALUE_MODEL_DIR = 'value_model';
 
+/** Graph-name prefixes of the companion models' weights: the value model is trained (session params), the reward model frozen. */
+export const VALUE_PREFIX = 'value.';
+export const REWARD_PREFIX = 'reward.';
+
 export interface CompanionContext {
   readonly model: ModelConfig;
   readonly policy: PolicyModel;
-  /** The directory the policy started from, and the checkpoint being resumed. */
+  /** The directory the policy started from (the value model's last resort), and the checkpoint being resumed. */
   readonly startDir: string;
   readonly resumeDir?: string;
   readonly kernel: Kernel;
@@ -49,25 +53,4 @@ export async function loadRewardModel(c: CompanionContext): Promise<RewardModel 
   }
   checkVocabulary(reward.model, c.policy, 'model.reward_path');
   return reward;
-}
-
-/**
- * The KL reference: model.ref_path, else the starting policy. Without a resume its weights are shared with the
- * policy's initial ones (the policy's updates replace map entries, never write into these tensors).
- */
-export async function loadReference(c: CompanionContext): Promise<DecoderModel> {
-  const ref = c.model.ref_path;
-  if (!ref && !c.resumeDir) return new DecoderModel({ ...c.policy.model, weights: new Map(c.policy.model.weights) });
-  const reference = await loadModel(ref ? await c.resolveDir(ref) : c.startDir, { kernel: c.kernel });
-  checkVocabulary(reference, c.policy, 'model.ref_path');
-  return reference;
-}
-
-/** The models read the policy's token ids, so they must share its vocabulary. */
-function checkVocabulary(model: DecoderModel, policy: PolicyModel, field: string): void {
-  const mine = model.config.vocabSize;
-  const policyVocab = policy.model.config.vocabSize;
-  if (mine !== policyVocab) {
-    throw new ConfigValidationError([{ path: field, message: `has a vocabulary of ${mine} tokens, the policy ${policyVocab}: it must use the policy's tokenizer` }]);
-  }
 }

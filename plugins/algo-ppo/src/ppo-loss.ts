@@ -1,4 +1,4 @@
-import type { Graph, LossGraph, Tensor } from '@aligntune/core';
+import { maskedMean, type Graph, type LossGraph, type Tensor } from '@aligntune/core';
 
 /** Per-token quantities of one micro-batch, [b, seq] aligned with input_ids (column t = token t). */
 export interface PpoLossInputs {
@@ -60,9 +60,4 @@ export function ppoLoss(g: Graph, inputs: PpoLossInputs, settings: PpoLossSettin
 
 function square(g: Graph, x: Tensor): Tensor {
   return g.mul(x, x);
-}
-
-/** Σ x·m / max(Σ m, 1) over the micro-batch. */
-function maskedMean(g: Graph, x: Tensor, mask: Tensor): Tensor {
-  return g.div(g.reduceSum(g.mul(x, mask)), g.max(g.reduceSum(mask), 1));
 }

@@ -1,0 +1,37 @@
+import { ConfigValidationError } from '../../config/config-validation-error.js';
+import type { Kernel } from '../../kernel/kernel.js';
+import { DecoderModel } from '../../models/roles/decoder-model.js';
+import { loadModel } from '../../models/roles/load-model.js';
+import type { PolicyModel } from '../../models/roles/policy-model.js';
+
+export interface ReferenceSource {
+  readonly policy: PolicyModel;
+  /** model.ref_path resolved to a local directory, when set. */
+  readonly refDir?: string;
+  /** The directory the policy started from, and the checkpoint being resumed. */
+  readonly startDir: string;
+  readonly resumeDir?: string;
+  readonly kernel: Kernel;
+}
+
+/**
+ * The KL reference: model.ref_path, else the starting policy. Without a resume, the starting policy's weights are
+ * shared with the policy's initial ones (its updates replace map entries, never write into these tensors): no
+ * second copy. A loaded reference must read the policy's token ids.
+ */
+export async function loadReferenceModel(s: ReferenceSource): Promise<DecoderModel> {
+  const dir = s.refDir ?? s.startDir;
+  if (dir === s.startDir && !s.resumeDir) return new DecoderModel({ ...s.policy.model, weights: new Map(s.policy.model.weights) });
+  const reference = await loadModel(dir, { kernel: s.kernel });
+  checkVocabulary(reference, s.policy, s.refDir ? 'model.ref_path' : 'model.sft_path / model.name_or_path');
+  return reference;
+}
+
+/** A model that reads the policy's token ids (reference, value, reward model) must share its vocabulary. */
+export function checkVocabulary(model: DecoderModel, policy: PolicyModel, field: string): void {
+  const mine = model.config.vocabSize;
+  const policyVocab = policy.model.config.vocabSize;
+  if (mine !== policyVocab) {
+    throw new ConfigValidationError([{ path: field, message: `has a vocabulary of ${mine} tokens, the policy ${policyVocab}: it must use the policy's tokenizer` }]);
+  }
+}

@@ -1,0 +1,104 @@
+import type { SequenceBatch } from '../../data/collate.js';
+import type { CompiledGraph, GraphExecutor, HostTensor } from '../../engine/graph-executor.js';
+import { hostValues } from '../../engine/interpret/nd-array.js';
+import { Graph } from '../../engine/ir/graph.js';
+import type { Tensor } from '../../engine/ir/tensor.js';
+import { emitModel } from '../../engine/onnx/emit-model.js';
+import { encodeModel } from '../../engine/onnx/onnx-encoder.js';
+import { declareTokenInputs, type TokenInputs } from '../../models/graph/causal-lm.js';
+import { tokenLogProbs } from '../../models/graph/log-probs.js';
+import type { DecoderModel } from '../../models/roles/decoder-model.js';
+import { REFERENCE_PREFIX, type PolicyModel } from '../../models/roles/policy-model.js';
+import { tokenFeeds } from '../batch-feeds.js';
+import { collateRollouts, completionValues } from './rollout-batch.js';
+import type { Rollout } from './rollout.js';
+
+/** One rollout's scores: each [rows × length] output read at its completion tokens, each [rows] output's value. */
+export interface CompletionScores {
+  readonly tokens: Record<string, Float64Array>;
+  readonly rows: Record<string, number>;
+}
+
+/** More outputs of the same forward (PPO's values and reward-model scores) and the frozen weights they read. */
+export interface ExtraScores {
+  readonly outputs: Record<string, Tensor>;
+  readonly frozen: Record<string, HostTensor>;
+}
+
+export interface RolloutScorerModels {
+  readonly policy: PolicyModel;
+  /** When set, `refLogps` are scored too (its weights are frozen feeds). */
+  readonly reference?: DecoderModel;
+  /** Log-probs from logits / temperature, as sampling used. */
+  readonly temperature: number;
+  /** Names the compiled graph in logs and errors. */
+  readonly label: string;
+  readonly extra?: (g: Graph, inputs: TokenInputs) => ExtraScores;
+}
+
+/**
+ * One forward over a rollout micro-batch with the current weights (fed, so no recompiling): the rollout-time
+ * policy's log-probs (`logps`), the reference's (`refLogps`) and any extra outputs, each [rows × length] aligned
+ * with input_ids unless the extra output says otherwise.
+ */
+export class RolloutScorer {
+  private constructor(
+    private readonly graph: CompiledGraph,
+    private readonly frozenFeeds: Record<string, HostTensor>,
+  ) {}
+
+  static async create(executor: GraphExecutor, models: RolloutScorerModels): Promise<RolloutScorer> {
+    const g = new Graph(models.label.replace(/\W+/g, '-'));
+    const inputs = declareTokenInputs(g);
+    const logp = (logits: Tensor) => tokenLogProbs(g, logits, inputs.inputIds, models.temperature);
+    const outputs: Record<string, Tensor> = { logps: logp(models.policy.forward(g, inputs).logits) };
+    const frozen: Record<string, HostTensor> = {};
+    if (models.reference) {
+      const ref = models.reference.forward(g, inputs, 'input', REFERENCE_PREFIX);
+      outputs.refLogps = logp(models.reference.lmLogits(g, ref.weights, ref.hidden));
+      Object.assign(frozen, models.reference.namedWeights(REFERENCE_PREFIX));
+    }
+    if (models.extra) {
+      const extra = models.extra(g, inputs);
+      Object.assign(outputs, extra.outputs);
+      Object.assign(frozen, extra.frozen);
+    }
+    const compiled = await executor.compile(encodeModel(emitModel(g, { outputs })), { label: models.label });
+    return new RolloutScorer(compiled, frozen);
+  }
+
+  /** `params`: the session's current trained weights. */
+  async score(batch: SequenceBatch, params: Readonly<Record<string, HostTensor>>): Promise<Record<string, Float32Array>> {
+    const out = await this.run(batch, params);
+    return Object.fromEntries(Object.entries(out).map(([name, tensor]) => [name, Float32Array.from(hostValues(tensor))]));
+  }
+
+  /** Scores every rollout, `chunk` rows per forward (per_device_batch_size), each as its completion's values. */
+  async scoreCompletions(rollouts: readonly Rollout[], params: Readonly<Record<string, HostTensor>>, o: { padTokenId: number; chunk: number }): Promise<CompletionScores[]> {
+    const scores: CompletionScores[] = [];
+    for (let at = 0; at < rollouts.length; at += o.chunk) {
+      const part = rollouts.slice(at, at + o.chunk);
+      const batch = collateRollouts(part, o.padTokenId);
+      const out = Object.entries(await this.run(batch, params));
+      const lengths = part.map((r) => r.completionIds.length);
+      const grids = out.filter(([, t]) => t.dims.length === 2).map(([name, t]) => [name, completionValues(batch, hostValues(t), lengths)] as const);
+      const rows = out.filter(([, t]) => t.dims.length === 1).map(([name, t]) => [name, hostValues(t)] as const);
+      part.forEach((_, i) => {
+        scores.push({
+          tokens: Object.fromEntries(grids.map(([name, values]) => [name, values[i]!])),
+          rows: Object.fromEntries(rows.map(([name, values]) => [name, values[i]!])),
+        });
+      });
+    }
+    return scores;
+  }
+
+  private async run(batch: SequenceBatch, params: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
+    const all: Record<string, HostTensor> = { ...params, ...this.frozenFeeds, ...tokenFeeds(batch) };
+    return this.graph.run(Object.fromEntries(this.graph.inputNames.map((n) => [n, all[n]!])));
+  }
+
+  dispose(): Promise<void> {
+    return this.graph.dispose();
+  }
+}

@@ -1,0 +1,111 @@
+import {
+  Algorithm, collateRollouts, completionGrid, declareTokenInputs, float32Tensor, inject, Kernel, onPolicyCompletionsTable, onPolicyMetrics, OnlineTrainer, optional,
+} from '@aligntune/core';
+import { OnPolicySchedule, realTokens, rewardColumns, rewardNames, RolloutScorer, sequenceScore, tokenEntropy, tokenFeeds, tokenLogProbs, Tokens, trainOptions } from '@aligntune/core';
+import type { Graph, HostTensor, LossGraph, OnlineBatch, OnlineSettings, OnPolicyRollout, Rollout, TrainBatch, TrainerLogger, TrainingConfig, UnifiedConfig } from '@aligntune/core';
+import { leaveOneOutAdvantages, normalizeAdvantages, rlooReturns } from './advantages.js';
+import { rlooLoss } from './rloo-loss.js';
+import { RlooOptions } from './rloo-options.js';
+
+/** Names of the loss graph's rollout inputs. */
+const FEEDS = { mask: 'completion_mask', oldLogps: 'old_logps', advantages: 'advantages' } as const;
+
+type RlooRollout = OnPolicyRollout & { readonly advantage: number };
+
+/**
+ * RLOO as TRL's RLOOTrainer: each rollout batch is rollout_batch_size completions, rloo_k per prompt, sampled from
+ * the current policy (or read from train.rollouts_from) and scored by the reward functions; each completion's
+ * return (score − kl_coef·KL) is baselined by the mean of its k − 1 siblings'; then num_ppo_epochs shuffled passes
+ * of num_mini_batches optimizer steps with the clipped sequence-level ratio. See RlooOptions for the formulas.
+ */
+@Algorithm('rloo', { options: RlooOptions, description: 'REINFORCE leave-one-out: k samples per prompt, each baselined by the other k − 1 (TRL RLOOTrainer)' })
+export class RlooTrainer extends OnlineTrainer {
+  // RLOO needs prompts only: a completion or a preference pair's answers are ignored
+  protected readonly recordKinds = ['prompt', 'completion', 'preference'] as const;
+  protected readonly options: TrainingConfig & RlooOptions;
+  private scorer!: RolloutScorer;
+  private schedule!: OnPolicySchedule;
+
+  constructor(@inject(Tokens.Config) config: UnifiedConfig, @inject(Tokens.Kernel) kernel: Kernel, @optional() @inject(Tokens.Logger) logger?: TrainerLogger) {
+    super(config, kernel, logger);
+    this.options = trainOptions<RlooOptions>(config);
+  }
+
+  protected onlineSettings(): OnlineSettings {
+    const o = this.options;
+    const rewards = this.config.rewards;
+    return {
+      sampling: { samplesPerPrompt: o.rloo_k, maxNewTokens: o.response_length, temperature: o.temperature, stopAtEos: o.stop_token === 'eos' },
+      promptsPerBatch: o.rollout_batch_size! / o.rloo_k, // derived and checked at validation (RlooOptions.checkConfig)
+      replayScores: rewardColumns(rewardNames(rewards.map((r) => r.type)), rewards.map((r) => r.weight ?? 1)),
+      groupKey: 'train.rloo_k',
+      rewards,
+      reference: true,
+      logCompletionsSteps: o.log_completions_steps,
+    };
+  }
+
+  protected override async setup(): Promise<void> {
+    await super.setup();
+    const o = this.options;
+    this.schedule = new OnPolicySchedule({ epochs: o.num_ppo_epochs, microBatchSize: o.per_device_batch_size, shuffle: o.shuffle, seed: o.seed });
+    this.scorer = await RolloutScorer.create(this.executor, { policy: this.policy, reference: this.reference, temperature: o.temperature, label: 'rloo rollout scores' });
+  }
+
+  /** Returns, leave-one-out advantages, and the num_ppo_epochs × num_mini_batches plan of micro-batches. */
+  protected async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, HostTensor>>): Promise<OnlineBatch> {
+    const o = this.options;
+    const outputs = await this.scorer.scoreCompletions(rollouts, params, { padTokenId: this.tokenizer.padTokenId, chunk: o.per_device_batch_size });
+    const logps = outputs.map((out) => out.tokens.logps!);
+    const kls = outputs.map((out, i) => logps[i]!.map((logp, t) => logp - out.tokens.refLogps![t]!));
+    const scores = rollouts.map((r) => sequenceScore(r, null, { missingEosPenalty: o.missing_eos_penalty }));
+    let advantages = leaveOneOutAdvantages(rlooReturns(scores, kls, o.kl_coef, o.token_level_kl), o.rloo_k);
+    if (o.normalize_advantage) advantages = normalizeAdvantages(advantages);
+    const scored: RlooRollout[] = rollouts.map((r, i) => ({ ...r, modelScore: null, score: scores[i]!, logps: logps[i]!, kl: kls[i]!, advantage: advantages[i]! }));
+    const { plan, metrics } = this.schedule.next(scored.length);
+    return {
+      microBatches: plan.map((rows) => this.microBatch(rows.map((i) => scored[i]!))),
+      metrics: { ...onPolicyMetrics(scored, o.kl_coef, this.tokenizer.eosTokenId!), ...metrics },
+      table: () => onPolicyCompletionsTable(scored),
+    };
+  }
+
+  private microBatch(rollouts: readonly RlooRollout[]): TrainBatch {
+    const batch = collateRollouts(rollouts, this.tokenizer.padTokenId);
+    const dims = [batch.rows, batch.length];
+    const feeds = {
+      ...tokenFeeds(batch),
+      [FEEDS.mask]: float32Tensor(batch.completionMask, dims),
+      [FEEDS.oldLogps]: float32Tensor(completionGrid(batch, rollouts.map((r) => r.logps)), dims),
+      [FEEDS.advantages]: float32Tensor(rollouts.map((r) => r.advantage), [batch.rows]),
+    };
+    return { feeds, tokens: realTokens(batch), weight: rollouts.length };
+  }
+
+  protected buildLoss(g: Graph): LossGraph {
+    const inputs = declareTokenInputs(g);
+    const T = this.options.temperature;
+    const { logits } = this.policy.forward(g, inputs);
+    return rlooLoss(
+      g,
+      {
+        logp: tokenLogProbs(g, logits, inputs.inputIds, T),
+        oldLogp: g.input(FEEDS.oldLogps, 'float32', ['batch', 'seq']),
+        mask: g.input(FEEDS.mask, 'float32', ['batch', 'seq']),
+        advantages: g.input(FEEDS.advantages, 'float32', ['batch']),
+        entropy: tokenEntropy(g, logits, T),
+      },
+      { cliprange: this.options.cliprange },
+    );
+  }
+
+  /**
+   * An epoch is every prompt sampled rloo_k times (replayed rows are completions already), each rollout batch
+   * trained on num_ppo_epochs times (TRL: epoch = episode / (rloo_k × prompts)).
+   */
+  protected override epochShape(): { rows: number; batchSize: number } {
+    const { size } = this.data.train;
+    const completions = this.replay ? size : size * this.options.rloo_k;
+    return { rows: completions * this.options.num_ppo_epochs, batchSize: this.config.train.per_device_batch_size };
+  }
+}
