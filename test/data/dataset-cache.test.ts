@@ -19,7 +19,7 @@ import {
 } from '@aligntune/core';
 import { cli } from '../helpers/run-cli.js';
 import { HH_ROWS } from './fixtures.js';
-import { dataKernel, jsonl, tempDir, writeFiles } from './helpers.js';
+import { columnTokens, dataKernel, jsonl, rowInfos, tempDir, writeFiles } from './helpers.js';
 
 const tokenizer = new Tokenizer(buildTinyChatTokenizerFiles(), 'tiny-chat');
 
@@ -49,12 +49,12 @@ describe('dataset cache', () => {
     const second = await prepareDatasets(cfg, options);
     expect(second.datasets.map((d) => d.cacheHit)).toEqual([true, true]);
     for (const [i, d] of second.datasets.entries()) {
-      expect(d.data.rows).toEqual(first.datasets[i]!.data.rows);
-      expect([...d.data.columns.prompt!.values]).toEqual([...first.datasets[i]!.data.columns.prompt!.values]);
+      expect(rowInfos(d.data)).toEqual(rowInfos(first.datasets[i]!.data));
+      expect(columnTokens(d.data, 'prompt')).toEqual(columnTokens(first.datasets[i]!.data, 'prompt'));
     }
-    expect(second.datasets[0]!.data.rows[0]).toMatchObject({ kind: 'preference', origin: 'hh.jsonl:1' });
-    expect(second.datasets[1]!.data.rows[0]).toMatchObject({ kind: 'completion', reference: '0', task_type: 'math' });
-    expect(second.mixture).toHaveLength(8); // weights 1:1, the smaller dataset (4 rows) runs out first
+    expect(second.datasets[0]!.data.row(0)).toMatchObject({ kind: 'preference', origin: 'hh.jsonl:1' });
+    expect(second.datasets[1]!.data.row(0)).toMatchObject({ kind: 'completion', reference: '0', task_type: 'math' });
+    expect(second.mixture.row).toHaveLength(8); // weights 1:1, the smaller dataset (4 rows) runs out first
   });
 
   it('keys on everything that decides the content', async () => {
@@ -98,7 +98,7 @@ describe('dataset cache', () => {
     const again = await prepareDatasets(cfg, options);
     expect(again.datasets[0]!.cacheHit).toBe(false);
     expect(warnings.some((w) => w.includes('is corrupt (checksum mismatch); rebuilding it'))).toBe(true);
-    expect(again.datasets[0]!.data.rows).toEqual(first.datasets[0]!.data.rows);
+    expect(rowInfos(again.datasets[0]!.data)).toEqual(rowInfos(first.datasets[0]!.data));
     writeFileSync(path, bytes.subarray(0, 20)); // torn file
     expect(await cache.get(first.datasets[0]!.cacheKey)).toBeUndefined();
     expect((await prepareDatasets(cfg, options)).datasets[0]!.cacheHit).toBe(false);
@@ -121,7 +121,7 @@ describe('dataset cache', () => {
     const [ra, rb] = await Promise.all([a.getOrBuild({ x: 1 }, slowBuild), b.getOrBuild({ x: 1 }, slowBuild)]);
     expect(builds).toBe(1);
     expect([ra.hit, rb.hit].sort()).toEqual([false, true]);
-    expect(rb.dataset.rows).toEqual(ra.dataset.rows);
+    expect(rowInfos(rb.dataset)).toEqual(rowInfos(ra.dataset));
     writeFileSync(join(a.dir, `${DatasetCache.key({ x: 2 })}.lock`), '999999\n');
     const stale = new DatasetCache(caching.root, { staleLockMs: 0, pollMs: 10 });
     expect((await stale.getOrBuild({ x: 2 }, slowBuild)).hit).toBe(false);

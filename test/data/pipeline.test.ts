@@ -5,6 +5,7 @@ import {
   loadTrainingRecords,
   mixCounts,
   mixDatasets,
+  mixEntries,
   parseDatasetSpec,
   recordKind,
   TrainingConfig,
@@ -86,12 +87,12 @@ describe('mixing datasets by weight', () => {
   });
 
   it('interleaves evenly without shuffle and by a seeded shuffle with it; the same seed gives the same mixture', () => {
-    const even = mixDatasets([300, 300], [2, 1], { seed: 1, shuffle: false });
+    const even = mixEntries(mixDatasets([300, 300], [2, 1], { seed: 1, shuffle: false }));
     expect(even.slice(0, 6).map((e) => e.dataset)).toEqual([0, 1, 0, 0, 1, 0]);
     expect(even.filter((e) => e.dataset === 0).map((e) => e.row).slice(0, 3)).toEqual([0, 1, 2]);
-    const a = mixDatasets([300, 300, 50], [2, 1, 0], { seed: 7, shuffle: true });
-    const b = mixDatasets([300, 300, 50], [2, 1, 0], { seed: 7, shuffle: true });
-    const c = mixDatasets([300, 300, 50], [2, 1, 0], { seed: 8, shuffle: true });
+    const a = mixEntries(mixDatasets([300, 300, 50], [2, 1, 0], { seed: 7, shuffle: true }));
+    const b = mixEntries(mixDatasets([300, 300, 50], [2, 1, 0], { seed: 7, shuffle: true }));
+    const c = mixEntries(mixDatasets([300, 300, 50], [2, 1, 0], { seed: 8, shuffle: true }));
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
     expect(a.filter((e) => e.dataset === 0)).toHaveLength(300);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RaggedInt32 } from './ragged.js';
+import { packRagged, type RaggedInt32 } from './ragged.js';
 import { TOKEN_COLUMNS, TokenizedDataset, type TokenColumn, type TokenizedRowInfo } from './tokenized-dataset.js';
 
 /**
@@ -29,19 +29,20 @@ export class CorruptEntryError extends Error {}
 
 export function encodeEntry(dataset: TokenizedDataset, key: string, parts: Record<string, unknown>): Uint8Array {
   const blobs: Array<[string, Uint8Array]> = [];
+  let tokens = 0;
   for (const column of TOKEN_COLUMNS) {
-    const data = dataset.columns[column];
-    if (!data) continue;
+    if (!dataset.hasColumn(column)) continue;
+    const data = packRagged(Array.from({ length: dataset.size }, (_, i) => dataset.tokens(column, i)));
+    tokens += data.values.length;
     blobs.push([`${column}.values`, bytesOf(data.values)], [`${column}.offsets`, bytesOf(data.offsets)]);
   }
-  blobs.push(['rows', Buffer.from(dataset.rows.map((r) => JSON.stringify(r)).join('\n'), 'utf8')]);
+  blobs.push(['rows', Buffer.from(Array.from({ length: dataset.size }, (_, i) => JSON.stringify(dataset.row(i))).join('\n'), 'utf8')]);
   const sections: CacheEntryHeader['sections'] = {};
   let at = 0;
   for (const [name, bytes] of blobs) {
     sections[name] = [at, bytes.length];
     at = align4(at + bytes.length);
   }
-  const tokens = TOKEN_COLUMNS.reduce((sum, c) => sum + (dataset.columns[c]?.values.length ?? 0), 0);
   const header: CacheEntryHeader = { key, parts, createdAt: new Date().toISOString(), rows: dataset.size, tokens, sections };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const bodyStart = align4(12 + headerBytes.length);

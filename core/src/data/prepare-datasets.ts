@@ -11,7 +11,7 @@ import { DatasetCache } from './dataset-cache.js';
 import { readDatasetRecords } from './dataset-records.js';
 import { DataExtensionPoints } from './extension-points.js';
 import { openDataset, type DataOptions } from './load-datasets.js';
-import { mixDatasets, type MixEntry, type MixStopping } from './mix-datasets.js';
+import { concatMixture, mixDatasets, type Mixture, type MixStopping } from './mix-datasets.js';
 import type { SplitSource } from './record-source.js';
 import { planTasks, taskFor, type PlannedTask } from './task-catalog.js';
 import { effectiveChatTemplate, tokenizeRecords } from './tokenize-records.js';
@@ -48,7 +48,7 @@ export interface PreparedData {
   datasets: PreparedDataset[];
   tasks: PlannedTask[];
   /** Rows in training order: dataset index and row within it. */
-  mixture: MixEntry[];
+  mixture: Mixture;
 }
 
 /**
@@ -77,8 +77,8 @@ export async function prepareDatasets(config: DataConfig, options: PrepareOption
   return { datasets, tasks, mixture: mixture(datasets, config, which, options.stopping) };
 }
 
-function mixture(datasets: PreparedDataset[], config: DataConfig, which: 'train' | 'eval', stopping?: MixStopping): MixEntry[] {
-  if (which === 'eval') return datasets.flatMap((d) => Array.from({ length: d.data.size }, (_, row) => ({ dataset: d.index, row })));
+function mixture(datasets: PreparedDataset[], config: DataConfig, which: 'train' | 'eval', stopping?: MixStopping): Mixture {
+  if (which === 'eval') return concatMixture(datasets.map((d) => ({ dataset: d.index, size: d.data.size })));
   const sizes = config.datasets.map((_, i) => datasets.find((d) => d.index === i)?.data.size ?? 0);
   return mixDatasets(sizes, config.datasets.map((ds) => ds.weight), { seed: config.train.seed, shuffle: config.train.shuffle, stopping });
 }

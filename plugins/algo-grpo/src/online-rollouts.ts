@@ -82,7 +82,7 @@ export class OnlineRollouts {
       seed: this.options.seed + 7919 * ++this.generation,
     });
     const sampleRows = completions.map((c) => rows[c.promptIndex]!);
-    const prompts = sampleRows.map((r) => this.data.rows[r]!.prompt);
+    const prompts = sampleRows.map((r) => this.data.row(r).prompt);
     const trimmed = completions.map((c) => untilFirstEos(c.tokenIds, eosTokenId));
     const scores = await this.aggregator.score({
       prompts,

@@ -46,7 +46,7 @@ export class OnlineRollouts {
       ...(stopAtEos ? {} : { eosTokenIds: [] }),
     });
     const cut = completions.map((c) => cutAfterEos(c.tokenIds, eosTokenId, stopAtEos));
-    const prompts = rows.map((r) => this.data.rows[r]!.prompt);
+    const prompts = rows.map((r) => this.data.row(r).prompt);
     const scores = await this.aggregator?.score({
       prompts,
       completions: completions.map((c) => c.text),
