@@ -16,6 +16,7 @@ import {
   type DataConfig,
   type DatasetConfig,
   type PrepareOptions,
+  type TokenTableWriter,
 } from '@aligntune/core';
 import { cli } from '../helpers/run-cli.js';
 import { HH_ROWS } from './fixtures.js';
@@ -92,13 +93,15 @@ describe('dataset cache', () => {
     const cfg = config([parseDatasetSpec('gsm.jsonl')]);
     const first = await prepareDatasets(cfg, options);
     const path = cache.pathOf(first.datasets[0]!.cacheKey);
+    // read before corrupting: tables read their file by position, and this edits it in place
+    const expected = rowInfos(first.datasets[0]!.data);
     const bytes = readFileSync(path);
     bytes[bytes.length - 100] ^= 0xff;
     writeFileSync(path, bytes);
     const again = await prepareDatasets(cfg, options);
     expect(again.datasets[0]!.cacheHit).toBe(false);
     expect(warnings.some((w) => w.includes('is corrupt (checksum mismatch); rebuilding it'))).toBe(true);
-    expect(rowInfos(again.datasets[0]!.data)).toEqual(rowInfos(first.datasets[0]!.data));
+    expect(rowInfos(again.datasets[0]!.data)).toEqual(expected);
     writeFileSync(path, bytes.subarray(0, 20)); // torn file
     expect(await cache.get(first.datasets[0]!.cacheKey)).toBeUndefined();
     expect((await prepareDatasets(cfg, options)).datasets[0]!.cacheHit).toBe(false);
@@ -111,10 +114,10 @@ describe('dataset cache', () => {
     const built = await prepareDatasets(config([ds]), { ...options, cache: null });
     const data = built.datasets[0]!.data;
     let builds = 0;
-    const slowBuild = async () => {
+    const slowBuild = async (writer: TokenTableWriter) => {
       builds += 1;
       await new Promise((resolve) => setTimeout(resolve, 150));
-      return data;
+      writer.appendTable(data);
     };
     const a = new DatasetCache(caching.root, { pollMs: 10 });
     const b = new DatasetCache(caching.root, { pollMs: 10 });

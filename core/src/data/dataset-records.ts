@@ -31,9 +31,23 @@ export interface DatasetRecords {
  * error naming the columns found and expected.
  */
 export async function readDatasetRecords(split: SplitSource, ds: DatasetConfig, options: ReadRecordsOptions): Promise<DatasetRecords> {
-  const limit = await rowLimit(split, ds);
-  const report = newAdaptReport(split.description);
   const records: CanonicalRecord[] = [];
+  const report = newAdaptReport(split.description);
+  for await (const chunk of streamDatasetRecords(split, ds, options, report)) for (const record of chunk) records.push(record);
+  return { records, report };
+}
+
+/** Records per chunk when streaming: enough to amortise a worker round trip, small next to any memory budget. */
+export const RECORD_CHUNK = 1024;
+
+/**
+ * readDatasetRecords as a stream of chunks of records, in file order, so a dataset of any size passes through
+ * in bounded memory; `report` is complete (and checked) when the stream ends.
+ */
+export async function* streamDatasetRecords(split: SplitSource, ds: DatasetConfig, options: ReadRecordsOptions & { chunkRows?: number }, report = newAdaptReport(split.description)): AsyncGenerator<CanonicalRecord[]> {
+  const limit = await rowLimit(split, ds);
+  const chunkRows = options.chunkRows ?? RECORD_CHUNK;
+  let chunk: CanonicalRecord[] = [];
   let adapter: RecordAdapter | undefined;
   let firstColumns = '';
   for await (const { values, origin } of split.rows()) {
@@ -48,11 +62,17 @@ export async function readDatasetRecords(split: SplitSource, ds: DatasetConfig, 
     }
     const result = adapter.adapt(row);
     if (result.skip !== undefined) noteSkip(report, origin, result.skip);
-    else records.push(finish(result.record, { dataset: options.index, task_type: ds.task_type, origin }, options.task));
+    else {
+      report.adapted += 1;
+      chunk.push(finish(result.record, { dataset: options.index, task_type: ds.task_type, origin }, options.task));
+      if (chunk.length >= chunkRows) {
+        yield chunk;
+        chunk = [];
+      }
+    }
   }
-  report.adapted = records.length;
   check(report, adapter, firstColumns, options.logger);
-  return { records, report };
+  if (chunk.length > 0) yield chunk;
 }
 
 async function rowLimit(split: SplitSource, ds: DatasetConfig): Promise<number> {
