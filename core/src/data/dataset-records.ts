@@ -1,6 +1,6 @@
 import { datasetRowLimit, type DatasetConfig } from '../config/dataset-config.js';
 import type { AdapterCatalog } from './adapter-catalog.js';
-import { describeSkips, newAdaptReport, noteSkip, type AdaptReport } from './adapt-report.js';
+import { describeMalformed, describeSkips, newAdaptReport, noteMalformed, noteSkip, type AdaptReport } from './adapt-report.js';
 import type { CanonicalRecord } from './canonical-record.js';
 import { applyColumnMapping } from './column-mapping.js';
 import { DataError } from './data-error.js';
@@ -50,7 +50,8 @@ export async function* streamDatasetRecords(split: SplitSource, ds: DatasetConfi
   let chunk: CanonicalRecord[] = [];
   let adapter: RecordAdapter | undefined;
   let firstColumns = '';
-  for await (const { values, origin } of split.rows()) {
+  const onBadRow = ds.on_bad_rows === 'skip' ? (error: Error) => noteMalformed(report, error) : undefined;
+  for await (const { values, origin } of split.rows({ onBadRow })) {
     if (report.read >= limit) break;
     report.read += 1;
     const row = applyColumnMapping(values, ds.column_mapping, origin);
@@ -77,13 +78,14 @@ export async function* streamDatasetRecords(split: SplitSource, ds: DatasetConfi
 
 async function rowLimit(split: SplitSource, ds: DatasetConfig): Promise<number> {
   if (ds.percent == null) return ds.max_samples ?? Infinity;
-  const total = (await split.countRows()) ?? (await countRows(split));
+  const total = (await split.countRows()) ?? (await countRows(split, ds));
   return datasetRowLimit(total, ds);
 }
 
-async function countRows(split: SplitSource): Promise<number> {
+async function countRows(split: SplitSource, ds: DatasetConfig): Promise<number> {
   let total = 0;
-  for await (const _ of split.rows()) total += 1;
+  // malformed rows to be skipped are not rows: the main pass reports them
+  for await (const _ of split.rows({ onBadRow: ds.on_bad_rows === 'skip' ? () => undefined : undefined })) total += 1;
   return total;
 }
 
@@ -102,4 +104,5 @@ function check(report: AdaptReport, adapter: RecordAdapter | undefined, columns:
     );
   }
   if (report.skipped > 0) logger?.warn(describeSkips(report));
+  if (report.malformed > 0) logger?.warn(describeMalformed(report));
 }

@@ -120,6 +120,7 @@ export async function cacheKeyParts(config: DataConfig, ds: DatasetConfig, split
     percent: ds.percent ?? null,
     max_samples: ds.max_samples ?? null,
     column_mapping: ds.column_mapping,
+    on_bad_rows: ds.on_bad_rows,
     adapter: await contributionVersions(options.kernel, 'schema-adapter', ds.adapter ? [ds.adapter] : options.kernel.ids(DataExtensionPoints.schemaAdapter.kind)),
     task: ds.task_type ? { versions: await contributionVersions(options.kernel, 'task', [ds.task_type]), params: task?.params ?? {} } : null,
     tokenizer: options.tokenizer.contentHash(),
