@@ -38,6 +38,8 @@ export interface CacheEntryHeader {
   tokens: number;
   /** The token columns some row has. */
   columns: TokenColumn[];
+  /** The record kinds present. */
+  kinds: RecordKind[];
   sections: Record<Section, [offset: number, length: number]>;
 }
 
@@ -87,6 +89,7 @@ export class TokenTableWriter {
   private readonly files: Record<Section, BufferedFile>;
   private readonly record = Buffer.alloc(ROW_RECORD_BYTES);
   private readonly present = new Set<TokenColumn>();
+  private readonly kinds = new Set<RecordKind>();
   private rows = 0;
   private tokens = 0;
 
@@ -106,6 +109,7 @@ export class TokenTableWriter {
     writePair(this.record, 8, this.files.infos.bytes);
     this.record.writeUInt32LE(infoBytes.length - 1, 16);
     this.record.writeUInt32LE(KINDS.indexOf(info.kind), 20);
+    this.kinds.add(info.kind);
     TOKEN_COLUMNS.forEach((column, c) => {
       const ids = tokens[column];
       const length = ids?.length ?? 0;
@@ -137,7 +141,7 @@ export class TokenTableWriter {
       sections[s] = [at, this.files[s].bytes];
       at = align8(at + this.files[s].bytes);
     }
-    const header: CacheEntryHeader = { key, parts, createdAt: new Date().toISOString(), rows: this.rows, tokens: this.tokens, columns: TOKEN_COLUMNS.filter((c) => this.present.has(c)), sections };
+    const header: CacheEntryHeader = { key, parts, createdAt: new Date().toISOString(), rows: this.rows, tokens: this.tokens, columns: TOKEN_COLUMNS.filter((c) => this.present.has(c)), kinds: KINDS.filter((k) => this.kinds.has(k)), sections };
     const tmp = `${this.files.index.path.slice(0, -'.index.tmp'.length)}.tmp`;
     try {
       joinSections(tmp, header, this.files);
@@ -342,6 +346,10 @@ class FileRows implements RowStore {
 
   hasColumn(column: TokenColumn): boolean {
     return this.header.columns.includes(column);
+  }
+
+  kinds(): ReadonlySet<RecordKind> {
+    return new Set(this.header.kinds);
   }
 
   contentId(): string {

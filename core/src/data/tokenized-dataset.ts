@@ -35,6 +35,8 @@ export interface RowStore {
   info(row: number): TokenizedRowInfo;
   kind(row: number): RecordKind;
   hasColumn(column: TokenColumn): boolean;
+  /** The kinds present (a file-backed table knows them from its header, without reading its rows). */
+  kinds(): ReadonlySet<RecordKind>;
   /** Identifies the content (tokens and rows), for caches derived from it. */
   contentId(): string;
 }
@@ -86,6 +88,10 @@ export class TokenizedDataset {
 
   hasColumn(column: TokenColumn): boolean {
     return this.store.hasColumn(column);
+  }
+
+  kinds(): ReadonlySet<RecordKind> {
+    return this.store.kinds();
   }
 
   contentId(): string {
@@ -150,6 +156,10 @@ export class PackedRows implements RowStore {
     return this.columns[column] !== undefined;
   }
 
+  kinds(): ReadonlySet<RecordKind> {
+    return new Set(this.rows.map((r) => r.kind));
+  }
+
   contentId(): string {
     if (this.id) return this.id;
     const hash = createHash('sha256').update('packed\n');
@@ -205,6 +215,11 @@ class SelectedRows implements RowStore {
 
   hasColumn(column: TokenColumn): boolean {
     return this.tables.some((t) => t.hasColumn(column));
+  }
+
+  /** The kinds of the tables selected from (a superset when the selection leaves some out). */
+  kinds(): ReadonlySet<RecordKind> {
+    return new Set(this.tables.flatMap((t) => [...t.kinds()]));
   }
 
   contentId(): string {

@@ -53,6 +53,8 @@ export function mergeRows(datasets: readonly PreparedDataset[], mixture: Mixture
     mixture.dataset,
     mixture.row,
   );
+  // the common case, decided without reading a row: every table holds only wanted kinds
+  if ([...merged.kinds()].every((kind) => options.kinds.includes(kind))) return merged;
   const kept = new Uint32Array(merged.size);
   let count = 0;
   for (let i = 0; i < merged.size; i++) if (options.kinds.includes(merged.kind(i))) kept[count++] = i;
