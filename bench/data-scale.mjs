@@ -48,10 +48,10 @@ function textMaker(seed) {
 
 /** Row makers: about 320 bytes of JSON per preference row (the issue's 1M rows ≈ 320 MB). */
 const KINDS = {
-  dpo: { algo: 'dpo', row: (t, i) => ({ prompt: `Question ${i}: ${t(14)}?`, chosen: t(16), rejected: t(14) }) },
-  sft: { algo: 'sft', row: (t, i) => ({ prompt: `Question ${i}: ${t(14)}?`, completion: t(30) }) },
-  'sft-chat': { algo: 'sft', row: (t, i) => ({ messages: [{ role: 'user', content: `Question ${i}: ${t(14)}?` }, { role: 'assistant', content: t(26) }] }) },
-  grpo: { algo: 'grpo', row: (t, i) => ({ prompt: `Question ${i}: ${t(40)}?` }) },
+  dpo: { algo: 'dpo', row: (t, i) => ({ prompt: `Question ${i}: ${t(19)}?`, chosen: t(21), rejected: t(19) }) },
+  sft: { algo: 'sft', row: (t, i) => ({ prompt: `Question ${i}: ${t(19)}?`, completion: t(40) }) },
+  'sft-chat': { algo: 'sft', row: (t, i) => ({ messages: [{ role: 'user', content: `Question ${i}: ${t(19)}?` }, { role: 'assistant', content: t(34) }] }) },
+  grpo: { algo: 'grpo', row: (t, i) => ({ prompt: `Question ${i}: ${t(50)}?` }) },
 };
 
 async function writeJsonl(path, kind, rows) {
