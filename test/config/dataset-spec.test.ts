@@ -68,7 +68,7 @@ describe('parseDatasetSpec errors say what is wrong and where', () => {
     ['gsm8k?', "nothing after '?' at character 6; expected map.<new>=<old> or key=value"],
     ['gsm8k?map.=x', '"map.=x" at character 6 needs map.<new column>=<source column>'],
     ['gsm8k?map.prompt=', '"map.prompt=" at character 6 needs map.<new column>=<source column>'],
-    ['gsm8k?subst=main', 'unknown key "subst" at character 6 (did you mean "subset"?); expected map.<new>=<old> or one of percent, max_samples, task_type, weight, chat_template, loader, adapter, subset, revision, eval_split'],
+    ['gsm8k?subst=main', 'unknown key "subst" at character 6 (did you mean "subset"?); expected map.<new>=<old> or one of percent, max_samples, task_type, weight, chat_template, loader, adapter, subset, revision, on_bad_rows, eval_split'],
     ['gsm8k?weight=heavy', 'weight at character 6 expects a number (got "heavy")'],
   ];
   it.each(cases)('%j', (spec, message) => {

@@ -16,10 +16,11 @@ import {
   type DataConfig,
   type DatasetConfig,
   type PrepareOptions,
+  type TokenTableWriter,
 } from '@aligntune/core';
 import { cli } from '../helpers/run-cli.js';
 import { HH_ROWS } from './fixtures.js';
-import { dataKernel, jsonl, tempDir, writeFiles } from './helpers.js';
+import { columnTokens, dataKernel, jsonl, rowInfos, tempDir, writeFiles } from './helpers.js';
 
 const tokenizer = new Tokenizer(buildTinyChatTokenizerFiles(), 'tiny-chat');
 
@@ -49,12 +50,12 @@ describe('dataset cache', () => {
     const second = await prepareDatasets(cfg, options);
     expect(second.datasets.map((d) => d.cacheHit)).toEqual([true, true]);
     for (const [i, d] of second.datasets.entries()) {
-      expect(d.data.rows).toEqual(first.datasets[i]!.data.rows);
-      expect([...d.data.columns.prompt!.values]).toEqual([...first.datasets[i]!.data.columns.prompt!.values]);
+      expect(rowInfos(d.data)).toEqual(rowInfos(first.datasets[i]!.data));
+      expect(columnTokens(d.data, 'prompt')).toEqual(columnTokens(first.datasets[i]!.data, 'prompt'));
     }
-    expect(second.datasets[0]!.data.rows[0]).toMatchObject({ kind: 'preference', origin: 'hh.jsonl:1' });
-    expect(second.datasets[1]!.data.rows[0]).toMatchObject({ kind: 'completion', reference: '0', task_type: 'math' });
-    expect(second.mixture).toHaveLength(8); // weights 1:1, the smaller dataset (4 rows) runs out first
+    expect(second.datasets[0]!.data.row(0)).toMatchObject({ kind: 'preference', origin: 'hh.jsonl:1' });
+    expect(second.datasets[1]!.data.row(0)).toMatchObject({ kind: 'completion', reference: '0', task_type: 'math' });
+    expect(second.mixture.row).toHaveLength(8); // weights 1:1, the smaller dataset (4 rows) runs out first
   });
 
   it('keys on everything that decides the content', async () => {
@@ -92,13 +93,15 @@ describe('dataset cache', () => {
     const cfg = config([parseDatasetSpec('gsm.jsonl')]);
     const first = await prepareDatasets(cfg, options);
     const path = cache.pathOf(first.datasets[0]!.cacheKey);
+    // read before corrupting: tables read their file by position, and this edits it in place
+    const expected = rowInfos(first.datasets[0]!.data);
     const bytes = readFileSync(path);
     bytes[bytes.length - 100] ^= 0xff;
     writeFileSync(path, bytes);
     const again = await prepareDatasets(cfg, options);
     expect(again.datasets[0]!.cacheHit).toBe(false);
     expect(warnings.some((w) => w.includes('is corrupt (checksum mismatch); rebuilding it'))).toBe(true);
-    expect(again.datasets[0]!.data.rows).toEqual(first.datasets[0]!.data.rows);
+    expect(rowInfos(again.datasets[0]!.data)).toEqual(expected);
     writeFileSync(path, bytes.subarray(0, 20)); // torn file
     expect(await cache.get(first.datasets[0]!.cacheKey)).toBeUndefined();
     expect((await prepareDatasets(cfg, options)).datasets[0]!.cacheHit).toBe(false);
@@ -111,17 +114,17 @@ describe('dataset cache', () => {
     const built = await prepareDatasets(config([ds]), { ...options, cache: null });
     const data = built.datasets[0]!.data;
     let builds = 0;
-    const slowBuild = async () => {
+    const slowBuild = async (writer: TokenTableWriter) => {
       builds += 1;
       await new Promise((resolve) => setTimeout(resolve, 150));
-      return data;
+      writer.appendTable(data);
     };
     const a = new DatasetCache(caching.root, { pollMs: 10 });
     const b = new DatasetCache(caching.root, { pollMs: 10 });
     const [ra, rb] = await Promise.all([a.getOrBuild({ x: 1 }, slowBuild), b.getOrBuild({ x: 1 }, slowBuild)]);
     expect(builds).toBe(1);
     expect([ra.hit, rb.hit].sort()).toEqual([false, true]);
-    expect(rb.dataset.rows).toEqual(ra.dataset.rows);
+    expect(rowInfos(rb.dataset)).toEqual(rowInfos(ra.dataset));
     writeFileSync(join(a.dir, `${DatasetCache.key({ x: 2 })}.lock`), '999999\n');
     const stale = new DatasetCache(caching.root, { staleLockMs: 0, pollMs: 10 });
     expect((await stale.getOrBuild({ x: 2 }, slowBuild)).hit).toBe(false);

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseDatasetSpec, type DatasetConfig, type Kernel, type SourceRow, type SplitSource } from '@aligntune/core';
+import { parseDatasetSpec, type DatasetConfig, type Kernel, type SourceRow, type SplitSource, type TokenColumn, type TokenizedDataset, type TokenizedRowInfo } from '@aligntune/core';
 import { startTestKernel } from '@aligntune/core/testing';
 import { LocalLoader } from '@aligntune/plugin-loader-local';
 
@@ -41,4 +41,14 @@ export async function readLocal(spec: string, dir: string): Promise<SourceRow[]>
 
 export function openLocal(ds: DatasetConfig, dir: string): Promise<SplitSource> {
   return new LocalLoader().open(ds, { baseDir: dir });
+}
+
+/** Every row info of a table, for comparing small tables whole. */
+export function rowInfos(data: TokenizedDataset): TokenizedRowInfo[] {
+  return Array.from({ length: data.size }, (_, i) => data.row(i));
+}
+
+/** Every token of a column, row after row, for comparing small tables whole. */
+export function columnTokens(data: TokenizedDataset, column: TokenColumn): number[][] {
+  return Array.from({ length: data.size }, (_, i) => [...data.tokens(column, i)]);
 }

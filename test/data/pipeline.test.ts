@@ -6,6 +6,7 @@ import {
   loadTrainingRecords,
   mixCounts,
   mixDatasets,
+  mixEntries,
   parseDatasetSpec,
   prepareDatasets,
   recordKind,
@@ -14,7 +15,7 @@ import {
   type DatasetConfig,
 } from '@aligntune/core';
 import { HH_ROWS } from './fixtures.js';
-import { dataKernel, jsonl, tempDir, writeFiles } from './helpers.js';
+import { columnTokens, dataKernel, jsonl, tempDir, writeFiles } from './helpers.js';
 
 const train = (overrides: Partial<TrainingConfig> = {}) => Object.assign(new TrainingConfig(), overrides);
 const numbered = (n: number, key = 'n') => jsonl(Array.from({ length: n }, (_, i) => ({ question: `q${i}`, answer: `#### ${i}`, [key]: i })));
@@ -91,7 +92,7 @@ describe('TRL’s rule for chat templates: only conversational rows get one', ()
       { datasets: Object.keys(files).map((name) => parseDatasetSpec(name)), train: train({ shuffle: false }) },
       { kernel: dataKernel(), baseDir: dir, tokenizer: tok, cache: null },
     );
-    return datasets.map((d) => d.data.rows.map((_, r) => [...d.data.tokens('prompt', r)]));
+    return datasets.map((d) => columnTokens(d.data, 'prompt'));
   }
 
   it('tokenizes a text prompt as it is (the tokenizer’s own BOS, no template), in every adapter', async () => {
@@ -136,12 +137,12 @@ describe('mixing datasets by weight', () => {
   });
 
   it('interleaves evenly without shuffle and by a seeded shuffle with it; the same seed gives the same mixture', () => {
-    const even = mixDatasets([300, 300], [2, 1], { seed: 1, shuffle: false });
+    const even = mixEntries(mixDatasets([300, 300], [2, 1], { seed: 1, shuffle: false }));
     expect(even.slice(0, 6).map((e) => e.dataset)).toEqual([0, 1, 0, 0, 1, 0]);
     expect(even.filter((e) => e.dataset === 0).map((e) => e.row).slice(0, 3)).toEqual([0, 1, 2]);
-    const a = mixDatasets([300, 300, 50], [2, 1, 0], { seed: 7, shuffle: true });
-    const b = mixDatasets([300, 300, 50], [2, 1, 0], { seed: 7, shuffle: true });
-    const c = mixDatasets([300, 300, 50], [2, 1, 0], { seed: 8, shuffle: true });
+    const a = mixEntries(mixDatasets([300, 300, 50], [2, 1, 0], { seed: 7, shuffle: true }));
+    const b = mixEntries(mixDatasets([300, 300, 50], [2, 1, 0], { seed: 7, shuffle: true }));
+    const c = mixEntries(mixDatasets([300, 300, 50], [2, 1, 0], { seed: 8, shuffle: true }));
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
     expect(a.filter((e) => e.dataset === 0)).toHaveLength(300);

@@ -4,11 +4,15 @@ import {
   NonEmptyStr,
   NonNegativeNumber,
   NumberRange,
+  OneOf,
   Optional,
   PositiveInt,
   StrRecord,
 } from './field-rules.js';
 import { TASK_EXAMPLES } from './task-config.js';
+
+export const BAD_ROW_POLICIES = ['error', 'skip'] as const;
+export type BadRowPolicy = (typeof BAD_ROW_POLICIES)[number];
 
 /** One entry of `datasets:`. */
 export class DatasetConfig {
@@ -70,6 +74,10 @@ export class DatasetConfig {
   @Optional()
   @NonEmptyStr()
   revision?: string;
+
+  @Describe('What a malformed row (a line that is not a JSON object, a CSV record with the wrong field count) does: "error" (default) stops with exit code 2 naming the file and line; "skip" leaves it out, counted and reported with the first few lines.')
+  @OneOf(BAD_ROW_POLICIES)
+  on_bad_rows: BadRowPolicy = 'error';
 
   @Describe('Split used for evaluation, e.g. "test". Default: none.')
   @Optional()

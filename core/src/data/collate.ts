@@ -89,10 +89,17 @@ export function collatePrompts(data: TokenizedDataset, indices: readonly number[
 }
 
 /** Batches of `order` (an epoch's row order) in sequence; the last may be short. */
-export function sequentialBatches(order: readonly number[], batchSize: number): number[][] {
+export function sequentialBatches(order: ArrayLike<number>, batchSize: number): number[][] {
   const batches = [];
-  for (let at = 0; at < order.length; at += batchSize) batches.push(order.slice(at, at + batchSize));
+  for (let at = 0; at < order.length; at += batchSize) batches.push(batchAt(order, at, batchSize));
   return batches;
+}
+
+/** The `batchSize` row indices of `order` starting at `at` (fewer at the end), as a plain array. */
+export function batchAt(order: ArrayLike<number>, at: number, batchSize: number): number[] {
+  const batch: number[] = [];
+  for (let i = at; i < Math.min(order.length, at + batchSize); i++) batch.push(order[i]!);
+  return batch;
 }
 
 /**
@@ -103,9 +110,8 @@ export function sequentialBatches(order: readonly number[], batchSize: number): 
 export function lengthGroupedBatches(lengths: readonly number[], batchSize: number, options: { seed: number; epoch: number; megabatchMult?: number }): number[][] {
   const order = permutation(lengths.length, options.seed, `length-grouped:${options.epoch}`);
   const mega = batchSize * (options.megabatchMult ?? 50);
-  const sorted: number[] = [];
   for (let at = 0; at < order.length; at += mega) {
-    sorted.push(...order.slice(at, at + mega).sort((a, b) => lengths[b]! - lengths[a]! || a - b));
+    order.subarray(at, at + mega).sort((a, b) => lengths[b]! - lengths[a]! || a - b);
   }
-  return sequentialBatches(sorted, batchSize);
+  return sequentialBatches(order, batchSize);
 }

@@ -1,19 +1,14 @@
-import { mkdir, open, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { mkdir, open, readdir, rm, stat, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contentHash } from '../util/canonical-json.js';
-import { writeDataAtomic } from '../util/atomic-write.js';
 import type { DataLogger } from './data-logger.js';
-import {
-  CACHE_FORMAT_VERSION,
-  CorruptEntryError,
-  decodeEntry,
-  decodeHeader,
-  encodeEntry,
-  headerByteLength,
-  verifyChecksum,
-  type CacheEntryHeader,
-} from './dataset-cache-file.js';
+import { CACHE_FORMAT_VERSION, openEntry, readEntryHeader, TokenTableWriter, verifyEntry, type CacheEntryHeader } from './dataset-cache-file.js';
 import type { TokenizedDataset } from './tokenized-dataset.js';
+
+/** Writes a table's rows into the writer (streaming: rows are appended as they are tokenized). */
+export type TableBuilder = (writer: TokenTableWriter) => Promise<void>;
 
 const ENTRY_SUFFIX = '.atds';
 
@@ -69,17 +64,15 @@ export class DatasetCache {
     return join(this.dir, `${key}${ENTRY_SUFFIX}`);
   }
 
-  /** The cached dataset, or undefined when absent or corrupt (a corrupt file is removed). */
+  /**
+   * The cached dataset, read from its file by position (opening checks the checksum), or undefined when
+   * absent or corrupt (a corrupt file is removed).
+   */
   async get(key: string): Promise<TokenizedDataset | undefined> {
     const path = this.pathOf(key);
-    let bytes: Uint8Array;
+    if (!(await stat(path).catch(() => undefined))) return undefined;
     try {
-      bytes = await readFile(path);
-    } catch {
-      return undefined;
-    }
-    try {
-      const { dataset } = decodeEntry(bytes);
+      const { dataset } = openEntry(path);
       const now = new Date();
       await utimes(path, now, now).catch(() => undefined);
       return dataset;
@@ -90,12 +83,8 @@ export class DatasetCache {
     }
   }
 
-  async put(key: string, dataset: TokenizedDataset, parts: Record<string, unknown> = {}): Promise<void> {
-    await writeDataAtomic(this.pathOf(key), encodeEntry(dataset, key, parts));
-  }
-
-  /** The cached dataset for `parts`, or `build()`'s result stored under their key. */
-  async getOrBuild(parts: Record<string, unknown>, build: () => Promise<TokenizedDataset>): Promise<{ dataset: TokenizedDataset; key: string; hit: boolean }> {
+  /** The cached dataset for `parts`, or the table `build` writes, stored under their key. */
+  async getOrBuild(parts: Record<string, unknown>, build: TableBuilder): Promise<{ dataset: TokenizedDataset; key: string; hit: boolean }> {
     const key = DatasetCache.key(parts);
     const cached = await this.get(key);
     if (cached) return { dataset: cached, key, hit: true };
@@ -103,9 +92,8 @@ export class DatasetCache {
     try {
       const built = release.waited ? await this.get(key) : undefined;
       if (built) return { dataset: built, key, hit: true };
-      const dataset = await build();
-      await this.put(key, dataset, parts);
-      return { dataset, key, hit: false };
+      await writeEntry(this.pathOf(key), key, parts, build);
+      return { dataset: openEntry(this.pathOf(key)).dataset, key, hit: false };
     } finally {
       await release.unlock();
     }
@@ -120,7 +108,7 @@ export class DatasetCache {
       if (!info) continue;
       const entry: CacheEntryInfo = { key: name.slice(0, -ENTRY_SUFFIX.length), path, bytes: info.size, lastUsed: info.mtime };
       try {
-        entry.header = await readHeader(path);
+        entry.header = readEntryHeader(path);
       } catch (error) {
         entry.error = (error as Error).message;
       }
@@ -134,9 +122,7 @@ export class DatasetCache {
     const corrupt = [];
     for (const entry of await this.list()) {
       try {
-        const bytes = await readFile(entry.path);
-        verifyChecksum(bytes);
-        decodeEntry(bytes);
+        verifyEntry(entry.path);
       } catch (error) {
         corrupt.push({ key: entry.key, path: entry.path, error: (error as Error).message });
         if (options.remove) await rm(entry.path, { force: true });
@@ -205,17 +191,28 @@ export class DatasetCache {
   }
 }
 
-async function readHeader(path: string): Promise<CacheEntryHeader> {
-  const handle = await open(path, 'r');
+async function writeEntry(path: string, key: string, parts: Record<string, unknown>, build: TableBuilder): Promise<void> {
+  const writer = new TokenTableWriter(path);
   try {
-    const prefix = new Uint8Array(12);
-    const { bytesRead } = await handle.read(prefix, 0, 12, 0);
-    if (bytesRead < 12) throw new CorruptEntryError('truncated');
-    const length = headerByteLength(prefix);
-    const bytes = new Uint8Array(length);
-    await handle.read(bytes, 0, length, 0);
-    return decodeHeader(bytes);
+    await build(writer);
+  } catch (error) {
+    writer.abort();
+    throw error;
+  }
+  writer.finish(key, parts);
+}
+
+/**
+ * A table built for this run only (caching disabled): written the same way into a temporary directory and
+ * read by position; the file is unlinked once open, so nothing is left behind and memory stays flat.
+ */
+export async function buildUncached(parts: Record<string, unknown>, build: TableBuilder): Promise<TokenizedDataset> {
+  const dir = mkdtempSync(join(tmpdir(), 'aligntune-table-'));
+  const key = DatasetCache.key(parts);
+  try {
+    await writeEntry(join(dir, `${key}${ENTRY_SUFFIX}`), key, parts, build);
+    return openEntry(join(dir, `${key}${ENTRY_SUFFIX}`), { unlink: true }).dataset;
   } finally {
-    await handle.close();
+    await rm(dir, { recursive: true, force: true });
   }
 }

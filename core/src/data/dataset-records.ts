@@ -1,6 +1,6 @@
 import { datasetRowLimit, type DatasetConfig } from '../config/dataset-config.js';
 import type { AdapterCatalog } from './adapter-catalog.js';
-import { describeSkips, newAdaptReport, noteSkip, type AdaptReport } from './adapt-report.js';
+import { describeMalformed, describeSkips, newAdaptReport, noteMalformed, noteSkip, type AdaptReport } from './adapt-report.js';
 import type { CanonicalRecord } from './canonical-record.js';
 import { applyColumnMapping } from './column-mapping.js';
 import { DataError } from './data-error.js';
@@ -31,12 +31,27 @@ export interface DatasetRecords {
  * error naming the columns found and expected.
  */
 export async function readDatasetRecords(split: SplitSource, ds: DatasetConfig, options: ReadRecordsOptions): Promise<DatasetRecords> {
-  const limit = await rowLimit(split, ds);
-  const report = newAdaptReport(split.description);
   const records: CanonicalRecord[] = [];
+  const report = newAdaptReport(split.description);
+  for await (const chunk of streamDatasetRecords(split, ds, options, report)) for (const record of chunk) records.push(record);
+  return { records, report };
+}
+
+/** Records per chunk when streaming: enough to amortise a worker round trip, small next to any memory budget. */
+export const RECORD_CHUNK = 1024;
+
+/**
+ * readDatasetRecords as a stream of chunks of records, in file order, so a dataset of any size passes through
+ * in bounded memory; `report` is complete (and checked) when the stream ends.
+ */
+export async function* streamDatasetRecords(split: SplitSource, ds: DatasetConfig, options: ReadRecordsOptions & { chunkRows?: number }, report = newAdaptReport(split.description)): AsyncGenerator<CanonicalRecord[]> {
+  const limit = await rowLimit(split, ds);
+  const chunkRows = options.chunkRows ?? RECORD_CHUNK;
+  let chunk: CanonicalRecord[] = [];
   let adapter: RecordAdapter | undefined;
   let firstColumns = '';
-  for await (const { values, origin } of split.rows()) {
+  const onBadRow = ds.on_bad_rows === 'skip' ? (error: Error) => noteMalformed(report, error) : undefined;
+  for await (const { values, origin } of split.rows({ onBadRow })) {
     if (report.read >= limit) break;
     report.read += 1;
     const row = applyColumnMapping(values, ds.column_mapping, origin);
@@ -48,22 +63,29 @@ export async function readDatasetRecords(split: SplitSource, ds: DatasetConfig, 
     }
     const result = adapter.adapt(row);
     if (result.skip !== undefined) noteSkip(report, origin, result.skip);
-    else records.push(finish(result.record, { dataset: options.index, task_type: ds.task_type, origin }, options.task));
+    else {
+      report.adapted += 1;
+      chunk.push(finish(result.record, { dataset: options.index, task_type: ds.task_type, origin }, options.task));
+      if (chunk.length >= chunkRows) {
+        yield chunk;
+        chunk = [];
+      }
+    }
   }
-  report.adapted = records.length;
   check(report, adapter, firstColumns, options.logger);
-  return { records, report };
+  if (chunk.length > 0) yield chunk;
 }
 
 async function rowLimit(split: SplitSource, ds: DatasetConfig): Promise<number> {
   if (ds.percent == null) return ds.max_samples ?? Infinity;
-  const total = (await split.countRows()) ?? (await countRows(split));
+  const total = (await split.countRows()) ?? (await countRows(split, ds));
   return datasetRowLimit(total, ds);
 }
 
-async function countRows(split: SplitSource): Promise<number> {
+async function countRows(split: SplitSource, ds: DatasetConfig): Promise<number> {
   let total = 0;
-  for await (const _ of split.rows()) total += 1;
+  // malformed rows to be skipped are not rows: the main pass reports them
+  for await (const _ of split.rows({ onBadRow: ds.on_bad_rows === 'skip' ? () => undefined : undefined })) total += 1;
   return total;
 }
 
@@ -82,4 +104,5 @@ function check(report: AdaptReport, adapter: RecordAdapter | undefined, columns:
     );
   }
   if (report.skipped > 0) logger?.warn(describeSkips(report));
+  if (report.malformed > 0) logger?.warn(describeMalformed(report));
 }

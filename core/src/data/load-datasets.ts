@@ -9,7 +9,7 @@ import type { DataLogger } from './data-logger.js';
 import { readDatasetRecords } from './dataset-records.js';
 import { DataExtensionPoints } from './extension-points.js';
 import type { HubSettings } from './hub/hub-settings.js';
-import { mixDatasets, type MixEntry, type MixStopping } from './mix-datasets.js';
+import { mixDatasets, type Mixture, type MixStopping } from './mix-datasets.js';
 import type { LoadContext, SplitSource } from './record-source.js';
 import { planTasks, taskFor, type PlannedTask } from './task-catalog.js';
 
@@ -34,7 +34,7 @@ export interface TrainingRecords {
   datasets: LoadedDataset[];
   tasks: PlannedTask[];
   /** The weighted mixture: which dataset's which record, in training order. */
-  mixture: MixEntry[];
+  mixture: Mixture;
   /** The mixture's records in order. */
   records: CanonicalRecord[];
 }
@@ -72,5 +72,5 @@ export async function loadTrainingRecords(
     config.datasets.map((ds) => ds.weight),
     { seed: config.train.seed, shuffle: config.train.shuffle, stopping: options.stopping },
   );
-  return { datasets, tasks, mixture, records: mixture.map(({ dataset, row }) => datasets[dataset]!.records[row]!) };
+  return { datasets, tasks, mixture, records: Array.from(mixture.row, (row, i) => datasets[mixture.dataset[i]!]!.records[row]!) };
 }

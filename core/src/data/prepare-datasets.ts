@@ -7,14 +7,17 @@ import type { ExtensionKind } from '../kernel/extension-point.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Tokenizer } from '../models/tokenizer.js';
 import { AdapterCatalog } from './adapter-catalog.js';
-import { DatasetCache } from './dataset-cache.js';
-import { readDatasetRecords } from './dataset-records.js';
+import { availableParallelism } from 'node:os';
+import { buildUncached, DatasetCache } from './dataset-cache.js';
+import { streamDatasetRecords } from './dataset-records.js';
 import { DataExtensionPoints } from './extension-points.js';
 import { openDataset, type DataOptions } from './load-datasets.js';
-import { mixDatasets, type MixEntry, type MixStopping } from './mix-datasets.js';
+import { concatMixture, mixDatasets, type Mixture, type MixStopping } from './mix-datasets.js';
+import type { TokenTableWriter } from './dataset-cache-file.js';
 import type { SplitSource } from './record-source.js';
 import { planTasks, taskFor, type PlannedTask } from './task-catalog.js';
-import { effectiveChatTemplate, tokenizeRecords } from './tokenize-records.js';
+import { effectiveChatTemplate } from './tokenize-records.js';
+import { writeTokenizedRecords } from './tokenize-stream.js';
 import type { TokenizedDataset } from './tokenized-dataset.js';
 
 /** The parts of the run config that decide the data. */
@@ -33,6 +36,8 @@ export interface PrepareOptions extends DataOptions {
   /** `train` (default) mixes the training splits; `eval` concatenates the eval_split of datasets that set one. */
   which?: 'train' | 'eval';
   stopping?: MixStopping;
+  /** Records per tokenization chunk (tests use small chunks to exercise the workers on small data). */
+  chunkRows?: number;
 }
 
 export interface PreparedDataset {
@@ -48,7 +53,7 @@ export interface PreparedData {
   datasets: PreparedDataset[];
   tasks: PlannedTask[];
   /** Rows in training order: dataset index and row within it. */
-  mixture: MixEntry[];
+  mixture: Mixture;
 }
 
 /**
@@ -66,19 +71,19 @@ export async function prepareDatasets(config: DataConfig, options: PrepareOption
     const ds: DatasetConfig = which === 'eval' ? { ...original, split: original.eval_split! } : original;
     const split = await openDataset(ds, options);
     const parts = await cacheKeyParts(config, ds, split, options);
-    const build = async () => {
-      const { records } = await readDatasetRecords(split, ds, { index, adapters, task: taskFor(tasks, ds), logger: options.logger });
-      return tokenizeRecords(options.tokenizer, records, tokenizeOptions(config, ds, options));
+    const build = async (writer: TokenTableWriter) => {
+      const records = streamDatasetRecords(split, ds, { index, adapters, task: taskFor(tasks, ds), logger: options.logger, chunkRows: options.chunkRows });
+      await writeTokenizedRecords(options.tokenizer, records, writer, tokenizeOptions(config, ds, options));
     };
-    const result = cache ? await cache.getOrBuild(parts, build) : { dataset: await build(), key: DatasetCache.key(parts), hit: false };
+    const result = cache ? await cache.getOrBuild(parts, build) : { dataset: await buildUncached(parts, build), key: DatasetCache.key(parts), hit: false };
     options.logger?.info(`${split.description}: ${result.dataset.size} rows${result.hit ? ' (from the dataset cache)' : ''}`);
     datasets.push({ index, config: ds, description: split.description, data: result.dataset, cacheKey: result.key, cacheHit: result.hit });
   }
   return { datasets, tasks, mixture: mixture(datasets, config, which, options.stopping) };
 }
 
-function mixture(datasets: PreparedDataset[], config: DataConfig, which: 'train' | 'eval', stopping?: MixStopping): MixEntry[] {
-  if (which === 'eval') return datasets.flatMap((d) => Array.from({ length: d.data.size }, (_, row) => ({ dataset: d.index, row })));
+function mixture(datasets: PreparedDataset[], config: DataConfig, which: 'train' | 'eval', stopping?: MixStopping): Mixture {
+  if (which === 'eval') return concatMixture(datasets.map((d) => ({ dataset: d.index, size: d.data.size })));
   const sizes = config.datasets.map((_, i) => datasets.find((d) => d.index === i)?.data.size ?? 0);
   return mixDatasets(sizes, config.datasets.map((ds) => ds.weight), { seed: config.train.seed, shuffle: config.train.shuffle, stopping });
 }
@@ -94,6 +99,7 @@ function tokenizeOptions(config: DataConfig, ds: DatasetConfig, options: Prepare
     truncationMode: config.train.truncation_mode,
     chatTemplate: ds.chat_template ?? config.chat_template,
     logger: options.logger,
+    numProc: config.caching?.num_proc ?? availableParallelism(),
   };
 }
 
@@ -114,6 +120,7 @@ export async function cacheKeyParts(config: DataConfig, ds: DatasetConfig, split
     percent: ds.percent ?? null,
     max_samples: ds.max_samples ?? null,
     column_mapping: ds.column_mapping,
+    on_bad_rows: ds.on_bad_rows,
     adapter: await contributionVersions(options.kernel, 'schema-adapter', ds.adapter ? [ds.adapter] : options.kernel.ids(DataExtensionPoints.schemaAdapter.kind)),
     task: ds.task_type ? { versions: await contributionVersions(options.kernel, 'task', [ds.task_type]), params: task?.params ?? {} } : null,
     tokenizer: options.tokenizer.contentHash(),

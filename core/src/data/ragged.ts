@@ -12,13 +12,13 @@ export function raggedLength(column: RaggedInt32, row: number): number {
   return column.offsets[row + 1]! - column.offsets[row]!;
 }
 
-/** Packs rows; throws past 2^32 values (a cache entry that size should be split into several datasets). */
+/** Packs rows in memory (small tables: micro-batches, tests); throws past 2^32 values. Datasets live in cache entries, which have no such limit. */
 export function packRagged(rows: ReadonlyArray<ArrayLike<number>>): RaggedInt32 {
   const offsets = new Uint32Array(rows.length + 1);
   let total = 0;
   rows.forEach((row, i) => {
     total += row.length;
-    if (total > 0xffffffff) throw new Error('tokenized dataset too large for one cache entry (over 2^32 tokens)');
+    if (total > 0xffffffff) throw new Error('too many tokens to pack in memory (over 2^32)');
     offsets[i + 1] = total;
   });
   const values = new Int32Array(total);

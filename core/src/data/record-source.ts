@@ -1,6 +1,7 @@
 import type { DatasetConfig } from '../config/dataset-config.js';
 import type { DataLogger } from './data-logger.js';
 import type { HubSettings } from './hub/hub-settings.js';
+import type { RowReadOptions } from './readers/read-data-file.js';
 import type { SourceRow } from './row.js';
 
 /** What a loader gets besides the dataset config. */
@@ -23,8 +24,11 @@ export interface SplitSource {
   fingerprint(): Promise<string>;
   /** Row count when known without reading every row (parquet footers); undefined otherwise. */
   countRows(): Promise<number | undefined>;
-  /** The rows in order, streamed (never the whole split in memory), each with its file and line/row. */
-  rows(): AsyncIterable<SourceRow>;
+  /**
+   * The rows in order, streamed (never the whole split in memory), each with its file and line/row. With
+   * `options.onBadRow`, malformed rows are handed to it and skipped instead of ending the read.
+   */
+  rows(options?: RowReadOptions): AsyncIterable<SourceRow>;
 }
 
 /** The contract of a `@DatasetLoader(id)` plugin. `ds.split` is the split to open. */

@@ -128,9 +128,7 @@ export function tokenizeRecord(tokenizer: Tokenizer, record: CanonicalRecord, op
 /** Tokenizes records into packed columns; counts truncations and reports them once. */
 export function tokenizeRecords(tokenizer: Tokenizer, records: readonly CanonicalRecord[], options: TokenizeOptions): TokenizedDataset {
   const template = effectiveChatTemplate(tokenizer, options.chatTemplate);
-  if (options.chatTemplate === undefined && template.plain && records.some((r) => typeof r.prompt !== 'string')) {
-    options.logger?.warn(`${tokenizer.source}: the tokenizer has no chat_template; message prompts are rendered with the "plain" Human/Assistant template (set chat_template to choose another)`);
-  }
+  if (usesPlainTemplate(records, template, options)) warnPlainTemplate(tokenizer, options);
   const columns = Object.fromEntries(TOKEN_COLUMNS.map((c) => [c, [] as number[][]])) as Record<TokenColumn, number[][]>;
   const rows: TokenizedRowInfo[] = [];
   let unmaskable: string | undefined;
@@ -139,14 +137,28 @@ export function tokenizeRecords(tokenizer: Tokenizer, records: readonly Canonica
     for (const column of TOKEN_COLUMNS) columns[column].push(tokens[column] ?? []);
     rows.push(rowInfo(record, tokens.truncated));
   }
-  if (unmaskable) options.logger?.warn(`${tokenizer.source}: this chat template does not let the earlier assistant turns of chat prompts be located, so SFT trains only the final replies (${unmaskable})`);
-  const truncated = rows.filter((r) => r.truncated).length;
-  if (truncated > 0) options.logger?.info(`${truncated} of ${rows.length} rows were truncated to max_prompt_length=${options.maxPromptLength} / max_length=${options.maxLength}`);
+  reportTokenization(tokenizer, options, { unmaskable, truncated: rows.filter((r) => r.truncated).length, rows: rows.length });
   const present = TOKEN_COLUMNS.filter((c) => c === 'prompt' || columns[c].some((ids) => ids.length > 0));
   return new TokenizedDataset(Object.fromEntries(present.map((c) => [c, packRagged(columns[c])])), rows);
 }
 
-function rowInfo(record: CanonicalRecord, truncated: boolean): TokenizedRowInfo {
+/** True when message prompts meet the built-in `plain` template by default (the user is told once). */
+export function usesPlainTemplate(records: readonly CanonicalRecord[], template: { plain: boolean }, options: Pick<TokenizeOptions, 'chatTemplate'>): boolean {
+  return options.chatTemplate === undefined && template.plain && records.some((r) => typeof r.prompt !== 'string');
+}
+
+export function warnPlainTemplate(tokenizer: Tokenizer, options: Pick<TokenizeOptions, 'logger'>): void {
+  options.logger?.warn(`${tokenizer.source}: the tokenizer has no chat_template; message prompts are rendered with the "plain" Human/Assistant template (set chat_template to choose another)`);
+}
+
+/** What tokenizing a table found, said once per table: unmaskable assistant turns, truncated rows. */
+export function reportTokenization(tokenizer: Tokenizer, options: TokenizeOptions, found: { unmaskable?: string; truncated: number; rows: number }): void {
+  if (found.unmaskable) options.logger?.warn(`${tokenizer.source}: this chat template does not let the earlier assistant turns of chat prompts be located, so SFT trains only the final replies (${found.unmaskable})`);
+  if (found.truncated > 0) options.logger?.info(`${found.truncated} of ${found.rows} rows were truncated to max_prompt_length=${options.maxPromptLength} / max_length=${options.maxLength}`);
+}
+
+/** What a tokenized row keeps besides its tokens. */
+export function rowInfo(record: CanonicalRecord, truncated: boolean): TokenizedRowInfo {
   const info: TokenizedRowInfo = { kind: recordKind(record), prompt: record.prompt, extra: record.extra };
   if (record.reference !== undefined) info.reference = record.reference;
   if (record.meta?.task_type !== undefined) info.task_type = record.meta.task_type;

@@ -1,5 +1,5 @@
 import { epochOrder } from '../data/shuffle.js';
-import { sequentialBatches } from '../data/collate.js';
+import { batchAt } from '../data/collate.js';
 
 /** Where the data stream stands: the epoch and the next micro-batch within it. Saved in checkpoints. */
 export interface DataPosition {
@@ -21,7 +21,7 @@ export interface BatchStreamOptions {
  */
 export class BatchStream {
   private position: DataPosition = { epoch: 0, microBatch: 0 };
-  private cached?: { epoch: number; batches: number[][] };
+  private cached?: { epoch: number; order: Uint32Array };
 
   constructor(private readonly options: BatchStreamOptions) {
     if (options.rows <= 0) throw new Error('no training rows');
@@ -45,18 +45,16 @@ export class BatchStream {
   }
 
   next(): number[] {
-    const batches = this.epochBatches(this.position.epoch);
-    const batch = batches[this.position.microBatch]!;
+    const order = this.epochRows(this.position.epoch);
+    const batch = batchAt(order, this.position.microBatch * this.options.batchSize, this.options.batchSize);
     this.position.microBatch++;
-    if (this.position.microBatch >= batches.length) this.position = { epoch: this.position.epoch + 1, microBatch: 0 };
+    if (this.position.microBatch >= this.microBatchesPerEpoch) this.position = { epoch: this.position.epoch + 1, microBatch: 0 };
     return batch;
   }
 
-  private epochBatches(epoch: number): number[][] {
-    if (this.cached?.epoch !== epoch) {
-      const order = epochOrder(this.options.rows, { shuffle: this.options.shuffle, seed: this.options.seed, epoch });
-      this.cached = { epoch, batches: sequentialBatches(order, this.options.batchSize) };
-    }
-    return this.cached.batches;
+  /** The epoch's row order (4 bytes a row), cut into micro-batches as they are asked for. */
+  private epochRows(epoch: number): Uint32Array {
+    if (this.cached?.epoch !== epoch) this.cached = { epoch, order: epochOrder(this.options.rows, { shuffle: this.options.shuffle, seed: this.options.seed, epoch }) };
+    return this.cached.order;
   }
 }

@@ -2,11 +2,10 @@ import type { UnifiedConfig } from '../config/unified-config.js';
 import type { RecordKind } from '../data/canonical-record.js';
 import { DataError } from '../data/data-error.js';
 import type { DataLogger } from '../data/data-logger.js';
-import type { MixEntry } from '../data/mix-datasets.js';
+import type { Mixture } from '../data/mix-datasets.js';
 import { prepareDatasets, type PreparedDataset } from '../data/prepare-datasets.js';
-import { packRagged } from '../data/ragged.js';
 import { permutation } from '../data/shuffle.js';
-import { TOKEN_COLUMNS, TokenizedDataset } from '../data/tokenized-dataset.js';
+import { TokenizedDataset } from '../data/tokenized-dataset.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Tokenizer } from '../models/tokenizer.js';
 
@@ -38,7 +37,7 @@ export async function loadTrainingData(config: UnifiedConfig, options: LoadTrain
   if (config.datasets.some((d) => d.eval_split)) {
     const evaluation = await prepareDatasets(config, { ...common, which: 'eval' });
     evalRows = mergeRows(evaluation.datasets, evaluation.mixture, options);
-    cacheKeys.push(...evaluation.datasets.map((d) => d.cacheKey));
+    for (const d of evaluation.datasets) cacheKeys.push(d.cacheKey);
   } else if (config.train.eval_fraction > 0) {
     ({ train: rows, eval: evalRows } = holdOut(rows, config.train.eval_fraction, config.train.seed));
   }
@@ -46,26 +45,38 @@ export async function loadTrainingData(config: UnifiedConfig, options: LoadTrain
   return { train: rows, eval: evalRows && evalRows.size > 0 ? evalRows : undefined, cacheKeys };
 }
 
-/** One table of the mixture's rows (of the wanted kinds), in mixture order. */
-export function mergeRows(datasets: readonly PreparedDataset[], mixture: readonly MixEntry[], options: Pick<LoadTrainingDataOptions, 'kinds' | 'logger'>): TokenizedDataset {
-  const byIndex = new Map(datasets.map((d) => [d.index, d.data]));
-  const picked = mixture.map((e) => ({ data: byIndex.get(e.dataset)!, row: e.row })).filter(({ data, row }) => options.kinds.includes(data.rows[row]!.kind));
-  const dropped = mixture.length - picked.length;
-  if (dropped > 0) options.logger?.warn(`${dropped} of ${mixture.length} rows are not ${options.kinds.join('/')} rows and were left out`);
-  return selectRows(picked);
+/** The mixture's rows (of the wanted kinds), in mixture order, as one table: a view, no row is copied. */
+export function mergeRows(datasets: readonly PreparedDataset[], mixture: Mixture, options: Pick<LoadTrainingDataOptions, 'kinds' | 'logger'>): TokenizedDataset {
+  const tables = new Map(datasets.map((d) => [d.index, d.data]));
+  const merged = TokenizedDataset.select(
+    Array.from({ length: datasets.reduce((n, d) => Math.max(n, d.index + 1), 0) }, (_, i) => tables.get(i) ?? EMPTY),
+    mixture.dataset,
+    mixture.row,
+  );
+  // the common case, decided without reading a row: every table holds only wanted kinds
+  if ([...merged.kinds()].every((kind) => options.kinds.includes(kind))) return merged;
+  const kept = new Uint32Array(merged.size);
+  let count = 0;
+  for (let i = 0; i < merged.size; i++) if (options.kinds.includes(merged.kind(i))) kept[count++] = i;
+  const dropped = merged.size - count;
+  if (dropped === 0) return merged;
+  options.logger?.warn(`${dropped} of ${merged.size} rows are not ${options.kinds.join('/')} rows and were left out`);
+  return merged.select(kept.subarray(0, count));
 }
 
-function selectRows(picked: ReadonlyArray<{ data: TokenizedDataset; row: number }>): TokenizedDataset {
-  const columns: TokenizedDataset['columns'] = {};
-  for (const column of TOKEN_COLUMNS) columns[column] = packRagged(picked.map(({ data, row }) => data.tokens(column, row)));
-  return new TokenizedDataset(columns, picked.map(({ data, row }) => data.rows[row]!));
-}
+const EMPTY = new TokenizedDataset({}, []);
 
-/** A seeded `fraction` of the rows held out for evaluation (at least one, and never all). */
+/** A seeded `fraction` of the rows held out for evaluation (at least one, and never all), carved by index. */
 export function holdOut(data: TokenizedDataset, fraction: number, seed: number): { train: TokenizedDataset; eval: TokenizedDataset } {
   const order = permutation(data.size, seed, 'eval-holdout');
   const count = Math.min(data.size - 1, Math.max(1, Math.round(data.size * fraction)));
-  const evalSet = new Set(order.slice(0, count));
-  const rows = (keep: (i: number) => boolean) => selectRows(Array.from({ length: data.size }, (_, row) => row).filter(keep).map((row) => ({ data, row })));
-  return { train: rows((i) => !evalSet.has(i)), eval: rows((i) => evalSet.has(i)) };
+  const held = new Uint8Array(data.size);
+  for (let k = 0; k < count; k++) held[order[k]!] = 1;
+  const train = new Uint32Array(data.size - count);
+  const evaluation = new Uint32Array(count);
+  for (let i = 0, t = 0, e = 0; i < data.size; i++) {
+    if (held[i]) evaluation[e++] = i;
+    else train[t++] = i;
+  }
+  return { train: data.select(train), eval: data.select(evaluation) };
 }

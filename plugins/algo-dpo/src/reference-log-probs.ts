@@ -13,7 +13,6 @@ import {
   hashFile,
   writeDataAtomic,
   hostValues,
-  TOKEN_COLUMNS,
   type DecoderModel,
   type GraphExecutor,
   type HostTensor,
@@ -87,12 +86,6 @@ async function cacheKey(table: TokenizedDataset, referenceDir: string): Promise<
   for (const file of readdirSync(referenceDir).filter((f) => f.endsWith('.safetensors') || f === 'config.json').sort()) {
     hash.update(`${file}:${await hashFile(join(referenceDir, file))}\n`);
   }
-  for (const column of TOKEN_COLUMNS) {
-    const data = table.columns[column];
-    if (!data) continue;
-    hash.update(column);
-    hash.update(new Uint8Array(data.values.buffer, data.values.byteOffset, data.values.byteLength));
-    hash.update(new Uint8Array(data.offsets.buffer, data.offsets.byteOffset, data.offsets.byteLength));
-  }
+  hash.update(`rows:${table.contentId()}\n`);
   return hash.digest('hex');
 }

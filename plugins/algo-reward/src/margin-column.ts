@@ -7,13 +7,17 @@ import { DataError, type TokenizedDataset } from '@aligntune/core';
  */
 export function marginColumn(table: TokenizedDataset): Float32Array | undefined {
   const present = (value: unknown) => value !== undefined && value !== null;
-  if (!table.rows.some((row) => present(row.extra.margin))) return undefined;
-  return Float32Array.from(table.rows, (row, i) => {
+  const margins = new Float32Array(table.size);
+  let any = false;
+  for (let i = 0; i < table.size; i++) {
+    const row = table.row(i);
     const value = row.extra.margin;
-    if (!present(value)) return 0;
+    if (!present(value)) continue;
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       throw new DataError(`${row.origin ?? `row ${i + 1}`}: column "margin" must be a finite number, got ${JSON.stringify(value)}`);
     }
-    return value;
-  });
+    margins[i] = value;
+    any = true;
+  }
+  return any ? margins : undefined;
 }

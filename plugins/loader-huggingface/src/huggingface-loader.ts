@@ -4,6 +4,7 @@ import {
   HubClient,
   hubSettingsFromEnv,
   readDataFiles,
+  type RowReadOptions,
   type DataFile,
   type DatasetConfig,
   type HubRepo,
@@ -55,7 +56,7 @@ class HubSplit implements SplitSource {
     return countDataFileRows(this.files);
   }
 
-  rows(): AsyncIterable<SourceRow> {
-    return readDataFiles(this.files);
+  rows(options?: RowReadOptions): AsyncIterable<SourceRow> {
+    return readDataFiles(this.files, options);
   }
 }

@@ -6,6 +6,7 @@ import {
   hashFile,
   contentHash,
   readDataFiles,
+  type RowReadOptions,
   type DataFile,
   type DatasetConfig,
   type LoadContext,
@@ -47,7 +48,7 @@ class LocalSplit implements SplitSource {
     return countDataFileRows(this.files);
   }
 
-  rows(): AsyncIterable<SourceRow> {
-    return readDataFiles(this.files);
+  rows(options?: RowReadOptions): AsyncIterable<SourceRow> {
+    return readDataFiles(this.files, options);
   }
 }

@@ -1,13 +1,14 @@
 import { DataError } from '../data-error.js';
 import type { Row, SourceRow } from '../row.js';
 import { CsvRecordParser, type CsvRecord } from './csv-record-parser.js';
+import { tolerateBadRow, type BadRowHandler } from './parse-row-json.js';
 import { openTextStream, textChunks } from './text-stream.js';
 
 /**
  * CSV (or TSV) with a header row; every value is a string (an empty field is ""). Blank lines are skipped.
  * A record with a different number of fields than the header is an error naming its line.
  */
-export async function* readCsv(path: string, display: string, gzip: boolean, delimiter = ','): AsyncGenerator<SourceRow> {
+export async function* readCsv(path: string, display: string, gzip: boolean, delimiter = ',', onBadRow?: BadRowHandler): AsyncGenerator<SourceRow> {
   const parser = new CsvRecordParser(display, delimiter);
   let header: string[] | undefined;
   let row = 0;
@@ -17,8 +18,11 @@ export async function* readCsv(path: string, display: string, gzip: boolean, del
       header = checkHeader(record, display);
       return undefined;
     }
-    const origin = { file: display, line: record.line, row: ++row };
-    return { values: zipRow(header, record, origin.line, display), origin };
+    const origin = { file: display, line: record.line, row: row + 1 };
+    const values = tolerateBadRow(() => zipRow(header!, record, origin.line, display), onBadRow);
+    if (values === undefined) return undefined;
+    row += 1;
+    return { values, origin };
   };
   for await (const chunk of textChunks(openTextStream(path, gzip))) {
     for (const record of parser.feed(chunk)) {

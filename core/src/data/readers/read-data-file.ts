@@ -4,6 +4,7 @@ import { readCsv } from './csv-reader.js';
 import { fileFormatOf, SUPPORTED_EXTENSIONS, type FileFormat } from './data-format.js';
 import { readJson } from './json-reader.js';
 import { readJsonl } from './jsonl-reader.js';
+import type { BadRowHandler } from './parse-row-json.js';
 import { countParquetRows, readParquet } from './parquet-reader.js';
 
 /** A data file to read: where it is, and how to name it in messages. */
@@ -22,27 +23,32 @@ export function requireFileFormat(path: string, display = path): FileFormat {
   return format;
 }
 
+/** How rows are read: by default a malformed row stops the read; with `onBadRow` it is handed over and skipped. */
+export interface RowReadOptions {
+  onBadRow?: BadRowHandler;
+}
+
 /** The rows of one file of any supported format, streamed, each with its file and line/row. */
-export function readDataFile(file: DataFile): AsyncGenerator<SourceRow> {
+export function readDataFile(file: DataFile, options: RowReadOptions = {}): AsyncGenerator<SourceRow> {
   const display = file.display ?? file.path;
   const { format, gzip } = requireFileFormat(file.path, display);
   switch (format) {
     case 'jsonl':
-      return readJsonl(file.path, display, gzip);
+      return readJsonl(file.path, display, gzip, options.onBadRow);
     case 'json':
-      return readJson(file.path, display, gzip);
+      return readJson(file.path, display, gzip, options.onBadRow);
     case 'csv':
-      return readCsv(file.path, display, gzip, ',');
+      return readCsv(file.path, display, gzip, ',', options.onBadRow);
     case 'tsv':
-      return readCsv(file.path, display, gzip, '\t');
+      return readCsv(file.path, display, gzip, '\t', options.onBadRow);
     case 'parquet':
       return readParquet(file.path, display);
   }
 }
 
 /** The rows of several files (shards) one after another. */
-export async function* readDataFiles(files: readonly DataFile[]): AsyncGenerator<SourceRow> {
-  for (const file of files) yield* readDataFile(file);
+export async function* readDataFiles(files: readonly DataFile[], options: RowReadOptions = {}): AsyncGenerator<SourceRow> {
+  for (const file of files) yield* readDataFile(file, options);
 }
 
 /** Total rows when every file is parquet (footers hold counts); undefined when counting means reading. */

@@ -46,11 +46,12 @@ export async function loadEvalTables(config: UnifiedConfig, options: LoadEvalTab
 /** A merged table (a trainer's eval split) as one EvalTable per task_type, named by the task (`name` for rows without one). */
 export function evalTablesByTask(data: TokenizedDataset, name = 'eval'): EvalTable[] {
   const groups = new Map<string | undefined, number[]>();
-  data.rows.forEach((row, i) => {
-    const rows = groups.get(row.task_type) ?? [];
+  for (let i = 0; i < data.size; i++) {
+    const taskType = data.row(i).task_type;
+    const rows = groups.get(taskType) ?? [];
     rows.push(i);
-    groups.set(row.task_type, rows);
-  });
+    groups.set(taskType, rows);
+  }
   return [...groups].map(([task, rows]) => ({ name: task ?? name, task, data, rows }));
 }
 

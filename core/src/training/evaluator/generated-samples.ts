@@ -60,7 +60,7 @@ function roomLeft(engine: RolloutEngine, prompts: readonly number[][], wanted: n
 /** What rewards receive for the samples: the canonical prompts, texts, ids (EOS included) and the rows' columns. */
 export function rewardBatch(samples: GeneratedSamples): RewardBatch {
   return {
-    prompts: samples.rows.map((r) => samples.data.rows[r]!.prompt),
+    prompts: samples.rows.map((r) => samples.data.row(r).prompt),
     completions: samples.completions.map((c) => c.text),
     completionIds: samples.completions.map((c) => c.tokenIds),
     columns: samples.data.rewardColumns(samples.rows),
@@ -69,7 +69,7 @@ export function rewardBatch(samples: GeneratedSamples): RewardBatch {
 
 /** A row's reference text: its `reference`, else its dataset completion decoded (without EOS or other special tokens). */
 export function referenceText(data: TokenizedDataset, row: number, tokenizer: Tokenizer): string | null {
-  const reference = data.rows[row]!.reference;
+  const reference = data.row(row).reference;
   if (reference !== undefined) return reference;
   if (data.length('completion', row) === 0) return null;
   return tokenizer.decode([...data.tokens('completion', row)], { skipSpecialTokens: true });

@@ -125,7 +125,7 @@ export class UnifiedEvaluator {
 
   private async evaluateTable(table: EvalTable, maxSamples: number | undefined): Promise<DatasetEvaluation> {
     const rows = maxSamples === undefined ? table.rows : table.rows.slice(0, maxSamples);
-    const ofKind = (kind: RecordKind) => rows.filter((r) => table.data.rows[r]!.kind === kind);
+    const ofKind = (kind: RecordKind) => rows.filter((r) => table.data.kind(r) === kind);
     const metrics: Record<string, number> = {};
     const pairs = ofKind('preference');
     if (pairs.length > 0) Object.assign(metrics, await this.preferenceMetrics(table.data, pairs));
@@ -176,7 +176,7 @@ export class UnifiedEvaluator {
   private async kl(samples: GeneratedSamples): Promise<number> {
     const table = new TokenizedDataset(
       { prompt: packRagged(samples.rows.map((r) => samples.data.tokens('prompt', r))), completion: packRagged(samples.completions.map((c) => c.tokenIds)) },
-      samples.rows.map((r) => samples.data.rows[r]!),
+      samples.rows.map((r) => samples.data.row(r)),
     );
     let difference = 0;
     let tokens = 0;

@@ -66,7 +66,7 @@ export class OnlineRollouts {
       ...(keepAfterEos ? { eosTokenIds: [] } : {}),
     });
     const sampleRows = completions.map((c) => rows[c.promptIndex]!);
-    const prompts = sampleRows.map((r) => this.data.rows[r]!.prompt);
+    const prompts = sampleRows.map((r) => this.data.row(r).prompt);
     const cut = completions.map((c) => cutAfterEos(c.tokenIds, o.eosTokenId, keepAfterEos));
     const scores = await this.aggregator?.score({
       prompts,

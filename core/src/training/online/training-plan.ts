@@ -16,7 +16,7 @@ export function trainingPlan(size: number, o: PlanOptions): number[][] {
   const plan: number[][] = [];
   for (let epoch = 0; epoch < o.epochs; epoch++) {
     const order = epochOrder(size, { shuffle: o.shuffle, seed: o.seed, epoch: o.round * o.epochs + epoch });
-    for (let at = 0; at < size; at += o.microBatchSize) plan.push(order.slice(at, at + o.microBatchSize));
+    for (let at = 0; at < size; at += o.microBatchSize) plan.push(Array.from(order.subarray(at, at + o.microBatchSize)));
   }
   return plan;
 }
