@@ -56,10 +56,6 @@ const ALLOWED: ReadonlyArray<{ file: string; text: string; why: string }> = [
   { file: 'cli/report/report-page.ts', text: "'reward'", why: 'a metric name' },
   { file: 'cli/report/metric-charts.ts', text: "'reward'", why: 'a chart of reward metrics' },
   { file: 'cli/reward-command.ts', text: "'reward'", why: 'the `aligntune reward` command' },
-  { file: 'models/hf-model-config.ts', text: '', why: 'model types: architectures do not yet own their config parsing (pending)' },
-  { file: 'models/model-presets.ts', text: '', why: '`model init --arch` presets: not yet owned by the architecture plugins (pending)' },
-  { file: 'models/tensor-layout.ts', text: "config.family === 'gpt2'", why: "the canonical weight layouts of core's two decoder families" },
-  { file: 'models/graph/causal-lm.ts', text: "config.family === 'llama'", why: "the decoder family's sliding window" },
 ];
 
 /** The extension kinds are core's own vocabulary; `reward` is also an algorithm id, so it is told apart by kind usage below. */

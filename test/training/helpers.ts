@@ -5,7 +5,6 @@ import { afterEach } from 'vitest';
 import {
   initWeights,
   Kernel,
-  parseModelConfig,
   saveModelDir,
   TrainerFactory,
   TrainerBase,
@@ -13,6 +12,7 @@ import {
   type StoredTensor,
   type Tokenizer,
 } from '@aligntune/core';
+import { parseModelConfig } from '../models/model-types.js';
 import * as adapters from '@aligntune/plugin-adapters-builtin';
 import * as tasks from '@aligntune/plugin-tasks-builtin';
 import { LocalLoader } from '@aligntune/plugin-loader-local';

@@ -44,9 +44,10 @@ export class SentimentClassifier {
 
   static async load(kernel: Kernel, options: ClassifierOptions): Promise<SentimentClassifier> {
     const positive = positiveLabel(readClassifierHead(options.dir), options.label);
-    const tokenizer = await Tokenizer.fromDir(options.dir);
+    // The model first: an unknown model_type is named with the installed architectures.
     const model = await loadModel(options.dir, { kernel });
     const config = model.config;
+    const tokenizer = await Tokenizer.fromDir(options.dir);
     const executor = await createComputeBackend(kernel, options.compute);
     const graph = await compileForward(executor, new RewardModel(model));
     // Learned position tables (GPT-2) have no rows past max_position_embeddings.
