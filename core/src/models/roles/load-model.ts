@@ -40,7 +40,8 @@ export async function loadModel(dirOrId: string, options: LoadModelOptions = {})
   const dir = await localDir(dirOrId, options);
   const kernel = options.kernel ?? Kernel.default();
   const modelType = (await readConfigJson(dir)).raw.model_type;
-  // An unknown model_type is named with the installed architectures before its config is read.
+  // Resolved first, so an unknown model_type is named with the installed architectures; a missing or
+  // non-string one is refused by loadModelDir's config parser, so `architecture` is set past it.
   const architecture = typeof modelType === 'string' ? await resolveArchitecture(modelType, kernel) : undefined;
   const loaded = await loadModelDir(dir, { modelTypes: await modelTypesOf(kernel, String(modelType)) });
   const weights = hostWeights(loaded.weights);
