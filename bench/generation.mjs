@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { DecoderModel, hostWeights, initWeights, parseModelConfig, toCanonicalWeights, RolloutEngine } from '@aligntune/core';
-import { Gpt2Architecture } from '@aligntune/plugin-arch-gpt2';
+import { Gpt2Architecture, GPT2_MODEL_TYPES } from '@aligntune/plugin-arch-gpt2';
 import { OnnxRuntimeBackend } from '@aligntune/plugin-backend-onnxruntime';
 
 const { values: args } = parseArgs({
@@ -26,7 +26,7 @@ const NEW = Number(args.new);
 const config = parseModelConfig({
   architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: 50257, n_positions: 1024, n_embd: 768,
   n_layer: Number(args.layers), n_head: 12, layer_norm_epsilon: 1e-5, bos_token_id: 50256, eos_token_id: 50256,
-});
+}, GPT2_MODEL_TYPES);
 let t = performance.now();
 const { weights } = toCanonicalWeights(config, initWeights(config, 0));
 const model = new DecoderModel({ config, architecture: new Gpt2Architecture(), weights: hostWeights(weights) });

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildGpt2TokenizerFiles, initWeights, Kernel, parseModelConfig, saveModelDir, Tokenizer, TrainerFactory } from '@aligntune/core';
+import { GPT2_MODEL_TYPES } from '@aligntune/plugin-arch-gpt2';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const HEADS = 12;
@@ -19,7 +20,7 @@ export const TRAIN_BENCHES = {
 };
 
 function gpt2Config(vocabSize, layers) {
-  return parseModelConfig({ architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: vocabSize, n_positions: 1024, n_embd: D, n_layer: layers, n_head: HEADS, bos_token_id: 50256, eos_token_id: 50256 }, 'bench.json');
+  return parseModelConfig({ architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: vocabSize, n_positions: 1024, n_embd: D, n_layer: layers, n_head: HEADS, bos_token_id: 50256, eos_token_id: 50256 }, GPT2_MODEL_TYPES, 'bench.json');
 }
 
 /** A random-init GPT-2 (d 768, 12 heads) with the real GPT-2 tokenizer, saved as a model directory. */

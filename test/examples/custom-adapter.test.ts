@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTinyChatTokenizerFiles, initModelDir, Tokenizer } from '@aligntune/core';
+import { LLAMA_MODEL_TYPES } from '@aligntune/plugin-arch-llama';
 import { ScoredAnswersAdapter } from 'aligntune-plugin-example-scored-answers';
 import { cli } from '../helpers/run-cli.js';
 import { buildExamplePackage, makeProject, packPackage, REPO_ROOT, removeDir, tempDir } from '../helpers/temp-project.js';
@@ -53,7 +54,7 @@ describe('the custom adapter published as an npm package', () => {
     scratch = tempDir('aligntune-custom-adapter-');
     const tarball = packPackage(buildExamplePackage('custom-adapter', scratch), scratch);
     project = makeProject([tarball, ...BUILTINS.map((name) => join(REPO_ROOT, 'plugins', name))]);
-    await initModelDir(join(project, 'model'), { arch: 'llama', size: 'tiny', tokenizer: new Tokenizer(buildTinyChatTokenizerFiles(), 'tiny-chat') });
+    await initModelDir(join(project, 'model'), { modelTypes: LLAMA_MODEL_TYPES, arch: 'llama', size: 'tiny', tokenizer: new Tokenizer(buildTinyChatTokenizerFiles(), 'tiny-chat') });
   }, 120_000);
 
   afterAll(() => {

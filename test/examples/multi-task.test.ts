@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTinyChatTokenizerFiles, initModelDir, Tokenizer } from '@aligntune/core';
+import { LLAMA_MODEL_TYPES } from '@aligntune/plugin-arch-llama';
 import { cli } from '../helpers/run-cli.js';
 import { REPO_ROOT, removeDir, tempDir } from '../helpers/temp-project.js';
 
@@ -28,7 +29,7 @@ describe('examples/multi-task: the seed multi-task config on local data', () => 
 
   beforeAll(async () => {
     dir = tempDir('aligntune-multi-task-');
-    await initModelDir(join(dir, 'model'), { arch: 'llama', size: 'tiny', tokenizer: new Tokenizer(buildTinyChatTokenizerFiles(), 'tiny-chat') });
+    await initModelDir(join(dir, 'model'), { modelTypes: LLAMA_MODEL_TYPES, arch: 'llama', size: 'tiny', tokenizer: new Tokenizer(buildTinyChatTokenizerFiles(), 'tiny-chat') });
   });
 
   afterAll(() => removeDir(dir));

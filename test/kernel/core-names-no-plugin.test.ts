@@ -58,10 +58,6 @@ const ALLOWED: ReadonlyArray<{ file: string; text: string; why: string }> = [
   { file: 'cli/reward-command.ts', text: "'reward'", why: 'the `aligntune reward` command' },
   { file: 'training/online/replay-rollouts.ts', text: 'reward', why: 'the "reward" column of a replay file (TRL\'s name for a rollout\'s total score), not the reward algorithm' },
   { file: 'kernel/plugin-manifest.ts', text: 'PROVIDES_EXAMPLE', why: 'the extension kind "reward" in an example manifest, not an id' },
-  { file: 'models/hf-model-config.ts', text: '', why: 'model types: architectures do not yet own their config parsing (pending)' },
-  { file: 'models/model-presets.ts', text: '', why: '`model init --arch` presets: not yet owned by the architecture plugins (pending)' },
-  { file: 'models/tensor-layout.ts', text: "config.family === 'gpt2'", why: "the canonical weight layouts of core's two decoder families" },
-  { file: 'models/graph/causal-lm.ts', text: "config.family === 'llama'", why: "the decoder family's sliding window" },
 ];
 
 /** The extension kinds are core's own vocabulary; `reward` is also an algorithm id, so it is told apart by kind usage below. */

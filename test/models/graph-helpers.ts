@@ -8,7 +8,6 @@ import {
   Graph,
   hostTensor,
   hostWeights,
-  parseModelConfig,
   tensorSpecs,
   toCanonicalWeights,
   type HfModelConfig,
@@ -17,6 +16,7 @@ import {
   type StoredTensor,
   type Tensor,
 } from '@aligntune/core';
+import { parseModelConfig } from './model-types.js';
 import { randomArray } from './helpers.js';
 import { positionsFromMask } from './reference/reference-forward.js';
 
@@ -50,7 +50,7 @@ export function randomTensors(config: HfModelConfig, seed: number): Map<string, 
 }
 
 export function architectureFor(config: HfModelConfig): ModelArchitecture {
-  return config.family === 'gpt2' ? new Gpt2Architecture() : new LlamaArchitecture();
+  return config.modelType === 'gpt2' ? new Gpt2Architecture() : new LlamaArchitecture();
 }
 
 export function tinyModel(name: string, seed = 1, extra: Record<string, unknown> = {}): { model: DecoderModel; tensors: Map<string, StoredTensor> } {

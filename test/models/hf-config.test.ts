@@ -5,12 +5,11 @@ import {
   generationConfigFromModel,
   ModelFileError,
   parseGenerationConfig,
-  parseModelConfig,
   readGenerationConfig,
-  readModelConfig,
   withSequenceClassificationHead,
-  type LlamaConfig,
 } from '@aligntune/core';
+import type { LlamaConfig } from '@aligntune/plugin-arch-llama';
+import { parseModelConfig, readModelConfig } from './model-types.js';
 import { tempDir } from './helpers.js';
 
 // Field values as published in the models' config.json files.

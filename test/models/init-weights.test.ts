@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { initWeights, parameterCount, presetConfig, SeededRandom, tensorSpecs, withSequenceClassificationHead, type StoredTensor } from '@aligntune/core';
+import { initWeights, parameterCount, SeededRandom, tensorSpecs, withSequenceClassificationHead, type StoredTensor } from '@aligntune/core';
+import { presetConfig } from './model-types.js';
 
 function stats(t: StoredTensor): { mean: number; std: number } {
   const d = t.data as Float32Array;

@@ -5,14 +5,13 @@ import {
   fromCanonicalWeights,
   initModelDir,
   initWeights,
-  loadModelDir,
-  presetConfig,
   saveModelDir,
   toCanonicalWeights,
   Tokenizer,
   writeCheckpoint,
   type StoredTensor,
 } from '@aligntune/core';
+import { loadModelDir, MODEL_TYPES, presetConfig } from './model-types.js';
 import { tempDir, tinyTokenizer } from './helpers.js';
 import { referenceForward, refWeights } from './reference/reference-forward.js';
 
@@ -101,7 +100,7 @@ describe('model directories', () => {
   it('initModelDir writes a preset model for a tokenizer that loads and runs', async () => {
     const tok = tinyTokenizer();
     const dir = tempDir();
-    const config = await initModelDir(dir, { arch: 'qwen3', size: 'tiny', tokenizer: tok, seed: 1, dtype: 'BF16' });
+    const config = await initModelDir(dir, { modelTypes: MODEL_TYPES, arch: 'qwen3', size: 'tiny', tokenizer: tok, seed: 1, dtype: 'BF16' });
     expect(config).toMatchObject({ vocabSize: tok.vocabSize, eosTokenIds: [tok.eosTokenId], padTokenId: tok.ownPadTokenId, bosTokenId: 1 });
     const loaded = await loadModelDir(dir);
     expect(loaded.config.raw.torch_dtype).toBe('bfloat16');

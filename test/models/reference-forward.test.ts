@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseModelConfig, presetConfig, tensorSpecs, withSequenceClassificationHead, type HfModelConfig } from '@aligntune/core';
+import { tensorSpecs, withSequenceClassificationHead, type HfModelConfig } from '@aligntune/core';
+import { parseModelConfig, presetConfig } from './model-types.js';
 import { randomArray } from './helpers.js';
 import { geluNew, layerNorm, logSoftmax, rmsNorm, rope } from './reference/ref-math.js';
 import { lastTokenScores, positionsFromMask, referenceForward, tokenLogProbs, type RefWeights } from './reference/reference-forward.js';

@@ -5,18 +5,16 @@ import { join } from 'node:path';
 import { validateSync } from 'class-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  parseModelConfig,
-  presetConfig,
   resolveRewardSpecs,
   RewardAggregator,
   saveModelDir,
   withSequenceClassificationHead,
   type HfModelConfig,
   type Kernel,
-  type PresetArchitecture,
   type StoredTensor,
   type Tokenizer,
 } from '@aligntune/core';
+import { parseModelConfig, presetConfig } from '../models/model-types.js';
 import { SentimentParams } from '@aligntune/plugin-rewards-builtin';
 import { OnnxRuntimeBackend } from '@aligntune/plugin-backend-onnxruntime';
 import { Gpt2Architecture } from '@aligntune/plugin-arch-gpt2';
@@ -42,7 +40,7 @@ let unnamed: Fixture; // llama, LABEL_0 / LABEL_1
 const TEXTS = ['what a great day', 'terrible', 'the service was slow and the food was cold, but the view made up for it', 'ok', 'I love it!'];
 
 /** A tiny *ForSequenceClassification checkpoint with weights large enough (±0.3) that scores spread. */
-async function classifier(name: string, arch: PresetArchitecture, labels: string[] | number, seed: number): Promise<Fixture> {
+async function classifier(name: string, arch: string, labels: string[] | number, seed: number): Promise<Fixture> {
   const base = presetConfig(arch, 'tiny', { vocabSize: tok.vocabSize, bosTokenId: tok.bosTokenId, eosTokenId: tok.eosTokenId, padTokenId: tok.ownPadTokenId });
   let config = withSequenceClassificationHead(base, typeof labels === 'number' ? labels : labels.length);
   if (Array.isArray(labels)) {
@@ -122,8 +120,10 @@ describe('sentiment with model=: errors name rewards.N.model', () => {
     await rejects(`sentiment:model=${join(root, 'nope')}`, /rewards\.0\.model: .*nope: no such model directory/);
     const bert = join(root, 'bert');
     mkdirSync(bert);
-    writeFileSync(join(bert, 'config.json'), JSON.stringify({ model_type: 'bert', architectures: ['BertForSequenceClassification'] }));
-    await rejects(`sentiment:model=${bert}`, /rewards\.0\.model: .*unsupported architecture model_type "bert".*supported model types: gpt2, llama/);
+    writeFileSync(join(bert, 'config.json'), JSON.stringify({ model_type: 'bert', architectures: ['BertForSequenceClassification'], id2label: { 0: 'NEGATIVE', 1: 'POSITIVE' } }));
+    // Which model types are readable is the installed architecture plugins' say, known when the model loads.
+    const unsupported = await rewardFromSpec(kernel, `sentiment:model=${bert}`);
+    await expect(unsupported.score(batch(['ok']))).rejects.toThrow(/model=.*bert: model_type "bert" has no architecture plugin \(supported: gpt2, llama, mistral, qwen2, qwen3\)/);
     const lm = join(root, 'lm');
     mkdirSync(lm);
     writeFileSync(join(lm, 'config.json'), JSON.stringify(presetConfig('gpt2', 'tiny', { vocabSize: 50, bosTokenId: 0, eosTokenId: 0, padTokenId: null }).raw));

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { groupAdvantages } from '@aligntune/plugin-algo-grpo';
 import { grpoKernel } from './grpo-helpers.js';
-import { parseModelConfig, saveModelDir } from '@aligntune/core';
+import { saveModelDir } from '@aligntune/core';
+import { parseModelConfig } from '../models/model-types.js';
 import { randomTensors } from '../models/graph-helpers.js';
 import { createTrainer, readMetrics, runConfig, tempDir, tinyModelConfig, tinyTokenizer, writeJsonl, writeTinyModel } from './helpers.js';
 

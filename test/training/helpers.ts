@@ -5,7 +5,6 @@ import { afterEach } from 'vitest';
 import {
   initWeights,
   type Kernel,
-  parseModelConfig,
   saveModelDir,
   TrainerFactory,
   TrainerBase,
@@ -14,6 +13,7 @@ import {
   type Tokenizer,
 } from '@aligntune/core';
 import { startTestKernel, type TestKernelOptions } from '@aligntune/core/testing';
+import { parseModelConfig } from '../models/model-types.js';
 import { randomTensors } from '../models/graph-helpers.js';
 import { tinyTokenizer } from '../models/helpers.js';
 

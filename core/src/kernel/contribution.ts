@@ -18,7 +18,7 @@ export interface ContributionOptions {
 /** What a decorator records on a class. */
 export interface ContributionMetadata extends ContributionOptions {
   kind: ExtensionKind;
-  /** Usually one id; `@Architecture('llama', 'mistral', ...)` gives several. */
+  /** Usually one id; an architecture gives one per model type. */
   ids: string[];
 }
 
@@ -82,5 +82,11 @@ export interface ComputeBackendOptions extends ContributionOptions {
 /** `@ComputeBackend('cpu', { device: 'cpu', probe })` on a compute backend class. */
 export const ComputeBackend = (id: string, options: ComputeBackendOptions) =>
   contributionDecorator('compute-backend', [id], options);
-/** `@Architecture('llama', 'mistral', 'qwen2')`: one class serving several Hugging Face model_types. */
-export const Architecture = (...modelTypes: string[]) => contributionDecorator('architecture', modelTypes);
+/** What an architecture declares: the Hugging Face model_types it builds, each with how it is read and laid out. */
+export interface ArchitectureOptions extends ContributionOptions {
+  /** model_type → its ModelTypeTraits (models layer: config.json fields, tensor names, `model init` presets). */
+  modelTypes: Readonly<Record<string, object>>;
+}
+
+/** `@Architecture({ modelTypes: { llama: traits, mistral: traits } })`: one class serving several model_types. */
+export const Architecture = (options: ArchitectureOptions) => contributionDecorator('architecture', Object.keys(options.modelTypes), options);

@@ -1,7 +1,10 @@
 import type { Graph } from '../engine/ir/graph.js';
 import type { Tensor } from '../engine/ir/tensor.js';
 import { extensionPoint } from '../kernel/extension-point.js';
+import type { ArchitectureOptions } from '../kernel/contribution.js';
+import type { Kernel } from '../kernel/kernel.js';
 import type { HfModelConfig } from './hf-model-config.js';
+import type { ModelTypeTable, ModelTypeTraits } from './model-type.js';
 import type { AttentionContext } from './graph/attention.js';
 
 /** Returns the graph tensor of a canonical weight (`layers.0.attn.q.weight`); the caller decides input vs initializer. */
@@ -15,15 +18,38 @@ export interface DecoderInputs {
 }
 
 /**
- * A decoder-only architecture, contributed by a plugin class decorated `@Architecture(...modelTypes)`.
- * It builds embeddings → blocks → final norm on the caller's graph; heads (lm_head, score) are generic
- * and live in core (`lmHeadLogits`, `scoreHead`), as does attention (`AttentionContext.attend`), so a
- * plugin only spells out what differs between families.
+ * A decoder-only architecture, contributed by a plugin class decorated `@Architecture({ modelTypes })`, which
+ * also says how each of its model types reads config.json (ModelTypeTraits), so `config` was parsed by this
+ * plugin's own traits. It builds embeddings → blocks → final norm on the caller's graph; heads (lm_head, score)
+ * are generic and live in core (`lmHeadLogits`, `scoreHead`), as does attention (`AttentionContext.attend`).
  */
-export interface ModelArchitecture {
+export interface ModelArchitecture<C extends HfModelConfig = HfModelConfig> {
   /** Final hidden states [batch, seq, hidden] (after the final norm). KV presents are collected by `inputs.attention`. */
-  buildDecoder(g: Graph, config: HfModelConfig, weights: WeightSource, inputs: DecoderInputs): Tensor;
+  buildDecoder(g: Graph, config: C, weights: WeightSource, inputs: DecoderInputs): Tensor;
 }
 
 /** The `architecture` extension point: ids are Hugging Face `model_type`s. */
 export const architecturePoint = extensionPoint<ModelArchitecture>('architecture');
+
+/**
+ * The model types the kernel's architecture plugins read (each plugin is imported to ask). A plugin that
+ * fails to load is skipped unless it provides `needed`, whose failure is thrown.
+ */
+export async function modelTypesOf(kernel: Kernel, needed?: string): Promise<ModelTypeTable> {
+  const table: Record<string, ModelTypeTraits> = {};
+  for (const id of kernel.ids(architecturePoint.kind)) {
+    try {
+      table[id] = modelTypeTraits(kernel, id, (await kernel.ensure(architecturePoint.kind, id)).metadata);
+    } catch (error) {
+      if (id === needed) throw error;
+    }
+  }
+  return table;
+}
+
+function modelTypeTraits(kernel: Kernel, modelType: string, metadata: object): ModelTypeTraits {
+  const traits = (metadata as Partial<ArchitectureOptions>).modelTypes?.[modelType] as Partial<ModelTypeTraits> | undefined;
+  if (typeof traits?.readConfig === 'function' && typeof traits.tensorSpecs === 'function') return traits as ModelTypeTraits;
+  const source = kernel.record(architecturePoint.kind, modelType)?.source ?? 'its plugin';
+  throw new Error(`architecture "${modelType}" (${source}) declares no model type traits: decorate it @Architecture({ modelTypes: { ${JSON.stringify(modelType)}: traits } })`);
+}

@@ -57,7 +57,7 @@ export function toCanonicalWeights(config: HfModelConfig, tensors: ReadonlyMap<s
     weights.set(s.canonicalName, s.transpose ? { shape: [cols, rows], data: transpose2d(data, rows, cols) } : { shape: s.hfShape, data });
   }
   const rest = [...tensors.keys()].filter((n) => !used.has(n));
-  const skippable = (n: string) => isIgnoredBuffer(n) || (config.tieWordEmbeddings && n === 'lm_head.weight');
+  const skippable = (n: string) => isIgnoredBuffer(config, n) || (config.tieWordEmbeddings && n === 'lm_head.weight');
   return { weights, prefix, unused: rest.filter((n) => !skippable(n)), ignored: rest.filter(skippable) };
 }
 

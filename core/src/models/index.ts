@@ -5,6 +5,7 @@ export * from './half-float.js';
 export * from './safetensors.js';
 export * from './checkpoint.js';
 export * from './json-fields.js';
+export * from './model-type.js';
 export * from './hf-model-config.js';
 export * from './generation-config.js';
 export * from './tensor-layout.js';

@@ -1,12 +1,15 @@
 import type { HfModelConfig } from './hf-model-config.js';
 import { initWeights } from './init-weights.js';
-import { presetConfig, type PresetArchitecture, type PresetSize } from './model-presets.js';
+import type { ModelTypeTable } from './model-type.js';
+import { presetConfig, type PresetSize } from './model-presets.js';
 import { saveModelDir } from './model-dir.js';
 import { fromCanonicalWeights, toCanonicalWeights } from './canonical-weights.js';
 import type { Tokenizer } from './tokenizer.js';
 
 export interface InitModelDirOptions {
-  readonly arch: PresetArchitecture;
+  /** The installed model types (`modelTypesOf(kernel)`, or a plugin's table); `arch` is one of them with presets. */
+  readonly modelTypes: ModelTypeTable;
+  readonly arch: string;
   readonly size: PresetSize;
   /** Its vocabulary size and special tokens shape the config; its files are saved beside the model. */
   readonly tokenizer: Tokenizer;
@@ -20,7 +23,7 @@ export interface InitModelDirOptions {
  */
 export async function initModelDir(dir: string, options: InitModelDirOptions): Promise<HfModelConfig> {
   const tok = options.tokenizer;
-  const config = presetConfig(options.arch, options.size, {
+  const config = presetConfig(options.modelTypes, options.arch, options.size, {
     vocabSize: tok.vocabSize,
     bosTokenId: tok.bosTokenId,
     eosTokenId: tok.eosTokenId,

@@ -6,6 +6,7 @@ import { fromCanonicalWeights, toCanonicalWeights, type CanonicalWeights } from 
 import { readCheckpoint, writeCheckpoint, type WriteCheckpointOptions } from './checkpoint.js';
 import { GENERATION_CONFIG_NAME, generationConfigFromModel, readGenerationConfig, type HfGenerationConfig } from './generation-config.js';
 import { CONFIG_NAME, readModelConfig, type HfModelConfig, type ParseConfigOptions } from './hf-model-config.js';
+import type { ModelTypeTable } from './model-type.js';
 import type { StoredTensor } from './safetensors-dtype.js';
 import type { TensorMap } from './safetensors.js';
 import { Tokenizer } from './tokenizer.js';
@@ -24,11 +25,14 @@ export interface LoadedModelDir {
   readonly unused: readonly string[];
 }
 
-export type LoadModelDirOptions = ParseConfigOptions;
+export interface LoadModelDirOptions extends ParseConfigOptions {
+  /** The model types that can be read (`modelTypesOf(kernel)`, or a plugin's table). */
+  readonly modelTypes: ModelTypeTable;
+}
 
 /** Reads config.json, generation_config.json (optional) and the safetensors checkpoint of `dir`. */
-export async function loadModelDir(dir: string, options: LoadModelDirOptions = {}): Promise<LoadedModelDir> {
-  const config = await readModelConfig(dir, options);
+export async function loadModelDir(dir: string, options: LoadModelDirOptions): Promise<LoadedModelDir> {
+  const config = await readModelConfig(dir, options.modelTypes, options);
   const generationConfig = await readGenerationConfig(dir);
   const { tensors } = await readCheckpoint(dir);
   const { weights, prefix, unused } = toCanonicalWeights(config, tensors, dir);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildTinyChatTokenizerFiles, initModelDir, Tokenizer, type TrainResult } from '@aligntune/core';
+import { LLAMA_MODEL_TYPES } from '@aligntune/plugin-arch-llama';
 
 export interface ExampleSettings {
   /** Local model directory or Hugging Face Hub id. */
@@ -56,7 +57,7 @@ export async function exampleSettings(name: string, defaults: ExampleDefaults): 
 async function ensureTinyModel(dir: string): Promise<string> {
   if (existsSync(join(dir, 'config.json'))) return dir;
   const tokenizer = new Tokenizer(buildTinyChatTokenizerFiles(), 'tiny-chat');
-  await initModelDir(dir, { arch: 'llama', size: 'tiny', tokenizer });
+  await initModelDir(dir, { modelTypes: LLAMA_MODEL_TYPES, arch: 'llama', size: 'tiny', tokenizer });
   console.error(`created a tiny random Llama in ${dir}`);
   return dir;
 }

@@ -7,7 +7,7 @@ import {
   Kernel,
   loadModel,
   optional,
-  parseModelConfig,
+  withConfigFields,
   PolicyModel,
   realTokens,
   RewardModel,
@@ -91,6 +91,6 @@ export class RewardTrainer extends TrainerBase {
  * transformers would treat an unprefixed checkpoint as a bare base model and drop its `score.weight`.
  */
 function asSequenceClassifier(model: DecoderModel, padTokenId: number): DecoderModel {
-  const config = parseModelConfig({ ...model.config.raw, pad_token_id: padTokenId }, 'config.json');
+  const config = withConfigFields(model.config, { pad_token_id: padTokenId });
   return new DecoderModel({ ...model, config, prefix: undefined });
 }

@@ -1,13 +1,14 @@
-import { Architecture, embedTokens, linear, splitHeads, type DecoderInputs, type Graph, type HfModelConfig, type ModelArchitecture, type Tensor, type WeightSource } from '@aligntune/core';
+import { Architecture, embedTokens, linear, splitHeads, type DecoderInputs, type Graph, type ModelArchitecture, type Tensor, type WeightSource } from '@aligntune/core';
+import type { Gpt2Config } from './gpt2-config.js';
+import { GPT2_MODEL_TYPES } from './gpt2-model-types.js';
 
 /**
  * GPT-2, DialoGPT and distilgpt2: learned positions, pre-LN blocks with LayerNorm, fused QKV (Conv1D,
  * already [in, out] in the canonical layout), gelu_new MLP, final LayerNorm. Tied lm_head is core's.
  */
-@Architecture('gpt2')
-export class Gpt2Architecture implements ModelArchitecture {
-  buildDecoder(g: Graph, config: HfModelConfig, w: WeightSource, inputs: DecoderInputs): Tensor {
-    if (config.family !== 'gpt2') throw new Error(`gpt2 architecture cannot build model_type ${config.modelType}`);
+@Architecture({ modelTypes: GPT2_MODEL_TYPES })
+export class Gpt2Architecture implements ModelArchitecture<Gpt2Config> {
+  buildDecoder(g: Graph, config: Gpt2Config, w: WeightSource, inputs: DecoderInputs): Tensor {
     const eps = config.layerNormEps;
     let x = g.add(embedTokens(g, w, inputs.inputIds), g.gather(w('embed.positions'), inputs.positionIds, 0));
     for (let i = 0; i < config.numLayers; i++) {
@@ -19,7 +20,7 @@ export class Gpt2Architecture implements ModelArchitecture {
     return g.layerNorm(x, w('final_norm.weight'), w('final_norm.bias'), eps);
   }
 
-  private attention(g: Graph, config: HfModelConfig, w: WeightSource, inputs: DecoderInputs, layer: number, h: Tensor): Tensor {
+  private attention(g: Graph, config: Gpt2Config, w: WeightSource, inputs: DecoderInputs, layer: number, h: Tensor): Tensor {
     const { hiddenSize: d, numHeads, headDim } = config;
     const qkv = linear(g, h, w, `layers.${layer}.attn.qkv`, true);
     const [q, k, v] = g.split(qkv, 2, [d, d, d]).map((t) => splitHeads(g, t, numHeads, headDim)) as [Tensor, Tensor, Tensor];

@@ -1,4 +1,6 @@
-import { Architecture, embedTokens, linear, splitHeads, type DecoderInputs, type Graph, type HfModelConfig, type LlamaConfig, type ModelArchitecture, type Tensor, type WeightSource } from '@aligntune/core';
+import { Architecture, embedTokens, linear, splitHeads, type DecoderInputs, type Graph, type ModelArchitecture, type Tensor, type WeightSource } from '@aligntune/core';
+import type { LlamaConfig } from './llama-config.js';
+import { LLAMA_MODEL_TYPES } from './llama-model-types.js';
 import { applyRotary, rotaryTables } from './rotary.js';
 
 /**
@@ -6,10 +8,9 @@ import { applyRotary, rotaryTables } from './rotary.js';
  * biases, Qwen3 per-head RMSNorm of queries and keys (before RoPE); Mistral's sliding window is applied
  * by core's attention mask. Tied or untied lm_head is core's.
  */
-@Architecture('llama', 'mistral', 'qwen2', 'qwen3')
-export class LlamaArchitecture implements ModelArchitecture {
-  buildDecoder(g: Graph, config: HfModelConfig, w: WeightSource, inputs: DecoderInputs): Tensor {
-    if (config.family !== 'llama') throw new Error(`llama architecture cannot build model_type ${config.modelType}`);
+@Architecture({ modelTypes: LLAMA_MODEL_TYPES })
+export class LlamaArchitecture implements ModelArchitecture<LlamaConfig> {
+  buildDecoder(g: Graph, config: LlamaConfig, w: WeightSource, inputs: DecoderInputs): Tensor {
     const eps = config.rmsNormEps;
     let x = embedTokens(g, w, inputs.inputIds);
     const rope = rotaryTables(g, config, inputs.positionIds, x.dtype);

@@ -1,4 +1,5 @@
-import type { DType, Graph, LlamaConfig, Tensor } from '@aligntune/core';
+import type { DType, Graph, Tensor } from '@aligntune/core';
+import type { LlamaConfig } from './llama-config.js';
 
 /** HF's inv_freq: 1 / θ^(2i/d), divided by the factor under linear rope_scaling. */
 export function inverseFrequencies(config: LlamaConfig): number[] {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { parseModelConfig, SUPPORTED_MODEL_TYPES, type HfModelConfig } from '@aligntune/core';
+import { JsonFields, parseModelHead } from '@aligntune/core';
 
 /** `name` or `org/name`: anything else that does not exist locally can only be a mistyped path. */
 const HUB_ID = /^[\w-][\w.-]*(\/[\w-][\w.-]*)?$/;
@@ -10,24 +10,28 @@ export function looksLikePath(value: string): boolean {
   return isAbsolute(value) || value.startsWith('.') || value.startsWith('~') || !HUB_ID.test(value);
 }
 
+/** What a classifier checkpoint's config.json says about its head: enough to check `label=` without its architecture. */
+export interface ClassifierHead {
+  readonly numLabels: number;
+  readonly raw: Readonly<Record<string, unknown>>;
+}
+
 /**
- * Reads and checks a local checkpoint's config.json: a supported model_type and a `*ForSequenceClassification`
- * head. Synchronous, so params validation can run it and report the problem under `rewards.N.model`.
+ * Reads and checks a local checkpoint's config.json: a `*ForSequenceClassification` head. Synchronous, so params
+ * validation can run it and report the problem under `rewards.N.model`; whether an installed architecture plugin
+ * reads its model_type is known only through the kernel, when the model loads.
  */
-export function readClassifierConfig(dir: string): HfModelConfig {
+export function readClassifierHead(dir: string): ClassifierHead {
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${dir}: no such model directory`);
   const file = join(dir, 'config.json');
   if (!existsSync(file)) throw new Error(`${dir}: not a Hugging Face model directory (no config.json)`);
   const raw = readJson(file);
-  const type = raw.model_type;
-  if (!(SUPPORTED_MODEL_TYPES as readonly unknown[]).includes(type)) {
-    throw new Error(`${dir}: unsupported architecture ${archLabel(raw)} (supported model types: ${SUPPORTED_MODEL_TYPES.join(', ')})`);
-  }
-  const config = parseModelConfig(raw, file);
-  if (config.head.kind !== 'sequence-classification') {
+  if (typeof raw.model_type !== 'string') throw new Error(`${dir}: config.json has no model_type (${archLabel(raw)})`);
+  const { head } = parseModelHead(new JsonFields(raw, file));
+  if (head.kind !== 'sequence-classification') {
     throw new Error(`${dir}: not a sequence-classification checkpoint (${archLabel(raw)}; needs *ForSequenceClassification with a score head)`);
   }
-  return config;
+  return { numLabels: head.numLabels, raw };
 }
 
 function readJson(file: string): Record<string, unknown> {
@@ -44,10 +48,9 @@ function archLabel(raw: Record<string, unknown>): string {
 }
 
 /** The checkpoint's label names by index, from id2label (transformers' `LABEL_i` where it has none). */
-export function labelNames(config: HfModelConfig): string[] {
-  const numLabels = config.head.kind === 'sequence-classification' ? config.head.numLabels : 0;
-  const id2label = (config.raw.id2label ?? {}) as Record<string, unknown>;
-  return Array.from({ length: numLabels }, (_, i) => (typeof id2label[String(i)] === 'string' ? (id2label[String(i)] as string) : `LABEL_${i}`));
+export function labelNames(head: ClassifierHead): string[] {
+  const id2label = (head.raw.id2label ?? {}) as Record<string, unknown>;
+  return Array.from({ length: head.numLabels }, (_, i) => (typeof id2label[String(i)] === 'string' ? (id2label[String(i)] as string) : `LABEL_${i}`));
 }
 
 /**
@@ -55,8 +58,8 @@ export function labelNames(config: HfModelConfig): string[] {
  * `label`, the label of that name (case-insensitive) or id; otherwise the one label whose name matches
  * /pos/i. Anything ambiguous is an error, since guessing would silently train towards the wrong class.
  */
-export function positiveLabel(config: HfModelConfig, label: string | number | undefined): number | null {
-  const names = labelNames(config);
+export function positiveLabel(head: ClassifierHead, label: string | number | undefined): number | null {
+  const names = labelNames(head);
   if (names.length === 1) {
     if (label !== undefined) throw new Error(`label=${label} needs a checkpoint with 2 or more labels; this one has a single score (num_labels 1)`);
     return null;

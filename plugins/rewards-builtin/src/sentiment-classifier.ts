@@ -17,7 +17,7 @@ import {
   type HostTensor,
   type Kernel,
 } from '@aligntune/core';
-import { classifierReward, positiveLabel, readClassifierConfig } from './classifier-checkpoint.js';
+import { classifierReward, positiveLabel, readClassifierHead } from './classifier-checkpoint.js';
 
 export interface ClassifierOptions {
   /** A local checkpoint directory (Hub ids are resolved by the caller). */
@@ -43,10 +43,11 @@ export class SentimentClassifier {
   ) {}
 
   static async load(kernel: Kernel, options: ClassifierOptions): Promise<SentimentClassifier> {
-    const config = readClassifierConfig(options.dir);
-    const positive = positiveLabel(config, options.label);
-    const tokenizer = await Tokenizer.fromDir(options.dir);
+    const positive = positiveLabel(readClassifierHead(options.dir), options.label);
+    // The model first: an unknown model_type is named with the installed architectures.
     const model = await loadModel(options.dir, { kernel });
+    const config = model.config;
+    const tokenizer = await Tokenizer.fromDir(options.dir);
     const executor = await createComputeBackend(kernel, options.compute);
     const graph = await compileForward(executor, new RewardModel(model));
     // Learned position tables (GPT-2) have no rows past max_position_embeddings.

@@ -15,20 +15,20 @@ import {
   type ComputeRequest,
   type RewardBatch,
 } from '@aligntune/core';
-import { looksLikePath, positiveLabel, readClassifierConfig } from './classifier-checkpoint.js';
+import { looksLikePath, positiveLabel, readClassifierHead } from './classifier-checkpoint.js';
 import { SentimentClassifier } from './sentiment-classifier.js';
 import { isNegator, SENTIMENT_LEXICON } from './sentiment-lexicon.js';
 
 /**
  * What is wrong with `model=` (and `label=`), checked at validation so the error names `rewards.N.model`:
- * a local directory must be a supported classification checkpoint; a path that does not exist is an error;
+ * a local directory must be a classification checkpoint; a path that does not exist is an error;
  * anything else is a Hub id, checked when it is downloaded on first score.
  */
 function checkpointProblem(model: unknown, params: Partial<SentimentParams>): string | undefined {
   if (typeof model !== 'string' || model === '') return undefined; // NonEmptyStr reports it
   if (!existsSync(model)) return looksLikePath(model) ? `${model}: no such model directory` : undefined;
   try {
-    positiveLabel(readClassifierConfig(model), params.label);
+    positiveLabel(readClassifierHead(model), params.label);
     return undefined;
   } catch (err) {
     return (err as Error).message;

@@ -1,4 +1,4 @@
-import type { Gpt2Config } from '@aligntune/core';
+import type { Gpt2Config } from '@aligntune/plugin-arch-gpt2';
 import { attention } from './ref-attention.js';
 import { add, conv1d, geluNew, layerNorm, type Vec } from './ref-math.js';
 import type { RefHidden, RefSequence, WeightReader } from './ref-types.js';

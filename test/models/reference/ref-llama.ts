@@ -1,4 +1,4 @@
-import type { LlamaConfig } from '@aligntune/core';
+import type { LlamaConfig } from '@aligntune/plugin-arch-llama';
 import { attention } from './ref-attention.js';
 import { add, linear, rmsNorm, rope, silu, type Vec } from './ref-math.js';
 import type { RefHidden, RefSequence, WeightReader } from './ref-types.js';

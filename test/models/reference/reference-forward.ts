@@ -1,4 +1,6 @@
 import type { HfModelConfig, StoredTensor } from '@aligntune/core';
+import type { Gpt2Config } from '@aligntune/plugin-arch-gpt2';
+import type { LlamaConfig } from '@aligntune/plugin-arch-llama';
 import { gpt2Hidden } from './ref-gpt2.js';
 import { llamaHidden } from './ref-llama.js';
 import { linear, logSoftmax, type Vec } from './ref-math.js';
@@ -27,12 +29,13 @@ export interface ReferenceOutput {
  */
 export function referenceForward(config: HfModelConfig, weights: RefWeights, batch: ReferenceBatch): ReferenceOutput {
   const reader = new WeightReader(weights);
+  const family = config as Gpt2Config | LlamaConfig; // the reference knows the two built-in plugins' configs
   const logits: Vec[][] = [];
   const hidden: Vec[][] = [];
   batch.inputIds.forEach((ids, b) => {
     const mask = batch.attentionMask?.[b] ?? ids.map(() => 1);
     const seq: RefSequence = { ids, mask, positions: batch.positionIds?.[b] ?? positionsFromMask(mask) };
-    const hs = config.family === 'gpt2' ? gpt2Hidden(config, reader, seq) : llamaHidden(config, reader, seq);
+    const hs = family.family === 'gpt2' ? gpt2Hidden(family, reader, seq) : llamaHidden(family, reader, seq);
     hidden.push(hs);
     logits.push(hs.map((x) => head(config, reader, x)));
   });
@@ -51,7 +54,7 @@ export function positionsFromMask(mask: readonly number[]): number[] {
 function head(c: HfModelConfig, w: WeightReader, x: Vec): Vec {
   if (c.head.kind === 'sequence-classification') return linear(x, w.mat('score.weight', c.head.numLabels, c.hiddenSize));
   if (!c.tieWordEmbeddings) return linear(x, w.mat('lm_head.weight', c.vocabSize, c.hiddenSize));
-  const embed = c.family === 'gpt2' ? (w.has('transformer.wte.weight') ? 'transformer.wte.weight' : 'wte.weight') : w.has('model.embed_tokens.weight') ? 'model.embed_tokens.weight' : 'embed_tokens.weight';
+  const embed = (c as Gpt2Config | LlamaConfig).family === 'gpt2' ? (w.has('transformer.wte.weight') ? 'transformer.wte.weight' : 'wte.weight') : w.has('model.embed_tokens.weight') ? 'model.embed_tokens.weight' : 'embed_tokens.weight';
   return linear(x, w.mat(embed, c.vocabSize, c.hiddenSize));
 }
 

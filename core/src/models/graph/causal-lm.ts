@@ -42,7 +42,7 @@ export function decoderForward(g: Graph, arch: ModelArchitecture, config: HfMode
     dtype: weights.dtype,
     attentionMask: inputs.attentionMask,
     queryLen: inputs.inputIds.shape[1]!,
-    slidingWindow: slidingWindowOf(config),
+    slidingWindow: config.slidingWindow,
   });
   return cachedDecoderForward(g, arch, config, weights, inputs.inputIds, inputs.positionIds, attention);
 }
@@ -51,10 +51,6 @@ export function decoderForward(g: Graph, arch: ModelArchitecture, config: HfMode
 export function cachedDecoderForward(g: Graph, arch: ModelArchitecture, config: HfModelConfig, weights: GraphWeights, inputIds: Tensor, positionIds: Tensor, attention: AttentionContext): DecoderForward {
   const hidden = arch.buildDecoder(g, config, weights.source, { inputIds, positionIds, attention });
   return { hidden, presents: attention.presents };
-}
-
-export function slidingWindowOf(config: HfModelConfig): number | null {
-  return config.family === 'llama' ? config.slidingWindow : null;
 }
 
 /** Language-model logits [.., vocab] of hidden states [.., hidden]: the tied embedding or the untied lm_head. */

@@ -5,7 +5,7 @@ import type { Tensor } from '../../engine/ir/tensor.js';
 import type { WeightMode } from './graph-weights.js';
 import type { DecoderModel } from '../roles/decoder-model.js';
 import { AttentionContext, type KvPair } from './attention.js';
-import { BATCH, cachedDecoderForward, declareTokenInputs, slidingWindowOf } from './causal-lm.js';
+import { BATCH, cachedDecoderForward, declareTokenInputs } from './causal-lm.js';
 
 /** Graph names of the generation graphs' cache tensors. */
 export const kvNames = {
@@ -80,7 +80,7 @@ export function buildExportGraph(model: DecoderModel, mode: WeightMode = 'initia
   const attentionMask = g.input('attention_mask', 'int64', [BATCH, dimAdd(PAST, seq)]);
   const positionIds = g.input('position_ids', 'int64', [BATCH, seq]);
   const pastTensors = Array.from({ length: model.config.numLayers }, (_, i) => ({ key: kvInput(g, model, kvNames.pastKey(i), PAST), value: kvInput(g, model, kvNames.pastValue(i), PAST) }));
-  const attention = new AttentionContext(g, { mode: 'concat', dtype: model.dtype, attentionMask, past: (i) => pastTensors[i]!, queryLen: seq, slidingWindow: slidingWindowOf(model.config) });
+  const attention = new AttentionContext(g, { mode: 'concat', dtype: model.dtype, attentionMask, past: (i) => pastTensors[i]!, queryLen: seq, slidingWindow: model.config.slidingWindow });
   const weights = model.bind(g, mode);
   const { hidden, presents } = cachedDecoderForward(g, model.architecture, model.config, weights, inputIds, positionIds, attention);
   return { graph: g, outputs: { logits: model.lmLogits(g, weights, hidden), ...presentOutputs(presents) }, weightFeeds: () => weights.feeds() };

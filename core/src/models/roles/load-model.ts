@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import type { HostTensor } from '../../engine/graph-executor.js';
 import { defaultKernel } from '../../kernel/default-kernel.js';
 import { UnknownContributionError, type Kernel } from '../../kernel/kernel.js';
-import { architecturePoint, type ModelArchitecture } from '../architecture.js';
-import { withSequenceClassificationHead, type HfModelConfig } from '../hf-model-config.js';
+import { architecturePoint, modelTypesOf, type ModelArchitecture } from '../architecture.js';
+import { readConfigJson, withSequenceClassificationHead, type HfModelConfig } from '../hf-model-config.js';
 import { loadModelDir } from '../model-dir.js';
 import { SeededRandom } from '../../util/seeded-random.js';
 import { DecoderModel, hostWeights } from './decoder-model.js';
@@ -39,12 +39,16 @@ export async function resolveArchitecture(modelType: string, kernel: Kernel = de
 /** Loads a Hugging Face model directory (config.json + safetensors) and picks its architecture by model_type. */
 export async function loadModel(dirOrId: string, options: LoadModelOptions = {}): Promise<DecoderModel> {
   const dir = await localDir(dirOrId, options);
-  const loaded = await loadModelDir(dir);
-  const architecture = await resolveArchitecture(loaded.config.modelType, options.kernel);
+  const kernel = options.kernel ?? defaultKernel();
+  const modelType = (await readConfigJson(dir)).raw.model_type;
+  // Resolved first, so an unknown model_type is named with the installed architectures; a missing or
+  // non-string one is refused by loadModelDir's config parser, so `architecture` is set past it.
+  const architecture = typeof modelType === 'string' ? await resolveArchitecture(modelType, kernel) : undefined;
+  const loaded = await loadModelDir(dir, { modelTypes: await modelTypesOf(kernel, String(modelType)) });
   const weights = hostWeights(loaded.weights);
   let config: HfModelConfig = loaded.config;
   if (options.scoreHead) config = ensureScoreHead(config, weights, options.scoreHead.numLabels, options.scoreHead.seed ?? 0);
-  return new DecoderModel({ config, architecture, weights, prefix: loaded.prefix, source: dir, generationConfig: loaded.generationConfig });
+  return new DecoderModel({ config, architecture: architecture!, weights, prefix: loaded.prefix, source: dir, generationConfig: loaded.generationConfig });
 }
 
 async function localDir(dirOrId: string, options: LoadModelOptions): Promise<string> {

@@ -1,7 +1,6 @@
 import type { CompiledGraph, GraphExecutor, HostTensor } from '../../engine/graph-executor.js';
 import { emitModel } from '../../engine/onnx/emit-model.js';
 import { encodeModel } from '../../engine/onnx/onnx-encoder.js';
-import { slidingWindowOf } from '../graph/causal-lm.js';
 import { buildDecodeGraph, buildPrefillGraph, type GenerationGraph } from '../graph/generation-graphs.js';
 import type { WeightMode } from '../graph/graph-weights.js';
 import type { DecoderModel } from '../roles/decoder-model.js';
@@ -180,7 +179,7 @@ class GenerationRun {
     const cache = new KvSlots({ layers: cfg.numLayers, kvHeads: cfg.numKvHeads, headDim: cfg.headDim }, this.rows, promptLen + this.options.maxNewTokens - 1);
     cache.loadPrefill(pre, promptOf, mask);
     const realLen = mask.map((m) => m.reduce((a, b) => a + b, 0));
-    const window = slidingWindowOf(cfg);
+    const window = cfg.slidingWindow;
     for (let step = 0; step + 1 < this.options.maxNewTokens && this.finished.some((f) => f === null); step++) {
       const slot = promptLen + step;
       cache.applyWindow(slot, window);

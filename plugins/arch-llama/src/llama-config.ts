@@ -1,0 +1,95 @@
+import { JsonFields, type HfModelConfig, type SharedConfigKey } from '@aligntune/core';
+
+export interface RopeScaling {
+  readonly type: 'linear';
+  /** Positions are divided by this factor (inv_freq / factor). */
+  readonly factor: number;
+}
+
+/** Llama, Mistral, Qwen2, Qwen3: RoPE, RMSNorm, SwiGLU MLP, grouped-query attention. */
+export interface LlamaConfig extends HfModelConfig {
+  readonly family: 'llama';
+  readonly rmsNormEps: number;
+  readonly ropeTheta: number;
+  readonly ropeScaling: RopeScaling | null;
+  /** q/k/v projections have biases (Qwen2 always; Llama/Qwen3 when attention_bias). */
+  readonly qkvBias: boolean;
+  /** o_proj has a bias (Llama/Qwen3 attention_bias; never Qwen2 or Mistral). */
+  readonly outBias: boolean;
+  readonly mlpBias: boolean;
+  /** Qwen3's per-head RMSNorm of queries and keys, applied before RoPE. */
+  readonly qkNorm: boolean;
+}
+
+/** How a Llama-family model type differs from Llama: transformers' defaults for it and which optional parts it has. */
+export interface LlamaVariant {
+  /** max_position_embeddings when absent. */
+  readonly maxPositions: number;
+  /** Biases: `attention_bias` (q/k/v/o when true), `qkv` (q/k/v always, o never: Qwen2) or `none` (Mistral). */
+  readonly attentionBias: 'attention_bias' | 'qkv' | 'none';
+  /** Reads `mlp_bias`. */
+  readonly mlpBias: boolean;
+  readonly qkNorm: boolean;
+  /** Reads `sliding_window` with this default (Mistral); absent: full attention, and `use_sliding_window: true` is refused. */
+  readonly slidingWindow?: number;
+}
+
+/** A Llama-family config.json (LlamaConfig's fields) in the canonical names; what the engine cannot run is refused by name. */
+export function readLlamaConfig(f: JsonFields, variant: LlamaVariant): Omit<LlamaConfig, SharedConfigKey> {
+  const hiddenSize = f.count('hidden_size');
+  const numHeads = f.count('num_attention_heads');
+  const numKvHeads = f.countOr('num_key_value_heads', numHeads);
+  if (numHeads % numKvHeads !== 0) f.fail('num_key_value_heads', `${numKvHeads} does not divide num_attention_heads ${numHeads}`);
+  if (!f.has('head_dim') && hiddenSize % numHeads !== 0) f.fail('num_attention_heads', `hidden_size ${hiddenSize} is not divisible by ${numHeads}`);
+  const headDim = f.countOr('head_dim', hiddenSize / numHeads);
+  if (headDim % 2 !== 0) f.fail('head_dim', `${headDim} must be even for rotary embeddings`);
+  const act = f.stringOr('hidden_act', 'silu');
+  if (act !== 'silu') f.fail('hidden_act', `"${act}" is not supported (supported: silu)`);
+  if (variant.slidingWindow === undefined && f.boolOr('use_sliding_window', false)) f.fail('use_sliding_window', `sliding-window attention is not supported for ${f.raw.model_type}`);
+  const attentionBias = variant.attentionBias === 'attention_bias' && f.boolOr('attention_bias', false);
+  return {
+    family: 'llama',
+    vocabSize: f.count('vocab_size'),
+    hiddenSize,
+    numLayers: f.count('num_hidden_layers'),
+    numHeads,
+    numKvHeads,
+    headDim,
+    intermediateSize: f.count('intermediate_size'),
+    maxPositionEmbeddings: f.countOr('max_position_embeddings', variant.maxPositions),
+    tieWordEmbeddings: f.boolOr('tie_word_embeddings', false),
+    initializerRange: f.numberOr('initializer_range', 0.02),
+    slidingWindow: variant.slidingWindow === undefined ? null : slidingWindow(f, variant.slidingWindow),
+    rmsNormEps: f.numberOr('rms_norm_eps', 1e-6),
+    ...parseRope(f),
+    qkvBias: variant.attentionBias === 'qkv' || attentionBias,
+    outBias: attentionBias,
+    mlpBias: variant.mlpBias && f.boolOr('mlp_bias', false),
+    qkNorm: variant.qkNorm,
+  };
+}
+
+function slidingWindow(f: JsonFields, fallback: number): number | null {
+  if (!('sliding_window' in f.raw)) return fallback;
+  return f.raw.sliding_window === null ? null : f.count('sliding_window');
+}
+
+/**
+ * RoPE parameters from transformers 4.x fields (`rope_theta`, `rope_scaling`) or 5.x `rope_parameters`
+ * (which carries rope_theta itself). Only default and linear scaling are supported.
+ */
+function parseRope(f: JsonFields): { ropeTheta: number; ropeScaling: RopeScaling | null } {
+  const field = f.has('rope_parameters') ? 'rope_parameters' : 'rope_scaling';
+  const params = f.raw[field];
+  let ropeTheta = f.numberOr('rope_theta', 10000);
+  if (params === undefined || params === null) return { ropeTheta, ropeScaling: null };
+  if (typeof params !== 'object' || Array.isArray(params)) f.fail(field, `must be an object or null, got ${JSON.stringify(params)}`);
+  const p = new JsonFields(params as Record<string, unknown>, f.file);
+  if (p.has('rope_theta')) ropeTheta = p.numberOr('rope_theta', ropeTheta);
+  const type = p.has('rope_type') ? p.raw.rope_type : p.raw.type;
+  if (type === undefined || type === 'default') return { ropeTheta, ropeScaling: null };
+  if (type !== 'linear') f.fail(field, `rope type ${JSON.stringify(type)} is not supported (supported: linear, or null/default)`);
+  const factor = p.raw.factor;
+  if (typeof factor !== 'number' || !(factor > 0)) f.fail(field, `linear scaling needs a positive "factor", got ${JSON.stringify(factor)}`);
+  return { ropeTheta, ropeScaling: { type: 'linear', factor } };
+}

@@ -1,0 +1,65 @@
+import type { ModelTypeTraits, PresetDims } from '@aligntune/core';
+import { readLlamaConfig, type LlamaConfig, type LlamaVariant } from './llama-config.js';
+import { llamaTensorSpecs } from './llama-tensor-layout.js';
+
+/**
+ * The traits of a Llama-family model type: `variant` says how it reads config.json, `classPrefix` is its
+ * transformers class stem (`Qwen2`), `preset` its `model init` config.json (none: no presets). Exported so a
+ * plugin for another Llama-like type can build on it.
+ */
+export function llamaFamilyTraits(variant: LlamaVariant, classPrefix: string, preset?: (d: PresetDims) => Record<string, unknown>): ModelTypeTraits<LlamaConfig> {
+  return {
+    readConfig: (fields) => readLlamaConfig(fields, variant),
+    tensorSpecs: llamaTensorSpecs,
+    tensorPrefix: 'model.',
+    embeddingName: 'embed_tokens.weight',
+    ignoredTensors: [/(^|\.)rotary_emb\.inv_freq$/],
+    classPrefix,
+    ...(preset ? { presetConfig: preset } : {}),
+  };
+}
+
+/** What every Llama-family preset shares, as LlamaConfig.save_pretrained writes it (dropout 0: the engine has none). */
+export function llamaPresetFields(d: PresetDims): Record<string, unknown> {
+  return {
+    vocab_size: d.vocabSize,
+    hidden_size: d.hidden,
+    intermediate_size: d.intermediate,
+    num_hidden_layers: d.layers,
+    num_attention_heads: d.heads,
+    num_key_value_heads: d.kvHeads,
+    head_dim: d.hidden / d.heads,
+    hidden_act: 'silu',
+    max_position_embeddings: d.positions,
+    initializer_range: 0.02,
+    rms_norm_eps: 1e-6,
+    rope_theta: 10000,
+    rope_scaling: null,
+    attention_dropout: 0,
+    ...d.tokenIds,
+    torch_dtype: 'float32',
+  };
+}
+
+// Small Qwen checkpoints (0.5B–1.7B) tie the embeddings; so do the presets.
+const qwenPreset = (d: PresetDims) => ({ ...llamaPresetFields(d), use_sliding_window: false, sliding_window: null, max_window_layers: d.layers, tie_word_embeddings: true });
+
+/** The model types this plugin reads; pass it to parseModelConfig where no kernel is at hand. */
+export const LLAMA_MODEL_TYPES: { readonly [modelType in 'llama' | 'mistral' | 'qwen2' | 'qwen3']: ModelTypeTraits<LlamaConfig> } = {
+  llama: llamaFamilyTraits({ maxPositions: 2048, attentionBias: 'attention_bias', mlpBias: true, qkNorm: false }, 'Llama', (d) => ({
+    architectures: ['LlamaForCausalLM'],
+    model_type: 'llama',
+    ...llamaPresetFields(d),
+    attention_bias: false,
+    mlp_bias: false,
+    tie_word_embeddings: false,
+  })),
+  mistral: llamaFamilyTraits({ maxPositions: 4096 * 32, attentionBias: 'none', mlpBias: false, qkNorm: false, slidingWindow: 4096 }, 'Mistral'),
+  qwen2: llamaFamilyTraits({ maxPositions: 32768, attentionBias: 'qkv', mlpBias: false, qkNorm: false }, 'Qwen2', (d) => ({ architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', ...qwenPreset(d) })),
+  qwen3: llamaFamilyTraits({ maxPositions: 32768, attentionBias: 'attention_bias', mlpBias: false, qkNorm: true }, 'Qwen3', (d) => ({
+    architectures: ['Qwen3ForCausalLM'],
+    model_type: 'qwen3',
+    ...qwenPreset(d),
+    attention_bias: false,
+  })),
+};
