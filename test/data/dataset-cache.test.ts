@@ -3,7 +3,6 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  buildTinyChatTokenizerFiles,
   cacheKeyParts,
   CachingConfig,
   DatasetCache,
@@ -17,6 +16,7 @@ import {
   type DatasetConfig,
   type PrepareOptions,
 } from '@aligntune/core';
+import { buildTinyChatTokenizerFiles } from '@aligntune/core/testing';
 import { cli } from '../helpers/run-cli.js';
 import { HH_ROWS } from './fixtures.js';
 import { dataKernel, jsonl, tempDir, writeFiles } from './helpers.js';

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTinyChatTokenizerFiles, initModelDir, Tokenizer } from '@aligntune/core';
+import { initModelDir, Tokenizer } from '@aligntune/core';
+import { buildTinyChatTokenizerFiles } from '@aligntune/core/testing';
 import { cli } from '../helpers/run-cli.js';
 import { REPO_ROOT, removeDir, tempDir } from '../helpers/temp-project.js';
 

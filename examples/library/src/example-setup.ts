@@ -4,7 +4,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildTinyChatTokenizerFiles, initModelDir, Tokenizer, type TrainResult } from '@aligntune/core';
+import { type TrainResult } from '@aligntune/core';
+import { initModelDir, Tokenizer } from '@aligntune/core/models';
+import { buildTinyChatTokenizerFiles } from '@aligntune/core/testing';
 
 export interface ExampleSettings {
   /** Local model directory or Hugging Face Hub id. */

@@ -1,27 +1,17 @@
+import { trainOptions, type UnifiedConfig } from '@aligntune/core/config';
+import { collatePairs, resolveModelDir, type TokenizedDataset } from '@aligntune/core/data';
+import { type Graph, type HostTensor } from '@aligntune/core/engine';
+import { Algorithm, inject, Kernel, optional, Tokens } from '@aligntune/core/kernel';
+import { REFERENCE_PREFIX, DecoderModel, loadModel } from '@aligntune/core/models';
 import {
-  REFERENCE_PREFIX,
-  Algorithm,
-  collatePairs,
-  DecoderModel,
   float32Tensor,
-  inject,
-  Kernel,
-  loadModel,
-  optional,
   realTokens,
-  resolveModelDir,
-  Tokens,
-  trainOptions,
   TrainerBase,
   type DataSplit,
-  type Graph,
-  type HostTensor,
   type LossGraph,
-  type TokenizedDataset,
   type TrainBatch,
   type TrainerLogger,
-  type UnifiedConfig,
-} from '@aligntune/core';
+} from '@aligntune/core/training';
 import { dpoLoss, type PairLogps } from './dpo-loss.js';
 import { DpoOptions } from './dpo-options.js';
 import { declarePairInputs, pairLengths, pairLogps, REF_CHOSEN, REF_REJECTED, referencePairLogps } from './pair-graph.js';

@@ -2,23 +2,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  collatePairs,
-  emitModel,
-  float32Tensor,
-  tokenFeeds,
-  type SequenceBatch,
-  encodeModel,
-  Graph,
-  hashFile,
-  writeDataAtomic,
-  hostValues,
-  TOKEN_COLUMNS,
-  type DecoderModel,
-  type GraphExecutor,
-  type HostTensor,
-  type TokenizedDataset,
-} from '@aligntune/core';
+import { collatePairs, type SequenceBatch, hashFile, TOKEN_COLUMNS, type TokenizedDataset } from '@aligntune/core/data';
+import { emitModel, encodeModel, Graph, hostValues, type GraphExecutor, type HostTensor } from '@aligntune/core/engine';
+import { type DecoderModel } from '@aligntune/core/models';
+import { float32Tensor, tokenFeeds } from '@aligntune/core/training';
+import { writeDataAtomic } from '@aligntune/core/util';
 import { COMPLETION_MASK, declarePairInputs, referencePairLogps } from './pair-graph.js';
 
 const FORMAT = 1;

@@ -1,28 +1,18 @@
+import { trainOptions, type UnifiedConfig } from '@aligntune/core/config';
+import { collatePairs, type TokenizedDataset } from '@aligntune/core/data';
+import { type Graph } from '@aligntune/core/engine';
+import { Algorithm, inject, Kernel, optional, Tokens } from '@aligntune/core/kernel';
+import { DecoderModel, loadModel, parseModelConfig, PolicyModel, RewardModel } from '@aligntune/core/models';
 import {
-  Algorithm,
-  collatePairs,
-  DecoderModel,
   float32Tensor,
-  inject,
-  Kernel,
-  loadModel,
-  optional,
-  parseModelConfig,
-  PolicyModel,
   realTokens,
-  RewardModel,
   tokenFeeds,
-  Tokens,
-  trainOptions,
   TrainerBase,
   type DataSplit,
-  type Graph,
   type LossGraph,
-  type TokenizedDataset,
   type TrainBatch,
   type TrainerLogger,
-  type UnifiedConfig,
-} from '@aligntune/core';
+} from '@aligntune/core/training';
 import { marginColumn } from './margin-column.js';
 import { declareMargin, declarePairTokens, MARGIN, pairRewards } from './pair-rewards.js';
 import { rewardLoss } from './reward-loss.js';

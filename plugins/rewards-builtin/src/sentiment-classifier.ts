@@ -1,22 +1,17 @@
 import {
-  declareTokenInputs,
   emitModel,
   encodeModel,
   externalizeInitializers,
-  createComputeBackend,
   Graph,
   hostTensor,
   hostValues,
-  loadModel,
-  RewardModel,
-  rightPad,
-  Tokenizer,
   type CompiledGraph,
-  type ComputeRequest,
   type GraphExecutor,
   type HostTensor,
-  type Kernel,
-} from '@aligntune/core';
+} from '@aligntune/core/engine';
+import { type Kernel } from '@aligntune/core/kernel';
+import { declareTokenInputs, loadModel, RewardModel, rightPad, Tokenizer } from '@aligntune/core/models';
+import { createComputeBackend, type ComputeRequest } from '@aligntune/core/training';
 import { classifierReward, positiveLabel, readClassifierConfig } from './classifier-checkpoint.js';
 
 export interface ClassifierOptions {
