@@ -7,8 +7,15 @@ import { defineConfig } from 'vitest/config';
  * metadata; test/kernel/decorator-metadata.test.ts is the canary), so a test run never depends on a stale dist/.
  */
 function workspaceAliases(): Record<string, string> {
-  // the subpath first: an alias also matches imports below its name
-  const aliases: Record<string, string> = { '@aligntune/core/testing': resolve('core/src/testing/index.ts'), '@aligntune/core': resolve('core/src/index.ts') };
+  // Core's subpaths come first (an alias also matches imports below its name), read from its `exports`:
+  // ./testing is core/src/testing, every other subpath a layer barrel in core/src/public.
+  const aliases: Record<string, string> = {};
+  const { exports } = JSON.parse(readFileSync('core/package.json', 'utf8')) as { exports: Record<string, unknown> };
+  for (const subpath of Object.keys(exports).filter((key) => key.startsWith('./') && key !== './package.json')) {
+    const name = subpath.slice(2);
+    aliases[`@aligntune/core/${name}`] = resolve(name === 'testing' ? 'core/src/testing/index.ts' : `core/src/public/${name}.ts`);
+  }
+  aliases['@aligntune/core'] = resolve('core/src/index.ts');
   for (const group of ['plugins', 'examples']) {
     if (!existsSync(group)) continue;
     for (const dir of readdirSync(group)) {

@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildGpt2TokenizerFiles, initWeights, Kernel, parseModelConfig, saveModelDir, Tokenizer, TrainerFactory } from '@aligntune/core';
+import { initWeights, Kernel, parseModelConfig, saveModelDir, Tokenizer, TrainerFactory } from '@aligntune/core';
+import { buildGpt2TokenizerFiles } from '@aligntune/core/testing';
 import { GPT2_MODEL_TYPES } from '@aligntune/plugin-arch-gpt2';
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -13,7 +13,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildTinyChatTokenizerFiles, Tokenizer } from '@aligntune/core';
+import { Tokenizer } from '@aligntune/core/models';
+import { buildTinyChatTokenizerFiles } from '@aligntune/core/testing';
 import { writeDemoData } from './arithmetic.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -3,7 +3,6 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  buildTinyChatTokenizerFiles,
   cacheKeyParts,
   CachingConfig,
   DatasetCache,
@@ -18,6 +17,7 @@ import {
   type PrepareOptions,
   type TokenTableWriter,
 } from '@aligntune/core';
+import { buildTinyChatTokenizerFiles } from '@aligntune/core/testing';
 import { cli } from '../helpers/run-cli.js';
 import { HH_ROWS } from './fixtures.js';
 import { columnTokens, dataKernel, jsonl, rowInfos, tempDir, writeFiles } from './helpers.js';

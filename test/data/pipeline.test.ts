@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
 import {
-  buildTinyChatTokenizerFiles,
   DataError,
   loadTrainingRecords,
   mixCounts,
@@ -14,6 +13,7 @@ import {
   TrainingConfig,
   type DatasetConfig,
 } from '@aligntune/core';
+import { buildTinyChatTokenizerFiles } from '@aligntune/core/testing';
 import { HH_ROWS } from './fixtures.js';
 import { columnTokens, dataKernel, jsonl, tempDir, writeFiles } from './helpers.js';
 

@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildTinyChatTokenizerFiles } from '@aligntune/core/testing';
 import {
-  buildTinyChatTokenizerFiles,
   CachingConfig,
   epochOrder,
   mixDatasets,

@@ -3,8 +3,6 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
-  buildGpt2TokenizerFiles,
-  buildTinyChatTokenizerFiles,
   collatePairs,
   collatePrompts,
   collateSequences,
@@ -18,6 +16,7 @@ import {
   type CanonicalRecord,
   type TokenizeOptions,
 } from '@aligntune/core';
+import { buildGpt2TokenizerFiles, buildTinyChatTokenizerFiles } from '@aligntune/core/testing';
 
 const tok = new Tokenizer(buildTinyChatTokenizerFiles(), 'tiny-chat');
 const EOS = tok.eosTokenId!;

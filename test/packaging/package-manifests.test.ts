@@ -83,7 +83,9 @@ describe('every workspace package is ready to publish', () => {
     it.each(workspaces)('%s ships its entry points, the sources its maps name, and no build state', (dir) => {
       const pkg = manifestOf(dir);
       const files = packed.get(pkg.name)!;
-      const entries = [pkg.main, pkg.types, pkg.aligntune?.plugin, ...Object.values(pkg.bin ?? {})].filter((f): f is string => !!f);
+      // every `exports` target too: a subpath whose file is not packed resolves in the repository only
+      const exportTargets = Object.values(pkg.exports ?? {}).flatMap((target) => (typeof target === 'string' ? [target] : Object.values(target)));
+      const entries = [pkg.main, pkg.types, pkg.aligntune?.plugin, ...Object.values(pkg.bin ?? {}), ...exportTargets].filter((f): f is string => !!f);
       for (const entry of entries) expect(files, entry).toContain(posix.normalize(entry));
       expect([...files].filter((f) => f.endsWith('.tsbuildinfo'))).toEqual([]);
       const missing = [...files].filter((f) => f.endsWith('.map')).flatMap((map) => {

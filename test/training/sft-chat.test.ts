@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
-import { buildTinyChatTokenizerFiles, collateSequences, tokenizeRecords, Tokenizer, type CanonicalRecord } from '@aligntune/core';
+import { collateSequences, tokenizeRecords, Tokenizer, type CanonicalRecord } from '@aligntune/core';
+import { buildTinyChatTokenizerFiles } from '@aligntune/core/testing';
 import { addPromptAssistantTurns, sftLossMask } from '@aligntune/plugin-algo-sft';
 
 const tok = new Tokenizer(buildTinyChatTokenizerFiles(), 'tiny-chat');

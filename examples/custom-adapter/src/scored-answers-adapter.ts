@@ -1,5 +1,15 @@
 import 'reflect-metadata';
-import { adapted, describeBadField, passthroughColumns, SchemaAdapter, skipRow, textField, type AdaptResult, type RecordAdapter, type Row } from '@aligntune/core';
+import {
+  adapted,
+  describeBadField,
+  passthroughColumns,
+  skipRow,
+  textField,
+  type AdaptResult,
+  type RecordAdapter,
+  type Row,
+} from '@aligntune/core/data';
+import { SchemaAdapter } from '@aligntune/core/kernel';
 
 /** One answer of a row: its text and the score a rater gave it (higher is better). */
 export interface ScoredAnswer {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ArrayNotEmpty, IsArray, IsBoolean, IsNumber, IsString, Max, Min } from 'class-validator';
-import { Reward, Tokens, inject } from '@aligntune/core';
+import { Reward, Tokens, inject } from '@aligntune/core/kernel';
 
 /** Parameters, validated before training starts: `keyword:keywords=[refund,apology]:per_keyword=0.5`. */
 export class KeywordParams {

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildTinyChatTokenizerFiles, initModelDir, Tokenizer, type TrainResult } from '@aligntune/core';
+import { initModelDir, Tokenizer, type TrainResult } from '@aligntune/core';
+import { buildTinyChatTokenizerFiles } from '@aligntune/core/testing';
 import { LLAMA_MODEL_TYPES } from '@aligntune/plugin-arch-llama';
 
 export interface ExampleSettings {

@@ -1,4 +1,14 @@
-import { adapted, describeBadField, passthroughColumns, SchemaAdapter, skipRow, textField, type AdaptResult, type RecordAdapter, type Row } from '@aligntune/core';
+import {
+  adapted,
+  describeBadField,
+  passthroughColumns,
+  skipRow,
+  textField,
+  type AdaptResult,
+  type RecordAdapter,
+  type Row,
+} from '@aligntune/core/data';
+import { SchemaAdapter } from '@aligntune/core/kernel';
 
 /**
  * Alpaca: `instruction`, optional `input` (context), `output`. The prompt is the instruction followed by the

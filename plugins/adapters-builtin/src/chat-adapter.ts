@@ -1,4 +1,13 @@
-import { adapted, isChatMessages, passthroughColumns, SchemaAdapter, skipRow, type AdaptResult, type RecordAdapter, type Row } from '@aligntune/core';
+import {
+  adapted,
+  isChatMessages,
+  passthroughColumns,
+  skipRow,
+  type AdaptResult,
+  type RecordAdapter,
+  type Row,
+} from '@aligntune/core/data';
+import { SchemaAdapter } from '@aligntune/core/kernel';
 import { plainMessages, splitFinalAssistant } from './messages.js';
 
 /**

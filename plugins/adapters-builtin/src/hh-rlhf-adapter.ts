@@ -1,4 +1,13 @@
-import { adapted, passthroughColumns, SchemaAdapter, skipRow, type AdaptResult, type ChatMessage, type RecordAdapter, type Row } from '@aligntune/core';
+import {
+  adapted,
+  passthroughColumns,
+  skipRow,
+  type AdaptResult,
+  type ChatMessage,
+  type RecordAdapter,
+  type Row,
+} from '@aligntune/core/data';
+import { SchemaAdapter } from '@aligntune/core/kernel';
 import { samePrompt } from './messages.js';
 
 const TURN = /(?:^|\n\n)(Human|Assistant):[ \t]?/g;

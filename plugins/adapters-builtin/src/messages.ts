@@ -1,4 +1,4 @@
-import { isChatMessages, type ChatMessage } from '@aligntune/core';
+import { isChatMessages, type ChatMessage } from '@aligntune/core/data';
 
 /** A conversation split before its final assistant message: the prompt turns and the response text. */
 export interface FinalTurnSplit {

@@ -2,14 +2,14 @@ import {
   adapted,
   isChatMessages,
   passthroughColumns,
-  SchemaAdapter,
   skipRow,
   textField,
   type AdaptResult,
   type ChatMessage,
   type RecordAdapter,
   type Row,
-} from '@aligntune/core';
+} from '@aligntune/core/data';
+import { SchemaAdapter } from '@aligntune/core/kernel';
 import { assistantReply, plainMessages, splitFinalAssistant } from './messages.js';
 
 /**

@@ -1,4 +1,14 @@
-import { adapted, describeBadField, passthroughColumns, SchemaAdapter, skipRow, textField, type AdaptResult, type RecordAdapter, type Row } from '@aligntune/core';
+import {
+  adapted,
+  describeBadField,
+  passthroughColumns,
+  skipRow,
+  textField,
+  type AdaptResult,
+  type RecordAdapter,
+  type Row,
+} from '@aligntune/core/data';
+import { SchemaAdapter } from '@aligntune/core/kernel';
 
 /**
  * Question answering: `question` and `answer`. The question is the prompt, as text (no chat template, as

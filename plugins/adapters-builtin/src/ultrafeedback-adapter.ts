@@ -2,7 +2,6 @@ import {
   adapted,
   isChatMessages,
   passthroughColumns,
-  SchemaAdapter,
   skipRow,
   textField,
   type AdaptResult,
@@ -10,7 +9,8 @@ import {
   type Prompt,
   type RecordAdapter,
   type Row,
-} from '@aligntune/core';
+} from '@aligntune/core/data';
+import { SchemaAdapter } from '@aligntune/core/kernel';
 import { assistantReply, plainMessages, samePrompt, splitFinalAssistant } from './messages.js';
 
 /**

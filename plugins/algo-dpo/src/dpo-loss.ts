@@ -1,4 +1,4 @@
-import type { Graph, Tensor } from '@aligntune/core';
+import type { Graph, Tensor } from '@aligntune/core/engine';
 import type { DpoLossType } from './dpo-options.js';
 
 /** Sequence log-probs of the chosen and rejected completions, [pairs] each. */

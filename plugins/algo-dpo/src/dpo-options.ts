@@ -1,5 +1,5 @@
-import { Bool, Describe, NumberRange, OneOf, PositiveNumber } from '@aligntune/core';
-import type { UnifiedKeyUse } from '@aligntune/core';
+import { Bool, Describe, NumberRange, OneOf, PositiveNumber } from '@aligntune/core/config';
+import type { UnifiedKeyUse } from '@aligntune/core/config';
 
 export const DPO_LOSS_TYPES = ['sigmoid', 'hinge', 'ipo', 'robust'] as const;
 export type DpoLossType = (typeof DPO_LOSS_TYPES)[number];

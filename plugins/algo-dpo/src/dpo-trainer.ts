@@ -1,27 +1,9 @@
-import {
-  REFERENCE_PREFIX,
-  Algorithm,
-  collatePairs,
-  type DecoderModel,
-  float32Tensor,
-  inject,
-  Kernel,
-  loadReferenceModel,
-  optional,
-  realTokens,
-  resolveModelDir,
-  Tokens,
-  trainOptions,
-  TrainerBase,
-  type DataSplit,
-  type Graph,
-  type HostTensor,
-  type LossGraph,
-  type TokenizedDataset,
-  type TrainBatch,
-  type TrainerLogger,
-  type UnifiedConfig,
-} from '@aligntune/core';
+import { Algorithm, inject, Kernel, optional, Tokens } from '@aligntune/core/kernel';
+import { trainOptions, type UnifiedConfig } from '@aligntune/core/config';
+import { type Graph, type HostTensor } from '@aligntune/core/engine';
+import { REFERENCE_PREFIX, type DecoderModel } from '@aligntune/core/models';
+import { collatePairs, resolveModelDir, type TokenizedDataset } from '@aligntune/core/data';
+import { float32Tensor, loadReferenceModel, realTokens, TrainerBase, type DataSplit, type LossGraph, type TrainBatch, type TrainerLogger } from '@aligntune/core/training';
 import { dpoLoss, type PairLogps } from './dpo-loss.js';
 import { DpoOptions } from './dpo-options.js';
 import { declarePairInputs, pairLengths, pairLogps, REF_CHOSEN, REF_REJECTED, referencePairLogps } from './pair-graph.js';

@@ -1,4 +1,11 @@
-import { declareTokenInputs, REFERENCE_PREFIX, sequenceLogProbs, type DecoderModel, type Graph, type Tensor, type TokenInputs } from '@aligntune/core';
+import { type Graph, type Tensor } from '@aligntune/core/engine';
+import {
+  declareTokenInputs,
+  REFERENCE_PREFIX,
+  sequenceLogProbs,
+  type DecoderModel,
+  type TokenInputs,
+} from '@aligntune/core/models';
 import type { PairLogps } from './dpo-loss.js';
 
 /** The batch dim of a concatenated pair batch: 2 × pairs rows, chosen rows first. Static halving needs the factor in the symbol. */

@@ -2,22 +2,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  collatePairs,
-  emitModel,
-  float32Tensor,
-  tokenFeeds,
-  type SequenceBatch,
-  encodeModel,
-  Graph,
-  hashFile,
-  writeDataAtomic,
-  hostValues,
-  type DecoderModel,
-  type GraphExecutor,
-  type HostTensor,
-  type TokenizedDataset,
-} from '@aligntune/core';
+import { writeDataAtomic } from '@aligntune/core/util';
+import { emitModel, encodeModel, Graph, hostValues, type GraphExecutor, type HostTensor } from '@aligntune/core/engine';
+import { type DecoderModel } from '@aligntune/core/models';
+import { collatePairs, type SequenceBatch, hashFile, type TokenizedDataset } from '@aligntune/core/data';
+import { float32Tensor, tokenFeeds } from '@aligntune/core/training';
 import { COMPLETION_MASK, declarePairInputs, referencePairLogps } from './pair-graph.js';
 
 const FORMAT = 1;

@@ -1,4 +1,4 @@
-import { meanStd } from '@aligntune/core';
+import { meanStd } from '@aligntune/core/training';
 import type { ScaleRewards } from './grpo-options.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Rollout } from '@aligntune/core';
+import { type Rollout } from '@aligntune/core/training';
 import { tiedGroups } from './advantages.js';
 
 export interface SampledGroups {

@@ -1,31 +1,8 @@
-import {
-  REFERENCE_PREFIX,
-  completionsTable,
-  declareTokenInputs,
-  float32Tensor,
-  OnlineTrainer,
-  realTokens,
-  rewardColumns,
-  rewardNames,
-  RolloutScorer,
-  tokenEntropy,
-  tokenLogProbs,
-  trainOptions,
-  type Graph,
-  type HostTensor,
-  type Kernel,
-  type LossGraph,
-  type MetricRow,
-  type OnlineBatch,
-  type OnlineSettings,
-  type Rollout,
-  type Tensor,
-  type TokenInputs,
-  type TrainBatch,
-  type TrainerLogger,
-  type TrainingConfig,
-  type UnifiedConfig,
-} from '@aligntune/core';
+import { type Kernel } from '@aligntune/core/kernel';
+import { trainOptions, type TrainingConfig, type UnifiedConfig } from '@aligntune/core/config';
+import { type Graph, type HostTensor, type Tensor } from '@aligntune/core/engine';
+import { REFERENCE_PREFIX, declareTokenInputs, tokenEntropy, tokenLogProbs, type TokenInputs } from '@aligntune/core/models';
+import { completionsTable, float32Tensor, OnlineTrainer, realTokens, rewardColumns, rewardNames, RolloutScorer, type LossGraph, type MetricRow, type OnlineBatch, type OnlineSettings, type Rollout, type TrainBatch, type TrainerLogger } from '@aligntune/core/training';
 import { groupAdvantages, tiedGroups } from './advantages.js';
 import { sampleGroups } from './group-sampler.js';
 import { groupMetrics } from './grpo-metrics.js';

@@ -1,4 +1,5 @@
-import { maskedMean, type Graph, type Tensor } from '@aligntune/core';
+import { type Graph, type Tensor } from '@aligntune/core/engine';
+import { maskedMean } from '@aligntune/core/training';
 import type { GrpoLossType, ImportanceSamplingLevel } from './grpo-options.js';
 
 /** Per-token quantities of one micro-batch, [b, seq] aligned with input_ids (column t = token t). */

@@ -1,4 +1,4 @@
-import { completionLengthMetrics, meanStd, rewardFunctionMetrics, type MetricRow, type Rollout } from '@aligntune/core';
+import { completionLengthMetrics, meanStd, rewardFunctionMetrics, type MetricRow, type Rollout } from '@aligntune/core/training';
 
 /**
  * Host-side metrics of a generation batch, TRL's names: reward, reward_std (mean of the group stds),

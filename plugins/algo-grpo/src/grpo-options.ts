@@ -1,6 +1,6 @@
 import { IsArray, IsNumber, IsOptional } from 'class-validator';
-import { Bool, Describe, NonNegativeNumber, NumberRange, OneOf, Optional, PositiveInt, PositiveNumber, trainOptions, validCounts } from '@aligntune/core';
-import type { ConfigIssue, UnifiedConfig, UnifiedKeyUse } from '@aligntune/core';
+import { Bool, Describe, NonNegativeNumber, NumberRange, OneOf, Optional, PositiveInt, PositiveNumber, trainOptions, validCounts } from '@aligntune/core/config';
+import { type ConfigIssue, type UnifiedConfig, type UnifiedKeyUse } from '@aligntune/core/config';
 
 export const GRPO_LOSS_TYPES = ['grpo', 'bnpo', 'dr_grpo', 'dapo'] as const;
 export type GrpoLossType = (typeof GRPO_LOSS_TYPES)[number];

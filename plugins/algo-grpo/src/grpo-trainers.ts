@@ -1,4 +1,6 @@
-import { Algorithm, inject, Kernel, optional, Tokens, type TrainerLogger, type UnifiedConfig } from '@aligntune/core';
+import { Algorithm, inject, Kernel, optional, Tokens } from '@aligntune/core/kernel';
+import { type UnifiedConfig } from '@aligntune/core/config';
+import { type TrainerLogger } from '@aligntune/core/training';
 import { GrpoFamilyTrainer } from './grpo-family-trainer.js';
 import { DapoOptions, DrGrpoOptions, GrpoOptions, GspoOptions } from './grpo-options.js';
 

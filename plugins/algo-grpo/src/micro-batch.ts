@@ -1,4 +1,6 @@
-import { collateRollouts, float32Tensor, tokenFeeds, type HostTensor, type Rollout, type SequenceBatch } from '@aligntune/core';
+import { type HostTensor } from '@aligntune/core/engine';
+import { type SequenceBatch } from '@aligntune/core/data';
+import { collateRollouts, float32Tensor, tokenFeeds, type Rollout } from '@aligntune/core/training';
 
 /** Names of the loss graph's rollout inputs. */
 export const GRPO_FEEDS = {

@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkVocabulary, ConfigValidationError, RewardModel, ValueModel, type Kernel, type ModelConfig, type PolicyModel, type TrainerLogger } from '@aligntune/core';
+import { type Kernel } from '@aligntune/core/kernel';
+import { ConfigValidationError, type ModelConfig } from '@aligntune/core/config';
+import { RewardModel, ValueModel, type PolicyModel } from '@aligntune/core/models';
+import { checkVocabulary, type TrainerLogger } from '@aligntune/core/training';
 
 /** Where checkpoints and final/ keep the value model (a sequence-classification model directory). */
 export const VALUE_MODEL_DIR = 'value_model';

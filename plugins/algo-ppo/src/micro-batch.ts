@@ -1,4 +1,4 @@
-import { collateRollouts, completionGrid, float32Tensor, realTokens, tokenFeeds, type TrainBatch } from '@aligntune/core';
+import { collateRollouts, completionGrid, float32Tensor, realTokens, tokenFeeds, type TrainBatch } from '@aligntune/core/training';
 import type { ScoredRollout } from './ppo-rollout.js';
 
 /** Names of the loss graph's per-token inputs, [batch, seq]. */

@@ -1,4 +1,5 @@
-import { maskedMean, type Graph, type LossGraph, type Tensor } from '@aligntune/core';
+import { type Graph, type Tensor } from '@aligntune/core/engine';
+import { maskedMean, type LossGraph } from '@aligntune/core/training';
 
 /** Per-token quantities of one micro-batch, [b, seq] aligned with input_ids (column t = token t). */
 export interface PpoLossInputs {

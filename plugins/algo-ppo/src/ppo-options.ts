@@ -1,5 +1,6 @@
-import { Bool, Describe, NonNegativeNumber, NumberRange, Num, OneOf, OnPolicyOptions, PositiveNumber, trainOptions } from '@aligntune/core';
-import type { ConfigIssue, UnifiedConfig, UnifiedKeyUse } from '@aligntune/core';
+import { Bool, Describe, NonNegativeNumber, NumberRange, Num, OneOf, PositiveNumber, trainOptions } from '@aligntune/core/config';
+import { OnPolicyOptions } from '@aligntune/core/training';
+import { type ConfigIssue, type UnifiedConfig, type UnifiedKeyUse } from '@aligntune/core/config';
 
 export const KL_ESTIMATORS = ['k1', 'k3'] as const;
 export type KlEstimator = (typeof KL_ESTIMATORS)[number];

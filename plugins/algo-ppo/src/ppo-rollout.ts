@@ -1,4 +1,4 @@
-import type { OnPolicyRollout } from '@aligntune/core';
+import { type OnPolicyRollout } from '@aligntune/core/training';
 
 /** A rollout with what PPO computes from it; per-token arrays cover the completion tokens. */
 export interface ScoredRollout extends OnPolicyRollout {

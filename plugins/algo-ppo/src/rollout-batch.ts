@@ -1,4 +1,4 @@
-import { sequenceScore, type Rollout } from '@aligntune/core';
+import { sequenceScore, type Rollout } from '@aligntune/core/training';
 import { gae, tokenKl, tokenRewards, whiten } from './advantages.js';
 import type { KlEstimator } from './ppo-options.js';
 import type { ScoredRollout } from './ppo-rollout.js';

@@ -1,4 +1,4 @@
-import { DataError, type TokenizedDataset } from '@aligntune/core';
+import { DataError, type TokenizedDataset } from '@aligntune/core/data';
 
 /**
  * The table's optional `margin` column (TRL RewardTrainer), read from the rows' passthrough columns; undefined

@@ -1,4 +1,5 @@
-import { declareTokenInputs, type Graph, type RewardModel, type Tensor, type TokenInputs, type WeightMode } from '@aligntune/core';
+import { type Graph, type Tensor } from '@aligntune/core/engine';
+import { declareTokenInputs, type RewardModel, type TokenInputs, type WeightMode } from '@aligntune/core/models';
 import type { PairRewards } from './reward-loss.js';
 
 /** The batch dim of a concatenated pair batch: 2 × pairs rows, chosen rows first. Static halving needs the factor in the symbol. */

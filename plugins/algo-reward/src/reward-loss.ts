@@ -1,4 +1,4 @@
-import type { Graph, Tensor } from '@aligntune/core';
+import type { Graph, Tensor } from '@aligntune/core/engine';
 
 /** Scalar rewards of the chosen and rejected completions, [pairs] each. */
 export interface PairRewards {

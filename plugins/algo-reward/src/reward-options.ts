@@ -1,5 +1,5 @@
-import { Describe, NonNegativeNumber, Optional, PositiveNumber } from '@aligntune/core';
-import type { UnifiedKeyUse } from '@aligntune/core';
+import { Describe, NonNegativeNumber, Optional, PositiveNumber } from '@aligntune/core/config';
+import type { UnifiedKeyUse } from '@aligntune/core/config';
 
 /** Reward-model options under `train:` (TRL RewardConfig names and defaults). */
 export class RewardOptions {

@@ -1,28 +1,9 @@
-import {
-  Algorithm,
-  collatePairs,
-  DecoderModel,
-  float32Tensor,
-  inject,
-  Kernel,
-  loadModel,
-  optional,
-  withConfigFields,
-  PolicyModel,
-  realTokens,
-  RewardModel,
-  tokenFeeds,
-  Tokens,
-  trainOptions,
-  TrainerBase,
-  type DataSplit,
-  type Graph,
-  type LossGraph,
-  type TokenizedDataset,
-  type TrainBatch,
-  type TrainerLogger,
-  type UnifiedConfig,
-} from '@aligntune/core';
+import { Algorithm, inject, Kernel, optional, Tokens } from '@aligntune/core/kernel';
+import { trainOptions, type UnifiedConfig } from '@aligntune/core/config';
+import { type Graph } from '@aligntune/core/engine';
+import { DecoderModel, loadModel, withConfigFields, PolicyModel, RewardModel } from '@aligntune/core/models';
+import { collatePairs, type TokenizedDataset } from '@aligntune/core/data';
+import { float32Tensor, realTokens, tokenFeeds, TrainerBase, type DataSplit, type LossGraph, type TrainBatch, type TrainerLogger } from '@aligntune/core/training';
 import { marginColumn } from './margin-column.js';
 import { declareMargin, declarePairTokens, MARGIN, pairRewards } from './pair-rewards.js';
 import { rewardLoss } from './reward-loss.js';

@@ -1,4 +1,4 @@
-import { meanStd } from '@aligntune/core';
+import { meanStd } from '@aligntune/core/training';
 
 /**
  * Each completion's return: its score minus kl_coef × its summed KL. With `tokenLevel` the penalty is placed per

@@ -1,5 +1,6 @@
-import { Bool, Describe, OnPolicyOptions, PositiveInt, PositiveNumber, trainOptions, validCounts } from '@aligntune/core';
-import type { ConfigIssue, UnifiedConfig, UnifiedKeyUse } from '@aligntune/core';
+import { Bool, Describe, PositiveInt, PositiveNumber, trainOptions, validCounts } from '@aligntune/core/config';
+import { OnPolicyOptions } from '@aligntune/core/training';
+import { type ConfigIssue, type UnifiedConfig, type UnifiedKeyUse } from '@aligntune/core/config';
 
 /**
  * RLOO options under `train:` (TRL RLOOConfig names and defaults): TRL's OnPolicyConfig (rollout batch, epochs,

@@ -1,8 +1,13 @@
-import {
-  Algorithm, collateRollouts, completionGrid, declareTokenInputs, float32Tensor, inject, Kernel, onPolicyCompletionsTable, onPolicyMetrics, OnlineTrainer, optional,
-} from '@aligntune/core';
-import { OnPolicySchedule, realTokens, rewardColumns, rewardNames, RolloutScorer, sequenceScore, tokenEntropy, tokenFeeds, tokenLogProbs, Tokens, trainOptions } from '@aligntune/core';
-import type { Graph, HostTensor, LossGraph, OnlineBatch, OnlineSettings, OnPolicyRollout, Rollout, TrainBatch, TrainerLogger, TrainingConfig, UnifiedConfig } from '@aligntune/core';
+import { Algorithm, inject, Kernel, optional } from '@aligntune/core/kernel';
+import { declareTokenInputs } from '@aligntune/core/models';
+import { collateRollouts, completionGrid, float32Tensor, onPolicyCompletionsTable, onPolicyMetrics, OnlineTrainer } from '@aligntune/core/training';
+import { Tokens } from '@aligntune/core/kernel';
+import { trainOptions } from '@aligntune/core/config';
+import { tokenEntropy, tokenLogProbs } from '@aligntune/core/models';
+import { OnPolicySchedule, realTokens, rewardColumns, rewardNames, RolloutScorer, sequenceScore, tokenFeeds } from '@aligntune/core/training';
+import { type TrainingConfig, type UnifiedConfig } from '@aligntune/core/config';
+import { type Graph, type HostTensor } from '@aligntune/core/engine';
+import { type LossGraph, type OnlineBatch, type OnlineSettings, type OnPolicyRollout, type Rollout, type TrainBatch, type TrainerLogger } from '@aligntune/core/training';
 import { leaveOneOutAdvantages, normalizeAdvantages, rlooReturns } from './advantages.js';
 import { rlooLoss } from './rloo-loss.js';
 import { RlooOptions } from './rloo-options.js';

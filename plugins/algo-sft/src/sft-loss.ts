@@ -1,4 +1,5 @@
-import { alignToTokens, logProbsOf, tokenLogProbs, type Graph, type Tensor } from '@aligntune/core';
+import { type Graph, type Tensor } from '@aligntune/core/engine';
+import { alignToTokens, logProbsOf, tokenLogProbs } from '@aligntune/core/models';
 
 export interface SftLossGraph {
   /** Σ over masked tokens of −log p / number of masked tokens: one token mean over the whole micro-batch. */

@@ -1,5 +1,5 @@
-import { Bool, Describe, PositiveNumber } from '@aligntune/core';
-import type { UnifiedKeyUse } from '@aligntune/core';
+import { Bool, Describe, PositiveNumber } from '@aligntune/core/config';
+import type { UnifiedKeyUse } from '@aligntune/core/config';
 
 /** SFT options under `train:` (TRL SFTConfig names). */
 export class SftOptions {

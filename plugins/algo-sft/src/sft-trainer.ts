@@ -1,25 +1,18 @@
+import { trainOptions, type UnifiedConfig } from '@aligntune/core/config';
+import { collateSequences, type SequenceBatch, type TokenizedDataset } from '@aligntune/core/data';
+import { type Graph } from '@aligntune/core/engine';
+import { Algorithm, inject, Kernel, optional, Tokens } from '@aligntune/core/kernel';
+import { declareTokenInputs } from '@aligntune/core/models';
 import {
-  Algorithm,
-  collateSequences,
-  declareTokenInputs,
   float32Tensor,
-  inject,
-  Kernel,
-  optional,
   realTokens,
   tokenFeeds,
-  Tokens,
-  trainOptions,
   TrainerBase,
   type DataSplit,
-  type Graph,
   type LossGraph,
-  type SequenceBatch,
-  type TokenizedDataset,
   type TrainBatch,
   type TrainerLogger,
-  type UnifiedConfig,
-} from '@aligntune/core';
+} from '@aligntune/core/training';
 import { SftOptions } from './sft-options.js';
 import { sftLoss } from './sft-loss.js';
 

@@ -1,4 +1,6 @@
-import { Architecture, embedTokens, linear, splitHeads, type DecoderInputs, type Graph, type ModelArchitecture, type Tensor, type WeightSource } from '@aligntune/core';
+import { Architecture } from '@aligntune/core/kernel';
+import { type Graph, type Tensor } from '@aligntune/core/engine';
+import { embedTokens, linear, splitHeads, type DecoderInputs, type ModelArchitecture, type WeightSource } from '@aligntune/core/models';
 import type { Gpt2Config } from './gpt2-config.js';
 import { GPT2_MODEL_TYPES } from './gpt2-model-types.js';
 

@@ -1,4 +1,4 @@
-import type { HfModelConfig, JsonFields, SharedConfigKey } from '@aligntune/core';
+import { type HfModelConfig, type JsonFields, type SharedConfigKey } from '@aligntune/core/models';
 
 /** GPT-2 / DialoGPT / distilgpt2: learned positions, LayerNorm, fused Conv1D attention, gelu_new MLP. */
 export interface Gpt2Config extends HfModelConfig {

@@ -1,4 +1,4 @@
-import type { ModelTypeTraits, PresetDims } from '@aligntune/core';
+import { type ModelTypeTraits, type PresetDims } from '@aligntune/core/models';
 import { readGpt2Config, type Gpt2Config } from './gpt2-config.js';
 import { gpt2TensorSpecs } from './gpt2-tensor-layout.js';
 

@@ -1,4 +1,4 @@
-import { normSpecs, tensorSpec, type TensorSpec } from '@aligntune/core';
+import { normSpecs, tensorSpec, type TensorSpec } from '@aligntune/core/models';
 import type { Gpt2Config } from './gpt2-config.js';
 
 /** GPT-2's tensors under `prefix` (`transformer.`, or none in the original repository), in module order. */

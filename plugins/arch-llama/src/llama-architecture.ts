@@ -1,4 +1,6 @@
-import { Architecture, embedTokens, linear, splitHeads, type DecoderInputs, type Graph, type ModelArchitecture, type Tensor, type WeightSource } from '@aligntune/core';
+import { Architecture } from '@aligntune/core/kernel';
+import { type Graph, type Tensor } from '@aligntune/core/engine';
+import { embedTokens, linear, splitHeads, type DecoderInputs, type ModelArchitecture, type WeightSource } from '@aligntune/core/models';
 import type { LlamaConfig } from './llama-config.js';
 import { LLAMA_MODEL_TYPES } from './llama-model-types.js';
 import { applyRotary, rotaryTables } from './rotary.js';

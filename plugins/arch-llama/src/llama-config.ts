@@ -1,4 +1,4 @@
-import { JsonFields, type HfModelConfig, type SharedConfigKey } from '@aligntune/core';
+import { JsonFields, type HfModelConfig, type SharedConfigKey } from '@aligntune/core/models';
 
 export interface RopeScaling {
   readonly type: 'linear';

@@ -1,4 +1,4 @@
-import type { ModelTypeTraits, PresetDims } from '@aligntune/core';
+import { type ModelTypeTraits, type PresetDims } from '@aligntune/core/models';
 import { readLlamaConfig, type LlamaConfig, type LlamaVariant } from './llama-config.js';
 import { llamaTensorSpecs } from './llama-tensor-layout.js';
 

@@ -1,4 +1,4 @@
-import { linearSpecs, normSpecs, tensorSpec, type TensorSpec } from '@aligntune/core';
+import { linearSpecs, normSpecs, tensorSpec, type TensorSpec } from '@aligntune/core/models';
 import type { LlamaConfig } from './llama-config.js';
 
 /** A Llama-family model's tensors under `prefix` (`model.`), in module order. */

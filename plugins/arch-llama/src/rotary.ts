@@ -1,4 +1,4 @@
-import type { DType, Graph, Tensor } from '@aligntune/core';
+import { type DType, type Graph, type Tensor } from '@aligntune/core/engine';
 import type { LlamaConfig } from './llama-config.js';
 
 /** HF's inv_freq: 1 / θ^(2i/d), divided by the factor under linear rope_scaling. */

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { listSupportedBackends, type InferenceSession } from 'onnxruntime-node';
 import {
-  ComputeBackend,
   type CompileOptions,
   type CompiledGraph,
   type GraphExecutor,
   type HostTensor,
   type PlacementPolicy,
-} from '@aligntune/core';
+} from '@aligntune/core/engine';
+import { ComputeBackend } from '@aligntune/core/kernel';
 import { InProcessHost, type SessionHost, type SessionInfo } from './session-host.js';
 import { checkHostTensor } from './tensor-convert.js';
 import { WorkerHost } from './worker-host.js';

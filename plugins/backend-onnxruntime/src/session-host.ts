@@ -4,7 +4,7 @@
  * The backend talks to either through this interface and never holds an ort.InferenceSession itself.
  */
 import * as ort from 'onnxruntime-node';
-import type { HostTensor } from '@aligntune/core';
+import type { HostTensor } from '@aligntune/core/engine';
 import { fromOrtTensor, toOrtTensor } from './tensor-convert.js';
 
 /** What a backend needs to know about a created session (plain data, so it crosses threads). */

@@ -3,7 +3,7 @@
  * re-wrap of the same typed array: inputs are never copied on the JS side.
  */
 import * as ort from 'onnxruntime-node';
-import type { DType, HostTensor, TensorData } from '@aligntune/core';
+import type { DType, HostTensor, TensorData } from '@aligntune/core/engine';
 
 type TypedArrayConstructor = new (length: number) => TensorData;
 

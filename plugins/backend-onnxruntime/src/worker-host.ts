@@ -10,7 +10,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
-import type { HostTensor } from '@aligntune/core';
+import type { HostTensor } from '@aligntune/core/engine';
 import type { SessionHost, SessionInfo } from './session-host.js';
 import { isDType } from './tensor-convert.js';
 

@@ -1,4 +1,5 @@
-import { DistributedBackend, type ProcessGroup, type ProcessGroupInit, type ReduceOp } from '@aligntune/core';
+import { type ProcessGroup, type ProcessGroupInit, type ReduceOp } from '@aligntune/core/engine';
+import { DistributedBackend } from '@aligntune/core/kernel';
 
 /**
  * One process, world size 1: every collective is the identity. It still validates its inputs, so a

@@ -1,18 +1,18 @@
+import { type DatasetConfig } from '@aligntune/core/config';
 import {
   countDataFileRows,
-  DatasetLoader,
   HubClient,
   hubSettingsFromEnv,
   readDataFiles,
   type RowReadOptions,
   type DataFile,
-  type DatasetConfig,
   type HubRepo,
   type LoadContext,
   type RecordSource,
   type SourceRow,
   type SplitSource,
-} from '@aligntune/core';
+} from '@aligntune/core/data';
+import { DatasetLoader } from '@aligntune/core/kernel';
 import { resolveAlias } from './dataset-aliases.js';
 import { locateSplit, type LocatedSplit } from './locate-split.js';
 

@@ -1,4 +1,4 @@
-import { DataError, parseCardConfigs, type HubClient, type HubRepo } from '@aligntune/core';
+import { DataError, parseCardConfigs, type HubClient, type HubRepo } from '@aligntune/core/data';
 import { readFile } from 'node:fs/promises';
 import { selectByName, selectConvertedParquet, selectFromCard, type Selection, type SelectionRequest } from './split-file-selection.js';
 

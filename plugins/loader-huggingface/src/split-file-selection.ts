@@ -1,4 +1,4 @@
-import { DataError, fileFormatOf, globToRegExp, selectSplitFiles, splitsFound, type CardConfig } from '@aligntune/core';
+import { DataError, fileFormatOf, globToRegExp, selectSplitFiles, splitsFound, type CardConfig } from '@aligntune/core/data';
 
 /** What to select: the config (subset) and split, and where the result was found (for messages). */
 export interface SelectionRequest {

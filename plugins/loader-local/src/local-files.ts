@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
-import { DataError, fileFormatOf, selectSplitFiles, splitsFound, type DataFile } from '@aligntune/core';
+import { DataError, fileFormatOf, selectSplitFiles, splitsFound, type DataFile } from '@aligntune/core/data';
 
 /** Files in a dataset folder that describe it rather than hold rows (Hugging Face save_to_disk, cards). */
 const METADATA_FILES = new Set(['dataset_info.json', 'dataset_dict.json', 'state.json', 'readme.md']);

@@ -1,19 +1,19 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
+import { type DatasetConfig } from '@aligntune/core/config';
 import {
   countDataFileRows,
-  DatasetLoader,
   hashFile,
-  contentHash,
   readDataFiles,
   type RowReadOptions,
   type DataFile,
-  type DatasetConfig,
   type LoadContext,
   type RecordSource,
   type SourceRow,
   type SplitSource,
-} from '@aligntune/core';
+} from '@aligntune/core/data';
+import { DatasetLoader } from '@aligntune/core/kernel';
+import { contentHash } from '@aligntune/core/util';
 import { localSplitFiles } from './local-files.js';
 
 /** Local files: .jsonl, .json, .csv, .tsv (optionally .gz) and .parquet, or a directory of shards. */

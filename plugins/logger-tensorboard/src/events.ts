@@ -1,4 +1,4 @@
-import type { HparamValue } from '@aligntune/core';
+import type { HparamValue } from '@aligntune/core/training';
 import { ProtoWriter } from './proto-writer.js';
 
 // Field numbers from tensorboard/compat/proto (event.proto, summary.proto, tensor.proto, tensor_shape.proto,

@@ -1,4 +1,4 @@
-import type { MetricTable, TableCell } from '@aligntune/core';
+import type { MetricTable, TableCell } from '@aligntune/core/training';
 
 /**
  * A table as GitHub-style markdown, which TensorBoard's text plugin renders as an HTML table. Cells keep

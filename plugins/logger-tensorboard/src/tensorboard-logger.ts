@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { MetricLogger, type HparamValue, type MetricSink, type MetricTable, type RunInfo } from '@aligntune/core';
+import { MetricLogger } from '@aligntune/core/kernel';
+import { type HparamValue, type MetricSink, type MetricTable, type RunInfo } from '@aligntune/core/training';
 import { EventFile } from './event-file.js';
 import { fileVersionEvent, hparamsValue, scalarValue, sessionStartEvent, summaryEvent, textValue } from './events.js';
 import { markdownTable } from './markdown-table.js';

@@ -1,4 +1,4 @@
-import type { SinkLogger } from '@aligntune/core';
+import type { SinkLogger } from '@aligntune/core/training';
 import { isRetryable } from './retry.js';
 import type { RunUploader } from './run-uploader.js';
 import type { SenderTuning } from './wandb-settings.js';

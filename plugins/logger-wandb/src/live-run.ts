@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { flattenHparams, type HparamValue, type MetricTable, type RunInfo, type SinkLogger } from '@aligntune/core';
+import { flattenHparams, type HparamValue, type MetricTable, type RunInfo, type SinkLogger } from '@aligntune/core/training';
 import { BackgroundSender } from './background-sender.js';
 import { HistoryRows } from './history-rows.js';
 import { LocalRun } from './local-run.js';

@@ -1,4 +1,4 @@
-import type { SinkLogger } from '@aligntune/core';
+import type { SinkLogger } from '@aligntune/core/training';
 import { LocalRun } from './local-run.js';
 import { RunUploader, runUrl } from './run-uploader.js';
 import { WandbApi } from './wandb-api.js';

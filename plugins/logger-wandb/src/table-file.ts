@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { MetricTable } from '@aligntune/core';
+import type { MetricTable } from '@aligntune/core/training';
 import { toExtendedJson } from './extended-json.js';
 
 export interface TableFile {

@@ -1,5 +1,12 @@
 import { resolve } from 'node:path';
-import { MetricLogger, type HparamValue, type MetricTable, type OfflineSyncSink, type RunInfo, type SinkLogger } from '@aligntune/core';
+import { MetricLogger } from '@aligntune/core/kernel';
+import {
+  type HparamValue,
+  type MetricTable,
+  type OfflineSyncSink,
+  type RunInfo,
+  type SinkLogger,
+} from '@aligntune/core/training';
 import { LiveRun } from './live-run.js';
 import { syncRunDir } from './sync-run.js';
 import { settingsFromEnv } from './wandb-settings.js';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { JsonFields, parseModelHead } from '@aligntune/core';
+import { JsonFields, parseModelHead } from '@aligntune/core/models';
 
 /** `name` or `org/name`: anything else that does not exist locally can only be a mistyped path. */
 const HUB_ID = /^[\w-][\w.-]*(\/[\w-][\w.-]*)?$/;

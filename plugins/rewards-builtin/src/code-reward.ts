@@ -1,17 +1,7 @@
 import { availableParallelism } from 'node:os';
-import {
-  Bool,
-  Describe,
-  NumberRange,
-  OneOf,
-  PositiveInt,
-  Reward,
-  Tokens,
-  detectSandboxIsolation,
-  inject,
-  optional,
-  type RewardBatch,
-} from '@aligntune/core';
+import { Bool, Describe, NumberRange, OneOf, PositiveInt } from '@aligntune/core/config';
+import { Reward, Tokens, inject, optional } from '@aligntune/core/kernel';
+import { detectSandboxIsolation, type RewardBatch } from '@aligntune/core/training';
 import { CODE_LANGUAGES, extractCode, testCases, type CodeLanguage } from './code-extract.js';
 import { countPassedTests } from './code-runner.js';
 import { mapConcurrent } from './map-concurrent.js';

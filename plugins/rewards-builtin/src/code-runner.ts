@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { findPython, nodeInterpreter, runSandboxed, type SandboxLimits, type SandboxRequest } from '@aligntune/core';
+import { findPython, nodeInterpreter, runSandboxed, type SandboxLimits, type SandboxRequest } from '@aligntune/core/training';
 import type { CodeLanguage } from './code-extract.js';
 import { JAVASCRIPT_HARNESS, PYTHON_HARNESS } from './code-harness.js';
 import { transpileTypeScript } from './syntax-check.js';

@@ -1,4 +1,6 @@
-import { Bool, Describe, Reward, Tokens, inject, type RewardBatch } from '@aligntune/core';
+import { Bool, Describe } from '@aligntune/core/config';
+import { Reward, Tokens, inject } from '@aligntune/core/kernel';
+import { type RewardBatch } from '@aligntune/core/training';
 
 export class ExactMatchParams {
   @Describe('Compare case-sensitively. Default false.')

@@ -1,4 +1,6 @@
-import { Describe, NonNegativeInt, Optional, PositiveInt, Reward, Tokens, inject, type RewardBatch } from '@aligntune/core';
+import { Describe, NonNegativeInt, Optional, PositiveInt } from '@aligntune/core/config';
+import { Reward, Tokens, inject } from '@aligntune/core/kernel';
+import { type RewardBatch } from '@aligntune/core/training';
 import { GreaterThan, SameAs } from './cross-field-rules.js';
 import { words } from './text-stats.js';
 

@@ -1,4 +1,6 @@
-import { Describe, NumberRange, NonNegativeNumber, Reward, Tokens, inject, type RewardBatch } from '@aligntune/core';
+import { Describe, NumberRange, NonNegativeNumber } from '@aligntune/core/config';
+import { Reward, Tokens, inject } from '@aligntune/core/kernel';
+import { type RewardBatch } from '@aligntune/core/training';
 import { answersMatch, extractFinalAnswer, normalizeAnswer, referenceAnswer } from './math-answer.js';
 
 export class MathParams {

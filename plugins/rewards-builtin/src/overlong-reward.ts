@@ -1,4 +1,6 @@
-import { Describe, PositiveInt, Reward, Tokens, inject, type RewardBatch } from '@aligntune/core';
+import { Describe, PositiveInt } from '@aligntune/core/config';
+import { Reward, Tokens, inject } from '@aligntune/core/kernel';
+import { type RewardBatch } from '@aligntune/core/training';
 import { GreaterThan } from './cross-field-rules.js';
 
 export class OverlongParams {

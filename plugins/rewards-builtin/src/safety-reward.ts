@@ -1,5 +1,7 @@
 import { ArrayNotEmpty, IsIn, ValidateBy } from 'class-validator';
-import { Bool, Describe, Reward, StrList, Tokens, inject, type RewardBatch } from '@aligntune/core';
+import { Bool, Describe, StrList } from '@aligntune/core/config';
+import { Reward, Tokens, inject } from '@aligntune/core/kernel';
+import { type RewardBatch } from '@aligntune/core/training';
 import { SAFETY_CATEGORIES, safetyFindings, type SafetyCategory } from './safety-lexicon.js';
 
 const Regexes = (): PropertyDecorator =>

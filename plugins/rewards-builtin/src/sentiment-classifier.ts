@@ -1,22 +1,7 @@
-import {
-  declareTokenInputs,
-  emitModel,
-  encodeModel,
-  externalizeInitializers,
-  createComputeBackend,
-  Graph,
-  hostTensor,
-  hostValues,
-  loadModel,
-  RewardModel,
-  rightPad,
-  Tokenizer,
-  type CompiledGraph,
-  type ComputeRequest,
-  type GraphExecutor,
-  type HostTensor,
-  type Kernel,
-} from '@aligntune/core';
+import { type Kernel } from '@aligntune/core/kernel';
+import { emitModel, encodeModel, externalizeInitializers, Graph, hostTensor, hostValues, type CompiledGraph, type GraphExecutor, type HostTensor } from '@aligntune/core/engine';
+import { declareTokenInputs, loadModel, RewardModel, rightPad, Tokenizer } from '@aligntune/core/models';
+import { createComputeBackend, type ComputeRequest } from '@aligntune/core/training';
 import { classifierReward, positiveLabel, readClassifierHead } from './classifier-checkpoint.js';
 
 export interface ClassifierOptions {

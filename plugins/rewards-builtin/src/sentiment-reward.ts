@@ -1,20 +1,9 @@
 import { existsSync } from 'node:fs';
 import { ValidateBy, type ValidationArguments } from 'class-validator';
-import {
-  Describe,
-  Kernel,
-  Mapping,
-  NonEmptyStr,
-  OneOf,
-  Optional,
-  PositiveInt,
-  Reward,
-  Tokens,
-  inject,
-  resolveModelDir,
-  type ComputeRequest,
-  type RewardBatch,
-} from '@aligntune/core';
+import { Kernel, Reward, Tokens, inject } from '@aligntune/core/kernel';
+import { Describe, Mapping, NonEmptyStr, OneOf, Optional, PositiveInt } from '@aligntune/core/config';
+import { resolveModelDir } from '@aligntune/core/data';
+import { type ComputeRequest, type RewardBatch } from '@aligntune/core/training';
 import { looksLikePath, positiveLabel, readClassifierHead } from './classifier-checkpoint.js';
 import { SentimentClassifier } from './sentiment-classifier.js';
 import { isNegator, SENTIMENT_LEXICON } from './sentiment-lexicon.js';

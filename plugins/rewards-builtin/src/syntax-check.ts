@@ -1,4 +1,4 @@
-import { findPython, runSandboxed } from '@aligntune/core';
+import { findPython, runSandboxed } from '@aligntune/core/training';
 import type { CodeLanguage } from './code-extract.js';
 
 type TypeScriptApi = typeof import('typescript');

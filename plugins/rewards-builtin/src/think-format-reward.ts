@@ -1,4 +1,6 @@
-import { Describe, NonEmptyStr, Reward, Tokens, inject, type RewardBatch } from '@aligntune/core';
+import { Describe, NonEmptyStr } from '@aligntune/core/config';
+import { Reward, Tokens, inject } from '@aligntune/core/kernel';
+import { type RewardBatch } from '@aligntune/core/training';
 
 export class ThinkFormatParams {
   @Describe('Tag around the reasoning. Default "think".')

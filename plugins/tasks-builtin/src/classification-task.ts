@@ -1,4 +1,5 @@
-import { inject, Task, Tokens, type CanonicalRecord, type Prompt, type TaskDefinition } from '@aligntune/core';
+import { type CanonicalRecord, type Prompt, type TaskDefinition } from '@aligntune/core/data';
+import { inject, Task, Tokens } from '@aligntune/core/kernel';
 import { withInstruction } from './instruction.js';
 import { ClassificationParams } from './task-params.js';
 

@@ -1,4 +1,4 @@
-import type { Prompt } from '@aligntune/core';
+import type { Prompt } from '@aligntune/core/data';
 
 /**
  * The prompt with an instruction added to its last user turn (or to the text): before it ("Summarize:

@@ -1,4 +1,4 @@
-import { Describe, Optional, Str, StrList } from '@aligntune/core';
+import { Describe, Optional, Str, StrList } from '@aligntune/core/config';
 
 /** Parameters every built-in task takes. */
 export class InstructionParams {
