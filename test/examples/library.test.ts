@@ -1,19 +1,15 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainResult } from '@aligntune/core';
+import { runProcess, type ProcessRun } from '../helpers/run-process.js';
 import { REPO_ROOT, removeDir, tempDir } from '../helpers/temp-project.js';
 
 const LIBRARY = join(REPO_ROOT, 'examples/library');
 const RUN_TIMEOUT = 120_000;
 
-interface ExampleRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type ExampleRun = ProcessRun;
 
 /**
  * The scripts run as a user runs them, compiled (dist/, built by `tsc -b`, which `npm test` runs first). A
@@ -39,15 +35,7 @@ function makeApp(): string {
 }
 
 function runExample(cwd: string, script: string, args: readonly string[]): Promise<ExampleRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(LIBRARY, 'dist', script), ...args], { cwd });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => void (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProcess(process.execPath, [join(LIBRARY, 'dist', script), ...args], { cwd });
 }
 
 describe('examples/library: one TypeScript script per algorithm', () => {

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/run-cli.js';
+import { runProcess, type ProcessRun } from '../helpers/run-process.js';
 import { REPO_ROOT, removeDir, tempDir } from '../helpers/temp-project.js';
 import { readmeLibraryExample } from '../helpers/readme.js';
 import { tinyTokenizer } from '../models/helpers.js';
@@ -18,16 +18,8 @@ function makeApp(dependencies: Record<string, string>): string {
   return app;
 }
 
-function runNode(script: string, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { cwd });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => void (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runNode(script: string, cwd: string): Promise<ProcessRun> {
+  return runProcess(process.execPath, [script], { cwd });
 }
 
 describe("README's library example, run from a directory other than the application's", () => {

@@ -1,7 +1,8 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { runProcess, type ProcessRun } from './run-process.js';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
@@ -24,11 +25,7 @@ export interface PackedPackage {
   files: string[];
 }
 
-export interface NpmRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type NpmRun = ProcessRun;
 
 /** The publishable workspaces: core and every plugin (the examples are private). */
 export function publishableWorkspaces(): string[] {
@@ -68,15 +65,7 @@ export function installOffline(
 
 /** Runs npm, npx or node in `cwd`, npm offline, with none of the calling npm's environment (a test run under `npm test`). */
 export function runNpm(command: string, args: readonly string[], cwd: string): Promise<NpmRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, [...args], { cwd, env: offlineEnv() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => void (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProcess(command, args, { cwd, env: offlineEnv() });
 }
 
 /** The line of a failed offline install that names what npm's cache lacks, or undefined for any other failure. */

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readSafetensors, type StoredTensor } from '@aligntune/core';
+import { readSafetensors } from '@aligntune/core';
 import { ppoKernel, updateError, valueWeightsFile, writeTinyScoreModel } from './ppo-helpers.js';
 import type { RefWeights } from '../models/reference/reference-forward.js';
 import { completionTokenLogps, completionTokenValues, refPolicyLoss, refRolloutStats, refValueLoss, type RefPpoOptions, type RefRolloutStats, type RefSample } from './ppo-reference.js';
 import { createTrainer, readMetrics, runConfig, tempDir, tinyTokenizer, writeJsonl, writeTinyModel, type TinyArch } from './helpers.js';
+import { close, float64, microBatchesOf } from './replay-steps.js';
 
 /**
  * Rollout replay, SGD, no gradient clipping, constant lr: the saved policy and value weights after a step must equal
@@ -70,21 +71,10 @@ function samples(): RefSample[] {
   return ROWS.map((r) => ({ prompt: tok.encode(r.prompt), completion: [...tok.encode(r.completion, { addSpecialTokens: false }), tok.eosTokenId!] }));
 }
 
-const float64 = (tensors: ReadonlyMap<string, StoredTensor>) => new Map([...tensors].map(([n, t]) => [n, Float64Array.from(t.data as Float32Array)]));
 /** A checkpoint's (or final/'s) policy and value weights. */
 const weightsAt = async (dir: string) => ({ policy: (await readSafetensors(join(dir, 'model.safetensors'))).tensors, value: (await readSafetensors(valueWeightsFile(dir))).tensors });
 
-/** Rows of the micro-batches of optimizer step `step` (0-based): without shuffling, each epoch walks the rows in order. */
-function microBatchesOf(step: number, c: Case): number[][] {
-  const perEpoch = ROWS.length / c.microBatchSize;
-  return Array.from({ length: c.accumulate }, (_, k) => {
-    const at = ((step * c.accumulate + k) % perEpoch) * c.microBatchSize;
-    return Array.from({ length: c.microBatchSize }, (_, i) => at + i);
-  });
-}
 
-/** Float32 against float64: relative 1e-4, absolute 1e-6 near 0 (a full-batch first step's policy loss is −mean(A) = 0). */
-const close = (logged: number, expected: number) => Math.abs(logged - expected) <= 1e-4 * Math.max(Math.abs(expected), 1e-2);
 
 describe('PPO: SGD updates of policy and value model equal the formulas (replay)', () => {
   it.each(CASES)('$name', async (c) => {
@@ -112,7 +102,7 @@ describe('PPO: SGD updates of policy and value model equal the formulas (replay)
       c.ref,
     );
     // one optimizer step's loss: the mean over its accumulated micro-batches
-    const steps = microBatchesOf(c.steps - 1, c);
+    const steps = microBatchesOf(c.steps - 1, ROWS.length, c);
     const pg = (w: RefWeights) => mean(steps.map((rows) => refPolicyLoss(policy.config, w, s, rows, stats, c.ref)));
     const vf = (w: RefWeights) => mean(steps.map((rows) => refValueLoss(value.config, w, s, rows, stats, c.ref)));
 

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readSafetensors, type StoredTensor } from '@aligntune/core';
+import { readSafetensors } from '@aligntune/core';
 import { rlooKernel } from './rloo-helpers.js';
 import { completionTokenLogps, refRlooAdvantages, refRlooLoss, type RefRlooOptions, type RefSample } from './rloo-reference.js';
 import { createTrainer, readMetrics, runConfig, tempDir, tinyTokenizer, updateError, writeJsonl, writeTinyModel, type TinyArch } from './helpers.js';
+import { close, float64, microBatchesOf } from './replay-steps.js';
 
 /**
  * Rollout replay, SGD, no gradient clipping, constant lr: the saved policy after a step must equal w − lr·∇L, ∇L by
@@ -69,20 +70,9 @@ function samples(): RefSample[] {
   return ROWS.map((r) => ({ prompt: tok.encode(r.prompt), completion: [...tok.encode(r.completion, { addSpecialTokens: false }), tok.eosTokenId!] }));
 }
 
-const float64 = (tensors: ReadonlyMap<string, StoredTensor>) => new Map([...tensors].map(([n, t]) => [n, Float64Array.from(t.data as Float32Array)]));
 const weightsAt = async (dir: string) => (await readSafetensors(join(dir, 'model.safetensors'))).tensors;
 
-/** Rows of the micro-batches of optimizer step `step` (0-based): without shuffling, each epoch walks the rows in order. */
-function microBatchesOf(step: number, c: Case): number[][] {
-  const perEpoch = ROWS.length / c.microBatchSize;
-  return Array.from({ length: c.accumulate }, (_, k) => {
-    const at = ((step * c.accumulate + k) % perEpoch) * c.microBatchSize;
-    return Array.from({ length: c.microBatchSize }, (_, i) => at + i);
-  });
-}
 
-/** Float32 against float64: relative 1e-4, absolute 1e-6 near 0. */
-const close = (logged: number, expected: number) => Math.abs(logged - expected) <= 1e-4 * Math.max(Math.abs(expected), 1e-2);
 
 describe('RLOO: SGD updates of the policy equal TRL\'s formulas (replay)', () => {
   it.each(CASES)('$name', async (c) => {
@@ -104,7 +94,7 @@ describe('RLOO: SGD updates of the policy equal TRL\'s formulas (replay)', () =>
     const ref = completionTokenLogps(reference.config, float64(reference.tensors), s, c.ref.temperature);
     const { advantages, kl } = refRlooAdvantages(ROWS.map((r) => r.reward), old, ref, c.ref);
     // one optimizer step's loss: the mean over its accumulated micro-batches
-    const steps = microBatchesOf(c.steps - 1, c);
+    const steps = microBatchesOf(c.steps - 1, ROWS.length, c);
     const loss = (w: Map<string, Float64Array>) => mean(steps.map((rows) => refRlooLoss(policy.config, w, s, rows, advantages, old, c.ref)));
 
     const before = c.steps === 1 ? policy.tensors : await weightsAt(join(dir, 'out/checkpoints/step-1'));

@@ -265,10 +265,7 @@ const closeWhenCollected = new FinalizationRegistry<number>((fd) => {
 export function openEntry(path: string, options: { unlink?: boolean } = {}): { header: CacheEntryHeader; dataset: TokenizedDataset } {
   const fd = openSync(path, 'r');
   try {
-    const { header, bodyStart } = readHeaderAt(fd);
-    const size = fstatSync(fd).size;
-    verifyChecksumAt(fd, size);
-    checkLayout(header, bodyStart, size);
+    const { header, bodyStart } = checkedHeaderAt(fd);
     if (options.unlink) rmSync(path, { force: true });
     const store = new FileRows(fd, header, bodyStart);
     const dataset = new TokenizedDataset(store);
@@ -284,13 +281,19 @@ export function openEntry(path: string, options: { unlink?: boolean } = {}): { h
 export function verifyEntry(path: string): void {
   const fd = openSync(path, 'r');
   try {
-    const { header, bodyStart } = readHeaderAt(fd);
-    const size = fstatSync(fd).size;
-    verifyChecksumAt(fd, size);
-    checkLayout(header, bodyStart, size);
+    checkedHeaderAt(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/** The header of the entry open at `fd`, after its checksum and layout are checked. */
+function checkedHeaderAt(fd: number): { header: CacheEntryHeader; bodyStart: number } {
+  const { header, bodyStart } = readHeaderAt(fd);
+  const size = fstatSync(fd).size;
+  verifyChecksumAt(fd, size);
+  checkLayout(header, bodyStart, size);
+  return { header, bodyStart };
 }
 
 function checkLayout(header: CacheEntryHeader, bodyStart: number, size: number): void {
