@@ -156,7 +156,7 @@ describe('reward: options and data errors', () => {
   it("defaults are TRL RewardConfig's: learning_rate 1e-4, no centering", async () => {
     const { dir, model, data } = await setup();
     const trainer = await createTrainer(runConfig('reward', model, data, join(dir, 'out'), { max_steps: 1 }), rewardKernel());
-    const options = (trainer as unknown as { options: Record<string, unknown> }).options;
+    const options = (trainer as unknown as { algorithm: { options: Record<string, unknown> } }).algorithm.options;
     expect(options.learning_rate).toBe(1e-4);
     expect(options.center_rewards_coefficient ?? null).toBeNull();
   });

@@ -203,9 +203,15 @@ export class Kernel {
     return this.pluginStates().filter((state) => state.status === 'failed');
   }
 
+  /** The logger the kernel was built with, for parts created outside the container (a trainer composed around an algorithm). */
+  logger<T>(): T | undefined {
+    return this.container.isBound(Tokens.Logger) ? this.container.get<T>(Tokens.Logger) : undefined;
+  }
+
   private serviceValues(): Map<string, unknown> {
     const values = new Map<string, unknown>([[Tokens.Kernel, this]]);
-    if (this.container.isBound(Tokens.Logger)) values.set(Tokens.Logger, this.container.get(Tokens.Logger));
+    const logger = this.logger();
+    if (logger !== undefined) values.set(Tokens.Logger, logger);
     return values;
   }
 
@@ -254,9 +260,8 @@ export class Kernel {
   }
 
   private warn(messages: readonly string[]): void {
-    if (messages.length === 0 || !this.container.isBound(Tokens.Logger)) return;
-    const logger = this.container.get<{ warn?: (message: string) => void }>(Tokens.Logger);
-    for (const message of messages) logger.warn?.(message);
+    const logger = this.logger<{ warn?: (message: string) => void }>();
+    if (logger) for (const message of messages) logger.warn?.(message);
   }
 }
 

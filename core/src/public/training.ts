@@ -11,6 +11,7 @@ export { passAtK } from '../training/evaluator/pass-at-k.js';
 export { lcsLength, rougeScores, rougeTokens } from '../training/evaluator/rouge.js';
 export { macroF1Score } from '../training/evaluator/task-metrics.js';
 export { UnifiedEvaluator } from '../training/evaluator/unified-evaluator.js';
+export { type AlgorithmContext, type AlgorithmContract, type PolicyLoadContext } from '../training/algorithm-contract.js';
 export { ExtensionPoints } from '../training/extension-points.js';
 export {
   type HparamValue,

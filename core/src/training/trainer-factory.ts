@@ -6,19 +6,24 @@ import { inspectConfig, sortIssues } from '../config/validate-config.js';
 import type { UnifiedConfig } from '../config/unified-config.js';
 import type { ExtensionKind } from '../kernel/extension-point.js';
 import { UnknownContributionError, type Kernel } from '../kernel/kernel.js';
+import { isAlgorithmContract } from './algorithm-contract.js';
+import { ContractTrainer } from './contract-trainer.js';
 import { ExtensionPoints } from './extension-points.js';
+import type { TrainerLogger } from './trainer-base.js';
 import { resourceIssues } from './resource-checks.js';
 import { assertPluginsHealthy, ensureSelected, prepareKernel, whereLooked, type KernelSetup } from './run-context.js';
 import type { Trainer } from './trainer.js';
 
 /**
  * Creates the trainer for a config: discovers plugins, validates the config against them (algorithm
- * options included), and asks the kernel for the algorithm's trainer class.
+ * options included), and asks the kernel for the algorithm: a contract (composed into a ContractTrainer) or a
+ * whole trainer (the online algorithms, on OnlineTrainer).
  */
 export class TrainerFactory {
   static async createTrainer(config: UnifiedConfig | Record<string, unknown>, setup: KernelSetup = {}): Promise<Trainer> {
     const { kernel, config: validated } = await resolveWithPlugins(config, setup, { requireAlgorithm: true });
-    return kernel.create(ExtensionPoints.algorithm, validated.algo, { config: validated, params: validated.train });
+    const algorithm = await kernel.create(ExtensionPoints.algorithm, validated.algo, { config: validated, params: validated.train });
+    return isAlgorithmContract(algorithm) ? new ContractTrainer(validated, kernel, algorithm, kernel.logger<TrainerLogger>()) : algorithm;
   }
 
   /**

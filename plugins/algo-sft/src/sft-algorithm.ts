@@ -1,17 +1,17 @@
 import { trainOptions, type UnifiedConfig } from '@aligntune/core/config';
 import { collateSequences, type SequenceBatch, type TokenizedDataset } from '@aligntune/core/data';
 import { type Graph } from '@aligntune/core/engine';
-import { Algorithm, inject, Kernel, optional, Tokens } from '@aligntune/core/kernel';
+import { Algorithm, inject, Tokens } from '@aligntune/core/kernel';
 import { declareTokenInputs } from '@aligntune/core/models';
 import {
   float32Tensor,
   realTokens,
   tokenFeeds,
-  TrainerBase,
+  type AlgorithmContext,
+  type AlgorithmContract,
   type DataSplit,
   type LossGraph,
   type TrainBatch,
-  type TrainerLogger,
 } from '@aligntune/core/training';
 import { SftOptions } from './sft-options.js';
 import { sftLoss } from './sft-loss.js';
@@ -24,25 +24,24 @@ export const LOSS_MASK = 'loss_mask';
  * per micro-batch. Chat datasets arrive templated, with the final assistant turn as the completion.
  */
 @Algorithm('sft', { options: SftOptions, description: 'supervised fine-tuning (TRL SFTTrainer)' })
-export class SftTrainer extends TrainerBase {
-  protected readonly recordKinds = ['completion'] as const;
-  private readonly options: SftOptions;
+export class SftAlgorithm implements AlgorithmContract {
+  readonly recordKinds = ['completion'] as const;
+  readonly options: SftOptions;
 
-  constructor(@inject(Tokens.Config) config: UnifiedConfig, @inject(Tokens.Kernel) kernel: Kernel, @optional() @inject(Tokens.Logger) logger?: TrainerLogger) {
-    super(config, kernel, logger);
+  constructor(@inject(Tokens.Config) config: UnifiedConfig) {
     this.options = trainOptions<SftOptions>(config);
   }
 
-  protected buildLoss(g: Graph): LossGraph {
+  buildLoss(g: Graph, { policy }: AlgorithmContext): LossGraph {
     const inputs = declareTokenInputs(g);
     const mask = g.input(LOSS_MASK, 'float32', ['batch', 'seq']);
-    const { logits } = this.policy.forward(g, inputs);
+    const { logits } = policy.forward(g, inputs);
     const { loss, meanTokenAccuracy } = sftLoss(g, logits, inputs.inputIds, mask);
     return { loss, metrics: { mean_token_accuracy: meanTokenAccuracy } };
   }
 
-  protected collate(data: TokenizedDataset, rows: readonly number[], _split: DataSplit): TrainBatch {
-    const batch = collateSequences(data, rows, 'completion', { padTokenId: this.tokenizer.padTokenId });
+  collate(data: TokenizedDataset, rows: readonly number[], _split: DataSplit, { tokenizer }: AlgorithmContext): TrainBatch {
+    const batch = collateSequences(data, rows, 'completion', { padTokenId: tokenizer.padTokenId });
     const mask = sftLossMask(batch, this.options.completion_only_loss ?? true);
     if (this.options.completion_only_loss && this.options.train_all_assistant_turns) addPromptAssistantTurns(mask, batch, data, rows);
     const trained = mask.reduce((s, m) => s + m, 0);

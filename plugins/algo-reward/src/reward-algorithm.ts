@@ -1,9 +1,19 @@
-import { Algorithm, inject, Kernel, optional, Tokens } from '@aligntune/core/kernel';
+import { Algorithm, inject, Tokens } from '@aligntune/core/kernel';
 import { trainOptions, type UnifiedConfig } from '@aligntune/core/config';
 import { type Graph } from '@aligntune/core/engine';
 import { DecoderModel, loadModel, withConfigFields, PolicyModel, RewardModel } from '@aligntune/core/models';
 import { collatePairs, type TokenizedDataset } from '@aligntune/core/data';
-import { float32Tensor, realTokens, tokenFeeds, TrainerBase, type DataSplit, type LossGraph, type TrainBatch, type TrainerLogger } from '@aligntune/core/training';
+import {
+  float32Tensor,
+  realTokens,
+  tokenFeeds,
+  type AlgorithmContext,
+  type AlgorithmContract,
+  type DataSplit,
+  type LossGraph,
+  type PolicyLoadContext,
+  type TrainBatch,
+} from '@aligntune/core/training';
 import { marginColumn } from './margin-column.js';
 import { declareMargin, declarePairTokens, MARGIN, pairRewards } from './pair-rewards.js';
 import { rewardLoss } from './reward-loss.js';
@@ -16,22 +26,21 @@ import { RewardOptions } from './reward-options.js';
  * RewardModel.load (PPO's model.reward_path) and transformers' AutoModelForSequenceClassification read.
  */
 @Algorithm('reward', { options: RewardOptions, description: 'reward-model training: Bradley-Terry loss on preference pairs (TRL RewardTrainer)' })
-export class RewardTrainer extends TrainerBase {
-  protected readonly recordKinds = ['preference'] as const;
-  private readonly options: RewardOptions;
+export class RewardAlgorithm implements AlgorithmContract {
+  readonly recordKinds = ['preference'] as const;
+  readonly options: RewardOptions;
   private scorer!: RewardModel;
   /** Each table's margin column; the graph takes margins when any table has one. */
   private readonly margins = new Map<TokenizedDataset, Float32Array | undefined>();
   private withMargin = false;
 
-  constructor(@inject(Tokens.Config) config: UnifiedConfig, @inject(Tokens.Kernel) kernel: Kernel, @optional() @inject(Tokens.Logger) logger?: TrainerLogger) {
-    super(config, kernel, logger);
+  constructor(@inject(Tokens.Config) config: UnifiedConfig) {
     this.options = trainOptions<RewardOptions>(config);
   }
 
-  protected override async setup(): Promise<void> {
-    this.scorer = new RewardModel(this.policy.model);
-    for (const table of [this.data.train, this.data.eval]) if (table) this.margins.set(table, marginColumn(table));
+  async setup({ policy, data }: AlgorithmContext): Promise<void> {
+    this.scorer = new RewardModel(policy.model);
+    for (const table of [data.train, data.eval]) if (table) this.margins.set(table, marginColumn(table));
     this.withMargin = [...this.margins.values()].some((m) => m !== undefined);
   }
 
@@ -40,13 +49,13 @@ export class RewardTrainer extends TrainerBase {
    * sequence-classification checkpoint, or the checkpoint being resumed), else a fresh N(0, initializer_range)
    * head seeded by train.seed, as transformers initialises it.
    */
-  protected override async loadPolicy(dir: string): Promise<PolicyModel> {
-    const model = await loadModel(dir, { kernel: this.kernel, scoreHead: { numLabels: 1, seed: this.config.train.seed } });
-    this.logger?.info(`score head on ${dir} (a fresh one seeded by train.seed unless the checkpoint has one)`);
-    return new PolicyModel(asSequenceClassifier(model, this.tokenizer.padTokenId));
+  async loadPolicy(dir: string, { kernel, config, logger, tokenizer }: PolicyLoadContext): Promise<PolicyModel> {
+    const model = await loadModel(dir, { kernel, scoreHead: { numLabels: 1, seed: config.train.seed } });
+    logger?.info(`score head on ${dir} (a fresh one seeded by train.seed unless the checkpoint has one)`);
+    return new PolicyModel(asSequenceClassifier(model, tokenizer.padTokenId));
   }
 
-  protected buildLoss(g: Graph): LossGraph {
+  buildLoss(g: Graph): LossGraph {
     const rewards = pairRewards(g, this.scorer, declarePairTokens(g));
     return rewardLoss(g, rewards, {
       margin: this.withMargin ? declareMargin(g) : undefined,
@@ -54,8 +63,8 @@ export class RewardTrainer extends TrainerBase {
     });
   }
 
-  protected collate(data: TokenizedDataset, rows: readonly number[], _split: DataSplit): TrainBatch {
-    const batch = collatePairs(data, rows, { padTokenId: this.tokenizer.padTokenId });
+  collate(data: TokenizedDataset, rows: readonly number[], _split: DataSplit, { tokenizer }: AlgorithmContext): TrainBatch {
+    const batch = collatePairs(data, rows, { padTokenId: tokenizer.padTokenId });
     const feeds = tokenFeeds(batch);
     if (this.withMargin) {
       const margins = this.margins.get(data);

@@ -1,9 +1,18 @@
-import { Algorithm, inject, Kernel, optional, Tokens } from '@aligntune/core/kernel';
+import { Algorithm, inject, Tokens } from '@aligntune/core/kernel';
 import { trainOptions, type UnifiedConfig } from '@aligntune/core/config';
 import { type Graph, type HostTensor } from '@aligntune/core/engine';
 import { REFERENCE_PREFIX, type DecoderModel } from '@aligntune/core/models';
 import { collatePairs, resolveModelDir, type TokenizedDataset } from '@aligntune/core/data';
-import { float32Tensor, loadReferenceModel, realTokens, TrainerBase, type DataSplit, type LossGraph, type TrainBatch, type TrainerLogger } from '@aligntune/core/training';
+import {
+  float32Tensor,
+  loadReferenceModel,
+  realTokens,
+  type AlgorithmContext,
+  type AlgorithmContract,
+  type DataSplit,
+  type LossGraph,
+  type TrainBatch,
+} from '@aligntune/core/training';
 import { dpoLoss, type PairLogps } from './dpo-loss.js';
 import { DpoOptions } from './dpo-options.js';
 import { declarePairInputs, pairLengths, pairLogps, REF_CHOSEN, REF_REJECTED, referencePairLogps } from './pair-graph.js';
@@ -15,63 +24,52 @@ import { pairFeeds, precomputeReferenceLogps, type PairTable } from './reference
  * same graph or precomputed once.
  */
 @Algorithm('dpo', { options: DpoOptions, description: 'direct preference optimization (TRL DPOTrainer: sigmoid, hinge, ipo, robust)' })
-export class DpoTrainer extends TrainerBase {
-  protected readonly recordKinds = ['preference'] as const;
-  private readonly options: DpoOptions;
+export class DpoAlgorithm implements AlgorithmContract {
+  readonly recordKinds = ['preference'] as const;
+  readonly options: DpoOptions;
   private reference!: DecoderModel;
   private referenceFeeds: Record<string, HostTensor> = {};
   private precomputed?: Map<TokenizedDataset, PairTable>;
 
-  constructor(@inject(Tokens.Config) config: UnifiedConfig, @inject(Tokens.Kernel) kernel: Kernel, @optional() @inject(Tokens.Logger) logger?: TrainerLogger) {
-    super(config, kernel, logger);
+  constructor(@inject(Tokens.Config) config: UnifiedConfig) {
     this.options = trainOptions<DpoOptions>(config);
   }
 
-  protected override async setup(): Promise<void> {
-    const refDir = await this.referenceDir();
-    this.reference = await this.loadReference(refDir);
+  async setup(context: AlgorithmContext): Promise<void> {
+    const { config, data, executor, tokenizer, logger } = context;
+    const refDir = await referenceDir(context);
+    this.reference = await loadReferenceModel({ ...context, refDir });
     const feeds = this.reference.namedWeights(REFERENCE_PREFIX);
     if (!this.options.precompute_ref_log_probs) return void (this.referenceFeeds = feeds);
     this.precomputed = new Map();
-    const caching = this.config.caching;
-    for (const table of [this.data.train, this.data.eval]) {
+    const caching = config.caching;
+    for (const table of [data.train, data.eval]) {
       if (!table) continue;
       const { logps, hit } = await precomputeReferenceLogps(table, {
-        executor: this.executor,
+        executor,
         reference: this.reference,
         referenceDir: refDir,
-        padTokenId: this.tokenizer.padTokenId,
-        batchSize: this.config.train.per_device_batch_size,
+        padTokenId: tokenizer.padTokenId,
+        batchSize: config.train.per_device_batch_size,
         cacheRoot: caching.enabled ? caching.root : undefined,
         feeds,
       });
       this.precomputed.set(table, logps);
-      this.logger?.info(`reference log-probs of ${table.size} pairs ${hit ? 'read from the cache' : 'computed'}`);
+      logger?.info(`reference log-probs of ${table.size} pairs ${hit ? 'read from the cache' : 'computed'}`);
     }
   }
 
-  /** ref_path, else the starting policy (sft_path, else name_or_path). */
-  private async referenceDir(): Promise<string> {
-    const ref = this.config.model.ref_path;
-    return ref ? resolveModelDir(ref, { logger: this.logger }) : this.startDir;
-  }
-
-  /** The starting policy's weights are shared (the policy's updates never write into them) unless resuming or a separate ref is named. */
-  private async loadReference(refDir: string): Promise<DecoderModel> {
-    return loadReferenceModel({ policy: this.policy, refDir, startDir: this.startDir, resumeDir: this.resumeDir, kernel: this.kernel });
-  }
-
-  protected override evaluationReference(): DecoderModel {
+  evaluationReference(): DecoderModel {
     return this.reference;
   }
 
-  protected override constantFeeds(): Record<string, HostTensor> {
+  constantFeeds(): Record<string, HostTensor> {
     return this.referenceFeeds;
   }
 
-  protected buildLoss(g: Graph): LossGraph {
+  buildLoss(g: Graph, { policy }: AlgorithmContext): LossGraph {
     const inputs = declarePairInputs(g);
-    const { logits } = this.policy.forward(g, inputs.tokens);
+    const { logits } = policy.forward(g, inputs.tokens);
     const reference: PairLogps = this.precomputed
       ? { chosen: g.input(REF_CHOSEN, 'float32', ['pairs']), rejected: g.input(REF_REJECTED, 'float32', ['pairs']) }
       : referencePairLogps(g, this.reference, inputs);
@@ -83,8 +81,8 @@ export class DpoTrainer extends TrainerBase {
     });
   }
 
-  protected collate(data: TokenizedDataset, rows: readonly number[], _split: DataSplit): TrainBatch {
-    const batch = collatePairs(data, rows, { padTokenId: this.tokenizer.padTokenId });
+  collate(data: TokenizedDataset, rows: readonly number[], _split: DataSplit, { tokenizer }: AlgorithmContext): TrainBatch {
+    const batch = collatePairs(data, rows, { padTokenId: tokenizer.padTokenId });
     const feeds = pairFeeds(batch);
     const table = this.precomputed?.get(data);
     if (this.precomputed) {
@@ -94,4 +92,13 @@ export class DpoTrainer extends TrainerBase {
     }
     return { feeds, tokens: realTokens(batch), weight: rows.length };
   }
+}
+
+/**
+ * ref_path, else the starting policy (sft_path, else name_or_path). The starting policy's weights are then
+ * shared (the policy's updates never write into them) unless resuming.
+ */
+async function referenceDir({ config, startDir, logger }: AlgorithmContext): Promise<string> {
+  const ref = config.model.ref_path;
+  return ref ? resolveModelDir(ref, { logger }) : startDir;
 }
