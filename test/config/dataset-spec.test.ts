@@ -142,5 +142,9 @@ describe('resolveDatasetLoader', () => {
     await expect(resolveDatasetLoader(filesOnly, { name: 'gsm8k' }, dir)).rejects.toThrow(
       'datasets.loader: no installed dataset loader serves Hub dataset ids ("gsm8k"): install one or set loader (installed: local)',
     );
+    const broken = startTestKernel({ plugins: ['@aligntune/plugin-loader-local'] }).kernel;
+    const manifest = { name: 'broken-hub-loader', version: '0.0.1', dir, entry: join(dir, 'index.js'), apiVersion: 1, provides: { 'dataset-loader': ['broken-hub'] }, usesTsyringe: false, origin: 'dependency' as const };
+    broken.addManifest(manifest, () => Promise.reject(new Error('cannot find module hub-client')));
+    await expect(resolveDatasetLoader(broken, { name: 'gsm8k' }, dir)).rejects.toThrow(/installed: broken-hub, local\); broken-hub's plugin does not load: .*cannot find module hub-client/);
   });
 });

@@ -35,19 +35,35 @@ async function defaultDatasetLoader(kernel: Kernel, kind: DatasetNameKind, name:
   const serving = declared.filter((loader) => loader.serves === kind).sort((a, b) => b.priority - a.priority);
   const [best, next] = serving;
   if (best && (!next || next.priority < best.priority)) return best.id;
-  const installed = kernel.ids(LOADER_KIND).join(', ') || 'none';
-  const message = best
-    ? `installed dataset loaders ${serving.filter((l) => l.priority === best.priority).map((l) => l.id).join(', ')} serve ${KIND_NAMES[kind]} at the same priority (${best.priority}); set loader to choose one`
-    : `no installed dataset loader serves ${KIND_NAMES[kind]} ("${name}"): install one or set loader (installed: ${installed})`;
-  throw new ConfigValidationError([{ path: 'datasets.loader', message }]);
+  throw noDefaultLoader(kind, name, declared);
 }
 
-/** What a loader declares; a loader whose plugin does not load serves nothing by default (choosing it by id reports why). */
-async function loaderOptions(kernel: Kernel, id: string): Promise<{ id: string; serves?: DatasetNameKind; priority: number }> {
+/** Two loaders tie for the kind at the top priority, or none serves it (naming the loaders whose plugin failed). */
+function noDefaultLoader(kind: DatasetNameKind, name: string, declared: readonly DeclaredLoader[]): ConfigValidationError {
+  const serving = declared.filter((loader) => loader.serves === kind);
+  const top = Math.max(...serving.map((loader) => loader.priority));
+  const broken = declared.flatMap((loader) => (loader.failure ? [`; ${loader.id}'s plugin does not load: ${loader.failure}`] : []));
+  const installed = declared.map((loader) => loader.id).join(', ') || 'none';
+  const message =
+    serving.length > 0
+      ? `installed dataset loaders ${serving.filter((l) => l.priority === top).map((l) => l.id).join(', ')} serve ${KIND_NAMES[kind]} at the same priority (${top}); set loader to choose one`
+      : `no installed dataset loader serves ${KIND_NAMES[kind]} ("${name}"): install one or set loader (installed: ${installed})${broken.join('')}`;
+  return new ConfigValidationError([{ path: 'datasets.loader', message }]);
+}
+
+interface DeclaredLoader {
+  id: string;
+  serves?: DatasetNameKind;
+  priority: number;
+  /** Why its plugin does not load; it then serves nothing by default (the error names it). */
+  failure?: string;
+}
+
+async function loaderOptions(kernel: Kernel, id: string): Promise<DeclaredLoader> {
   try {
     const options = (await kernel.ensure(LOADER_KIND, id)).metadata as DatasetLoaderOptions;
     return { id, serves: options.serves, priority: options.priority ?? 0 };
-  } catch {
-    return { id, priority: 0 };
+  } catch (error) {
+    return { id, priority: 0, failure: (error as Error).message };
   }
 }
