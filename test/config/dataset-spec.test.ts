@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DatasetConfig, datasetRowLimit, parseDatasetSpec, resolveDatasetLoader } from '@aligntune/core';
+import { DatasetLoader } from '@aligntune/core/kernel';
+import { startTestKernel } from '@aligntune/core/testing';
 import { issueLines } from './fake-catalog.js';
 
 describe('parseDatasetSpec', () => {
@@ -98,24 +100,51 @@ describe('datasetRowLimit', () => {
 describe('resolveDatasetLoader', () => {
   const dir = mkdtempSync(join(tmpdir(), 'aligntune-loader-'));
   writeFileSync(join(dir, 'prefs'), '');
+  const builtin = ['@aligntune/plugin-loader-local', '@aligntune/plugin-loader-huggingface'];
+  const kernel = startTestKernel({ plugins: builtin }).kernel;
 
-  it('honours an explicit loader', () => {
-    expect(resolveDatasetLoader({ name: './x.jsonl', loader: 'custom' }, dir)).toBe('custom');
+  it('honours an explicit loader', async () => {
+    expect(await resolveDatasetLoader(kernel, { name: './x.jsonl', loader: 'custom' }, dir)).toBe('custom');
   });
 
-  it('uses "local" for existing files, relative to baseDir', () => {
-    expect(resolveDatasetLoader({ name: 'prefs' }, dir)).toBe('local');
-    expect(resolveDatasetLoader({ name: join(dir, 'prefs') })).toBe('local');
+  it('uses the loader serving files for existing files, relative to baseDir', async () => {
+    expect(await resolveDatasetLoader(kernel, { name: 'prefs' }, dir)).toBe('local');
+    expect(await resolveDatasetLoader(kernel, { name: join(dir, 'prefs') })).toBe('local');
   });
 
-  it('uses "local" for names that are clearly paths even when missing', () => {
+  it('uses the loader serving files for names that are clearly paths even when missing', async () => {
     for (const name of ['./missing', '../up/x', '/abs/path', 'examples/data/preferences.jsonl', 'data.csv', '~/x.parquet']) {
-      expect(resolveDatasetLoader({ name }, dir), name).toBe('local');
+      expect(await resolveDatasetLoader(kernel, { name }, dir), name).toBe('local');
     }
   });
 
-  it('uses "huggingface" otherwise', () => {
-    expect(resolveDatasetLoader({ name: 'Anthropic/hh-rlhf' }, dir)).toBe('huggingface');
-    expect(resolveDatasetLoader({ name: 'gsm8k' }, dir)).toBe('huggingface');
+  it('uses the loader serving Hub ids otherwise', async () => {
+    expect(await resolveDatasetLoader(kernel, { name: 'Anthropic/hh-rlhf' }, dir)).toBe('huggingface');
+    expect(await resolveDatasetLoader(kernel, { name: 'gsm8k' }, dir)).toBe('huggingface');
+  });
+
+  it('lets a third-party loader that serves files at a higher priority be the default, with no core change', async () => {
+    @DatasetLoader('fixture-files', { serves: 'files', priority: 1 })
+    class FixtureFilesLoader {}
+    const withFixture = startTestKernel({ plugins: [...builtin, FixtureFilesLoader] }).kernel;
+    expect(await resolveDatasetLoader(withFixture, { name: './data.jsonl' }, dir)).toBe('fixture-files');
+    expect(await resolveDatasetLoader(withFixture, { name: 'gsm8k' }, dir)).toBe('huggingface');
+  });
+
+  it('refuses to guess between loaders serving the same kind at one priority, and says when none serves it', async () => {
+    @DatasetLoader('other-hub', { serves: 'hub' })
+    class OtherHubLoader {}
+    const tied = startTestKernel({ plugins: [...builtin, OtherHubLoader] }).kernel;
+    await expect(resolveDatasetLoader(tied, { name: 'gsm8k' }, dir)).rejects.toThrow(
+      'datasets.loader: installed dataset loaders huggingface, other-hub serve Hub dataset ids at the same priority (0); set loader to choose one',
+    );
+    const filesOnly = startTestKernel({ plugins: ['@aligntune/plugin-loader-local'] }).kernel;
+    await expect(resolveDatasetLoader(filesOnly, { name: 'gsm8k' }, dir)).rejects.toThrow(
+      'datasets.loader: no installed dataset loader serves Hub dataset ids ("gsm8k"): install one or set loader (installed: local)',
+    );
+    const broken = startTestKernel({ plugins: ['@aligntune/plugin-loader-local'] }).kernel;
+    const manifest = { name: 'broken-hub-loader', version: '0.0.1', dir, entry: join(dir, 'index.js'), apiVersion: 1, provides: { 'dataset-loader': ['broken-hub'] }, usesTsyringe: false, origin: 'dependency' as const };
+    broken.addManifest(manifest, () => Promise.reject(new Error('cannot find module hub-client')));
+    await expect(resolveDatasetLoader(broken, { name: 'gsm8k' }, dir)).rejects.toThrow(/installed: broken-hub, local\); broken-hub's plugin does not load: .*cannot find module hub-client/);
   });
 });

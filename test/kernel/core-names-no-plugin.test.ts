@@ -48,8 +48,6 @@ const ALLOWED: ReadonlyArray<{ file: string; text: string; why: string }> = [
   { file: 'config/unsupported-features.ts', text: 'single',  why: 'the seed default backend runs one process (nodes, gpus_per_node must be 1)' },
   { file: 'config/compute-config.ts', text: "HOST_DEVICE = 'cpu'", why: 'a device kind (the host processor), the default compute.device; no backend id' },
   { file: 'config/task-config.ts', text: 'TASK_EXAMPLES', why: "the spec's task names, shown as @Examples in the reference docs" },
-  { file: 'config/resolve-dataset-loader.ts', text: "'local' : 'huggingface'", why: 'the default dataset loader for a path / a Hub name (to move to the loaders with the data-layer rewrite)' },
-  { file: 'cli/logger-command.ts', text: "'wandb'", why: '`aligntune wandb sync`, the W&B CLI users know, an alias of `aligntune logger sync wandb`' },
   { file: 'data/hub/hub-settings.ts', text: "'huggingface'", why: "the Hugging Face cache directory (~/.cache/huggingface), not the loader" },
   { file: 'models/rollout/rollout-engine.ts', text: "'length'", why: 'the finish reason "length" (max_new_tokens reached), not the length reward' },
   { file: 'engine/onnx/onnx-encoder.ts', text: "'length'", why: 'an ONNX external-data key' },

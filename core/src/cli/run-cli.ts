@@ -7,7 +7,7 @@ import { exitCodeFor, ExitCode } from './exit-codes.js';
 import { registerCacheCommand } from './cache-command.js';
 import { registerEvaluateCommand } from './evaluate-command.js';
 import { registerExportCommand } from './export-command.js';
-import { registerLoggerCommand } from './logger-command.js';
+import { expandLoggerSyncAlias, registerLoggerCommand } from './logger-command.js';
 import { registerModelCommand } from './model-command.js';
 import { registerPluginsCommand } from './plugins-command.js';
 import { registerReportCommand } from './report-command.js';
@@ -28,11 +28,12 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   const logger = new UnifiedLogger();
   const globals = () => program.opts<GlobalOptions>();
   // The CLI's project is the working directory's, not the application of its own entry script (core's bin).
-  const projectKernel = () => prepareKernel({ kernel: new Kernel({ logger }), projectDir: globals().project ?? process.cwd() });
+  const kernelFor = (project: string | undefined) => prepareKernel({ kernel: new Kernel({ logger }), projectDir: project ?? process.cwd() });
+  const projectKernel = () => kernelFor(globals().project);
   let exitCode: number = ExitCode.ok;
   const program = buildProgram({ io, logger, globals, projectKernel, setExitCode: (code) => void (exitCode = code) });
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(await expandLoggerSyncAlias(program, argv, kernelFor), { from: 'user' });
     return exitCode;
   } catch (error) {
     // a run that failed keeps its error in <output_dir>/logs/run.log too (once the command opened one)

@@ -43,10 +43,10 @@ export function loadContext(options: DataOptions): LoadContext {
   return { baseDir: options.baseDir ?? process.cwd(), logger: options.logger, hub: options.hub };
 }
 
-/** Opens one split of a dataset through its loader plugin (`loader`, else local for paths, else huggingface). */
+/** Opens one split of a dataset through its loader plugin (`loader`, else the installed loader serving the name's kind; see resolveDatasetLoader). */
 export async function openDataset(ds: DatasetConfig, options: DataOptions): Promise<SplitSource> {
   const ctx = loadContext(options);
-  const loader = await options.kernel.create(DataExtensionPoints.datasetLoader, resolveDatasetLoader(ds, ctx.baseDir));
+  const loader = await options.kernel.create(DataExtensionPoints.datasetLoader, await resolveDatasetLoader(options.kernel, ds, ctx.baseDir));
   return loader.open(ds, ctx);
 }
 

@@ -115,7 +115,7 @@ export async function cacheKeyParts(config: DataConfig, ds: DatasetConfig, split
   return {
     dataset: ds.name,
     source: await split.fingerprint(),
-    loader: resolveDatasetLoader(ds, baseDir),
+    loader: await resolveDatasetLoader(options.kernel, ds, baseDir),
     split: ds.split,
     percent: ds.percent ?? null,
     max_samples: ds.max_samples ?? null,

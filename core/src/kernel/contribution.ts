@@ -53,8 +53,19 @@ function isInversifyInjectable(target: object): boolean {
 
 /** `@Algorithm('dpo', { options: DpoOptions })` on a trainer class. */
 export const Algorithm = (id: string, options?: ContributionOptions) => contributionDecorator('algorithm', [id], options);
-/** `@DatasetLoader('local')` on a loader class. */
-export const DatasetLoader = (id: string, options?: ContributionOptions) =>
+/** The dataset names a loader serves by default: local files (a path or a data-file name), or Hub dataset ids. */
+export type DatasetNameKind = 'files' | 'hub';
+
+/** What a dataset loader declares so that core can pick the default loader for a dataset name without naming one. */
+export interface DatasetLoaderOptions extends ContributionOptions {
+  /** The dataset names it is the default for when `datasets[].loader` is not set; omitted: only when chosen by id. */
+  serves?: DatasetNameKind;
+  /** Among installed loaders serving one kind, the highest priority is the default. Default 0. */
+  priority?: number;
+}
+
+/** `@DatasetLoader('my-files', { serves: 'files' })` on a loader class. */
+export const DatasetLoader = (id: string, options?: DatasetLoaderOptions) =>
   contributionDecorator('dataset-loader', [id], options);
 /** `@SchemaAdapter('hh-rlhf')` on an adapter class. */
 export const SchemaAdapter = (id: string, options?: ContributionOptions) =>

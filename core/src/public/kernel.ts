@@ -10,6 +10,8 @@ export {
   Architecture,
   ComputeBackend,
   type ComputeBackendOptions,
+  type DatasetLoaderOptions,
+  type DatasetNameKind,
   type Constructor,
   type ContributionMetadata,
   type ContributionOptions,

@@ -21,7 +21,7 @@ import { locateSplit, type LocatedSplit } from './locate-split.js';
  * HF_HOME / HF_HUB_CACHE and HF_HUB_OFFLINE are honoured; `subset` picks the config, `revision` the branch,
  * tag or commit. Parquet, jsonl, json and csv files (text ones possibly .gz) are read.
  */
-@DatasetLoader('huggingface', { description: 'Hugging Face Hub datasets (parquet, jsonl, json, csv)' })
+@DatasetLoader('huggingface', { serves: 'hub', description: 'Hugging Face Hub datasets (parquet, jsonl, json, csv)' })
 export class HuggingFaceLoader implements RecordSource {
   async open(ds: DatasetConfig, ctx: LoadContext): Promise<SplitSource> {
     const { name, subset } = resolveAlias(ds.name, ds.subset);

@@ -17,7 +17,7 @@ import { contentHash } from '@aligntune/core/util';
 import { localSplitFiles } from './local-files.js';
 
 /** Local files: .jsonl, .json, .csv, .tsv (optionally .gz) and .parquet, or a directory of shards. */
-@DatasetLoader('local', { description: 'jsonl, json, csv, tsv, parquet files and directories of shards' })
+@DatasetLoader('local', { serves: 'files', description: 'jsonl, json, csv, tsv, parquet files and directories of shards' })
 export class LocalLoader implements RecordSource {
   async open(ds: DatasetConfig, ctx: LoadContext): Promise<SplitSource> {
     const path = resolve(ctx.baseDir, ds.name.replace(/^~(?=$|[/\\])/, homedir()));
