@@ -60,10 +60,7 @@ interface DeclaredLoader {
 }
 
 async function loaderOptions(kernel: Kernel, id: string): Promise<DeclaredLoader> {
-  try {
-    const options = (await kernel.ensure(LOADER_KIND, id)).metadata as DatasetLoaderOptions;
-    return { id, serves: options.serves, priority: options.priority ?? 0 };
-  } catch (error) {
-    return { id, priority: 0, failure: (error as Error).message };
-  }
+  const declared = await kernel.declaredOptions<DatasetLoaderOptions>(LOADER_KIND, id);
+  if ('failure' in declared) return { id, priority: 0, failure: declared.failure };
+  return { id, serves: declared.options.serves, priority: declared.options.priority ?? 0 };
 }

@@ -181,6 +181,18 @@ export class Kernel {
     throw new UnknownContributionError(kind, id, this.ids(kind));
   }
 
+  /**
+   * The decorator options kind+id was declared with, importing its plugin if needed; or why that plugin does not
+   * load (for choosing a default among installed contributions, where one broken plugin must not stop the choice).
+   */
+  async declaredOptions<T extends object>(kind: ExtensionKind, id: string): Promise<{ options: Partial<T> } | { failure: string }> {
+    try {
+      return { options: (await this.ensure(kind, id)).metadata as unknown as Partial<T> };
+    } catch (error) {
+      return { failure: (error as Error).message };
+    }
+  }
+
   /** Creates an instance of kind+id through the container, with params/config bound for injection. */
   async create<T>(point: ExtensionPoint<T>, id: string, bindings: CreateBindings = {}): Promise<T> {
     const record = await this.ensure(point.kind, id);

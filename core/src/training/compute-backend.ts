@@ -25,12 +25,9 @@ export async function computeBackendStatuses(kernel: Kernel, deviceId = 0): Prom
 }
 
 async function computeBackendStatus(kernel: Kernel, id: string, deviceId: number): Promise<ComputeBackendStatus> {
-  let options: Partial<ComputeBackendOptions>;
-  try {
-    options = (await kernel.ensure(ExtensionPoints.computeBackend.kind, id)).metadata as Partial<ComputeBackendOptions>;
-  } catch (error) {
-    return { id, priority: 0, unavailable: `its plugin does not load: ${(error as Error).message}` };
-  }
+  const declared = await kernel.declaredOptions<ComputeBackendOptions>(ExtensionPoints.computeBackend.kind, id);
+  if ('failure' in declared) return { id, priority: 0, unavailable: `its plugin does not load: ${declared.failure}` };
+  const { options } = declared;
   const status = { id, device: options.device, priority: options.priority ?? 0 };
   if (typeof options.device !== 'string') return { ...status, unavailable: 'it declares no device (@ComputeBackend(id, { device }))' };
   try {
