@@ -65,3 +65,6 @@ export { withConfigFields } from '../models/hf-model-config.js';
 export { type LoadedModelDir } from '../models/model-dir.js';
 export { type TensorSpec } from '../models/tensor-layout.js';
 export { tensorSpec } from '../models/tensor-layout.js';
+export { type RopeScaling, type RopeSettings, readRope, ropeInverseFrequencies } from '../models/rope.js';
+export { type RotaryTables, applyRotary, rotaryTables } from '../models/graph/rotary.js';
+export { type SelfAttentionSpec, gatedMlp, selfAttention } from '../models/graph/decoder-blocks.js';

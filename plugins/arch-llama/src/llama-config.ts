@@ -1,17 +1,9 @@
-import { JsonFields, type HfModelConfig, type SharedConfigKey } from '@aligntune/core/models';
-
-export interface RopeScaling {
-  readonly type: 'linear';
-  /** Positions are divided by this factor (inv_freq / factor). */
-  readonly factor: number;
-}
+import { readRope, type HfModelConfig, type JsonFields, type RopeSettings, type SharedConfigKey } from '@aligntune/core/models';
 
 /** Llama, Mistral, Qwen2, Qwen3: RoPE, RMSNorm, SwiGLU MLP, grouped-query attention. */
-export interface LlamaConfig extends HfModelConfig {
+export interface LlamaConfig extends HfModelConfig, RopeSettings {
   readonly family: 'llama';
   readonly rmsNormEps: number;
-  readonly ropeTheta: number;
-  readonly ropeScaling: RopeScaling | null;
   /** q/k/v projections have biases (Qwen2 always; Llama/Qwen3 when attention_bias). */
   readonly qkvBias: boolean;
   /** o_proj has a bias (Llama/Qwen3 attention_bias; never Qwen2 or Mistral). */
@@ -61,7 +53,7 @@ export function readLlamaConfig(f: JsonFields, variant: LlamaVariant): Omit<Llam
     initializerRange: f.numberOr('initializer_range', 0.02),
     slidingWindow: variant.slidingWindow === undefined ? null : slidingWindow(f, variant.slidingWindow),
     rmsNormEps: f.numberOr('rms_norm_eps', 1e-6),
-    ...parseRope(f),
+    ...readRope(f),
     qkvBias: variant.attentionBias === 'qkv' || attentionBias,
     outBias: attentionBias,
     mlpBias: variant.mlpBias && f.boolOr('mlp_bias', false),
@@ -72,24 +64,4 @@ export function readLlamaConfig(f: JsonFields, variant: LlamaVariant): Omit<Llam
 function slidingWindow(f: JsonFields, fallback: number): number | null {
   if (!('sliding_window' in f.raw)) return fallback;
   return f.raw.sliding_window === null ? null : f.count('sliding_window');
-}
-
-/**
- * RoPE parameters from transformers 4.x fields (`rope_theta`, `rope_scaling`) or 5.x `rope_parameters`
- * (which carries rope_theta itself). Only default and linear scaling are supported.
- */
-function parseRope(f: JsonFields): { ropeTheta: number; ropeScaling: RopeScaling | null } {
-  const field = f.has('rope_parameters') ? 'rope_parameters' : 'rope_scaling';
-  const params = f.raw[field];
-  let ropeTheta = f.numberOr('rope_theta', 10000);
-  if (params === undefined || params === null) return { ropeTheta, ropeScaling: null };
-  if (typeof params !== 'object' || Array.isArray(params)) f.fail(field, `must be an object or null, got ${JSON.stringify(params)}`);
-  const p = new JsonFields(params as Record<string, unknown>, f.file);
-  if (p.has('rope_theta')) ropeTheta = p.numberOr('rope_theta', ropeTheta);
-  const type = p.has('rope_type') ? p.raw.rope_type : p.raw.type;
-  if (type === undefined || type === 'default') return { ropeTheta, ropeScaling: null };
-  if (type !== 'linear') f.fail(field, `rope type ${JSON.stringify(type)} is not supported (supported: linear, or null/default)`);
-  const factor = p.raw.factor;
-  if (typeof factor !== 'number' || !(factor > 0)) f.fail(field, `linear scaling needs a positive "factor", got ${JSON.stringify(factor)}`);
-  return { ropeTheta, ropeScaling: { type: 'linear', factor } };
 }
