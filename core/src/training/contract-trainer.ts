@@ -59,9 +59,10 @@ export class ContractTrainer implements Trainer {
   hooks: TrainerHooks = {};
   /** Progress display; `{ enabled: false }` silences it. */
   progress: Pick<ProgressOptions, 'enabled' | 'plain' | 'stream'> = {};
+  /** The algorithm plugin's contract this trainer runs. */
+  readonly algorithm: AlgorithmParts;
 
   private readonly layout: OutputLayout;
-  private readonly algorithm: AlgorithmParts;
   private policy!: PolicyModel;
   private tokenizer!: Tokenizer;
   private data!: TrainingData;
