@@ -1,4 +1,4 @@
-// One algorithm's train steps on a GPT-2-sized model through TrainerBase and the algorithm's plugin, timed
+// One algorithm's train steps on a GPT-2-sized model through ContractTrainer and the algorithm's plugin, timed
 // per optimizer step, with a FLOP count per step and the process's peak RSS. bench/train.mjs runs one;
 // bench/all.mjs runs each in its own process so every peak RSS is that algorithm's alone.
 import { execFileSync } from 'node:child_process';

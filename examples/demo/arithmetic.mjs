@@ -1,6 +1,7 @@
 // The demo's data: single-digit sums ("3+4=" → "7"), split into problems trained on and problems held out.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SeededRandom } from '@aligntune/core/util';
 
 /** The teacher's non-answer. The math reward scores it 0, so GRPO has something to unlearn. */
 const NON_ANSWER = 'idk';
@@ -14,8 +15,9 @@ function sumProblems() {
 
 /** A seeded shuffle cut into `heldOut` test problems and the rest for training. */
 function splitProblems(problems, { heldOut, seed }) {
-  const next = mulberry32(seed);
-  const shuffled = problems.map((p) => [next(), p]).sort((x, y) => x[0] - y[0]).map(([, p]) => p);
+  // core's generator: the split must not depend on Math.random
+  const random = new SeededRandom(seed, 'demo-split');
+  const shuffled = problems.map((p) => [random.nextFloat(), p]).sort((x, y) => x[0] - y[0]).map(([, p]) => p);
   return { test: shuffled.slice(0, heldOut), train: shuffled.slice(heldOut) };
 }
 
@@ -45,15 +47,4 @@ export function writeDemoData(dir, { heldOut, seed }) {
 
 function writeJsonl(file, rows) {
   writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-}
-
-/** The same small seeded generator as examples/data/generate.mjs: the split must not depend on Math.random. */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -39,7 +39,7 @@ describe('GRPO family options', () => {
     const { dir, model, data } = await setup();
     const options = async (algo: string) => {
       const trainer = await createTrainer(runConfig(algo, model, data, join(dir, algo), { max_steps: 1, per_device_batch_size: 4, num_generations: 2 }, { rewards: [{ type: 'math' }] }), grpoKernel());
-      return (trainer as unknown as { options: Record<string, unknown> }).options;
+      return (trainer.algorithm as unknown as { options: Record<string, unknown> }).options;
     };
     expect(await options('grpo')).toMatchObject({ loss_type: 'grpo', scale_rewards: 'group', importance_sampling_level: 'token', beta: 0, epsilon: 0.2 });
     expect(await options('dapo')).toMatchObject({ loss_type: 'dapo', epsilon_high: 0.28, mask_truncated_completions: true, max_resample: 8 });

@@ -7,7 +7,7 @@ import {
   type Kernel,
   saveModelDir,
   TrainerFactory,
-  TrainerBase,
+  ContractTrainer,
   type HfModelConfig,
   type StoredTensor,
   type Tokenizer,
@@ -94,8 +94,8 @@ export function runConfig(algo: string, model: string, data: string, out: string
 }
 
 /** Creates the trainer through TrainerFactory (validation included) with progress off. */
-export async function createTrainer(config: Record<string, unknown>, kernel = trainingKernel()): Promise<TrainerBase> {
-  const trainer = (await TrainerFactory.createTrainer(config, { kernel, projectDir: tempDir('aligntune-noproject-') })) as TrainerBase;
+export async function createTrainer(config: Record<string, unknown>, kernel = trainingKernel()): Promise<ContractTrainer> {
+  const trainer = (await TrainerFactory.createTrainer(config, { kernel, projectDir: tempDir('aligntune-noproject-') })) as ContractTrainer;
   trainer.progress = { enabled: false };
   return trainer;
 }

@@ -42,7 +42,7 @@ describe('PPO options', () => {
   it("has TRL's defaults", async () => {
     const { dir, model, prompts } = await setup();
     const trainer = await createTrainer(runConfig('ppo', model, prompts, join(dir, 'out'), { max_steps: 1 }, { rewards: [LENGTH] }), ppoKernel());
-    expect((trainer as unknown as { options: Record<string, unknown> }).options).toMatchObject({
+    expect((trainer.algorithm as unknown as { options: Record<string, unknown> }).options).toMatchObject({
       kl_coef: 0.05, cliprange: 0.2, cliprange_value: 0.2, vf_coef: 0.1, gamma: 1, lam: 0.95, num_ppo_epochs: 4, kl_estimator: 'k1',
       whiten_rewards: false, temperature: 0.7, response_length: 53, learning_rate: 3e-6, reward_model_weight: 1, stop_token: 'eos',
     });

@@ -14,7 +14,8 @@ const KIND_NAMES: Record<DatasetNameKind, string> = { files: 'local files', hub:
  * an existing file or directory (relative names are resolved against `baseDir`, the working directory by
  * default — as in Hugging Face tools, not the config file's folder) or is clearly a path (see isLocalPath, or it
  * ends in a data-file extension), so a missing file reports "file not found" rather than a confusing Hub
- * lookup; else it is a Hub id. Loaders are imported to read what they serve, as compute backends are.
+ * lookup; else it is a Hub id. What a loader serves is read from its manifest's `traits` (its plugin is imported only
+ * when it has none), so only the chosen loader's plugin is imported.
  */
 export async function resolveDatasetLoader(
   kernel: Kernel,

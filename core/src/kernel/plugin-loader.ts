@@ -47,6 +47,7 @@ export function declaredContributions(
   }
   const exported = classes.flatMap((cls) => recordsOf(cls, manifest.name, construct));
   checkDeclaredContributions(manifest, exported);
+  checkTraits(manifest, exported);
   const records = exported.filter((record) => isDeclared(manifest, record));
   const undeclared = exported
     .filter((record) => !isDeclared(manifest, record))
@@ -83,6 +84,20 @@ function checkDeclaredContributions(manifest: PluginManifest, records: Contribut
     for (const id of ids ?? []) {
       if (!records.some((r) => r.kind === kind && r.id === id)) {
         throw new PluginError(manifest.name, `package.json declares ${kind} "${id}" in "aligntune.provides", but the entry does not export it`);
+      }
+    }
+  }
+}
+
+/** The manifest's traits are what core chose by before importing: the decorator must declare the same values. */
+function checkTraits(manifest: PluginManifest, records: ContributionRecord[]): void {
+  for (const [kind, byId] of Object.entries(manifest.traits ?? {})) {
+    for (const [id, traits] of Object.entries(byId ?? {})) {
+      const metadata = records.find((r) => r.kind === kind && r.id === id)!.metadata as unknown as Record<string, unknown>;
+      for (const [key, value] of Object.entries(traits)) {
+        if (metadata[key] === value) continue;
+        const declared = metadata[key] === undefined ? 'does not declare it' : `declares ${JSON.stringify(metadata[key])}`;
+        throw new PluginError(manifest.name, `package.json "aligntune.traits.${kind}.${id}.${key}" is ${JSON.stringify(value)}, but its decorator ${declared}: the two must agree`);
       }
     }
   }

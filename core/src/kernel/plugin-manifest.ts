@@ -5,6 +5,10 @@ import { EXTENSION_KINDS, isExtensionKind, type ExtensionKind } from './extensio
 /** The plugin API version this core speaks. A plugin declares the version it was written against. */
 export const PLUGIN_API_VERSION = 1;
 
+/** kind → id → decorator option → its JSON value. */
+export type ContributionTraits = Partial<Record<ExtensionKind, Record<string, Record<string, TraitValue>>>>;
+export type TraitValue = string | number | boolean;
+
 export type PluginOrigin = 'dependency' | 'config' | 'project';
 
 /** What a plugin's package.json `"aligntune"` field says, read without importing any plugin code. */
@@ -20,6 +24,12 @@ export interface PluginManifest {
    * plugin is imported (a plugin is imported only when one of them is selected or listed).
    */
   provides: Partial<Record<ExtensionKind, string[]>>;
+  /**
+   * Decorator options of declared contributions that core reads to choose a default among installed ones (a dataset
+   * loader's `serves` and `priority`, a compute backend's `device` and `priority`) without importing the plugin.
+   * They must equal the decorator's, which is checked when the plugin is imported.
+   */
+  traits?: ContributionTraits;
   /** The package depends on tsyringe: its classes are constructed by tsyringe's container. */
   usesTsyringe: boolean;
   origin: PluginOrigin;
@@ -74,7 +84,7 @@ export function readPluginManifest(dir: string, origin: PluginOrigin, options: R
   if (typeof field !== 'object' || field === null || Array.isArray(field)) {
     throw new PluginError(name, `package.json "aligntune" must be an object like { "plugin": "./dist/index.js", "apiVersion": ${PLUGIN_API_VERSION} }`);
   }
-  const { plugin, apiVersion, provides } = field as Record<string, unknown>;
+  const { plugin, apiVersion, provides, traits } = field as Record<string, unknown>;
   if (typeof plugin !== 'string' || plugin.length === 0) {
     throw new PluginError(name, 'package.json "aligntune.plugin" must name the entry module, e.g. "./dist/index.js"');
   }
@@ -90,6 +100,7 @@ export function readPluginManifest(dir: string, origin: PluginOrigin, options: R
     entry,
     apiVersion: apiVersion as number,
     provides: parseProvides(name, provides),
+    ...(traits === undefined ? {} : { traits: parseTraits(name, traits, parseProvides(name, provides)) }),
     usesTsyringe: dependsOn(pkg, 'tsyringe'),
     origin,
   };
@@ -130,6 +141,28 @@ function parseProvides(name: string, provides: unknown): PluginManifest['provide
     throw new PluginError(name, `package.json "aligntune.provides" declares nothing; list the plugin's contributions, e.g. ${PROVIDES_EXAMPLE}`);
   }
   return result;
+}
+
+const TRAITS_EXAMPLE = '{ "dataset-loader": { "my-loader": { "serves": "files", "priority": 1 } } }';
+
+/** `aligntune.traits`: for declared contributions only, option names mapped to strings, numbers or booleans. */
+function parseTraits(name: string, traits: unknown, provides: PluginManifest['provides']): ContributionTraits {
+  const where = (path: string) => `package.json "aligntune.traits${path}"`;
+  if (!isPlainObject(traits)) throw new PluginError(name, `${where('')} must map kinds to ids to options, e.g. ${TRAITS_EXAMPLE}`);
+  for (const [kind, byId] of Object.entries(traits)) {
+    if (!isPlainObject(byId)) throw new PluginError(name, `${where(`.${kind}`)} must map ids to options, e.g. ${TRAITS_EXAMPLE}`);
+    for (const [id, options] of Object.entries(byId)) {
+      if (!provides[kind as ExtensionKind]?.includes(id)) throw new PluginError(name, `${where(`.${kind}.${id}`)} names a contribution "aligntune.provides" does not declare`);
+      if (!isPlainObject(options) || Object.values(options).some((v) => !['string', 'number', 'boolean'].includes(typeof v))) {
+        throw new PluginError(name, `${where(`.${kind}.${id}`)} must map option names to strings, numbers or booleans`);
+      }
+    }
+  }
+  return traits as ContributionTraits;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function dependsOn(pkg: PackageJson, dependency: string): boolean {

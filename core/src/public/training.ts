@@ -11,7 +11,15 @@ export { passAtK } from '../training/evaluator/pass-at-k.js';
 export { lcsLength, rougeScores, rougeTokens } from '../training/evaluator/rouge.js';
 export { macroF1Score } from '../training/evaluator/task-metrics.js';
 export { UnifiedEvaluator } from '../training/evaluator/unified-evaluator.js';
-export { type AlgorithmContext, type AlgorithmContract, type PolicyLoadContext } from '../training/algorithm-contract.js';
+export {
+  type AlgorithmContext,
+  type AlgorithmContract,
+  type AlgorithmParts,
+  type DataSplit,
+  type LossGraph,
+  type PolicyLoadContext,
+  type TrainBatch,
+} from '../training/algorithm-contract.js';
 export { ExtensionPoints } from '../training/extension-points.js';
 export {
   type HparamValue,
@@ -34,25 +42,17 @@ export { RunningStats } from '../training/rewards/running-stats.js';
 export { findPython, nodeInterpreter } from '../training/rewards/sandbox-interpreters.js';
 export { type SandboxLimits } from '../training/rewards/sandbox-limits.js';
 export { type SandboxRequest, detectSandboxIsolation, runSandboxed } from '../training/rewards/sandbox.js';
-export {
-  type DataSplit,
-  type LossGraph,
-  type TrainBatch,
-  TrainerBase,
-  type TrainerLogger,
-} from '../training/trainer-base.js';
+export { ContractTrainer } from '../training/contract-trainer.js';
 export { TrainerFactory } from '../training/trainer-factory.js';
-export { type TrainResult, type Trainer } from '../training/trainer.js';
+export { type TrainResult, type Trainer, type TrainerLogger } from '../training/trainer.js';
 export { type TrainingData } from '../training/training-data.js';
 export { Checkpointer } from '../training/checkpointer.js';
 export { EvaluationSchedule } from '../training/evaluation-schedule.js';
 export { OnPolicyOptions } from '../training/online/on-policy-options.js';
 export { type OnPolicyRollout } from '../training/online/on-policy-metrics.js';
 export { OnPolicySchedule } from '../training/online/on-policy-schedule.js';
-export { type OnlineBatch } from '../training/online/online-trainer.js';
+export { type OnlineAlgorithmContract, type OnlineBatch, type OnlineContext, type OnlineSettings } from '../training/online/online-algorithm.js';
 export { OnlineRollouts } from '../training/online/online-rollouts.js';
-export { type OnlineSettings } from '../training/online/online-trainer.js';
-export { OnlineTrainer } from '../training/online/online-trainer.js';
 export { OutputLayout } from '../training/output-layout.js';
 export { type Rollout } from '../training/online/rollout.js';
 export { RolloutScorer } from '../training/online/rollout-scorer.js';

@@ -3,12 +3,28 @@ import type { RecordKind } from '../data/canonical-record.js';
 import type { TokenizedDataset } from '../data/tokenized-dataset.js';
 import type { GraphExecutor, HostTensor } from '../engine/graph-executor.js';
 import type { Graph } from '../engine/ir/graph.js';
+import type { Tensor } from '../engine/ir/tensor.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { DecoderModel } from '../models/roles/decoder-model.js';
 import type { PolicyModel } from '../models/roles/policy-model.js';
 import type { Tokenizer } from '../models/tokenizer.js';
-import type { DataSplit, LossGraph, TrainBatch, TrainerLogger } from './trainer-base.js';
+import type { TrainerLogger } from './trainer.js';
 import type { TrainingData } from './training-data.js';
+
+/** What an algorithm's loss graph provides: a scalar loss and scalar metrics (TRL names). */
+export interface LossGraph {
+  readonly loss: Tensor;
+  readonly metrics?: Readonly<Record<string, Tensor>>;
+}
+
+/** One collated micro-batch: the graph feeds, the real tokens in it (tokens/s) and its weight in eval means. */
+export interface TrainBatch {
+  readonly feeds: Record<string, HostTensor>;
+  readonly tokens: number;
+  readonly weight: number;
+}
+
+export type DataSplit = 'train' | 'eval';
 
 /** What the trainer has loaded before the algorithm's policy: enough to build the trained model. */
 export interface PolicyLoadContext {
@@ -30,24 +46,24 @@ export interface AlgorithmContext extends PolicyLoadContext {
 }
 
 /**
- * The narrow contract an algorithm plugin implements (`@Algorithm(id, { options })` on a class that has it):
- * which records it trains on, its loss graph and metrics, how rows become feeds, and optionally its own setup,
- * resumable state and files beside the policy. The trainer (ContractTrainer) owns everything else: the loop,
- * stepping, evaluation, checkpoints, metric sinks. See docs/plugins.md, "Adding an algorithm".
+ * What every algorithm plugin implements, offline (AlgorithmContract) or online (OnlineAlgorithmContract): the
+ * record kinds it trains on, its loss graph and metrics, and optionally its own policy loading, setup, constant
+ * feeds, extra trained weights, resumable state and files beside the policy. `Context` is what its setup and loss
+ * receive. The trainer owns everything else: the loop, stepping, evaluation, checkpoints, metric sinks.
  */
-export interface AlgorithmContract {
-  /** The record kinds the algorithm trains on (completion for SFT, preference for DPO). */
+export interface AlgorithmParts<Context extends AlgorithmContext = AlgorithmContext> {
+  /** The record kinds the algorithm trains on (completion for SFT, preference for DPO, prompts for online RL). */
   readonly recordKinds: readonly RecordKind[];
   /** Builds the loss on `g` with the trained weights as graph inputs: a scalar loss and scalar metrics (TRL names). */
-  buildLoss(g: Graph, context: AlgorithmContext): LossGraph;
-  /** Collates rows of `data` into the loss graph's feeds. */
-  collate(data: TokenizedDataset, rows: readonly number[], split: DataSplit, context: AlgorithmContext): TrainBatch;
+  buildLoss(g: Graph, context: Context): LossGraph;
   /** The trained model from `dir` (the start or the resumed checkpoint); default: the decoder as it is saved. */
   loadPolicy?(dir: string, context: PolicyLoadContext): Promise<PolicyModel>;
   /** Runs once the policy, tokenizer and data are loaded (a reference model, cached log-probs...). */
-  setup?(context: AlgorithmContext): Promise<void>;
+  setup?(context: Context): Promise<void>;
   /** Feeds that are the same every run (frozen weights fed as inputs). */
   constantFeeds?(): Record<string, HostTensor>;
+  /** Weights trained beside the policy's, by graph name (PPO's value model); called after setup. */
+  extraTrainableParams?(): Record<string, HostTensor>;
   /** The algorithm's own reference, which the evaluator then uses for KL and implicit rewards instead of loading one. */
   evaluationReference?(): DecoderModel | undefined;
   /** State a resumed run needs (saved in trainer_state.json), and its restore, which runs after setup. */
@@ -57,7 +73,11 @@ export interface AlgorithmContract {
   saveExtras?(dir: string, params: Readonly<Record<string, HostTensor>>): Promise<void>;
 }
 
-/** Whether an algorithm contribution is a contract (composed by ContractTrainer) rather than a whole trainer. */
-export function isAlgorithmContract(value: object): value is AlgorithmContract {
-  return !('train' in value) && typeof (value as Partial<AlgorithmContract>).buildLoss === 'function';
+/**
+ * The contract an offline algorithm plugin implements (`@Algorithm(id, { options })` on a class that has it): its
+ * parts plus how rows of the training table become feeds. See docs/plugins.md, "Adding an algorithm".
+ */
+export interface AlgorithmContract extends AlgorithmParts {
+  /** Collates rows of `data` into the loss graph's feeds. */
+  collate(data: TokenizedDataset, rows: readonly number[], split: DataSplit, context: AlgorithmContext): TrainBatch;
 }

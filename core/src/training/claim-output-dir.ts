@@ -17,7 +17,7 @@ export interface ClaimOptions {
  * (a 3-step final/ replacing a 400-step one, metrics.jsonl appended after a later step). A directory that
  * already holds a run is refused unless the run resumes it (`train.resume_from_checkpoint`) or
  * `logging.overwrite_output_dir` is set; then the whole directory is moved aside (one atomic rename) and
- * deleted. Called by the CLI before it opens the run log there, and by TrainerBase.train(): once cleared the
+ * deleted. Called by the CLI before it opens the run log there, and by ContractTrainer.train(): once cleared the
  * directory holds no run, so the second call does nothing.
  */
 export async function claimOutputDir(config: UnifiedConfig, { logger, inputs = {} }: ClaimOptions = {}): Promise<void> {

@@ -49,17 +49,33 @@ export async function resolveComputeBackend(kernel: Kernel, request: ComputeRequ
     // only the chosen backend's plugin is imported
     return chosenBackend(await computeBackendStatus(kernel, request.backend, deviceId), request.device);
   }
+  const device = request.device ?? HOST_DEVICE;
+  const usable = request.backend === undefined ? await firstUsableBackend(kernel, device, deviceId) : undefined;
+  if (usable) return usable;
+  // only to say why not: every installed backend is imported and probed
   const statuses = await computeBackendStatuses(kernel, deviceId);
   if (request.backend !== undefined) refuse('compute.backend', `unknown compute backend "${request.backend}"; installed: ${describe(statuses)}`);
-  const device = request.device ?? HOST_DEVICE;
   const serving = statuses.filter((s) => s.device === device);
-  const usable = serving.find((s) => s.unavailable === undefined);
-  if (usable) return usable.id;
   const path = request.device === undefined ? 'compute' : 'compute.device';
   if (serving.length === 0) {
     refuse(path, `no installed compute backend serves device "${device}": install a compute backend plugin for ${device}; installed: ${describe(statuses)}`);
   }
   return refuse(path, `no compute backend for device "${device}" can run here: ${describe(serving)}`);
+}
+
+/**
+ * The highest-priority backend of `device` that can run here. Ranked by what each declares (its manifest's traits,
+ * so its plugin is not imported, else its decorator), then probed best first: usually only the chosen backend's
+ * plugin is imported.
+ */
+async function firstUsableBackend(kernel: Kernel, device: string, deviceId: number): Promise<string | undefined> {
+  const kind = ExtensionPoints.computeBackend.kind;
+  const declared = await Promise.all(kernel.ids(kind).map(async (id) => ({ id, declared: await kernel.declaredOptions<ComputeBackendOptions>(kind, id) })));
+  const ranked = declared
+    .flatMap(({ id, declared }) => ('options' in declared && declared.options.device === device ? [{ id, priority: declared.options.priority ?? 0 }] : []))
+    .sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
+  for (const { id } of ranked) if ((await computeBackendStatus(kernel, id, deviceId)).unavailable === undefined) return id;
+  return undefined;
 }
 
 function chosenBackend(status: ComputeBackendStatus, device: string | undefined): string {

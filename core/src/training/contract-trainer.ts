@@ -1,65 +1,385 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigLoader } from '../config/config-loader.js';
 import type { UnifiedConfig } from '../config/unified-config.js';
-import type { RecordKind } from '../data/canonical-record.js';
-import type { TokenizedDataset } from '../data/tokenized-dataset.js';
-import type { HostTensor } from '../engine/graph-executor.js';
-import type { Graph } from '../engine/ir/graph.js';
+import type { CompiledGraph, GraphExecutor, HostTensor } from '../engine/graph-executor.js';
+import { hostValues } from '../engine/interpret/nd-array.js';
+import { Graph } from '../engine/ir/graph.js';
+import { emitModel } from '../engine/onnx/emit-model.js';
+import { encodeModel } from '../engine/onnx/onnx-encoder.js';
+import type { StepResult, TrainSession } from '../engine/optim/train-session.js';
+import type { ProcessGroup } from '../engine/process-group.js';
 import type { Kernel } from '../kernel/kernel.js';
-import type { DecoderModel } from '../models/roles/decoder-model.js';
-import type { PolicyModel } from '../models/roles/policy-model.js';
-import type { AlgorithmContext, AlgorithmContract } from './algorithm-contract.js';
-import { TrainerBase, type DataSplit, type LossGraph, type TrainBatch, type TrainerLogger } from './trainer-base.js';
+import { PolicyModel } from '../models/roles/policy-model.js';
+import { Tokenizer } from '../models/tokenizer.js';
+import { BatchStream } from './batch-stream.js';
+import { resolveResumePath } from './checkpoint-store.js';
+import { Checkpointer } from './checkpointer.js';
+import { createComputeBackend } from './compute-backend.js';
+import { EvaluationSchedule } from './evaluation-schedule.js';
+import { StepExecutor } from './step-executor.js';
+import { ExtensionPoints } from './extension-points.js';
+import { MetricWindow, weightedMeans, type MetricRow } from './metrics-log.js';
+import { flattenHparams } from './metric-sink.js';
+import { MetricSinks } from './metric-sinks.js';
+import { toPlainTree } from '../config/to-plain.js';
+import { resolveModelDir } from '../data/hub/resolve-model-dir.js';
+import { createSchedule } from './optimizer-config.js';
+import { OutputLayout } from './output-layout.js';
+import { formatSeconds, ProgressReporter, type ProgressOptions } from './progress-reporter.js';
+import { claimOutputDir } from './claim-output-dir.js';
+import { SignalGuard } from './signal-guard.js';
+import type { Trainer, TrainerLogger, TrainResult } from './trainer.js';
+import { TRAINER_STATE_VERSION, type TrainerState } from './trainer-state.js';
+import type { TrainingData } from './training-data.js';
+import type { AlgorithmParts } from './algorithm-contract.js';
+import type { AlgorithmDriver } from './algorithm-driver.js';
+import { UnifiedEvaluator } from './evaluator/unified-evaluator.js';
+import { evalTablesByTask } from './evaluator/eval-tables.js';
+import { flattenEvaluation } from './evaluator/eval-result.js';
 
-/** The shared trainer composed with an algorithm's contract: each hook the loop calls asks the contract. */
-export class ContractTrainer extends TrainerBase {
-  protected readonly recordKinds: readonly RecordKind[];
-  private context!: AlgorithmContext;
+/** Callbacks for embedding applications and tests. */
+export interface TrainerHooks {
+  /** After every optimizer step, with that step's values (not window means). */
+  onStep?(step: number, values: MetricRow): void | Promise<void>;
+}
+
+const TIMING_KEYS = ['tokens_per_second'];
+
+/**
+ * The loop every algorithm shares: data → micro-batches → one engine step (one session.run, or
+ * accumulate × N + apply) → metrics → loggers → eval every `eval_interval` → checkpoint every
+ * `save_interval` → final save. What varies by algorithm comes from its driver: an offline contract's
+ * collation of table rows (OfflineDriver) or the online layer's rollouts (OnlineDriver); see
+ * docs/outputs.md for what a run writes.
+ */
+export class ContractTrainer implements Trainer {
+  readonly signals = new SignalGuard();
+  hooks: TrainerHooks = {};
+  /** Progress display; `{ enabled: false }` silences it. */
+  progress: Pick<ProgressOptions, 'enabled' | 'plain' | 'stream'> = {};
+  /** The algorithm plugin's contract this trainer runs. */
+  readonly algorithm: AlgorithmParts;
+
+  private readonly layout: OutputLayout;
+  private policy!: PolicyModel;
+  private tokenizer!: Tokenizer;
+  private data!: TrainingData;
+  private executor!: GraphExecutor;
+  private group!: ProcessGroup;
+  /** The checkpoint being resumed, if any. */
+  private resumeDir?: string;
+  /** metrics.jsonl plus the `logging.loggers` plugins; the online layer logs completion tables here. */
+  private sinks: MetricSinks = MetricSinks.silent();
+  /** `logging.run_name`, the resumed run's name, or `<algo>-<UTC timestamp>`. */
+  private runName!: string;
 
   constructor(
-    config: UnifiedConfig,
-    kernel: Kernel,
-    readonly algorithm: AlgorithmContract,
-    logger?: TrainerLogger,
+    private readonly config: UnifiedConfig,
+    private readonly kernel: Kernel,
+    private readonly driver: AlgorithmDriver,
+    private readonly logger?: TrainerLogger,
   ) {
-    super(config, kernel, logger);
-    this.recordKinds = algorithm.recordKinds;
+    this.layout = new OutputLayout(config.logging.output_dir);
+    this.algorithm = driver.algorithm;
   }
 
-  protected override async setup(): Promise<void> {
-    const { config, kernel, logger, tokenizer, policy, data, executor, startDir, resumeDir } = this;
-    this.context = { config, kernel, logger, tokenizer, policy, data, executor, startDir, resumeDir };
-    await this.algorithm.setup?.(this.context);
+  /** The trained model from `dir` (the start or the resumed checkpoint): the algorithm's own loading, else the decoder as saved. */
+  private loadPolicy(dir: string): Promise<PolicyModel> {
+    const { config, kernel, tokenizer, logger } = this;
+    if (this.algorithm.loadPolicy) return this.algorithm.loadPolicy(dir, { config, kernel, tokenizer, logger });
+    return PolicyModel.load(dir, { kernel, resolveDir: (id) => resolveModelDir(id, { logger }) });
   }
 
-  protected override loadPolicy(dir: string): Promise<PolicyModel> {
-    if (!this.algorithm.loadPolicy) return super.loadPolicy(dir);
-    return this.algorithm.loadPolicy(dir, { config: this.config, kernel: this.kernel, tokenizer: this.tokenizer, logger: this.logger });
+  /** Initial values of the trained parameters by graph name: the policy's, plus the algorithm's extra ones (PPO's value model). */
+  private trainableParams(): Record<string, HostTensor> {
+    return { ...this.policy.params(), ...this.algorithm.extraTrainableParams?.() };
   }
 
-  protected buildLoss(g: Graph): LossGraph {
-    return this.algorithm.buildLoss(g, this.context);
-  }
-
-  protected collate(data: TokenizedDataset, rows: readonly number[], split: DataSplit): TrainBatch {
-    return this.algorithm.collate(data, rows, split, this.context);
-  }
-
-  protected override constantFeeds(): Record<string, HostTensor> {
+  private constantFeeds(): Record<string, HostTensor> {
     return this.algorithm.constantFeeds?.() ?? {};
   }
 
-  protected override evaluationReference(): DecoderModel | undefined {
-    return this.algorithm.evaluationReference?.();
+  async train(): Promise<TrainResult> {
+    const held: HeldResources = {};
+    const started = performance.now();
+    try {
+      await this.prepareRun();
+      const result = await this.runSteps(held);
+      const elapsed = formatSeconds((performance.now() - started) / 1000);
+      if (result.interrupted) this.logger?.info(`stopped at step ${result.steps} after ${elapsed}; resume with train.resume_from_checkpoint: latest`);
+      else this.logger?.info(`finished at step ${result.steps} after ${elapsed}`);
+      return result;
+    } finally {
+      // whatever was created is released, also when setup failed half-way (a bad resume, a graph onnxruntime rejects)
+      held.progress?.stop();
+      this.signals.uninstall();
+      await this.sinks.close();
+      await held.evaluator?.dispose();
+      await held.evalGraph?.dispose();
+      await held.steps?.dispose();
+      await this.executor?.dispose();
+      await this.group?.destroy();
+    }
   }
 
-  protected override algorithmState(): Record<string, unknown> | undefined {
-    return this.algorithm.saveState?.();
+  /** Session, evaluation, resume, then the step loop; everything it creates goes into `held` for train() to release. */
+  private async runSteps(held: HeldResources): Promise<TrainResult> {
+    const train = this.config.train;
+    const stream = new BatchStream({ rows: this.driver.epochRows(), batchSize: train.per_device_batch_size, shuffle: train.shuffle, seed: train.seed });
+    const totalSteps = train.max_steps ?? Math.ceil(((train.epochs ?? 1) * stream.microBatchesPerEpoch) / train.gradient_accumulation_steps);
+    const steps = (held.steps = await StepExecutor.create(this.executor, { train, label: this.config.algo, buildLoss: (g) => this.driver.buildLoss(g), params: this.trainableParams() }));
+    const { session } = steps;
+    const checkpointer = new Checkpointer({ layout: this.layout, group: this.group, policy: this.policy, saveTotalLimit: train.save_total_limit, saveExtras: async (dir, params) => this.algorithm.saveExtras?.(dir, params), logger: this.logger });
+    const evalGraph = (held.evalGraph = this.data.eval && this.driver.evaluatesLoss ? await this.compileEval() : undefined);
+    const evaluator = (held.evaluator = this.data.eval ? await this.createEvaluator() : undefined);
+    const evaluation = evalGraph || evaluator ? { graph: evalGraph, evaluator } : undefined;
+    const loop = new LoopState(totalSteps, stream);
+    if (this.resumeDir) await this.restore(session, loop);
+    const evaluations = new EvaluationSchedule(train.eval_interval, evaluation !== undefined);
+    await this.group.broadcast(float32Params(session.params), 0);
+    const progress = (held.progress = new ProgressReporter({ total: totalSteps, ...this.progress }));
+    await this.openSinks(loop);
+    this.signals.install((signal) => this.logger?.warn(`${signal}: stopping after this step and saving a checkpoint`));
+    progress.start(loop.step);
+    while (loop.step < totalSteps && !this.signals.stopRequested) {
+      const values = await this.optimizerStep(steps, loop);
+      await this.hooks.onStep?.(loop.step, values);
+      const logged = loop.step % train.logging_steps === 0 || loop.step === totalSteps ? this.logWindow(loop) : undefined;
+      progress.update(loop.step, logged); // the console shows the logged (window-mean) values, as metrics.jsonl has them
+      if (evaluations.dueAfter(loop.step)) await this.logEval(session, evaluation!, loop);
+      if (train.save_interval > 0 && loop.step % train.save_interval === 0 && loop.step < totalSteps) await this.checkpoint(checkpointer, session, loop);
+    }
+    progress.stop();
+    if (this.signals.stopRequested) {
+      // the checkpoint keeps the partial logging window, so a resumed run logs the same means; then flush it here
+      await this.checkpoint(checkpointer, session, loop);
+      if (loop.window.counts.loss) this.logWindow(loop);
+      return { steps: loop.step, metrics: loop.lastMetrics, interrupted: true, stopSignal: this.signals.stopRequested };
+    }
+    if (evaluations.dueAtEnd(loop.step)) await this.logEval(session, evaluation!, loop);
+    await checkpointer.saveFinal(session.params);
+    // a signal during the final evaluation or save still ends the process with its code (the model is complete)
+    return { steps: loop.step, outputDir: this.layout.final, metrics: loop.lastMetrics, stopSignal: this.signals.stopRequested };
   }
 
-  protected override restoreAlgorithmState(state: Record<string, unknown>): void {
-    this.algorithm.restoreState?.(state);
+  /** Output dir (refused or cleared before anything is written, see claimOutputDir), backends, policy, tokenizer, data, then the algorithm's setup. */
+  private async prepareRun(): Promise<void> {
+    const { config } = this;
+    await claimOutputDir(config, { logger: this.logger });
+    if (config.train.resume_from_checkpoint) this.resumeDir = resolveResumePath(config.train.resume_from_checkpoint, this.layout);
+    await mkdir(this.layout.root, { recursive: true });
+    await writeFile(this.layout.resolvedConfig, ConfigLoader.stringify(config));
+    this.runName = config.logging.run_name ?? defaultRunName(config.algo);
+    this.group = await this.kernel.create(ExtensionPoints.distributedBackend, config.distributed.backend);
+    await this.group.init({ nodes: config.distributed.nodes, processesPerNode: config.distributed.gpus_per_node, seed: config.distributed.seed ?? config.train.seed });
+    this.executor = await createComputeBackend(this.kernel, config.compute);
+    const startDir = await resolveModelDir(config.model.sft_path ?? config.model.name_or_path, { logger: this.logger });
+    const tokenizerDir = existsSync(join(startDir, 'tokenizer.json')) ? startDir : await resolveModelDir(config.model.name_or_path, { logger: this.logger });
+    this.tokenizer = await Tokenizer.fromDir(tokenizerDir);
+    this.policy = await this.loadPolicy(this.resumeDir ?? startDir);
+    this.data = await this.driver.loadData({ config, kernel: this.kernel, tokenizer: this.tokenizer, logger: this.logger });
+    this.logger?.info(`${this.data.train.size} training rows${this.data.eval ? `, ${this.data.eval.size} eval rows` : ''}`);
+    if (!this.data.eval && config.train.eval_interval > 0) {
+      this.logger?.warn(
+        `train.eval_interval: ${config.train.eval_interval} has no eval rows, so no evaluation runs: give eval data with eval_split on a dataset (e.g. eval_split: test) or hold out training rows with train.eval_fraction (e.g. 0.05)`,
+      );
+    }
+    const { kernel, logger, tokenizer, policy, data, executor, resumeDir } = this;
+    await this.driver.setup({ config, kernel, logger, tokenizer, policy, data, executor, startDir, resumeDir });
   }
 
-  protected override async saveExtras(dir: string, params: Readonly<Record<string, HostTensor>>): Promise<void> {
-    await this.algorithm.saveExtras?.(dir, params);
+  private async compileEval(): Promise<CompiledGraph> {
+    const g = new Graph(`${this.config.algo}-eval`);
+    const { loss, metrics } = this.driver.buildLoss(g);
+    const model = emitModel(g, { outputs: { loss, ...metrics }, name: 'eval' });
+    return this.executor.compile(encodeModel(model), { label: `${this.config.algo} eval` });
   }
+
+  /** Runs gradient_accumulation_steps micro-batches and one optimizer update; returns this step's values. */
+  private async optimizerStep(steps: StepExecutor, loop: LoopState): Promise<MetricRow> {
+    const lr = loop.schedule(this.config.train)(loop.step);
+    const started = performance.now();
+    const hostMetrics = (await this.driver.beforeStep(steps.session.params, loop.step, this.sinks)) ?? {};
+    let tokens = 0;
+    const { results, gradNorm } = await steps.step(() => {
+      const batch = this.driver.collate(this.data.train, loop.stream.next(), 'train');
+      tokens += batch.tokens;
+      return { ...this.constantFeeds(), ...batch.feeds };
+    }, lr);
+    // the policy follows the session's weights, so the starting weights are freed unless a reference keeps them
+    this.policy.absorb(steps.session.params);
+    loop.step++;
+    loop.tokensSeen += tokens;
+    const seconds = (performance.now() - started) / 1000;
+    const values: MetricRow = { ...(await this.reduceAcrossRanks(results)), ...hostMetrics, learning_rate: lr, grad_norm: gradNorm, tokens_per_second: tokens / seconds };
+    loop.window.add(values);
+    loop.lastStep = { learning_rate: lr, grad_norm: gradNorm };
+    return values;
+  }
+
+  /** Means over the micro-batches, all-reduced (mean) across ranks: the hook a data-parallel backend fills. */
+  private async reduceAcrossRanks(results: readonly StepResult[]): Promise<MetricRow> {
+    const keys = ['loss', ...Object.keys(results[0]!.metrics)];
+    const buffers = results.map((r) => Float32Array.from(keys, (k) => (k === 'loss' ? r.loss : r.metrics[k]!)));
+    await this.group.allReduce(buffers, 'mean');
+    return Object.fromEntries(keys.map((k, i) => [k, buffers.reduce((s, b) => s + b[i]!, 0) / buffers.length]));
+  }
+
+  /** Opens the metric sinks on rank 0 and logs the run's hyperparameters once. */
+  private async openSinks(loop: LoopState): Promise<void> {
+    if (this.group.rank !== 0) return;
+    const config = toPlainTree(this.config) as Record<string, unknown>;
+    const run = { runName: this.runName, outputDir: this.layout.root, algo: this.config.algo, config, resumed: this.resumeDir !== undefined, startStep: loop.step };
+    this.sinks = await MetricSinks.open(this.kernel, this.config.logging.loggers, run, this.logger);
+    this.sinks.logHparams(flattenHparams(config));
+  }
+
+  private logWindow(loop: LoopState): MetricRow {
+    const means = loop.window.take();
+    // loss and the algorithm's metrics are window means (as HF logs loss); lr and grad_norm are the last step's
+    const row: MetricRow = { step: loop.step, epoch: loop.stream.epochProgress, ...orderedMetrics({ ...means, ...loop.lastStep }) };
+    loop.lastMetrics = row;
+    this.sinks.logRow(row);
+    this.logger?.debug(`step ${loop.step}: ${JSON.stringify(row)}`);
+    return row;
+  }
+
+  /**
+   * The task metrics of the eval rows (`eval_samples` per task), from the policy's current weights at each eval;
+   * the reference (see evaluationReference) gives KL and the DPO implicit rewards.
+   */
+  private async createEvaluator(): Promise<UnifiedEvaluator | undefined> {
+    if (this.config.train.eval_samples === 0) return undefined;
+    const reference = this.driver.evaluationReference();
+    return UnifiedEvaluator.create(this.kernel, this.config, {
+      // the live policy: it follows the session's weights every step, so nothing extra is held between evaluations
+      model: this.policy.model,
+      shareWeights: true,
+      tokenizer: this.tokenizer,
+      executor: this.executor,
+      tables: evalTablesByTask(this.data.eval!, 'all'),
+      ...(reference ? { reference } : { referenceDir: this.config.model.ref_path }),
+      logger: this.logger,
+    });
+  }
+
+
+  /**
+   * Evaluates the held-out rows with the current weights; logs `eval/<metric>` means (weighted by batch
+   * weight) and the evaluator's task metrics as `eval/<task>/<metric>`.
+   */
+  private async logEval(session: TrainSession, { graph, evaluator }: Evaluation, loop: LoopState): Promise<MetricRow> {
+    const values = graph ? await this.evaluate(graph, session.params) : {};
+    if (evaluator) Object.assign(values, flattenEvaluation(await evaluator.evaluate({ maxSamples: this.config.train.eval_samples })));
+    const row: MetricRow = { step: loop.step, epoch: loop.stream.epochProgress, ...Object.fromEntries(Object.entries(values).map(([k, v]) => [`eval/${k}`, v])) };
+    this.sinks.logRow(row);
+    this.logger?.info(`eval at step ${loop.step}: ${Object.entries(values).slice(0, 4).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
+    return row;
+  }
+
+  /** Eval metrics of the current weights over the whole eval split. */
+  async evaluate(graph: CompiledGraph, params: Readonly<Record<string, HostTensor>>): Promise<MetricRow> {
+    const data = this.data.eval!;
+    const size = this.config.train.per_device_batch_size;
+    const rows: Array<{ values: MetricRow; weight: number }> = [];
+    for (let at = 0; at < data.size; at += size) {
+      const indices = Array.from({ length: Math.min(size, data.size - at) }, (_, i) => at + i);
+      const batch = this.driver.collate(data, indices, 'eval');
+      const feeds: Record<string, HostTensor> = { ...params, ...this.constantFeeds(), ...batch.feeds };
+      const out = await graph.run(Object.fromEntries(graph.inputNames.map((n) => [n, feeds[n]!])));
+      rows.push({ values: Object.fromEntries(Object.entries(out).map(([k, t]) => [k, hostValues(t)[0]!])), weight: batch.weight });
+    }
+    return weightedMeans(rows);
+  }
+
+  private async restore(session: TrainSession, loop: LoopState): Promise<void> {
+    const { optimizer, state } = await Checkpointer.load(this.resumeDir!, this.config.algo);
+    session.store.importState(optimizer);
+    loop.step = state.global_step;
+    loop.tokensSeen = state.tokens_seen;
+    loop.totalSteps = state.total_steps;
+    loop.stream.seek(state.data);
+    loop.window.restore(state.log_window);
+    loop.lastMetrics = state.last_metrics;
+    if (state.run_name && !this.config.logging.run_name) this.runName = state.run_name;
+    if (state.algorithm) this.driver.restoreState(state.algorithm);
+    if (state.total_steps !== loop.plannedSteps) this.logger?.warn(`resuming with the checkpoint's schedule length ${state.total_steps} (this config plans ${loop.plannedSteps})`);
+    this.logger?.info(`resumed from ${this.resumeDir} at step ${state.global_step}`);
+  }
+
+  /** The loop's state (trainer_state.json) and the optimizer's moments, written by the checkpointer. */
+  private async checkpoint(checkpointer: Checkpointer, session: TrainSession, loop: LoopState): Promise<void> {
+    const state: TrainerState = {
+      version: TRAINER_STATE_VERSION,
+      algo: this.config.algo,
+      global_step: loop.step,
+      total_steps: loop.totalSteps,
+      data: loop.stream.current,
+      seed: this.config.train.seed,
+      log_window: loop.window.snapshot(),
+      last_metrics: loop.lastMetrics,
+      tokens_seen: loop.tokensSeen,
+      run_name: this.runName,
+      algorithm: this.driver.saveState(),
+    };
+    await checkpointer.save(state, session.store.exportState(), session.params);
+  }
+}
+
+/** What a run creates that train() must release, also when it fails before the loop. */
+interface HeldResources {
+  steps?: StepExecutor;
+  evalGraph?: CompiledGraph;
+  evaluator?: UnifiedEvaluator;
+  progress?: ProgressReporter;
+}
+
+/** What an evaluation runs: the loss graph on the eval rows, the evaluator's task metrics, or both. */
+interface Evaluation {
+  readonly graph?: CompiledGraph;
+  readonly evaluator?: UnifiedEvaluator;
+}
+
+/** The loop's mutable position: steps, data stream, logging window. */
+class LoopState {
+  step = 0;
+  tokensSeen = 0;
+  window = new MetricWindow();
+  lastMetrics: MetricRow = {};
+  lastStep: MetricRow = {};
+  readonly plannedSteps: number;
+  private scheduleFor?: { total: number; fn: (step: number) => number };
+
+  constructor(
+    public totalSteps: number,
+    readonly stream: BatchStream,
+  ) {
+    this.plannedSteps = totalSteps;
+  }
+
+  schedule(train: UnifiedConfig['train']): (step: number) => number {
+    if (this.scheduleFor?.total !== this.totalSteps) this.scheduleFor = { total: this.totalSteps, fn: createSchedule(train, this.totalSteps) };
+    return this.scheduleFor.fn;
+  }
+}
+
+/** The documented column order: loss, learning_rate, grad_norm, tokens_per_second, then the algorithm's metrics. */
+function orderedMetrics(means: MetricRow): MetricRow {
+  const first = ['loss', 'learning_rate', 'grad_norm', ...TIMING_KEYS];
+  const out: MetricRow = {};
+  for (const key of first) if (key in means) out[key] = means[key]!;
+  for (const key of Object.keys(means).sort()) if (!(key in out)) out[key] = means[key]!;
+  return out;
+}
+
+/** `<algo>-YYYYMMDD-HHMMSS` in UTC. */
+function defaultRunName(algo: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${algo}-${stamp}`;
+}
+
+function float32Params(params: Readonly<Record<string, HostTensor>>): Float32Array[] {
+  return Object.values(params).flatMap((t) => (t.data instanceof Float32Array ? [t.data] : []));
 }

@@ -6,24 +6,27 @@ import { inspectConfig, sortIssues } from '../config/validate-config.js';
 import type { UnifiedConfig } from '../config/unified-config.js';
 import type { ExtensionKind } from '../kernel/extension-point.js';
 import { UnknownContributionError, type Kernel } from '../kernel/kernel.js';
-import { isAlgorithmContract } from './algorithm-contract.js';
+import type { AlgorithmContract } from './algorithm-contract.js';
+import type { AlgorithmDriver } from './algorithm-driver.js';
 import { ContractTrainer } from './contract-trainer.js';
+import { OfflineDriver } from './offline-driver.js';
+import { isOnlineAlgorithm } from './online/online-algorithm.js';
+import { OnlineDriver } from './online/online-driver.js';
 import { ExtensionPoints } from './extension-points.js';
-import type { TrainerLogger } from './trainer-base.js';
 import { resourceIssues } from './resource-checks.js';
 import { assertPluginsHealthy, ensureSelected, prepareKernel, whereLooked, type KernelSetup } from './run-context.js';
-import type { Trainer } from './trainer.js';
+import type { Trainer, TrainerLogger } from './trainer.js';
 
 /**
  * Creates the trainer for a config: discovers plugins, validates the config against them (algorithm
- * options included), and asks the kernel for the algorithm: a contract (composed into a ContractTrainer) or a
- * whole trainer (the online algorithms, on OnlineTrainer).
+ * options included), and asks the kernel for the algorithm's contract, which a ContractTrainer composes through
+ * the offline or the online driver.
  */
 export class TrainerFactory {
   static async createTrainer(config: UnifiedConfig | Record<string, unknown>, setup: KernelSetup = {}): Promise<Trainer> {
     const { kernel, config: validated } = await resolveWithPlugins(config, setup, { requireAlgorithm: true });
     const algorithm = await kernel.create(ExtensionPoints.algorithm, validated.algo, { config: validated, params: validated.train });
-    return isAlgorithmContract(algorithm) ? new ContractTrainer(validated, kernel, algorithm, kernel.logger<TrainerLogger>()) : algorithm;
+    return new ContractTrainer(validated, kernel, driverFor(algorithm, validated.algo, kernel), kernel.logger<TrainerLogger>());
   }
 
   /**
@@ -57,6 +60,22 @@ async function resolveWithPlugins(
   if (setup.checkResources) issues.push(...(await resourceIssues(validated, { kernel })));
   if (issues.length > 0) throw new ConfigValidationError(sortIssues(issues), setup.source);
   return { kernel, config: validated };
+}
+
+/**
+ * The online layer for an online contract (learnFrom), the table rows for an offline one (collate). Anything else
+ * (a whole trainer, as plugins once contributed) is refused naming the algorithm and its plugin.
+ */
+function driverFor(algorithm: object, algo: string, kernel: Kernel): AlgorithmDriver {
+  if (isOnlineAlgorithm(algorithm)) return new OnlineDriver(algorithm);
+  if (isOfflineAlgorithm(algorithm)) return new OfflineDriver(algorithm);
+  const plugin = kernel.record('algorithm', algo)?.source ?? 'its plugin';
+  throw new Error(`algorithm "${algo}" (${plugin}) does not implement the algorithm contract: buildLoss with collate (offline) or learnFrom (online); see docs/plugins.md, "Adding an algorithm"`);
+}
+
+function isOfflineAlgorithm(value: object): value is AlgorithmContract {
+  const contract = value as Partial<AlgorithmContract>;
+  return typeof contract.buildLoss === 'function' && typeof contract.collate === 'function';
 }
 
 /** A trainer needs its algorithm's plugin; the error says where plugins were looked for. */

@@ -22,6 +22,6 @@ export interface TrainerState {
   tokens_seen: number;
   /** The run name the metric loggers use, kept so a resumed run appends to the same run. */
   run_name?: string;
-  /** The algorithm's own resumable state (the GRPO/PPO prompt cursor), from TrainerBase.algorithmState(). */
+  /** The algorithm's own resumable state (the online prompt cursor), from the algorithm driver's saveState(). */
   algorithm?: Record<string, unknown>;
 }

@@ -1,6 +1,6 @@
 import type { StopSignal } from './signal-guard.js';
 
-/** What every algorithm's trainer provides. TrainerBase (the shared loop) implements it. */
+/** What a training run returns. ContractTrainer (the shared loop) implements Trainer. */
 export interface TrainResult {
   /** Optimizer steps completed. */
   steps: number;
@@ -16,4 +16,11 @@ export interface TrainResult {
 
 export interface Trainer {
   train(): Promise<TrainResult>;
+}
+
+/** Where a trainer and its parts log (the CLI's logger, or a test's). */
+export interface TrainerLogger {
+  info(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  debug(message: string, meta?: Record<string, unknown>): void;
 }

@@ -1,5 +1,5 @@
-export { GrpoTrainer, DapoTrainer, DrGrpoTrainer, GspoTrainer } from './grpo-trainers.js';
-export { GrpoFamilyTrainer } from './grpo-family-trainer.js';
+export { GrpoAlgorithm, DapoAlgorithm, DrGrpoAlgorithm, GspoAlgorithm } from './grpo-algorithms.js';
+export { GrpoFamilyAlgorithm } from './grpo-family-algorithm.js';
 export * from './grpo-options.js';
 export { grpoLoss, type GrpoLossGraph, type GrpoLossInputs, type GrpoLossSettings } from './grpo-loss.js';
 export { groupAdvantages, tiedGroups } from './advantages.js';

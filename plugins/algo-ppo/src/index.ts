@@ -1,4 +1,4 @@
-export { PpoTrainer } from './ppo-trainer.js';
+export { PpoAlgorithm } from './ppo-algorithm.js';
 export * from './ppo-options.js';
 export { ppoLoss, type PpoLossInputs, type PpoLossSettings } from './ppo-loss.js';
 export { gae, tokenKl, tokenRewards, whiten } from './advantages.js';

@@ -1,8 +1,22 @@
-import { type Kernel } from '@aligntune/core/kernel';
 import { trainOptions, type TrainingConfig, type UnifiedConfig } from '@aligntune/core/config';
 import { type Graph, type HostTensor, type Tensor } from '@aligntune/core/engine';
-import { REFERENCE_PREFIX, declareTokenInputs, tokenEntropy, tokenLogProbs, type TokenInputs } from '@aligntune/core/models';
-import { completionsTable, float32Tensor, OnlineTrainer, realTokens, rewardColumns, rewardNames, RolloutScorer, type LossGraph, type MetricRow, type OnlineBatch, type OnlineSettings, type Rollout, type TrainBatch, type TrainerLogger } from '@aligntune/core/training';
+import { REFERENCE_PREFIX, declareTokenInputs, tokenEntropy, tokenLogProbs, type DecoderModel, type TokenInputs } from '@aligntune/core/models';
+import {
+  completionsTable,
+  float32Tensor,
+  realTokens,
+  rewardColumns,
+  rewardNames,
+  RolloutScorer,
+  type LossGraph,
+  type MetricRow,
+  type OnlineAlgorithmContract,
+  type OnlineBatch,
+  type OnlineContext,
+  type OnlineSettings,
+  type Rollout,
+  type TrainBatch,
+} from '@aligntune/core/training';
 import { groupAdvantages, tiedGroups } from './advantages.js';
 import { sampleGroups } from './group-sampler.js';
 import { groupMetrics } from './grpo-metrics.js';
@@ -11,23 +25,24 @@ import { stepsPerGenerationOf, type GrpoOptions } from './grpo-options.js';
 import { collateGroup, GRPO_FEEDS, groupFeeds, type GroupRollout } from './micro-batch.js';
 
 /**
- * The GRPO family (TRL's GRPOTrainer): each generation batch is per_device_batch_size × steps_per_generation
- * completions, G per prompt, sampled from the current policy (or read from train.rollouts_from) and scored;
- * group-relative advantages; then num_iterations passes of steps_per_generation micro-batches, with the clipped
- * surrogate against the generation-time log-probs. The presets (grpo, dapo, drgrpo, gspo) differ only in defaults.
+ * The GRPO family (TRL's GRPOTrainer) on core's online layer: each generation batch is per_device_batch_size ×
+ * steps_per_generation completions, G per prompt, sampled from the current policy (or read from
+ * train.rollouts_from) and scored; group-relative advantages; then num_iterations passes of steps_per_generation
+ * micro-batches, with the clipped surrogate against the generation-time log-probs. The presets (grpo, dapo,
+ * drgrpo, gspo) differ only in defaults.
  */
-export abstract class GrpoFamilyTrainer extends OnlineTrainer {
-  protected readonly recordKinds = ['prompt', 'completion'] as const;
-  protected readonly options: TrainingConfig & GrpoOptions;
+export abstract class GrpoFamilyAlgorithm implements OnlineAlgorithmContract {
+  readonly recordKinds = ['prompt', 'completion'] as const;
+  readonly options: TrainingConfig & GrpoOptions;
   private readonly stepsPerGeneration: number;
+  private reference?: DecoderModel;
   private referenceFeeds: Record<string, HostTensor> = {};
   private oldLogps?: RolloutScorer;
   /** frac_reward_zero_std and generation_rounds of the last sampled batch (dynamic sampling). */
   private samplingMetrics: MetricRow = {};
   private tokensSeen = 0;
 
-  constructor(config: UnifiedConfig, kernel: Kernel, logger?: TrainerLogger) {
-    super(config, kernel, logger);
+  constructor(private readonly config: UnifiedConfig) {
     this.options = trainOptions<GrpoOptions>(config);
     this.stepsPerGeneration = stepsPerGenerationOf(this.options);
   }
@@ -37,7 +52,7 @@ export abstract class GrpoFamilyTrainer extends OnlineTrainer {
     return this.options.num_iterations > 1 || this.stepsPerGeneration > this.options.gradient_accumulation_steps;
   }
 
-  protected onlineSettings(): OnlineSettings {
+  onlineSettings(): OnlineSettings {
     const o = this.options;
     const weights = this.config.rewards.map((r, k) => o.reward_weights?.[k] ?? r.weight ?? 1);
     return {
@@ -51,35 +66,32 @@ export abstract class GrpoFamilyTrainer extends OnlineTrainer {
     };
   }
 
-  protected override async setup(): Promise<void> {
-    await super.setup();
-    if (this.reference) this.referenceFeeds = this.reference.namedWeights(REFERENCE_PREFIX);
-    if (this.offPolicy) {
-      this.oldLogps = await RolloutScorer.create(this.executor, { policy: this.policy, temperature: this.options.temperature, label: `${this.config.algo} old log-probs` });
-    }
+  async setup({ reference, executor, policy }: OnlineContext): Promise<void> {
+    this.reference = reference;
+    if (reference) this.referenceFeeds = reference.namedWeights(REFERENCE_PREFIX);
+    if (this.offPolicy) this.oldLogps = await RolloutScorer.create(executor, { policy, temperature: this.options.temperature, label: `${this.config.algo} old log-probs` });
   }
 
-  protected override constantFeeds(): Record<string, HostTensor> {
+  constantFeeds(): Record<string, HostTensor> {
     return this.referenceFeeds;
   }
 
-  /** Online: G completions per prompt, with DAPO's dynamic sampling when max_resample > 0. */
-  protected override async collect(params: Readonly<Record<string, HostTensor>>, prompts: number): Promise<Rollout[]> {
-    if (this.replay) return super.collect(params, prompts);
-    const sampled = await sampleGroups((n) => super.collect(params, n), prompts, this.options.num_generations, this.options.max_resample);
+  /** G completions per prompt, with DAPO's dynamic sampling when max_resample > 0. */
+  async sample(draw: (prompts: number) => Promise<Rollout[]>, prompts: number): Promise<Rollout[]> {
+    const sampled = await sampleGroups(draw, prompts, this.options.num_generations, this.options.max_resample);
     this.samplingMetrics = { frac_reward_zero_std: sampled.tiedFraction, ...(sampled.rounds > 1 ? { generation_rounds: sampled.rounds } : {}) };
     return sampled.rollouts;
   }
 
   /** Group-relative advantages, then steps_per_generation micro-batches, trained on num_iterations times. */
-  protected async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, HostTensor>>): Promise<OnlineBatch> {
+  async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, HostTensor>>, { tokenizer, replaying }: OnlineContext): Promise<OnlineBatch> {
     const G = this.options.num_generations;
     const totals = rollouts.map((r) => r.total);
     const advantages = groupAdvantages(totals, G, this.options.scale_rewards);
     const scored: GroupRollout[] = rollouts.map((r, i) => ({ ...r, advantage: advantages[i]! }));
-    const micro = await this.splitMicroBatches(scored, params);
+    const micro = await this.splitMicroBatches(scored, params, tokenizer.padTokenId);
     this.tokensSeen += micro.reduce((s, m) => s + m.tokens, 0);
-    const sampling = this.replay ? { frac_reward_zero_std: fractionTrue(tiedGroups(totals, G)) } : this.samplingMetrics;
+    const sampling = replaying ? { frac_reward_zero_std: fractionTrue(tiedGroups(totals, G)) } : this.samplingMetrics;
     return {
       microBatches: Array.from({ length: this.options.num_iterations }, () => micro).flat(),
       metrics: { ...groupMetrics(scored, G), ...sampling, num_tokens: this.tokensSeen },
@@ -88,10 +100,10 @@ export abstract class GrpoFamilyTrainer extends OnlineTrainer {
   }
 
   /** Collates each micro-batch once: feeds, old log-probs (off-policy), and the loss normalizer. */
-  private async splitMicroBatches(rollouts: GroupRollout[], params: Readonly<Record<string, HostTensor>>): Promise<TrainBatch[]> {
+  private async splitMicroBatches(rollouts: GroupRollout[], params: Readonly<Record<string, HostTensor>>, padTokenId: number): Promise<TrainBatch[]> {
     const size = this.config.train.per_device_batch_size;
     const parts = Array.from({ length: this.stepsPerGeneration }, (_, k) => rollouts.slice(k * size, (k + 1) * size));
-    const collated = parts.map((part) => collateGroup(part, this.tokenizer.padTokenId, this.options.mask_truncated_completions));
+    const collated = parts.map((part) => collateGroup(part, padTokenId, this.options.mask_truncated_completions));
     const activeTokens = collated.reduce((s, c) => s + c.activeTokens, 0);
     const micro: TrainBatch[] = [];
     for (const [k, part] of parts.entries()) {
@@ -116,12 +128,12 @@ export abstract class GrpoFamilyTrainer extends OnlineTrainer {
     return undefined;
   }
 
-  protected buildLoss(g: Graph): LossGraph {
+  buildLoss(g: Graph, { policy }: OnlineContext): LossGraph {
     const inputs = declareTokenInputs(g);
     const mask = g.input(GRPO_FEEDS.mask, 'float32', ['batch', 'seq']);
     const advantages = g.input(GRPO_FEEDS.advantages, 'float32', ['batch']);
     const T = this.options.temperature;
-    const { logits } = this.policy.forward(g, inputs);
+    const { logits } = policy.forward(g, inputs);
     const logp = tokenLogProbs(g, logits, inputs.inputIds, T);
     const oldLogp = this.offPolicy ? g.input(GRPO_FEEDS.oldLogps, 'float32', ['batch', 'seq']) : g.stopGradient(logp);
     const needsNormalizer = this.options.loss_type === 'dr_grpo' || this.options.loss_type === 'dapo';
@@ -131,7 +143,7 @@ export abstract class GrpoFamilyTrainer extends OnlineTrainer {
       {
         logp,
         oldLogp,
-        refLogp: this.reference ? this.referenceLogProbs(g, inputs) : undefined,
+        refLogp: this.reference ? this.referenceLogProbs(g, this.reference, inputs) : undefined,
         mask,
         advantages,
         normalizer: needsNormalizer ? g.input(GRPO_FEEDS.normalizer, 'float32', []) : undefined,
@@ -141,19 +153,18 @@ export abstract class GrpoFamilyTrainer extends OnlineTrainer {
     );
   }
 
-  private referenceLogProbs(g: Graph, inputs: TokenInputs): Tensor {
-    const { hidden, weights } = this.reference!.forward(g, inputs, 'input', REFERENCE_PREFIX);
-    return g.stopGradient(tokenLogProbs(g, this.reference!.lmLogits(g, weights, hidden), inputs.inputIds, this.options.temperature));
+  private referenceLogProbs(g: Graph, reference: DecoderModel, inputs: TokenInputs): Tensor {
+    const { hidden, weights } = reference.forward(g, inputs, 'input', REFERENCE_PREFIX);
+    return g.stopGradient(tokenLogProbs(g, reference.lmLogits(g, weights, hidden), inputs.inputIds, this.options.temperature));
   }
 
   /**
    * per_device_batch_size counts completions: an epoch is every prompt sampled G times, each generation batch
    * trained on num_iterations times (TRL's repeat sampler); replayed rows are completions already.
    */
-  protected override epochShape(): { rows: number; batchSize: number } {
-    const { size } = this.data.train;
-    const rows = this.replay ? size : size * this.options.num_generations * this.options.num_iterations;
-    return { rows, batchSize: this.config.train.per_device_batch_size };
+  epochRows({ data, replaying }: OnlineContext): number {
+    const { size } = data.train;
+    return replaying ? size : size * this.options.num_generations * this.options.num_iterations;
   }
 }
 

@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createComputeBackend, Kernel, resolveDatasetLoader } from '@aligntune/core';
+import { ComputeBackend, DatasetLoader, readPluginManifest } from '@aligntune/core/kernel';
+import { tempDir } from '../helpers/temp-project.js';
+
+type PluginManifest = Parameters<Kernel['addManifest']>[0];
+
+@DatasetLoader('fast-files', { serves: 'files', priority: 1 })
+class FastFilesLoader {}
+
+@DatasetLoader('plain-files', { serves: 'files' })
+class PlainFilesLoader {}
+
+@ComputeBackend('best-cpu', { device: 'cpu', priority: 5 })
+class BestCpuBackend {}
+
+@ComputeBackend('other-cpu', { device: 'cpu' })
+class OtherCpuBackend {}
+
+/** A kernel of manifests whose entries are the given classes; `imported` counts each plugin's imports. */
+function kernelOf(plugins: Array<{ name: string; provides: PluginManifest['provides']; traits?: PluginManifest['traits']; exports: Record<string, unknown> }>) {
+  const kernel = new Kernel();
+  const imported: Record<string, number> = {};
+  const dir = tempDir();
+  for (const { name, provides, traits, exports } of plugins) {
+    imported[name] = 0;
+    const manifest: PluginManifest = { name, version: '0.0.1', dir, entry: join(dir, `${name}.js`), apiVersion: 1, provides, traits, usesTsyringe: false, origin: 'dependency' };
+    kernel.addManifest(manifest, async () => {
+      imported[name]!++;
+      return exports;
+    });
+  }
+  return { kernel, imported };
+}
+
+describe('manifest traits: what choosing a default needs, read without importing plugins', () => {
+  it('chooses the default dataset loader from the manifests, importing no loader plugin to choose', async () => {
+    const { kernel, imported } = kernelOf([
+      { name: 'fast-loader', provides: { 'dataset-loader': ['fast-files'] }, traits: { 'dataset-loader': { 'fast-files': { serves: 'files', priority: 1 } } }, exports: { FastFilesLoader } },
+      { name: 'plain-loader', provides: { 'dataset-loader': ['plain-files'] }, traits: { 'dataset-loader': { 'plain-files': { serves: 'files' } } }, exports: { PlainFilesLoader } },
+    ]);
+    expect(await resolveDatasetLoader(kernel, { name: './rows.jsonl' })).toBe('fast-files');
+    expect(imported).toEqual({ 'fast-loader': 0, 'plain-loader': 0 });
+  });
+
+  it('imports and probes only the chosen compute backend when its manifest ranks it first', async () => {
+    const { kernel, imported } = kernelOf([
+      { name: 'best-backend', provides: { 'compute-backend': ['best-cpu'] }, traits: { 'compute-backend': { 'best-cpu': { device: 'cpu', priority: 5 } } }, exports: { BestCpuBackend } },
+      { name: 'other-backend', provides: { 'compute-backend': ['other-cpu'] }, traits: { 'compute-backend': { 'other-cpu': { device: 'cpu' } } }, exports: { OtherCpuBackend } },
+    ]);
+    expect(await createComputeBackend(kernel)).toBeInstanceOf(BestCpuBackend);
+    expect(imported).toEqual({ 'best-backend': 1, 'other-backend': 0 });
+  });
+
+  it('fails a plugin whose manifest traits disagree with its decorator, naming the key and both values', async () => {
+    const { kernel } = kernelOf([
+      { name: 'fast-loader', provides: { 'dataset-loader': ['fast-files'] }, traits: { 'dataset-loader': { 'fast-files': { serves: 'files', priority: 2 } } }, exports: { FastFilesLoader } },
+    ]);
+    await expect(kernel.ensure('dataset-loader', 'fast-files')).rejects.toThrow(
+      'plugin fast-loader: package.json "aligntune.traits.dataset-loader.fast-files.priority" is 2, but its decorator declares 1: the two must agree',
+    );
+  });
+
+  it('refuses traits for a contribution the manifest does not declare, naming the field', () => {
+    const dir = tempDir();
+    mkdirSync(dir, { recursive: true });
+    const aligntune = { plugin: './index.js', apiVersion: 1, provides: { 'dataset-loader': ['mine'] }, traits: { 'dataset-loader': { other: { serves: 'files' } } } };
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'traits-typo', version: '0.0.1', aligntune }));
+    expect(() => readPluginManifest(dir, 'dependency', { checkEntry: false })).toThrow(
+      'plugin traits-typo: package.json "aligntune.traits.dataset-loader.other" names a contribution "aligntune.provides" does not declare',
+    );
+  });
+});
