@@ -65,6 +65,7 @@ export { withConfigFields } from '../models/hf-model-config.js';
 export { type LoadedModelDir } from '../models/model-dir.js';
 export { type TensorSpec } from '../models/tensor-layout.js';
 export { tensorSpec } from '../models/tensor-layout.js';
-export { type RopeScaling, type RopeSettings, readRope, ropeInverseFrequencies } from '../models/rope.js';
+export { type RopeScaling, type RopeSettings, readRope, ropeAttentionScaling, ropeInverseFrequencies, ropeRotaryDim } from '../models/rope.js';
+export { ropeTables } from '../models/graph/rope-tables.js';
 export { type RotaryTables, applyRotary, rotaryTables } from '../models/graph/rotary.js';
 export { type SelfAttentionSpec, gatedMlp, selfAttention } from '../models/graph/decoder-blocks.js';

@@ -1,6 +1,6 @@
 import { Architecture } from '@aligntune/core/kernel';
 import { type Graph, type Tensor } from '@aligntune/core/engine';
-import { embedTokens, gatedMlp, ropeInverseFrequencies, rotaryTables, selfAttention, type DecoderInputs, type ModelArchitecture, type WeightSource } from '@aligntune/core/models';
+import { embedTokens, gatedMlp, ropeTables, selfAttention, type DecoderInputs, type ModelArchitecture, type WeightSource } from '@aligntune/core/models';
 import type { LlamaConfig } from './llama-config.js';
 import { LLAMA_MODEL_TYPES } from './llama-model-types.js';
 
@@ -14,7 +14,7 @@ export class LlamaArchitecture implements ModelArchitecture<LlamaConfig> {
   buildDecoder(g: Graph, config: LlamaConfig, w: WeightSource, inputs: DecoderInputs): Tensor {
     const eps = config.rmsNormEps;
     let x = embedTokens(g, w, inputs.inputIds);
-    const rope = rotaryTables(g, ropeInverseFrequencies(config, config.headDim), inputs.positionIds, x.dtype);
+    const rope = ropeTables(g, config, config.headDim, inputs.positionIds, x.dtype);
     const attention = {
       numHeads: config.numHeads,
       numKvHeads: config.numKvHeads,

@@ -39,6 +39,7 @@ export function readLlamaConfig(f: JsonFields, variant: LlamaVariant): Omit<Llam
   if (act !== 'silu') f.fail('hidden_act', `"${act}" is not supported (supported: silu)`);
   if (variant.slidingWindow === undefined && f.boolOr('use_sliding_window', false)) f.fail('use_sliding_window', `sliding-window attention is not supported for ${f.raw.model_type}`);
   const attentionBias = variant.attentionBias === 'attention_bias' && f.boolOr('attention_bias', false);
+  const maxPositionEmbeddings = f.countOr('max_position_embeddings', variant.maxPositions);
   return {
     family: 'llama',
     vocabSize: f.count('vocab_size'),
@@ -48,12 +49,12 @@ export function readLlamaConfig(f: JsonFields, variant: LlamaVariant): Omit<Llam
     numKvHeads,
     headDim,
     intermediateSize: f.count('intermediate_size'),
-    maxPositionEmbeddings: f.countOr('max_position_embeddings', variant.maxPositions),
+    maxPositionEmbeddings,
     tieWordEmbeddings: f.boolOr('tie_word_embeddings', false),
     initializerRange: f.numberOr('initializer_range', 0.02),
     slidingWindow: variant.slidingWindow === undefined ? null : slidingWindow(f, variant.slidingWindow),
     rmsNormEps: f.numberOr('rms_norm_eps', 1e-6),
-    ...readRope(f),
+    ...readRope(f, 10000, maxPositionEmbeddings),
     qkvBias: variant.attentionBias === 'qkv' || attentionBias,
     outBias: attentionBias,
     mlpBias: variant.mlpBias && f.boolOr('mlp_bias', false),

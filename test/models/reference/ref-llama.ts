@@ -1,6 +1,7 @@
 import type { LlamaConfig } from '@aligntune/plugin-arch-llama';
 import { attention } from './ref-attention.js';
-import { add, linear, rmsNorm, rope, silu, type Vec } from './ref-math.js';
+import { add, linear, rmsNorm, silu, type Vec } from './ref-math.js';
+import { refApplyRope, refRope } from './ref-rope.js';
 import type { RefHidden, RefSequence, WeightReader } from './ref-types.js';
 
 /**
@@ -28,12 +29,12 @@ function perHead(row: Vec, heads: number, d: number, f: (head: Vec) => Vec): Vec
 
 function llamaBlock(c: LlamaConfig, w: WeightReader, p: string, x: Vec[], seq: RefSequence): Vec[] {
   const { hiddenSize: h, headDim: d, numHeads: nh, numKvHeads: nkv } = c;
-  const factor = c.ropeScaling?.factor ?? 1;
+  const rope = refRope(c.raw, seq.batchMaxPosition);
   const normed = x.map((xt) => rmsNorm(xt, w.vec(`${p}.input_layernorm.weight`, h), c.rmsNormEps));
   const prep = (name: 'q' | 'k', row: Vec, heads: number, t: number) =>
     perHead(row, heads, d, (head) => {
       const n = c.qkNorm ? rmsNorm(head, w.vec(`${p}.self_attn.${name}_norm.weight`, d), c.rmsNormEps) : head;
-      return rope(n, seq.positions[t]!, c.ropeTheta, factor);
+      return refApplyRope(n, seq.positions[t]!, rope);
     });
   const q = normed.map((a, t) => prep('q', proj(w, `${p}.self_attn.q_proj`, a, h, nh * d, c.qkvBias), nh, t));
   const k = normed.map((a, t) => prep('k', proj(w, `${p}.self_attn.k_proj`, a, h, nkv * d, c.qkvBias), nkv, t));

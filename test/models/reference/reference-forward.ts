@@ -32,9 +32,11 @@ export function referenceForward(config: HfModelConfig, weights: RefWeights, bat
   const family = config as Gpt2Config | LlamaConfig; // the reference knows the two built-in plugins' configs
   const logits: Vec[][] = [];
   const hidden: Vec[][] = [];
+  const positions = batch.inputIds.map((ids, b) => batch.positionIds?.[b] ?? positionsFromMask(batch.attentionMask?.[b] ?? ids.map(() => 1)));
+  const batchMaxPosition = Math.max(...positions.flat());
   batch.inputIds.forEach((ids, b) => {
     const mask = batch.attentionMask?.[b] ?? ids.map(() => 1);
-    const seq: RefSequence = { ids, mask, positions: batch.positionIds?.[b] ?? positionsFromMask(mask) };
+    const seq: RefSequence = { ids, mask, positions: positions[b]!, batchMaxPosition };
     const hs = family.family === 'gpt2' ? gpt2Hidden(family, reader, seq) : llamaHidden(family, reader, seq);
     hidden.push(hs);
     logits.push(hs.map((x) => head(config, reader, x)));
