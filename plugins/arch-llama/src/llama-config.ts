@@ -1,4 +1,4 @@
-import { readRope, type HfModelConfig, type JsonFields, type RopeSettings, type SharedConfigKey } from '@aligntune/core/models';
+import { readRope, type HfModelConfig, type JsonFields, type PreNormDecoderLayout, type RopeSettings, type SharedConfigKey } from '@aligntune/core/models';
 
 /** Llama, Mistral, Qwen2, Qwen3: RoPE, RMSNorm, SwiGLU MLP, grouped-query attention. */
 export interface LlamaConfig extends HfModelConfig, RopeSettings {
@@ -65,4 +65,9 @@ export function readLlamaConfig(f: JsonFields, variant: LlamaVariant): Omit<Llam
 function slidingWindow(f: JsonFields, fallback: number): number | null {
   if (!('sliding_window' in f.raw)) return fallback;
   return f.raw.sliding_window === null ? null : f.count('sliding_window');
+}
+
+/** The decoder layout core builds and lays out for a Llama-family config. */
+export function llamaLayout(c: LlamaConfig): PreNormDecoderLayout {
+  return { ...c, ...(c.qkNorm ? { qkNorm: 'head' as const } : { qkNorm: undefined }) };
 }

@@ -1,6 +1,5 @@
-import { type ModelTypeTraits, type PresetDims } from '@aligntune/core/models';
-import { readLlamaConfig, type LlamaConfig, type LlamaVariant } from './llama-config.js';
-import { llamaTensorSpecs } from './llama-tensor-layout.js';
+import { preNormDecoderSpecs, type ModelTypeTraits, type PresetDims } from '@aligntune/core/models';
+import { llamaLayout, readLlamaConfig, type LlamaConfig, type LlamaVariant } from './llama-config.js';
 
 /**
  * The traits of a Llama-family model type: `variant` says how it reads config.json, `classPrefix` is its
@@ -10,7 +9,7 @@ import { llamaTensorSpecs } from './llama-tensor-layout.js';
 export function llamaFamilyTraits(variant: LlamaVariant, classPrefix: string, preset?: (d: PresetDims) => Record<string, unknown>): ModelTypeTraits<LlamaConfig> {
   return {
     readConfig: (fields) => readLlamaConfig(fields, variant),
-    tensorSpecs: llamaTensorSpecs,
+    tensorSpecs: (config, prefix) => preNormDecoderSpecs(llamaLayout(config), prefix),
     tensorPrefix: 'model.',
     embeddingName: 'embed_tokens.weight',
     ignoredTensors: [/(^|\.)rotary_emb\.inv_freq$/],
