@@ -1,18 +1,20 @@
+import type { HfModelConfig } from './hf-model-config.js';
+import type { JsonFields } from './json-fields.js';
+import type { PresetDims } from './model-type.js';
 import { linearSpecs, normSpecs, tensorSpec, type TensorSpec } from './tensor-layout.js';
+
+/** The sizes every decoder config has, in HfModelConfig's names. */
+export type DecoderShape = Pick<
+  HfModelConfig,
+  'vocabSize' | 'hiddenSize' | 'numLayers' | 'numHeads' | 'numKvHeads' | 'headDim' | 'intermediateSize' | 'maxPositionEmbeddings' | 'tieWordEmbeddings' | 'initializerRange'
+>;
 
 /**
  * The shape of a pre-norm Llama-lineage decoder (Llama, Mistral, Qwen, Phi-3, SmolLM3): RMSNorm → self-attention →
  * RMSNorm → gated MLP per layer, in transformers' module names (`embed_tokens`, `layers.N.self_attn.q_proj`,
  * `input_layernorm`, `post_attention_layernorm`, `mlp.gate_proj`, `norm`). What a family varies is a field here.
  */
-export interface PreNormDecoderLayout {
-  readonly vocabSize: number;
-  readonly hiddenSize: number;
-  readonly numLayers: number;
-  readonly numHeads: number;
-  readonly numKvHeads: number;
-  readonly headDim: number;
-  readonly intermediateSize: number;
+export interface PreNormDecoderLayout extends Pick<DecoderShape, 'vocabSize' | 'hiddenSize' | 'numLayers' | 'numHeads' | 'numKvHeads' | 'headDim' | 'intermediateSize'> {
   readonly qkvBias: boolean;
   readonly outBias: boolean;
   readonly mlpBias: boolean;
@@ -22,6 +24,58 @@ export interface PreNormDecoderLayout {
   readonly fusedQkv?: boolean;
   /** One `mlp.gate_up_proj` (rows gate | up) instead of gate/up_proj (Phi-3). */
   readonly fusedMlp?: boolean;
+}
+
+/** What a model type's config.json omits, as its transformers config class defaults it. */
+export interface DecoderShapeDefaults {
+  readonly maxPositions: number;
+  readonly tieWordEmbeddings: boolean;
+  /** num_key_value_heads when absent; the number of heads (no GQA) when unset. */
+  readonly numKvHeads?: number;
+}
+
+/**
+ * The Llama lineage's config.json sizes (`hidden_size`, `num_attention_heads`, `num_key_value_heads`, `head_dim` or
+ * hidden/heads, ...) and its SwiGLU `hidden_act`, refusing what the shared blocks cannot build, naming the field.
+ */
+export function readDecoderShape(f: JsonFields, defaults: DecoderShapeDefaults): DecoderShape {
+  const hiddenSize = f.count('hidden_size');
+  const numHeads = f.count('num_attention_heads');
+  const numKvHeads = f.countOr('num_key_value_heads', defaults.numKvHeads ?? numHeads);
+  if (numHeads % numKvHeads !== 0) f.fail('num_key_value_heads', `${numKvHeads} does not divide num_attention_heads ${numHeads}`);
+  if (!f.has('head_dim') && hiddenSize % numHeads !== 0) f.fail('num_attention_heads', `hidden_size ${hiddenSize} is not divisible by ${numHeads}`);
+  const act = f.stringOr('hidden_act', 'silu');
+  if (act !== 'silu') f.fail('hidden_act', `"${act}" is not supported (supported: silu)`);
+  return {
+    vocabSize: f.count('vocab_size'),
+    hiddenSize,
+    numLayers: f.count('num_hidden_layers'),
+    numHeads,
+    numKvHeads,
+    headDim: f.countOr('head_dim', hiddenSize / numHeads),
+    intermediateSize: f.count('intermediate_size'),
+    maxPositionEmbeddings: f.countOr('max_position_embeddings', defaults.maxPositions),
+    tieWordEmbeddings: f.boolOr('tie_word_embeddings', defaults.tieWordEmbeddings),
+    initializerRange: f.numberOr('initializer_range', 0.02),
+  };
+}
+
+/** The config.json fields a Llama-lineage `model init` preset shares (sizes, SwiGLU, token ids; dropout-free float32). */
+export function decoderPresetFields(d: PresetDims): Record<string, unknown> {
+  return {
+    vocab_size: d.vocabSize,
+    hidden_size: d.hidden,
+    intermediate_size: d.intermediate,
+    num_hidden_layers: d.layers,
+    num_attention_heads: d.heads,
+    num_key_value_heads: d.kvHeads,
+    hidden_act: 'silu',
+    max_position_embeddings: d.positions,
+    initializer_range: 0.02,
+    attention_dropout: 0,
+    ...d.tokenIds,
+    torch_dtype: 'float32',
+  };
 }
 
 /** A pre-norm decoder's tensors under `prefix` (`model.`), in module order; core adds the head. */

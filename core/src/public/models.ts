@@ -69,5 +69,5 @@ export { type RopeScaling, type RopeSettings, readRope, ropeAttentionScaling, ro
 export { ropeTables } from '../models/graph/rope-tables.js';
 export { type RotaryTables, applyRotary, rotaryTables } from '../models/graph/rotary.js';
 export { type SelfAttentionSpec, gatedMlp, selfAttention } from '../models/graph/decoder-blocks.js';
-export { type PreNormDecoderLayout, gatedMlpSpecs, preNormDecoderSpecs, selfAttentionSpecs } from '../models/decoder-layout.js';
+export { type DecoderShape, type DecoderShapeDefaults, type PreNormDecoderLayout, decoderPresetFields, gatedMlpSpecs, preNormDecoderSpecs, readDecoderShape, selfAttentionSpecs } from '../models/decoder-layout.js';
 export { type PreNormDecoderSpec, preNormDecoder } from '../models/graph/pre-norm-decoder.js';

@@ -1,4 +1,4 @@
-import { preNormDecoderSpecs, type ModelTypeTraits, type PresetDims } from '@aligntune/core/models';
+import { decoderPresetFields, preNormDecoderSpecs, type ModelTypeTraits, type PresetDims } from '@aligntune/core/models';
 import { llamaLayout, readLlamaConfig, type LlamaConfig, type LlamaVariant } from './llama-config.js';
 
 /**
@@ -21,24 +21,7 @@ export function llamaFamilyTraits(variant: LlamaVariant, classPrefix: string, pr
 
 /** What every Llama-family preset shares, as LlamaConfig.save_pretrained writes it (dropout 0: the engine has none). */
 export function llamaPresetFields(d: PresetDims): Record<string, unknown> {
-  return {
-    vocab_size: d.vocabSize,
-    hidden_size: d.hidden,
-    intermediate_size: d.intermediate,
-    num_hidden_layers: d.layers,
-    num_attention_heads: d.heads,
-    num_key_value_heads: d.kvHeads,
-    head_dim: d.hidden / d.heads,
-    hidden_act: 'silu',
-    max_position_embeddings: d.positions,
-    initializer_range: 0.02,
-    rms_norm_eps: 1e-6,
-    rope_theta: 10000,
-    rope_scaling: null,
-    attention_dropout: 0,
-    ...d.tokenIds,
-    torch_dtype: 'float32',
-  };
+  return { ...decoderPresetFields(d), head_dim: d.hidden / d.heads, rms_norm_eps: 1e-6, rope_theta: 10000, rope_scaling: null };
 }
 
 /** What Llama 3.1 and 3.2 share: the 128K tiktoken vocabulary, GQA with 8 kv heads, llama3 RoPE over θ = 500000. */

@@ -1,4 +1,4 @@
-import { preNormDecoderSpecs, type ModelTypeTraits, type PresetDims } from '@aligntune/core/models';
+import { decoderPresetFields, preNormDecoderSpecs, type ModelTypeTraits, type PresetDims } from '@aligntune/core/models';
 import { phi3Layout, readPhi3Config, type Phi3Config } from './phi3-config.js';
 
 /** Phi-4-mini's layout scaled to the preset's sizes: GQA, tied embeddings, 3/4 of each head rotating, no sliding window. */
@@ -6,27 +6,16 @@ function phi3Preset(d: PresetDims): Record<string, unknown> {
   return {
     architectures: ['Phi3ForCausalLM'],
     model_type: 'phi3',
-    vocab_size: d.vocabSize,
-    hidden_size: d.hidden,
-    intermediate_size: d.intermediate,
-    num_hidden_layers: d.layers,
-    num_attention_heads: d.heads,
-    num_key_value_heads: d.kvHeads,
-    hidden_act: 'silu',
-    max_position_embeddings: d.positions,
+    ...decoderPresetFields(d),
     original_max_position_embeddings: d.positions,
-    initializer_range: 0.02,
     rms_norm_eps: 1e-5,
     rope_theta: 10000,
     rope_scaling: null,
     partial_rotary_factor: 0.75,
     sliding_window: null,
-    attention_dropout: 0,
     embd_pdrop: 0,
     resid_pdrop: 0,
     tie_word_embeddings: true,
-    ...d.tokenIds,
-    torch_dtype: 'float32',
   };
 }
 

@@ -1,4 +1,4 @@
-import { readRope, type HfModelConfig, type JsonFields, type PreNormDecoderLayout, type RopeSettings, type SharedConfigKey } from '@aligntune/core/models';
+import { readDecoderShape, readRope, type HfModelConfig, type JsonFields, type PreNormDecoderLayout, type RopeSettings, type SharedConfigKey } from '@aligntune/core/models';
 
 /** SmolLM3: Llama's block where some layers attend without RoPE (NoPE). */
 export interface SmolLM3Config extends HfModelConfig, RopeSettings {
@@ -12,36 +12,18 @@ export interface SmolLM3Config extends HfModelConfig, RopeSettings {
 
 /** SmolLM3Config's fields as transformers reads them (defaults: rope_theta 2e6, max_position_embeddings 32768, tied embeddings). */
 export function readSmolLM3Config(f: JsonFields): Omit<SmolLM3Config, SharedConfigKey> {
-  const hiddenSize = f.count('hidden_size');
-  const numHeads = f.count('num_attention_heads');
-  const numKvHeads = f.countOr('num_key_value_heads', 4);
-  if (numHeads % numKvHeads !== 0) f.fail('num_key_value_heads', `${numKvHeads} does not divide num_attention_heads ${numHeads}`);
-  if (!f.has('head_dim') && hiddenSize % numHeads !== 0) f.fail('num_attention_heads', `hidden_size ${hiddenSize} is not divisible by ${numHeads}`);
-  const act = f.stringOr('hidden_act', 'silu');
-  if (act !== 'silu') f.fail('hidden_act', `"${act}" is not supported (supported: silu)`);
+  // SmolLM3Config leaves tie_word_embeddings to PretrainedConfig, whose default is true.
+  const shape = readDecoderShape(f, { maxPositions: 32768, tieWordEmbeddings: true, numKvHeads: 4 });
   if (f.boolOr('mlp_bias', false)) f.fail('mlp_bias', 'SmolLM3 has no MLP biases (transformers builds its MLP without them)');
-  const numLayers = f.count('num_hidden_layers');
   refuseSlidingWindows(f);
-  const maxPositionEmbeddings = f.countOr('max_position_embeddings', 32768);
-  const attentionBias = f.boolOr('attention_bias', false);
   return {
     family: 'smollm3',
-    vocabSize: f.count('vocab_size'),
-    hiddenSize,
-    numLayers,
-    numHeads,
-    numKvHeads,
-    headDim: f.countOr('head_dim', hiddenSize / numHeads),
-    intermediateSize: f.count('intermediate_size'),
-    maxPositionEmbeddings,
-    // SmolLM3Config leaves tie_word_embeddings to PretrainedConfig, whose default is true.
-    tieWordEmbeddings: f.boolOr('tie_word_embeddings', true),
-    initializerRange: f.numberOr('initializer_range', 0.02),
+    ...shape,
     slidingWindow: null,
     rmsNormEps: f.numberOr('rms_norm_eps', 1e-6),
-    ...readRope(f, 2000000, maxPositionEmbeddings),
-    attentionBias,
-    ropeLayers: readRopeLayers(f, numLayers),
+    ...readRope(f, 2000000, shape.maxPositionEmbeddings),
+    attentionBias: f.boolOr('attention_bias', false),
+    ropeLayers: readRopeLayers(f, shape.numLayers),
   };
 }
 

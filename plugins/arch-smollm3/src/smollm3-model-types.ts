@@ -1,4 +1,4 @@
-import { preNormDecoderSpecs, type ModelTypeTraits, type PresetDims } from '@aligntune/core/models';
+import { decoderPresetFields, preNormDecoderSpecs, type ModelTypeTraits, type PresetDims } from '@aligntune/core/models';
 import { readSmolLM3Config, smolLM3Layout, type SmolLM3Config } from './smollm3-config.js';
 
 /** SmolLM3's 3:1 RoPE/NoPE pattern, the last of every `interval` layers without RoPE. */
@@ -12,15 +12,7 @@ function smolLM3Preset(d: PresetDims): Record<string, unknown> {
   return {
     architectures: ['SmolLM3ForCausalLM'],
     model_type: 'smollm3',
-    vocab_size: d.vocabSize,
-    hidden_size: d.hidden,
-    intermediate_size: d.intermediate,
-    num_hidden_layers: d.layers,
-    num_attention_heads: d.heads,
-    num_key_value_heads: d.kvHeads,
-    hidden_act: 'silu',
-    max_position_embeddings: d.positions,
-    initializer_range: 0.02,
+    ...decoderPresetFields(d),
     rms_norm_eps: 1e-6,
     rope_theta: 2000000,
     rope_scaling: null,
@@ -30,10 +22,7 @@ function smolLM3Preset(d: PresetDims): Record<string, unknown> {
     sliding_window: null,
     attention_bias: false,
     mlp_bias: false,
-    attention_dropout: 0,
     tie_word_embeddings: true,
-    ...d.tokenIds,
-    torch_dtype: 'float32',
   };
 }
 
