@@ -44,4 +44,18 @@ describe('architectures: ONNX logits equal the float64 Hugging Face reference', 
     expect(diff(2)).toBeLessThan(1e-12); // keys 0..2 are all inside a window of 3
     expect(diff(6)).toBeGreaterThan(1e-3);
   });
+
+  it('the RoPE fixtures exercise what they claim: NoPE layers, LongRoPE long factors, dynamic NTK past the original length, llama3 bands', () => {
+    const logitsOf = (name: string, extra: Record<string, unknown>, tensorsFrom = name) => {
+      const { tensors } = tinyModel(tensorsFrom, 7);
+      const rows = paddedRows(48);
+      return referenceForward(tinyModel(name, 7, extra).model.config, refWeights(tensors), { inputIds: rows.ids, attentionMask: rows.mask }).logits[0]![6]!;
+    };
+    const differs = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]!)));
+    expect(differs(logitsOf('smollm3', {}), logitsOf('smollm3', { no_rope_layers: [1, 1] }))).toBeGreaterThan(1e-3);
+    expect(differs(logitsOf('phi3-long', {}), logitsOf('phi3-long', { original_max_position_embeddings: 32 }))).toBeGreaterThan(1e-3);
+    expect(differs(logitsOf('llama-dynamic', {}), logitsOf('llama-dynamic', { rope_scaling: null }))).toBeGreaterThan(1e-3);
+    expect(differs(logitsOf('llama3', {}), logitsOf('llama3', { rope_scaling: null }))).toBeGreaterThan(1e-3);
+    expect(differs(logitsOf('qwen2-yarn', {}), logitsOf('qwen2-yarn', { rope_scaling: null }))).toBeGreaterThan(1e-3);
+  });
 });

@@ -66,10 +66,13 @@ describe('computations on model logits', () => {
     });
   });
 
-  it('value model: per-position score and token-aligned values; reward model: score at the last real token', async () => {
-    const base = tinyModel('gpt2', 13).model.config;
+  // Phi-3 and SmolLM3 reward/value models as transformers names them (Phi3ForSequenceClassification, a bias-free `score`).
+  for (const name of ['gpt2', 'phi3', 'smollm3']) it(`${name} value model: per-position score and token-aligned values; reward model: score at the last real token`, async () => {
+    const base = tinyModel(name, 13).model.config;
     const config = withSequenceClassificationHead(base, 1);
     const tensors = randomTensors(config, 13);
+    expect(tensors.has('score.weight') && !tensors.has('score.bias')).toBe(true);
+    expect(config.architectures).toEqual([`${base.traits.classPrefix}ForSequenceClassification`]);
     const { weights } = toCanonicalWeights(config, tensors);
     const model = new DecoderModel({ config, architecture: architectureFor(config), weights: hostWeights(weights) });
     const g = new Graph('value-reward');

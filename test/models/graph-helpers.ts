@@ -1,6 +1,8 @@
 import { OnnxRuntimeBackend } from '@aligntune/plugin-backend-onnxruntime';
 import { Gpt2Architecture } from '@aligntune/plugin-arch-gpt2';
 import { LlamaArchitecture } from '@aligntune/plugin-arch-llama';
+import { Phi3Architecture } from '@aligntune/plugin-arch-phi3';
+import { SmolLM3Architecture } from '@aligntune/plugin-arch-smollm3';
 import {
   DecoderModel,
   emitModel,
@@ -23,6 +25,16 @@ import { positionsFromMask } from './reference/reference-forward.js';
 const GPT2 = { architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: 48, n_positions: 32, n_embd: 16, n_layer: 2, n_head: 4, layer_norm_epsilon: 1e-5 };
 const LLAMA_COMMON = { vocab_size: 48, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, rms_norm_eps: 1e-6, max_position_embeddings: 64 };
 
+const PHI3_COMMON = {
+  ...LLAMA_COMMON,
+  hidden_size: 32,
+  rms_norm_eps: 1e-5,
+  partial_rotary_factor: 0.75,
+  tie_word_embeddings: true,
+  rope_theta: 10000,
+  rope_scaling: { type: 'longrope', short_factor: [1, 1.5, 3], long_factor: [1, 6, 20] },
+};
+
 /** Tiny configs covering each feature: GQA (2 and 4 queries per kv head), biases, q/k norms, head_dim ≠ hidden/heads, tying, scaling, windows. */
 export const TINY_CONFIGS: Record<string, Record<string, unknown>> = {
   gpt2: GPT2,
@@ -31,6 +43,17 @@ export const TINY_CONFIGS: Record<string, Record<string, unknown>> = {
   qwen2: { architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', ...LLAMA_COMMON, num_key_value_heads: 1, tie_word_embeddings: true, rope_theta: 1000000 },
   qwen3: { architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', ...LLAMA_COMMON, head_dim: 8, tie_word_embeddings: false, rope_theta: 1000000 },
   mistral: { architectures: ['MistralForCausalLM'], model_type: 'mistral', ...LLAMA_COMMON, sliding_window: 3, tie_word_embeddings: false },
+  // Llama 3.2 (tied, head_dim given) and 3.1 (untied): llama3 RoPE with an original length that puts one frequency in each band.
+  llama3: { architectures: ['LlamaForCausalLM'], model_type: 'llama', ...LLAMA_COMMON, head_dim: 8, tie_word_embeddings: true, rope_theta: 500000, rope_scaling: { factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 512, rope_type: 'llama3' } },
+  llama31: { architectures: ['LlamaForCausalLM'], model_type: 'llama', ...LLAMA_COMMON, tie_word_embeddings: false, rope_theta: 500000, rope_scaling: { factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 64, rope_type: 'llama3' } },
+  'qwen2-yarn': { architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', ...LLAMA_COMMON, tie_word_embeddings: true, rope_theta: 10000, rope_scaling: { type: 'yarn', factor: 4, original_max_position_embeddings: 16 } },
+  'llama-dynamic': { architectures: ['LlamaForCausalLM'], model_type: 'llama', ...LLAMA_COMMON, max_position_embeddings: 4, tie_word_embeddings: false, rope_scaling: { type: 'dynamic', factor: 3 } },
+  // Phi-4-mini's shape: fused projections, GQA, tied, 3/4 of each head rotating, LongRoPE (short factors below 32 positions; -long: past 4).
+  phi3: { architectures: ['Phi3ForCausalLM'], model_type: 'phi3', ...PHI3_COMMON, original_max_position_embeddings: 32 },
+  'phi3-long': { architectures: ['Phi3ForCausalLM'], model_type: 'phi3', ...PHI3_COMMON, original_max_position_embeddings: 4 },
+  // Phi-3-mini-4k's: multi-head, untied, no scaling, a sliding window.
+  'phi3-mini': { architectures: ['Phi3ForCausalLM'], model_type: 'phi3', ...LLAMA_COMMON, num_key_value_heads: 4, rms_norm_eps: 1e-5, rope_scaling: null, sliding_window: 3, tie_word_embeddings: false },
+  smollm3: { architectures: ['SmolLM3ForCausalLM'], model_type: 'smollm3', ...LLAMA_COMMON, rope_theta: 2000000, no_rope_layers: [1, 0], no_rope_layer_interval: 2, tie_word_embeddings: true },
 };
 
 export function tinyConfig(name: string, extra: Record<string, unknown> = {}): HfModelConfig {
@@ -49,8 +72,10 @@ export function randomTensors(config: HfModelConfig, seed: number): Map<string, 
   return out;
 }
 
+const ARCHITECTURES: Record<string, () => ModelArchitecture> = { gpt2: () => new Gpt2Architecture(), phi3: () => new Phi3Architecture(), smollm3: () => new SmolLM3Architecture() };
+
 export function architectureFor(config: HfModelConfig): ModelArchitecture {
-  return config.modelType === 'gpt2' ? new Gpt2Architecture() : new LlamaArchitecture();
+  return (ARCHITECTURES[config.modelType] ?? (() => new LlamaArchitecture()))();
 }
 
 export function tinyModel(name: string, seed = 1, extra: Record<string, unknown> = {}): { model: DecoderModel; tensors: Map<string, StoredTensor> } {

@@ -122,14 +122,13 @@ describe('config.json parsing', () => {
   });
 
   const errors: [string, Record<string, unknown>, RegExp][] = [
-    ['unsupported model_type', { ...GPT2, model_type: 'bert' }, /field "model_type": "bert" is not supported \(supported: gpt2, llama, mistral, qwen2, qwen3\)/],
+    ['unsupported model_type', { ...GPT2, model_type: 'bert' }, /field "model_type": "bert" is not supported \(supported: gpt2, llama, mistral, phi3, qwen2, qwen3, smollm3\)/],
     ['missing model_type', { n_embd: 4 }, /field "model_type": is required but missing/],
     ['missing field', { ...TINYLLAMA, hidden_size: undefined }, /field "hidden_size": is required but missing/],
     ['wrong type', { ...GPT2, n_layer: '12' }, /field "n_layer": must be a positive integer, got "12"/],
-    ['rope dynamic', { ...TINYLLAMA, rope_scaling: { type: 'dynamic', factor: 2 } }, /field "rope_scaling": rope type "dynamic" is not supported/],
-    ['rope yarn', { ...QWEN3, rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 32768 } }, /field "rope_scaling": rope type "yarn" is not supported/],
-    ['rope llama3', { ...TINYLLAMA, rope_scaling: { rope_type: 'llama3', factor: 8 } }, /rope type "llama3" is not supported/],
-    ['linear without factor', { ...TINYLLAMA, rope_scaling: { type: 'linear' } }, /linear scaling needs a positive "factor"/],
+    ['rope type', { ...TINYLLAMA, rope_scaling: { type: 'ntk', factor: 2 } }, /field "rope_scaling.type": rope type "ntk" is not supported/],
+    ['rope llama3 fields', { ...TINYLLAMA, rope_scaling: { rope_type: 'llama3', factor: 8 } }, /field "rope_scaling.low_freq_factor": must be a positive number/],
+    ['linear without factor', { ...TINYLLAMA, rope_scaling: { type: 'linear' } }, /field "rope_scaling.factor": must be a positive number, got undefined/],
     ['GQA mismatch', { ...TINYLLAMA, num_key_value_heads: 5 }, /field "num_key_value_heads": 5 does not divide num_attention_heads 32/],
     ['activation', { ...GPT2, activation_function: 'relu' }, /field "activation_function": "relu" is not supported/],
     ['hidden_act', { ...TINYLLAMA, hidden_act: 'gelu' }, /field "hidden_act": "gelu" is not supported/],

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { tensorSpecs, withSequenceClassificationHead, type HfModelConfig } from '@aligntune/core';
 import { parseModelConfig, presetConfig } from './model-types.js';
 import { randomArray } from './helpers.js';
-import { geluNew, layerNorm, logSoftmax, rmsNorm, rope } from './reference/ref-math.js';
+import { geluNew, layerNorm, logSoftmax, rmsNorm } from './reference/ref-math.js';
+import { refApplyRope, refRope } from './reference/ref-rope.js';
 import { lastTokenScores, positionsFromMask, referenceForward, tokenLogProbs, type RefWeights } from './reference/reference-forward.js';
 
 /** Random weights of every tensor of `config` with enough scale to make every term matter (norm weights around 1). */
@@ -45,10 +46,15 @@ describe('reference math', () => {
     const rms = rmsNorm(Float64Array.of(3, 4), [1, 2], 0);
     expect([...rms]).toEqual([3 / Math.sqrt(12.5), 8 / Math.sqrt(12.5)]);
     // RoPE rotates (x_i, x_{i+d/2}) pairs: d = 4, inv_freq = [1, 1/100].
-    const r = rope(Float64Array.of(1, 0, 0, 1), 1, 10000);
+    const plain = refRope({ hidden_size: 4, num_attention_heads: 1, rope_theta: 10000 }, 0);
+    const r = refApplyRope(Float64Array.of(1, 0, 0, 1), 1, plain);
     expect([...r].map((x) => +x.toFixed(12))).toEqual([Math.cos(1), -Math.sin(0.01), Math.sin(1), Math.cos(0.01)].map((x) => +x.toFixed(12)));
-    expect([...rope(Float64Array.of(1, 2, 3, 4), 0, 10000)]).toEqual([1, 2, 3, 4]);
-    expect(rope(Float64Array.of(1, 0, 0, 0), 6, 10000, 2)[0]).toBeCloseTo(Math.cos(3), 12); // linear scaling: position / factor
+    expect([...refApplyRope(Float64Array.of(1, 2, 3, 4), 0, plain)]).toEqual([1, 2, 3, 4]);
+    const linear = refRope({ hidden_size: 4, num_attention_heads: 1, rope_theta: 10000, rope_scaling: { type: 'linear', factor: 2 } }, 0);
+    expect(refApplyRope(Float64Array.of(1, 0, 0, 0), 6, linear)[0]).toBeCloseTo(Math.cos(3), 12); // linear scaling: position / factor
+    // partial rotary: the last dims pass through
+    const partial = refRope({ hidden_size: 8, num_attention_heads: 1, partial_rotary_factor: 0.5, rope_theta: 10000 }, 0);
+    expect([...refApplyRope(Float64Array.of(1, 0, 0, 0, 5, 6, 7, 8), 1, partial)].slice(4)).toEqual([5, 6, 7, 8]);
     const ls = logSoftmax([1, 2, 3]);
     expect(ls.reduce((a, x) => a + Math.exp(x), 0)).toBeCloseTo(1, 14);
     expect(ls[2]! - ls[0]!).toBeCloseTo(2, 14);

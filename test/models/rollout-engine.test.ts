@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { declareTokenInputs, Graph, hostValues, leftPad, RolloutEngine, type DecoderModel } from '@aligntune/core';
+import { declareTokenInputs, DecoderModel, Graph, hostValues, leftPad, parseGenerationConfig, RolloutEngine } from '@aligntune/core';
 import { backend, runGraph, tinyModel, tokenFeeds } from './graph-helpers.js';
 
 const PROMPTS = [[5, 9, 2], [7], [1, 2, 3, 4, 5]];
@@ -21,7 +21,7 @@ function logSoftmaxAt(row: Float64Array, token: number): number {
 }
 
 describe('RolloutEngine (KV cache decode)', () => {
-  for (const name of ['gpt2', 'llama', 'qwen3', 'mistral']) {
+  for (const name of ['gpt2', 'llama', 'qwen3', 'mistral', 'llama3', 'phi3', 'phi3-mini', 'smollm3']) {
     it(`${name}: greedy tokens are the argmax of the full forward, step by step; cached logits equal a full recompute`, async () => {
       const { model } = tinyModel(name, 21);
       const engine = await RolloutEngine.create(model, backend());
@@ -82,5 +82,21 @@ describe('RolloutEngine (KV cache decode)', () => {
       const g = greedy.completions[i]!.tokenIds;
       expect(c.tokenIds).toEqual(g.includes(eos) ? g.slice(0, g.indexOf(eos) + 1) : g);
     });
+  });
+
+  it("stops at every id of generation_config.json's eos_token_id list (Llama 3 Instruct's <|eot_id|>, <|eom_id|>, <|end_of_text|>)", async () => {
+    const { model } = tinyModel('llama3', 21);
+    const free = await RolloutEngine.create(model, backend());
+    const greedy = await free.generate(PROMPTS, { maxNewTokens: 6, greedy: true, eosTokenIds: [] });
+    await free.dispose();
+    const stop = greedy.completions[0]!.tokenIds[2]!;
+    const unused = [...Array(model.config.vocabSize).keys()].find((t) => !greedy.completions.some((c) => c.tokenIds.includes(t)))!;
+    const withList = new DecoderModel({ config: model.config, architecture: model.architecture, weights: model.weights, generationConfig: parseGenerationConfig({ eos_token_id: [unused, stop] }) });
+    const engine = await RolloutEngine.create(withList, backend());
+    const stopped = await engine.generate(PROMPTS, { maxNewTokens: 6, greedy: true });
+    await engine.dispose();
+    const first = stopped.completions[0]!;
+    expect(first.tokenIds).toEqual(greedy.completions[0]!.tokenIds.slice(0, greedy.completions[0]!.tokenIds.indexOf(stop) + 1));
+    expect(first.finishReason).toBe('eos');
   });
 });

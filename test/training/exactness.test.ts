@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors, type HfModelConfig, type StoredTensor, type Tokenizer } from '@aligntune/core';
-import { createTrainer, runConfig, tempDir, tinyTokenizer, updateError, writeJsonl, writeTinyModel, type TinyArch } from './helpers.js';
+import { createTrainer, runConfig, tempDir, tinyTokenizer, updateError, writeJsonl, writeTinyModel, type RopeFamilyArch, type TinyArch } from './helpers.js';
 import { completionLogps, refDpoLoss, refSftLoss, type RefPair, type RefSequence } from './reference-losses.js';
 
 /**
@@ -48,7 +48,7 @@ function pairs(tok: Tokenizer): RefPair[] {
 
 /** Trains one step and compares the saved update with −lr × the float64 finite-difference gradient. */
 async function checkOneStep(
-  arch: TinyArch,
+  arch: TinyArch | RopeFamilyArch,
   algo: 'sft' | 'dpo',
   rows: readonly unknown[],
   train: Record<string, unknown>,
@@ -96,6 +96,26 @@ describe.each<[TinyArch]>([['gpt2'], ['llama']])('one SGD step equals w − lr·
       // the reference is the starting policy: its log-probs are those of the first (unperturbed) call
       ref ??= { chosen: completionLogps(c, w, ps.map((p) => p.chosen)), rejected: completionLogps(c, w, ps.map((p) => p.rejected)) };
       return refDpoLoss(c, w, ps, ref, o);
+    });
+    expect(relError).toBeLessThan(1e-3);
+  });
+});
+
+// Llama 3.2 (llama3 RoPE, tied head) and Phi-4-mini's layout (fused qkv / gate_up saved under their own names, partial rotary, LongRoPE).
+describe.each<[RopeFamilyArch]>([['llama3'], ['phi3']])('one SGD step equals w − lr·∇L (%s)', (arch) => {
+  it('sft, completion-only', async () => {
+    const seqs = sftSequences(writeTinyModelTokenizer(), true);
+    const { relError, checked } = await checkOneStep(arch, 'sft', SFT_ROWS, { completion_only_loss: true }, (c, w) => refSftLoss(c, w, seqs));
+    expect(checked).toBeGreaterThan(20);
+    expect(relError).toBeLessThan(1e-3);
+  });
+
+  it('dpo sigmoid', async () => {
+    const ps = pairs(writeTinyModelTokenizer());
+    let ref: { chosen: number[]; rejected: number[] } | undefined;
+    const { relError } = await checkOneStep(arch, 'dpo', PREF_ROWS, { loss_type: 'sigmoid', beta: 0.5 }, (c, w) => {
+      ref ??= { chosen: completionLogps(c, w, ps.map((p) => p.chosen)), rejected: completionLogps(c, w, ps.map((p) => p.rejected)) };
+      return refDpoLoss(c, w, ps, ref, { type: 'sigmoid', beta: 0.5, eps: 0 });
     });
     expect(relError).toBeLessThan(1e-3);
   });

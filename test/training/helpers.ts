@@ -41,6 +41,8 @@ export const TRAINING_PLUGINS = [
   '@aligntune/plugin-distributed-single',
   '@aligntune/plugin-arch-gpt2',
   '@aligntune/plugin-arch-llama',
+  '@aligntune/plugin-arch-phi3',
+  '@aligntune/plugin-arch-smollm3',
   '@aligntune/plugin-algo-sft',
   '@aligntune/plugin-algo-dpo',
 ] as const;
@@ -51,12 +53,23 @@ export function trainingKernel(extra: TestKernelOptions['plugins'] = [], options
 }
 
 export type TinyArch = 'gpt2' | 'llama';
+export type RopeFamilyArch = keyof typeof ROPE_FAMILY_CONFIGS;
+
+const LLAMA_SHAPE = { hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 64, tie_word_embeddings: true };
+/** Llama 3.2 (llama3 RoPE, tied), Phi-4-mini (fused projections, partial rotary, LongRoPE) and SmolLM3 (a NoPE layer) at the same size. */
+const ROPE_FAMILY_CONFIGS = {
+  llama3: { architectures: ['LlamaForCausalLM'], model_type: 'llama', ...LLAMA_SHAPE, rms_norm_eps: 1e-5, rope_theta: 500000, rope_scaling: { rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 512 } },
+  phi3: { architectures: ['Phi3ForCausalLM'], model_type: 'phi3', ...LLAMA_SHAPE, max_position_embeddings: 128, original_max_position_embeddings: 64, partial_rotary_factor: 0.75, rms_norm_eps: 1e-5, rope_theta: 10000, rope_scaling: { type: 'longrope', short_factor: [1, 1.5, 3], long_factor: [1, 6, 20] } },
+  smollm3: { architectures: ['SmolLM3ForCausalLM'], model_type: 'smollm3', ...LLAMA_SHAPE, rms_norm_eps: 1e-6, rope_theta: 2000000, no_rope_layers: [1, 0] },
+};
 
 /** Tiny configs (2 layers, hidden 32) over the tiny chat tokenizer's vocabulary. */
-export function tinyModelConfig(arch: TinyArch, tok: Tokenizer): HfModelConfig {
+export function tinyModelConfig(arch: TinyArch | RopeFamilyArch, tok: Tokenizer): HfModelConfig {
   const ids = { vocab_size: tok.vocabSize, bos_token_id: tok.bosTokenId, eos_token_id: tok.eosTokenId };
   const json =
-    arch === 'gpt2'
+    arch !== 'gpt2' && arch !== 'llama'
+      ? { ...ROPE_FAMILY_CONFIGS[arch], ...ids }
+      : arch === 'gpt2'
       ? { architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', n_positions: 64, n_embd: 32, n_layer: 2, n_head: 4, layer_norm_epsilon: 1e-5, ...ids }
       : { architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, rms_norm_eps: 1e-6, max_position_embeddings: 64, tie_word_embeddings: false, rope_theta: 10000, ...ids };
   return parseModelConfig(json, `${arch}.json`);
@@ -66,7 +79,7 @@ export function tinyModelConfig(arch: TinyArch, tok: Tokenizer): HfModelConfig {
  * Writes a tiny model directory (with the tokenizer). `random`: weights of scale 0.3 so gradients are
  * large (exactness tests); `init`: transformers' initialisation (learning tests).
  */
-export async function writeTinyModel(dir: string, arch: TinyArch, options: { seed?: number; weights?: 'random' | 'init' } = {}): Promise<{ config: HfModelConfig; tensors: Map<string, StoredTensor>; tokenizer: Tokenizer }> {
+export async function writeTinyModel(dir: string, arch: TinyArch | RopeFamilyArch, options: { seed?: number; weights?: 'random' | 'init' } = {}): Promise<{ config: HfModelConfig; tensors: Map<string, StoredTensor>; tokenizer: Tokenizer }> {
   const tokenizer = tinyTokenizer();
   const config = tinyModelConfig(arch, tokenizer);
   const tensors = options.weights === 'init' ? initWeights(config, options.seed ?? 0) : randomTensors(config, options.seed ?? 1);

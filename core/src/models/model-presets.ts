@@ -3,7 +3,8 @@ import { modelTypeNames, type ModelTypeTable, type PresetDims } from './model-ty
 import { tensorSpecs } from './tensor-layout.js';
 
 export const PRESET_SIZES = ['tiny', 'small'] as const;
-export type PresetSize = (typeof PRESET_SIZES)[number];
+/** A size (tiny, small) or the name of one of the model type's checkpoint presets (`llama-3.2-1b`). */
+export type PresetSize = (typeof PRESET_SIZES)[number] | (string & {});
 
 /** Special-token ids of the tokenizer the model is built for; the vocabulary size is the tokenizer's. */
 export interface PresetTokens {
@@ -24,6 +25,11 @@ export function presetModelTypes(modelTypes: ModelTypeTable): string[] {
   return modelTypeNames(modelTypes).filter((type) => modelTypes[type]!.presetConfig !== undefined);
 }
 
+/** The presets a model type offers: the sizes, then its checkpoint presets by name. */
+export function presetNames(modelTypes: ModelTypeTable, modelType: string): string[] {
+  return [...PRESET_SIZES, ...Object.keys(modelTypes[modelType]?.checkpointPresets ?? {})];
+}
+
 /**
  * The config.json of a preset model, as transformers would write it (the model type spells the sizes in its
  * fields). Dropout is 0 because the engine has none, so the saved model trains the same way under PyTorch.
@@ -31,8 +37,18 @@ export function presetModelTypes(modelTypes: ModelTypeTable): string[] {
 export function presetConfigJson(modelTypes: ModelTypeTable, modelType: string, size: PresetSize, tokens: PresetTokens): Record<string, unknown> {
   const preset = Object.hasOwn(modelTypes, modelType) ? modelTypes[modelType]!.presetConfig : undefined;
   if (!preset) throw new Error(`model type "${modelType}" has no presets (presets: ${presetModelTypes(modelTypes).join(', ') || 'none'})`);
+  if (!(PRESET_SIZES as readonly string[]).includes(size)) return checkpointPreset(modelTypes, modelType, size, tokens);
   const tokenIds = { bos_token_id: tokens.bosTokenId, eos_token_id: tokens.eosTokenId, pad_token_id: tokens.padTokenId ?? null };
-  return preset({ ...SIZES[size], vocabSize: tokens.vocabSize, tokenIds });
+  return preset({ ...SIZES[size as (typeof PRESET_SIZES)[number]], vocabSize: tokens.vocabSize, tokenIds });
+}
+
+/** A real checkpoint's config.json; the tokenizer must fit its vocabulary (the ids are the checkpoint's). */
+function checkpointPreset(modelTypes: ModelTypeTable, modelType: string, name: string, tokens: PresetTokens): Record<string, unknown> {
+  const presets = modelTypes[modelType]!.checkpointPresets ?? {};
+  const config = Object.hasOwn(presets, name) ? presets[name] : undefined;
+  if (!config) throw new Error(`model type "${modelType}" has no preset "${name}" (presets: ${presetNames(modelTypes, modelType).join(', ')})`);
+  if (tokens.vocabSize > (config.vocab_size as number)) throw new Error(`preset ${modelType}/${name} has vocab_size ${String(config.vocab_size)}, smaller than the tokenizer's ${tokens.vocabSize}: pass the checkpoint's own tokenizer`);
+  return structuredClone(config) as Record<string, unknown>;
 }
 
 export function presetConfig(modelTypes: ModelTypeTable, modelType: string, size: PresetSize, tokens: PresetTokens): HfModelConfig {

@@ -37,6 +37,11 @@ export interface ModelTypeTraits<C extends HfModelConfig = HfModelConfig> {
   readonly classPrefix: string;
   /** config.json of a `model init` preset of these sizes; a type without it has no presets. */
   presetConfig?(dims: PresetDims): Record<string, unknown>;
+  /**
+   * The config.json of real checkpoints by name (`model init --preset llama-3.2-1b`): their shapes, vocabulary
+   * and special tokens as published, for random weights of the real size.
+   */
+  readonly checkpointPresets?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /** model_type → its traits: what a kernel's architectures declare (`modelTypesOf`), or a plugin's exported table (tests, scripts). */

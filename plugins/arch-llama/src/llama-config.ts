@@ -1,4 +1,4 @@
-import { readRope, type HfModelConfig, type JsonFields, type RopeSettings, type SharedConfigKey } from '@aligntune/core/models';
+import { readDecoderShape, readRope, type HfModelConfig, type JsonFields, type PreNormDecoderLayout, type RopeSettings, type SharedConfigKey } from '@aligntune/core/models';
 
 /** Llama, Mistral, Qwen2, Qwen3: RoPE, RMSNorm, SwiGLU MLP, grouped-query attention. */
 export interface LlamaConfig extends HfModelConfig, RopeSettings {
@@ -28,32 +28,16 @@ export interface LlamaVariant {
 
 /** A Llama-family config.json (LlamaConfig's fields) in the canonical names; what the engine cannot run is refused by name. */
 export function readLlamaConfig(f: JsonFields, variant: LlamaVariant): Omit<LlamaConfig, SharedConfigKey> {
-  const hiddenSize = f.count('hidden_size');
-  const numHeads = f.count('num_attention_heads');
-  const numKvHeads = f.countOr('num_key_value_heads', numHeads);
-  if (numHeads % numKvHeads !== 0) f.fail('num_key_value_heads', `${numKvHeads} does not divide num_attention_heads ${numHeads}`);
-  if (!f.has('head_dim') && hiddenSize % numHeads !== 0) f.fail('num_attention_heads', `hidden_size ${hiddenSize} is not divisible by ${numHeads}`);
-  const headDim = f.countOr('head_dim', hiddenSize / numHeads);
-  if (headDim % 2 !== 0) f.fail('head_dim', `${headDim} must be even for rotary embeddings`);
-  const act = f.stringOr('hidden_act', 'silu');
-  if (act !== 'silu') f.fail('hidden_act', `"${act}" is not supported (supported: silu)`);
+  const shape = readDecoderShape(f, { maxPositions: variant.maxPositions, tieWordEmbeddings: false });
+  if (shape.headDim % 2 !== 0) f.fail('head_dim', `${shape.headDim} must be even for rotary embeddings`);
   if (variant.slidingWindow === undefined && f.boolOr('use_sliding_window', false)) f.fail('use_sliding_window', `sliding-window attention is not supported for ${f.raw.model_type}`);
   const attentionBias = variant.attentionBias === 'attention_bias' && f.boolOr('attention_bias', false);
   return {
     family: 'llama',
-    vocabSize: f.count('vocab_size'),
-    hiddenSize,
-    numLayers: f.count('num_hidden_layers'),
-    numHeads,
-    numKvHeads,
-    headDim,
-    intermediateSize: f.count('intermediate_size'),
-    maxPositionEmbeddings: f.countOr('max_position_embeddings', variant.maxPositions),
-    tieWordEmbeddings: f.boolOr('tie_word_embeddings', false),
-    initializerRange: f.numberOr('initializer_range', 0.02),
+    ...shape,
     slidingWindow: variant.slidingWindow === undefined ? null : slidingWindow(f, variant.slidingWindow),
     rmsNormEps: f.numberOr('rms_norm_eps', 1e-6),
-    ...readRope(f),
+    ...readRope(f, 10000, shape.maxPositionEmbeddings),
     qkvBias: variant.attentionBias === 'qkv' || attentionBias,
     outBias: attentionBias,
     mlpBias: variant.mlpBias && f.boolOr('mlp_bias', false),
@@ -64,4 +48,9 @@ export function readLlamaConfig(f: JsonFields, variant: LlamaVariant): Omit<Llam
 function slidingWindow(f: JsonFields, fallback: number): number | null {
   if (!('sliding_window' in f.raw)) return fallback;
   return f.raw.sliding_window === null ? null : f.count('sliding_window');
+}
+
+/** The decoder layout core builds and lays out for a Llama-family config. */
+export function llamaLayout(c: LlamaConfig): PreNormDecoderLayout {
+  return { ...c, ...(c.qkNorm ? { qkNorm: 'head' as const } : { qkNorm: undefined }) };
 }

@@ -1,17 +1,28 @@
-import type { LlamaConfig } from '@aligntune/plugin-arch-llama';
+import type { HfModelConfig } from '@aligntune/core';
 import { attention } from './ref-attention.js';
-import { add, linear, rmsNorm, rope, silu, type Vec } from './ref-math.js';
+import { add, linear, rmsNorm, silu, type Vec } from './ref-math.js';
+import { refApplyRope, refRope } from './ref-rope.js';
 import type { RefHidden, RefSequence, WeightReader } from './ref-types.js';
 
+/** The sizes and options of a Llama-lineage model the reference reads (RoPE and NoPE layers come from config.json itself). */
+export interface RefLlamaShape extends HfModelConfig {
+  readonly rmsNormEps: number;
+  readonly qkvBias: boolean;
+  readonly outBias: boolean;
+  readonly mlpBias: boolean;
+  readonly qkNorm: boolean;
+}
+
 /**
- * LlamaModel / MistralModel / Qwen2Model / Qwen3Model for one sequence: embed_tokens, pre-RMSNorm blocks
- * (q/k/v projections, Qwen3's per-head q_norm/k_norm before RoPE, RoPE, GQA attention, o_proj; SwiGLU
- * MLP), final norm. nn.Linear weights are [out, in].
+ * LlamaModel / MistralModel / Qwen2Model / Qwen3Model / SmolLM3Model for one sequence: embed_tokens, pre-RMSNorm
+ * blocks (q/k/v projections, Qwen3's per-head q_norm/k_norm before RoPE, RoPE over the rotary dims unless
+ * SmolLM3's `no_rope_layers` says 0, GQA attention, o_proj; SwiGLU MLP), final norm. nn.Linear weights are [out, in].
  */
-export function llamaHidden(c: LlamaConfig, w: WeightReader, seq: RefSequence): RefHidden {
+export function llamaHidden(c: RefLlamaShape, w: WeightReader, seq: RefSequence): RefHidden {
   const p = w.has('model.embed_tokens.weight') ? 'model.' : '';
   let x: Vec[] = seq.ids.map((id) => w.row(`${p}embed_tokens.weight`, c.vocabSize, c.hiddenSize, id));
-  for (let l = 0; l < c.numLayers; l++) x = llamaBlock(c, w, `${p}layers.${l}`, x, seq);
+  const useRope = usesRope(c.raw, c.numLayers);
+  for (let l = 0; l < c.numLayers; l++) x = llamaBlock(c, w, `${p}layers.${l}`, x, seq, useRope[l]!);
   return x.map((xt) => rmsNorm(xt, w.vec(`${p}norm.weight`, c.hiddenSize), c.rmsNormEps));
 }
 
@@ -26,14 +37,22 @@ function perHead(row: Vec, heads: number, d: number, f: (head: Vec) => Vec): Vec
   return out;
 }
 
-function llamaBlock(c: LlamaConfig, w: WeightReader, p: string, x: Vec[], seq: RefSequence): Vec[] {
+/** SmolLM3Config: no_rope_layers[i] (1 = RoPE), else int((i + 1) % no_rope_layer_interval != 0); other models rotate every layer. */
+function usesRope(raw: Readonly<Record<string, unknown>>, layers: number): boolean[] {
+  if (raw.model_type !== 'smollm3') return new Array<boolean>(layers).fill(true);
+  const list = raw.no_rope_layers as number[] | undefined;
+  const interval = (raw.no_rope_layer_interval as number | undefined) ?? 4;
+  return Array.from({ length: layers }, (_, i) => (list ? list[i] === 1 : (i + 1) % interval !== 0));
+}
+
+function llamaBlock(c: RefLlamaShape, w: WeightReader, p: string, x: Vec[], seq: RefSequence, useRope: boolean): Vec[] {
   const { hiddenSize: h, headDim: d, numHeads: nh, numKvHeads: nkv } = c;
-  const factor = c.ropeScaling?.factor ?? 1;
+  const rope = refRope(c.raw, seq.batchMaxPosition);
   const normed = x.map((xt) => rmsNorm(xt, w.vec(`${p}.input_layernorm.weight`, h), c.rmsNormEps));
   const prep = (name: 'q' | 'k', row: Vec, heads: number, t: number) =>
     perHead(row, heads, d, (head) => {
       const n = c.qkNorm ? rmsNorm(head, w.vec(`${p}.self_attn.${name}_norm.weight`, d), c.rmsNormEps) : head;
-      return rope(n, seq.positions[t]!, c.ropeTheta, factor);
+      return useRope ? refApplyRope(n, seq.positions[t]!, rope) : n;
     });
   const q = normed.map((a, t) => prep('q', proj(w, `${p}.self_attn.q_proj`, a, h, nh * d, c.qkvBias), nh, t));
   const k = normed.map((a, t) => prep('k', proj(w, `${p}.self_attn.k_proj`, a, h, nkv * d, c.qkvBias), nkv, t));

@@ -83,28 +83,6 @@ export function softmax(x: ArrayLike<number>): Vec {
   return logSoftmax(x).map(Math.exp);
 }
 
-/**
- * RoPE as in HF's apply_rotary_pos_emb: out = x·cos + rotate_half(x)·sin, with rotate_half(x) = [−x2, x1]
- * (halves, not interleaved pairs), cos/sin = cat(freqs, freqs), freqs_i = position · inv_freq_i and
- * inv_freq_i = 1 / theta^(2i/d). Linear scaling divides the position by `factor`.
- */
-export function rope(x: Vec, position: number, theta: number, factor = 1): Vec {
-  const d = x.length;
-  const half = d / 2;
-  const y = new Float64Array(d);
-  for (let i = 0; i < half; i++) {
-    const invFreq = 1 / theta ** ((2 * i) / d);
-    const angle = (position / factor) * invFreq;
-    const c = Math.cos(angle);
-    const s = Math.sin(angle);
-    const x1 = x[i]!;
-    const x2 = x[i + half]!;
-    y[i] = x1 * c - x2 * s;
-    y[i + half] = x2 * c + x1 * s;
-  }
-  return y;
-}
-
 export function add(a: Vec, b: Vec): Vec {
   const y = new Float64Array(a.length);
   for (let i = 0; i < a.length; i++) y[i] = a[i]! + b[i]!;

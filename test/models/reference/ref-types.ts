@@ -8,6 +8,8 @@ export interface RefSequence {
   readonly ids: readonly number[];
   readonly mask: readonly number[];
   readonly positions: readonly number[];
+  /** The largest position id of the whole batch: what length-dependent RoPE (dynamic, longrope) reads. */
+  readonly batchMaxPosition: number;
 }
 
 /** Per sequence: final hidden states [T][hidden] (after the final norm). */

@@ -1,8 +1,11 @@
 import type { HfModelConfig, StoredTensor } from '@aligntune/core';
 import type { Gpt2Config } from '@aligntune/plugin-arch-gpt2';
 import type { LlamaConfig } from '@aligntune/plugin-arch-llama';
+import type { Phi3Config } from '@aligntune/plugin-arch-phi3';
+import type { SmolLM3Config } from '@aligntune/plugin-arch-smollm3';
 import { gpt2Hidden } from './ref-gpt2.js';
-import { llamaHidden } from './ref-llama.js';
+import { llamaHidden, type RefLlamaShape } from './ref-llama.js';
+import { phi3AsLlama } from './ref-phi3.js';
 import { linear, logSoftmax, type Vec } from './ref-math.js';
 import { WeightReader, type RefSequence, type RefWeights } from './ref-types.js';
 
@@ -28,18 +31,27 @@ export interface ReferenceOutput {
  * sequence (so batch composition cannot matter). Values at padding positions are unspecified.
  */
 export function referenceForward(config: HfModelConfig, weights: RefWeights, batch: ReferenceBatch): ReferenceOutput {
-  const reader = new WeightReader(weights);
-  const family = config as Gpt2Config | LlamaConfig; // the reference knows the two built-in plugins' configs
+  const family = config as Gpt2Config | LlamaConfig | Phi3Config | SmolLM3Config; // the reference knows the built-in plugins' configs
+  const { shape, reader } = family.family === 'phi3' ? phi3AsLlama(family, weights) : { shape: llamaShape(family), reader: new WeightReader(weights) };
   const logits: Vec[][] = [];
   const hidden: Vec[][] = [];
+  const positions = batch.inputIds.map((ids, b) => batch.positionIds?.[b] ?? positionsFromMask(batch.attentionMask?.[b] ?? ids.map(() => 1)));
+  const batchMaxPosition = Math.max(...positions.flat());
   batch.inputIds.forEach((ids, b) => {
     const mask = batch.attentionMask?.[b] ?? ids.map(() => 1);
-    const seq: RefSequence = { ids, mask, positions: batch.positionIds?.[b] ?? positionsFromMask(mask) };
-    const hs = family.family === 'gpt2' ? gpt2Hidden(family, reader, seq) : llamaHidden(family, reader, seq);
+    const seq: RefSequence = { ids, mask, positions: positions[b]!, batchMaxPosition };
+    const hs = family.family === 'gpt2' ? gpt2Hidden(family, reader, seq) : llamaHidden(shape!, reader, seq);
     hidden.push(hs);
     logits.push(hs.map((x) => head(config, reader, x)));
   });
   return { logits, hidden };
+}
+
+/** What Llama's loops read of a Llama or SmolLM3 config (SmolLM3: attention_bias on q/k/v/o, no MLP bias). */
+function llamaShape(c: Gpt2Config | LlamaConfig | SmolLM3Config): RefLlamaShape | undefined {
+  if (c.family === 'gpt2') return undefined;
+  if (c.family === 'smollm3') return { ...c, qkvBias: c.attentionBias, outBias: c.attentionBias, mlpBias: false, qkNorm: false };
+  return c;
 }
 
 /** HF generation: position_ids = cumsum(mask) − 1, masked_fill(mask == 0, 1). */
@@ -54,7 +66,7 @@ export function positionsFromMask(mask: readonly number[]): number[] {
 function head(c: HfModelConfig, w: WeightReader, x: Vec): Vec {
   if (c.head.kind === 'sequence-classification') return linear(x, w.mat('score.weight', c.head.numLabels, c.hiddenSize));
   if (!c.tieWordEmbeddings) return linear(x, w.mat('lm_head.weight', c.vocabSize, c.hiddenSize));
-  const embed = (c as Gpt2Config | LlamaConfig).family === 'gpt2' ? (w.has('transformer.wte.weight') ? 'transformer.wte.weight' : 'wte.weight') : w.has('model.embed_tokens.weight') ? 'model.embed_tokens.weight' : 'embed_tokens.weight';
+  const embed = (c as Gpt2Config | LlamaConfig | Phi3Config | SmolLM3Config).family === 'gpt2' ? (w.has('transformer.wte.weight') ? 'transformer.wte.weight' : 'wte.weight') : w.has('model.embed_tokens.weight') ? 'model.embed_tokens.weight' : 'embed_tokens.weight';
   return linear(x, w.mat(embed, c.vocabSize, c.hiddenSize));
 }
 

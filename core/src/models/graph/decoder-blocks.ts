@@ -21,19 +21,22 @@ export interface SelfAttentionSpec {
   readonly normEps: number;
   /** Rotary tables for this layer; none for a layer without positions (SmolLM3's no-RoPE layers). */
   readonly rope: RotaryTables | null;
+  /** One `<prefix>.qkv` projection whose output is q | k | v (Phi-3's qkv_proj) instead of three. */
+  readonly fusedQkv?: boolean;
 }
 
 /** The attention sub-block of layer `layer` on the normed input h [batch, seq, hidden] → [batch, seq, hidden]. */
 export function selfAttention(g: Graph, w: WeightSource, inputs: DecoderInputs, layer: number, h: Tensor, spec: SelfAttentionSpec, prefix = `layers.${layer}.attn`): Tensor {
-  let q = linear(g, h, w, `${prefix}.q`, spec.qkvBias);
-  let k = linear(g, h, w, `${prefix}.k`, spec.qkvBias);
+  const [qFlat, kFlat, vFlat] = projectQkv(g, w, h, spec, prefix);
+  let q = qFlat;
+  let k = kFlat;
   if (spec.qkNorm === 'projection') {
     q = g.rmsNorm(q, w(`${prefix}.q_norm.weight`), spec.normEps);
     k = g.rmsNorm(k, w(`${prefix}.k_norm.weight`), spec.normEps);
   }
   q = splitHeads(g, q, spec.numHeads, spec.headDim);
   k = splitHeads(g, k, spec.numKvHeads, spec.headDim);
-  const v = splitHeads(g, linear(g, h, w, `${prefix}.v`, spec.qkvBias), spec.numKvHeads, spec.headDim);
+  const v = splitHeads(g, vFlat, spec.numKvHeads, spec.headDim);
   if (spec.qkNorm === 'head') {
     q = g.rmsNorm(q, w(`${prefix}.q_norm.weight`), spec.normEps);
     k = g.rmsNorm(k, w(`${prefix}.k_norm.weight`), spec.normEps);
@@ -45,8 +48,23 @@ export function selfAttention(g: Graph, w: WeightSource, inputs: DecoderInputs, 
   return linear(g, inputs.attention.attend(layer, q, k, v), w, `${prefix}.out`, spec.outBias);
 }
 
-/** The gated MLP down(act(gate(h)) · up(h)) with canonical names `<prefix>.gate|up|down`; `act` is SiLU (SwiGLU) or GELU-tanh (GeGLU). */
-export function gatedMlp(g: Graph, w: WeightSource, h: Tensor, prefix: string, act: (x: Tensor) => Tensor, bias: boolean): Tensor {
-  const gated = g.mul(act(linear(g, h, w, `${prefix}.gate`, bias)), linear(g, h, w, `${prefix}.up`, bias));
-  return linear(g, gated, w, `${prefix}.down`, bias);
+/** q, k, v projections [batch, seq, heads·headDim], from three linears or one fused `qkv` split in that order. */
+function projectQkv(g: Graph, w: WeightSource, h: Tensor, spec: SelfAttentionSpec, prefix: string): [Tensor, Tensor, Tensor] {
+  if (!spec.fusedQkv) return [linear(g, h, w, `${prefix}.q`, spec.qkvBias), linear(g, h, w, `${prefix}.k`, spec.qkvBias), linear(g, h, w, `${prefix}.v`, spec.qkvBias)];
+  const kvDim = spec.numKvHeads * spec.headDim;
+  return g.split(linear(g, h, w, `${prefix}.qkv`, spec.qkvBias), 2, [spec.numHeads * spec.headDim, kvDim, kvDim]) as [Tensor, Tensor, Tensor];
+}
+
+/**
+ * The gated MLP down(act(gate(h)) · up(h)) with canonical names `<prefix>.gate|up|down`, or with one fused
+ * `<prefix>.gate_up` whose first half is the gate (Phi-3's gate_up_proj); `act` is SiLU (SwiGLU) or GELU-tanh (GeGLU).
+ */
+export function gatedMlp(g: Graph, w: WeightSource, h: Tensor, prefix: string, act: (x: Tensor) => Tensor, bias: boolean, fused = false): Tensor {
+  const [gate, up] = fused ? halves(g, linear(g, h, w, `${prefix}.gate_up`, bias)) : [linear(g, h, w, `${prefix}.gate`, bias), linear(g, h, w, `${prefix}.up`, bias)];
+  return linear(g, g.mul(act(gate), up), w, `${prefix}.down`, bias);
+}
+
+function halves(g: Graph, x: Tensor): [Tensor, Tensor] {
+  const half = (x.shape[2] as number) / 2;
+  return g.split(x, 2, [half, half]) as [Tensor, Tensor];
 }

@@ -9,11 +9,13 @@ export interface RotaryTables {
 }
 
 /**
- * The rotary tables for position ids [batch, seq] from inverse frequencies (`ropeInverseFrequencies`);
+ * The rotary tables for position ids [batch, seq] from inverse frequencies (`ropeInverseFrequencies`, or a
+ * tensor the graph computes for the length-dependent types);
  * `attentionScaling` multiplies cos and sin (YaRN's and LongRoPE's mscale; 1 otherwise), as transformers does.
  */
-export function rotaryTables(g: Graph, inverseFrequencies: readonly number[], positionIds: Tensor, dtype: DType, attentionScaling = 1): RotaryTables {
-  const freqs = g.mul(g.unsqueeze(g.cast(positionIds, dtype), [2]), g.const(inverseFrequencies, dtype));
+export function rotaryTables(g: Graph, inverseFrequencies: readonly number[] | Tensor, positionIds: Tensor, dtype: DType, attentionScaling = 1): RotaryTables {
+  const inv = Array.isArray(inverseFrequencies) ? g.const(inverseFrequencies, dtype) : (inverseFrequencies as Tensor);
+  const freqs = g.mul(g.unsqueeze(g.cast(positionIds, dtype), [2]), inv);
   const emb = g.unsqueeze(g.concat([freqs, freqs], -1), [2]);
   const scaled = (t: Tensor) => (attentionScaling === 1 ? t : g.mul(t, g.scalar(attentionScaling, dtype)));
   return { cos: scaled(g.cos(emb)), sin: scaled(g.sin(emb)) };

@@ -112,10 +112,16 @@ export class RolloutEngine {
     });
   }
 
+  /**
+   * Where rows stop unless the caller says: the tokenizer's EOS (what chat templates end a turn with) and every
+   * id of generation_config.json's `eos_token_id` list, else config.json's, as transformers' generate stops
+   * (Llama 3.x Instruct: <|eot_id|> and also <|end_of_text|>, <|eom_id|>).
+   */
   eosTokenIds(options: GenerateOptions): number[] {
     if (options.eosTokenIds) return [...options.eosTokenIds];
     const fromTokenizer = this.options.tokenizer?.eosTokenId;
-    return fromTokenizer != null ? [fromTokenizer] : [...this.model.config.eosTokenIds];
+    const fromModel = this.model.generationConfig?.eosTokenIds.length ? this.model.generationConfig.eosTokenIds : this.model.config.eosTokenIds;
+    return [...new Set([...(fromTokenizer != null ? [fromTokenizer] : []), ...fromModel])];
   }
 
   private async disposeGraphs(): Promise<void> {
