@@ -1,6 +1,7 @@
 import { OnnxRuntimeBackend } from '@aligntune/plugin-backend-onnxruntime';
 import { Gpt2Architecture } from '@aligntune/plugin-arch-gpt2';
 import { LlamaArchitecture } from '@aligntune/plugin-arch-llama';
+import { MoeArchitecture, type MoeConfig } from '@aligntune/plugin-arch-moe';
 import {
   DecoderModel,
   emitModel,
@@ -18,6 +19,7 @@ import {
 } from '@aligntune/core';
 import { parseModelConfig } from './model-types.js';
 import { randomArray } from './helpers.js';
+import { MOE_TINY_CONFIGS } from './moe-fixtures.js';
 import { positionsFromMask } from './reference/reference-forward.js';
 
 const GPT2 = { architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: 48, n_positions: 32, n_embd: 16, n_layer: 2, n_head: 4, layer_norm_epsilon: 1e-5 };
@@ -31,6 +33,7 @@ export const TINY_CONFIGS: Record<string, Record<string, unknown>> = {
   qwen2: { architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', ...LLAMA_COMMON, num_key_value_heads: 1, tie_word_embeddings: true, rope_theta: 1000000 },
   qwen3: { architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', ...LLAMA_COMMON, head_dim: 8, tie_word_embeddings: false, rope_theta: 1000000 },
   mistral: { architectures: ['MistralForCausalLM'], model_type: 'mistral', ...LLAMA_COMMON, sliding_window: 3, tie_word_embeddings: false },
+  ...MOE_TINY_CONFIGS,
 };
 
 export function tinyConfig(name: string, extra: Record<string, unknown> = {}): HfModelConfig {
@@ -50,6 +53,7 @@ export function randomTensors(config: HfModelConfig, seed: number): Map<string, 
 }
 
 export function architectureFor(config: HfModelConfig): ModelArchitecture {
+  if ((config as MoeConfig).family === 'moe') return new MoeArchitecture();
   return config.modelType === 'gpt2' ? new Gpt2Architecture() : new LlamaArchitecture();
 }
 

@@ -2,7 +2,7 @@ import { type Kernel } from '@aligntune/core/kernel';
 import { trainOptions, type TrainingConfig, type UnifiedConfig } from '@aligntune/core/config';
 import { type Graph, type HostTensor, type Tensor } from '@aligntune/core/engine';
 import { REFERENCE_PREFIX, declareTokenInputs, tokenEntropy, tokenLogProbs, type TokenInputs } from '@aligntune/core/models';
-import { completionsTable, float32Tensor, OnlineTrainer, realTokens, rewardColumns, rewardNames, RolloutScorer, type LossGraph, type MetricRow, type OnlineBatch, type OnlineSettings, type Rollout, type TrainBatch, type TrainerLogger } from '@aligntune/core/training';
+import { completionsTable, float32Tensor, OnlineTrainer, realTokens, rewardColumns, rewardNames, RolloutScorer, type LossGraph, type MetricRow, type OnlineBatch, type OnlineSettings, type Rollout, type TrainBatch, type TrainerLogger, withAuxiliaryLosses } from '@aligntune/core/training';
 import { groupAdvantages, tiedGroups } from './advantages.js';
 import { sampleGroups } from './group-sampler.js';
 import { groupMetrics } from './grpo-metrics.js';
@@ -121,12 +121,12 @@ export abstract class GrpoFamilyTrainer extends OnlineTrainer {
     const mask = g.input(GRPO_FEEDS.mask, 'float32', ['batch', 'seq']);
     const advantages = g.input(GRPO_FEEDS.advantages, 'float32', ['batch']);
     const T = this.options.temperature;
-    const { logits } = this.policy.forward(g, inputs);
+    const { logits, auxiliaryLosses } = this.policy.forward(g, inputs);
     const logp = tokenLogProbs(g, logits, inputs.inputIds, T);
     const oldLogp = this.offPolicy ? g.input(GRPO_FEEDS.oldLogps, 'float32', ['batch', 'seq']) : g.stopGradient(logp);
     const needsNormalizer = this.options.loss_type === 'dr_grpo' || this.options.loss_type === 'dapo';
     const o = this.options;
-    return grpoLoss(
+    const loss = grpoLoss(
       g,
       {
         logp,
@@ -139,6 +139,7 @@ export abstract class GrpoFamilyTrainer extends OnlineTrainer {
       },
       { epsilonLow: o.epsilon, epsilonHigh: o.epsilon_high ?? o.epsilon, delta: o.delta, beta: o.beta, lossType: o.loss_type, level: o.importance_sampling_level },
     );
+    return withAuxiliaryLosses(g, loss, auxiliaryLosses);
   }
 
   private referenceLogProbs(g: Graph, inputs: TokenInputs): Tensor {

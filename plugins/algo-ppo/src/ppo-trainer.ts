@@ -11,7 +11,7 @@ import { type Graph, type HostTensor, type Tensor } from '@aligntune/core/engine
 import { type LossGraph, type MetricRow, type OnlineBatch, type OnlineSettings, type Rollout } from '@aligntune/core/training';
 import { type TrainingConfig, type UnifiedConfig } from '@aligntune/core/config';
 import { type ValueModel } from '@aligntune/core/models';
-import { type TrainerLogger } from '@aligntune/core/training';
+import { type TrainerLogger, withAuxiliaryLosses } from '@aligntune/core/training';
 import { loadRewardModel, loadValueModel, REWARD_PREFIX, VALUE_MODEL_DIR, VALUE_PREFIX, type CompanionContext } from './companion-models.js';
 import { FEED_NAMES, microBatchFeeds } from './micro-batch.js';
 import { ppoLoss } from './ppo-loss.js';
@@ -133,8 +133,8 @@ export class PpoTrainer extends OnlineTrainer {
     const inputs = declareTokenInputs(g);
     const perToken = (name: string) => g.input(name, 'float32', ['batch', 'seq']);
     const T = this.options.temperature;
-    const { logits } = this.policy.forward(g, inputs);
-    return ppoLoss(
+    const { logits, auxiliaryLosses } = this.policy.forward(g, inputs);
+    const loss = ppoLoss(
       g,
       {
         logp: tokenLogProbs(g, logits, inputs.inputIds, T),
@@ -148,5 +148,6 @@ export class PpoTrainer extends OnlineTrainer {
       },
       { cliprange: this.options.cliprange, cliprangeValue: this.options.cliprange_value, vfCoef: this.options.vf_coef },
     );
+    return withAuxiliaryLosses(g, loss, auxiliaryLosses);
   }
 }

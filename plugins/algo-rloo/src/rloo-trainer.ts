@@ -7,7 +7,7 @@ import { tokenEntropy, tokenLogProbs } from '@aligntune/core/models';
 import { OnPolicySchedule, realTokens, rewardColumns, rewardNames, RolloutScorer, sequenceScore, tokenFeeds } from '@aligntune/core/training';
 import { type TrainingConfig, type UnifiedConfig } from '@aligntune/core/config';
 import { type Graph, type HostTensor } from '@aligntune/core/engine';
-import { type LossGraph, type OnlineBatch, type OnlineSettings, type OnPolicyRollout, type Rollout, type TrainBatch, type TrainerLogger } from '@aligntune/core/training';
+import { type LossGraph, type OnlineBatch, type OnlineSettings, type OnPolicyRollout, type Rollout, type TrainBatch, type TrainerLogger, withAuxiliaryLosses } from '@aligntune/core/training';
 import { leaveOneOutAdvantages, normalizeAdvantages, rlooReturns } from './advantages.js';
 import { rlooLoss } from './rloo-loss.js';
 import { RlooOptions } from './rloo-options.js';
@@ -90,8 +90,8 @@ export class RlooTrainer extends OnlineTrainer {
   protected buildLoss(g: Graph): LossGraph {
     const inputs = declareTokenInputs(g);
     const T = this.options.temperature;
-    const { logits } = this.policy.forward(g, inputs);
-    return rlooLoss(
+    const { logits, auxiliaryLosses } = this.policy.forward(g, inputs);
+    const loss = rlooLoss(
       g,
       {
         logp: tokenLogProbs(g, logits, inputs.inputIds, T),
@@ -102,6 +102,7 @@ export class RlooTrainer extends OnlineTrainer {
       },
       { cliprange: this.options.cliprange },
     );
+    return withAuxiliaryLosses(g, loss, auxiliaryLosses);
   }
 
   /**

@@ -1,8 +1,10 @@
 import type { HfModelConfig, StoredTensor } from '@aligntune/core';
 import type { Gpt2Config } from '@aligntune/plugin-arch-gpt2';
 import type { LlamaConfig } from '@aligntune/plugin-arch-llama';
+import type { MoeConfig } from '@aligntune/plugin-arch-moe';
 import { gpt2Hidden } from './ref-gpt2.js';
 import { llamaHidden } from './ref-llama.js';
+import { moeHidden } from './ref-moe.js';
 import { linear, logSoftmax, type Vec } from './ref-math.js';
 import { WeightReader, type RefSequence, type RefWeights } from './ref-types.js';
 
@@ -29,13 +31,13 @@ export interface ReferenceOutput {
  */
 export function referenceForward(config: HfModelConfig, weights: RefWeights, batch: ReferenceBatch): ReferenceOutput {
   const reader = new WeightReader(weights);
-  const family = config as Gpt2Config | LlamaConfig; // the reference knows the two built-in plugins' configs
+  const family = config as Gpt2Config | LlamaConfig | MoeConfig; // the reference knows the built-in plugins' configs
   const logits: Vec[][] = [];
   const hidden: Vec[][] = [];
   batch.inputIds.forEach((ids, b) => {
     const mask = batch.attentionMask?.[b] ?? ids.map(() => 1);
     const seq: RefSequence = { ids, mask, positions: batch.positionIds?.[b] ?? positionsFromMask(mask) };
-    const hs = family.family === 'gpt2' ? gpt2Hidden(family, reader, seq) : llamaHidden(family, reader, seq);
+    const hs = family.family === 'gpt2' ? gpt2Hidden(family, reader, seq) : family.family === 'moe' ? moeHidden(family, reader, seq).hidden : llamaHidden(family, reader, seq);
     hidden.push(hs);
     logits.push(hs.map((x) => head(config, reader, x)));
   });
