@@ -12,7 +12,7 @@ const SMALL = { vocab_size: 48, hidden_size: 16, intermediate_size: 24, num_hidd
  */
 export const MOE_TINY_CONFIGS: Record<string, Record<string, unknown>> = {
   mixtral: { ...MOE_CHECKPOINT_CONFIGS['mistralai/Mixtral-8x7B-v0.1'], ...SMALL, num_local_experts: 4, sliding_window: 5, torch_dtype: 'float32' },
-  qwen2_moe: { ...MOE_CHECKPOINT_CONFIGS['Qwen/Qwen1.5-MoE-A2.7B'], ...SMALL, num_key_value_heads: 4, num_experts: 4, moe_intermediate_size: 12, shared_expert_intermediate_size: 20, decoder_sparse_step: 2, num_hidden_layers: 3, torch_dtype: 'float32' },
+  qwen2_moe: { ...MOE_CHECKPOINT_CONFIGS['Qwen/Qwen1.5-MoE-A2.7B'], ...SMALL, num_key_value_heads: 4, num_experts: 4, num_experts_per_tok: 2, moe_intermediate_size: 12, shared_expert_intermediate_size: 20, decoder_sparse_step: 2, num_hidden_layers: 3, torch_dtype: 'float32' },
   qwen3_moe: { ...MOE_CHECKPOINT_CONFIGS['Qwen/Qwen3-30B-A3B'], ...SMALL, head_dim: 8, num_experts: 6, num_experts_per_tok: 3, moe_intermediate_size: 10, mlp_only_layers: [0], torch_dtype: 'float32' },
   olmoe: { ...MOE_CHECKPOINT_CONFIGS['allenai/OLMoE-1B-7B-0924'], ...SMALL, num_key_value_heads: 4, num_experts: 5, num_experts_per_tok: 3, intermediate_size: 12, pad_token_id: null, torch_dtype: 'float32' },
 };
