@@ -16,6 +16,7 @@ import { startTestKernel, type TestKernelOptions } from '@aligntune/core/testing
 import { parseModelConfig } from '../models/model-types.js';
 import { randomTensors } from '../models/graph-helpers.js';
 import { tinyTokenizer } from '../models/helpers.js';
+import { MOE_TINY_CONFIGS } from '../models/moe-fixtures.js';
 
 export { tinyTokenizer };
 
@@ -41,6 +42,7 @@ export const TRAINING_PLUGINS = [
   '@aligntune/plugin-distributed-single',
   '@aligntune/plugin-arch-gpt2',
   '@aligntune/plugin-arch-llama',
+  '@aligntune/plugin-arch-moe',
   '@aligntune/plugin-algo-sft',
   '@aligntune/plugin-algo-dpo',
 ] as const;
@@ -50,11 +52,13 @@ export function trainingKernel(extra: TestKernelOptions['plugins'] = [], options
   return startTestKernel({ ...options, plugins: [...TRAINING_PLUGINS, ...extra] }).kernel;
 }
 
-export type TinyArch = 'gpt2' | 'llama';
+export type TinyArch = 'gpt2' | 'llama' | 'qwen2_moe';
 
 /** Tiny configs (2 layers, hidden 32) over the tiny chat tokenizer's vocabulary. */
 export function tinyModelConfig(arch: TinyArch, tok: Tokenizer): HfModelConfig {
   const ids = { vocab_size: tok.vocabSize, bos_token_id: tok.bosTokenId, eos_token_id: tok.eosTokenId };
+  // Qwen1.5-MoE's config.json scaled down, with the router load-balancing loss on (a large coefficient, so its gradient shows)
+  if (arch === 'qwen2_moe') return parseModelConfig({ ...MOE_TINY_CONFIGS.qwen2_moe, ...ids, output_router_logits: true, router_aux_loss_coef: 0.5 }, `${arch}.json`);
   const json =
     arch === 'gpt2'
       ? { architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', n_positions: 64, n_embd: 32, n_layer: 2, n_head: 4, layer_norm_epsilon: 1e-5, ...ids }
