@@ -1,5 +1,6 @@
 import type { MoeConfig } from '@aligntune/plugin-arch-moe';
 import { attention } from './ref-attention.js';
+import { perHead, proj } from './ref-llama.js';
 import { add, linear, rmsNorm, rope, silu, softmax, type Vec } from './ref-math.js';
 import type { RefSequence, WeightReader } from './ref-types.js';
 
@@ -32,16 +33,6 @@ export function moeHidden(c: MoeConfig, w: WeightReader, seq: RefSequence): MoeR
     }
   }
   return { hidden: x.map((xt) => rmsNorm(xt, w.vec('model.norm.weight', c.hiddenSize), c.rmsNormEps)), routerLogits };
-}
-
-function proj(w: WeightReader, name: string, x: Vec, inF: number, outF: number, bias: boolean): Vec {
-  return linear(x, w.mat(`${name}.weight`, outF, inF), bias ? w.vec(`${name}.bias`, outF) : undefined);
-}
-
-function perHead(row: Vec, heads: number, d: number, f: (head: Vec) => Vec): Vec {
-  const out = new Float64Array(heads * d);
-  for (let h = 0; h < heads; h++) out.set(f(row.slice(h * d, (h + 1) * d)), h * d);
-  return out;
 }
 
 function attentionBlock(c: MoeConfig, w: WeightReader, p: string, x: Vec[], seq: RefSequence): Vec[] {
