@@ -3,6 +3,7 @@ import { Gpt2Architecture } from '@aligntune/plugin-arch-gpt2';
 import { LlamaArchitecture } from '@aligntune/plugin-arch-llama';
 import { Phi3Architecture } from '@aligntune/plugin-arch-phi3';
 import { SmolLM3Architecture } from '@aligntune/plugin-arch-smollm3';
+import { MoeArchitecture, type MoeConfig } from '@aligntune/plugin-arch-moe';
 import {
   DecoderModel,
   emitModel,
@@ -20,6 +21,7 @@ import {
 } from '@aligntune/core';
 import { parseModelConfig } from './model-types.js';
 import { randomArray } from './helpers.js';
+import { MOE_TINY_CONFIGS } from './moe-fixtures.js';
 import { positionsFromMask } from './reference/reference-forward.js';
 
 const GPT2 = { architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: 48, n_positions: 32, n_embd: 16, n_layer: 2, n_head: 4, layer_norm_epsilon: 1e-5 };
@@ -54,6 +56,7 @@ export const TINY_CONFIGS: Record<string, Record<string, unknown>> = {
   // Phi-3-mini-4k's: multi-head, untied, no scaling, a sliding window.
   'phi3-mini': { architectures: ['Phi3ForCausalLM'], model_type: 'phi3', ...LLAMA_COMMON, num_key_value_heads: 4, rms_norm_eps: 1e-5, rope_scaling: null, sliding_window: 3, tie_word_embeddings: false },
   smollm3: { architectures: ['SmolLM3ForCausalLM'], model_type: 'smollm3', ...LLAMA_COMMON, rope_theta: 2000000, no_rope_layers: [1, 0], no_rope_layer_interval: 2, tie_word_embeddings: true },
+  ...MOE_TINY_CONFIGS,
 };
 
 export function tinyConfig(name: string, extra: Record<string, unknown> = {}): HfModelConfig {
@@ -75,6 +78,7 @@ export function randomTensors(config: HfModelConfig, seed: number): Map<string, 
 const ARCHITECTURES: Record<string, () => ModelArchitecture> = { gpt2: () => new Gpt2Architecture(), phi3: () => new Phi3Architecture(), smollm3: () => new SmolLM3Architecture() };
 
 export function architectureFor(config: HfModelConfig): ModelArchitecture {
+  if ((config as MoeConfig).family === 'moe') return new MoeArchitecture();
   return (ARCHITECTURES[config.modelType] ?? (() => new LlamaArchitecture()))();
 }
 

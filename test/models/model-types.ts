@@ -12,11 +12,12 @@ import {
 } from '@aligntune/core';
 import { GPT2_MODEL_TYPES } from '@aligntune/plugin-arch-gpt2';
 import { LLAMA_MODEL_TYPES } from '@aligntune/plugin-arch-llama';
+import { MOE_MODEL_TYPES } from '@aligntune/plugin-arch-moe';
 import { PHI3_MODEL_TYPES } from '@aligntune/plugin-arch-phi3';
 import { SMOLLM3_MODEL_TYPES } from '@aligntune/plugin-arch-smollm3';
 
 /** The model types of the built-in architecture plugins, imported directly, as tests have no kernel. */
-export const MODEL_TYPES: ModelTypeTable = { ...GPT2_MODEL_TYPES, ...LLAMA_MODEL_TYPES, ...PHI3_MODEL_TYPES, ...SMOLLM3_MODEL_TYPES };
+export const MODEL_TYPES: ModelTypeTable = { ...GPT2_MODEL_TYPES, ...LLAMA_MODEL_TYPES, ...PHI3_MODEL_TYPES, ...SMOLLM3_MODEL_TYPES, ...MOE_MODEL_TYPES };
 
 /** core's parseModelConfig reading the built-in model types. */
 export function parseModelConfig(raw: Readonly<Record<string, unknown>>, file?: string, options?: ParseConfigOptions): HfModelConfig {

@@ -76,7 +76,7 @@ function compareUpdate(
   return updateError(before, after, (weights) => loss(config, weights), LR);
 }
 
-describe.each<[TinyArch]>([['gpt2'], ['llama']])('one SGD step equals w − lr·∇L (%s)', (arch) => {
+describe.each<[TinyArch]>([['gpt2'], ['llama'], ['qwen2_moe']])('one SGD step equals w − lr·∇L (%s)', (arch) => {
   const tok = () => writeTinyModelTokenizer();
 
   it(`sft, ${arch === 'gpt2' ? 'completion-only' : 'all tokens'}`, async () => {

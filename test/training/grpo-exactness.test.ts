@@ -41,6 +41,8 @@ const ONE_STEP: Record<TinyArch, Case[]> = {
     // two micro-batches of one group each: dapo's token mean spans the accumulation steps
     { algo: 'dapo', train: { gradient_accumulation_steps: 2, per_device_batch_size: G }, ref: { ...base, lossType: 'dapo', epsilonHigh: 0.28 }, scale: 'group' },
   ],
+  // the router aux loss joins the online loss as it joins SFT's and DPO's
+  qwen2_moe: [{ algo: 'grpo', train: {}, ref: { ...base, lossType: 'grpo' }, scale: 'group' }],
 };
 const TWO_STEPS: Record<TinyArch, Case[]> = {
   gpt2: [
@@ -51,6 +53,7 @@ const TWO_STEPS: Record<TinyArch, Case[]> = {
     { algo: 'dapo', train: { beta: 0.1 }, ref: { ...base, lossType: 'dapo', beta: 0.1, epsilonHigh: 0.28 }, scale: 'group' },
     { algo: 'drgrpo', train: { beta: 0.2, importance_sampling_level: 'sequence' }, ref: { ...base, lossType: 'dr_grpo', beta: 0.2, level: 'sequence' }, scale: 'none' },
   ],
+  qwen2_moe: [],
 };
 const MAX_COMPLETION = 12;
 
@@ -75,7 +78,7 @@ async function run(arch: TinyArch, c: Case, steps: number): Promise<{ dir: strin
 
 const weightsOf = async (file: string) => (await readSafetensors(file)).tensors;
 
-describe.each<[TinyArch]>([['gpt2'], ['llama']])('GRPO family: SGD updates equal the formulas (%s, replay)', (arch) => {
+describe.each<[TinyArch]>([['gpt2'], ['llama'], ['qwen2_moe']])('GRPO family: SGD updates equal the formulas (%s, replay)', (arch) => {
   let tok: Tokenizer | undefined;
   const sampleSet = () => samples((tok ??= tinyTokenizer()));
 

@@ -1,5 +1,6 @@
 import type { HfModelConfig } from '@aligntune/core';
 import { referenceForward, tokenLogProbs, type RefWeights } from '../models/reference/reference-forward.js';
+import { auxiliaryLoss } from './reference-losses.js';
 
 /** One completion of the replay file, tokenized independently (prompt with special tokens, completion + EOS). */
 export interface RefSample {
@@ -63,13 +64,18 @@ export function refGrpoLoss(config: HfModelConfig, weights: RefWeights, samples:
     sum += s;
     tokens += lp.length;
   });
+  return aggregate(o, perSequence, sum, tokens) + auxiliaryLoss(config, weights, samples);
+}
+
+/** The loss type's mean of the per-token losses: over sequences, over tokens, or over rows × max_completion_length. */
+function aggregate(o: RefGrpoOptions, perSequence: readonly number[], sum: number, tokens: number): number {
   switch (o.lossType) {
     case 'grpo':
-      return perSequence.reduce((a, b) => a + b, 0) / samples.length;
+      return perSequence.reduce((a, b) => a + b, 0) / perSequence.length;
     case 'bnpo':
     case 'dapo': // one micro-batch per generation batch: the generation batch's tokens are the micro-batch's
       return sum / tokens;
     case 'dr_grpo':
-      return sum / (samples.length * o.maxCompletionLength);
+      return sum / (perSequence.length * o.maxCompletionLength);
   }
 }

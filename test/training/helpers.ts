@@ -16,6 +16,7 @@ import { startTestKernel, type TestKernelOptions } from '@aligntune/core/testing
 import { parseModelConfig } from '../models/model-types.js';
 import { randomTensors } from '../models/graph-helpers.js';
 import { tinyTokenizer } from '../models/helpers.js';
+import { MOE_TINY_CONFIGS } from '../models/moe-fixtures.js';
 
 export { tinyTokenizer };
 
@@ -43,6 +44,7 @@ export const TRAINING_PLUGINS = [
   '@aligntune/plugin-arch-llama',
   '@aligntune/plugin-arch-phi3',
   '@aligntune/plugin-arch-smollm3',
+  '@aligntune/plugin-arch-moe',
   '@aligntune/plugin-algo-sft',
   '@aligntune/plugin-algo-dpo',
 ] as const;
@@ -52,7 +54,7 @@ export function trainingKernel(extra: TestKernelOptions['plugins'] = [], options
   return startTestKernel({ ...options, plugins: [...TRAINING_PLUGINS, ...extra] }).kernel;
 }
 
-export type TinyArch = 'gpt2' | 'llama';
+export type TinyArch = 'gpt2' | 'llama' | 'qwen2_moe';
 export type RopeFamilyArch = keyof typeof ROPE_FAMILY_CONFIGS;
 
 const LLAMA_SHAPE = { hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 64, tie_word_embeddings: true };
@@ -66,6 +68,8 @@ const ROPE_FAMILY_CONFIGS = {
 /** Tiny configs (2 layers, hidden 32) over the tiny chat tokenizer's vocabulary. */
 export function tinyModelConfig(arch: TinyArch | RopeFamilyArch, tok: Tokenizer): HfModelConfig {
   const ids = { vocab_size: tok.vocabSize, bos_token_id: tok.bosTokenId, eos_token_id: tok.eosTokenId };
+  // Qwen1.5-MoE's config.json scaled down, with the router load-balancing loss on (a large coefficient, so its gradient shows)
+  if (arch === 'qwen2_moe') return parseModelConfig({ ...MOE_TINY_CONFIGS.qwen2_moe, ...ids, output_router_logits: true, router_aux_loss_coef: 0.5 }, `${arch}.json`);
   const json =
     arch !== 'gpt2' && arch !== 'llama'
       ? { ...ROPE_FAMILY_CONFIGS[arch], ...ids }

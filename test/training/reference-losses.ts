@@ -1,5 +1,7 @@
 import type { HfModelConfig } from '@aligntune/core';
+import type { MoeConfig } from '@aligntune/plugin-arch-moe';
 import { referenceForward, tokenLogProbs, type RefWeights } from '../models/reference/reference-forward.js';
+import { refRouterAuxLoss } from '../models/reference/ref-router-loss.js';
 
 /** A tokenized example as the conventions define it: prompt ids (with special tokens), completion ids + EOS. */
 export interface RefSequence {
@@ -19,11 +21,22 @@ export function completionLogps(config: HfModelConfig, weights: RefWeights, seqs
   });
 }
 
-/** SFT: −Σ completion log-probs / number of completion tokens, over the whole batch. */
+/** SFT: −Σ completion log-probs / number of completion tokens, over the whole batch (+ the MoE auxiliary loss). */
 export function refSftLoss(config: HfModelConfig, weights: RefWeights, seqs: readonly RefSequence[]): number {
   const total = completionLogps(config, weights, seqs).reduce((a, b) => a + b, 0);
   const count = seqs.reduce((n, s) => n + s.completion.length, 0);
-  return -total / count;
+  return -total / count + auxiliaryLoss(config, weights, seqs);
+}
+
+/**
+ * What MoeForCausalLM adds to the loss with output_router_logits: router_aux_loss_coef · aux_loss over the real
+ * tokens (prompt and completion) of the batch's sequences; 0 for other models.
+ */
+export function auxiliaryLoss(config: HfModelConfig, weights: RefWeights, seqs: readonly RefSequence[]): number {
+  const coef = (config as MoeConfig).routerAuxLossCoef;
+  if (coef == null) return 0;
+  const inputIds = seqs.map((s) => [...s.prompt, ...s.completion]);
+  return coef * refRouterAuxLoss(config as MoeConfig, weights, { inputIds, attentionMask: inputIds.map((ids) => ids.map(() => 1)) });
 }
 
 const logSigmoid = (x: number) => (x >= 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x)));
@@ -54,5 +67,6 @@ export function refDpoLoss(config: HfModelConfig, weights: RefWeights, pairs: re
     const nr = o.type === 'ipo' ? p.rejected.completion.length : 1;
     total += refDpoPairLoss(o.type, o.beta, o.eps, (chosen[i]! - ref.chosen[i]!) / nc, (rejected[i]! - ref.rejected[i]!) / nr);
   });
-  return total / pairs.length;
+  // TRL: the policy's aux loss over the concatenated chosen + rejected batch
+  return total / pairs.length + auxiliaryLoss(config, weights, [...pairs.map((p) => p.chosen), ...pairs.map((p) => p.rejected)]);
 }

@@ -35,7 +35,7 @@ async function checkOneStep(dir: string, start: StartModel, rows: readonly objec
   return relError;
 }
 
-describe.each<[TinyArch]>([['gpt2'], ['llama']])('reward: one SGD step equals w − lr·∇L (%s)', (arch) => {
+describe.each<[TinyArch]>([['gpt2'], ['llama'], ['qwen2_moe']])('reward: one SGD step equals w − lr·∇L (%s)', (arch) => {
   it('from a causal LM: new score head seeded by train.seed', async () => {
     const dir = tempDir();
     const start = await causalLmStart(join(dir, 'model'), arch, 5);

@@ -6,15 +6,21 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { HfModelConfig } from './hf-model-config.js';
 import type { ModelTypeTable, ModelTypeTraits } from './model-type.js';
 import type { AttentionContext } from './graph/attention.js';
+import type { AuxiliaryLossSink } from './auxiliary-loss.js';
 
 /** Returns the graph tensor of a canonical weight (`layers.0.attn.q.weight`); the caller decides input vs initializer. */
 export type WeightSource = (canonicalName: string) => Tensor;
 
-/** What a decoder reads: token ids and positions ([batch, seq] int64) and the attention context (mask bias, KV cache). */
+/**
+ * What a decoder reads: token ids and positions ([batch, seq] int64) and the attention context (mask bias, KV cache).
+ * `auxiliary` is present on forwards a loss may be built on (training, scoring), absent on generation: an
+ * architecture with a training-only loss (MoE load balancing) appends it there; the algorithms add it to theirs.
+ */
 export interface DecoderInputs {
   readonly inputIds: Tensor;
   readonly positionIds: Tensor;
   readonly attention: AttentionContext;
+  readonly auxiliary?: AuxiliaryLossSink;
 }
 
 /**

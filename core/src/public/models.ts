@@ -4,6 +4,7 @@
 import 'reflect-metadata';
 export { type DecoderInputs, type ModelArchitecture, type WeightSource } from '../models/architecture.js';
 export { encodeChatWithAssistantMask } from '../models/assistant-mask.js';
+export { type AuxiliaryLoss, type AuxiliaryLossSink } from '../models/auxiliary-loss.js';
 export { fromCanonicalWeights, toCanonicalWeights } from '../models/canonical-weights.js';
 export { parseByteSize, planShards, readCheckpoint, writeCheckpoint } from '../models/checkpoint.js';
 export { generationConfigFromModel, parseGenerationConfig, readGenerationConfig } from '../models/generation-config.js';

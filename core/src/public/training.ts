@@ -3,6 +3,7 @@
 // (test/packaging/public-api.test.ts compares it with test/packaging/public-api.names.json).
 import 'reflect-metadata';
 export { writeDirAtomic } from '../training/atomic-dir.js';
+export { withAuxiliaryLosses } from '../training/auxiliary-losses.js';
 export { float32Tensor, realTokens, tokenFeeds } from '../training/batch-feeds.js';
 export { type ComputeRequest, createComputeBackend } from '../training/compute-backend.js';
 export { type EvaluationResult, flattenEvaluation, formatTable } from '../training/evaluator/eval-result.js';

@@ -7,6 +7,7 @@ import {
   float32Tensor,
   loadReferenceModel,
   realTokens,
+  withAuxiliaryLosses,
   type AlgorithmContext,
   type AlgorithmContract,
   type DataSplit,
@@ -69,16 +70,18 @@ export class DpoAlgorithm implements AlgorithmContract {
 
   buildLoss(g: Graph, { policy }: AlgorithmContext): LossGraph {
     const inputs = declarePairInputs(g);
-    const { logits } = policy.forward(g, inputs.tokens);
+    const { logits, auxiliaryLosses } = policy.forward(g, inputs.tokens);
     const reference: PairLogps = this.precomputed
       ? { chosen: g.input(REF_CHOSEN, 'float32', ['pairs']), rejected: g.input(REF_REJECTED, 'float32', ['pairs']) }
       : referencePairLogps(g, this.reference, inputs);
     const lengths = this.options.loss_type === 'ipo' ? pairLengths(g, inputs) : undefined;
-    return dpoLoss(g, { policy: pairLogps(g, logits, inputs), reference, lengths }, {
+    const loss = dpoLoss(g, { policy: pairLogps(g, logits, inputs), reference, lengths }, {
       beta: this.options.beta,
       lossType: this.options.loss_type,
       labelSmoothing: this.options.label_smoothing,
     });
+    // TRL: loss += aux_loss_coef · aux_loss over the concatenated chosen + rejected batch
+    return withAuxiliaryLosses(g, loss, auxiliaryLosses);
   }
 
   collate(data: TokenizedDataset, rows: readonly number[], _split: DataSplit, { tokenizer }: AlgorithmContext): TrainBatch {

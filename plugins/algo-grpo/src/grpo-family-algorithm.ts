@@ -16,6 +16,7 @@ import {
   type OnlineSettings,
   type Rollout,
   type TrainBatch,
+  withAuxiliaryLosses,
 } from '@aligntune/core/training';
 import { groupAdvantages, tiedGroups } from './advantages.js';
 import { sampleGroups } from './group-sampler.js';
@@ -133,12 +134,12 @@ export abstract class GrpoFamilyAlgorithm implements OnlineAlgorithmContract {
     const mask = g.input(GRPO_FEEDS.mask, 'float32', ['batch', 'seq']);
     const advantages = g.input(GRPO_FEEDS.advantages, 'float32', ['batch']);
     const T = this.options.temperature;
-    const { logits } = policy.forward(g, inputs);
+    const { logits, auxiliaryLosses } = policy.forward(g, inputs);
     const logp = tokenLogProbs(g, logits, inputs.inputIds, T);
     const oldLogp = this.offPolicy ? g.input(GRPO_FEEDS.oldLogps, 'float32', ['batch', 'seq']) : g.stopGradient(logp);
     const needsNormalizer = this.options.loss_type === 'dr_grpo' || this.options.loss_type === 'dapo';
     const o = this.options;
-    return grpoLoss(
+    const loss = grpoLoss(
       g,
       {
         logp,
@@ -151,6 +152,7 @@ export abstract class GrpoFamilyAlgorithm implements OnlineAlgorithmContract {
       },
       { epsilonLow: o.epsilon, epsilonHigh: o.epsilon_high ?? o.epsilon, delta: o.delta, beta: o.beta, lossType: o.loss_type, level: o.importance_sampling_level },
     );
+    return withAuxiliaryLosses(g, loss, auxiliaryLosses);
   }
 
   private referenceLogProbs(g: Graph, reference: DecoderModel, inputs: TokenInputs): Tensor {

@@ -16,6 +16,7 @@ import {
   type OnlineContext,
   type OnlineSettings,
   type Rollout,
+  withAuxiliaryLosses,
 } from '@aligntune/core/training';
 import { loadRewardModel, loadValueModel, REWARD_PREFIX, VALUE_MODEL_DIR, VALUE_PREFIX, type CompanionContext } from './companion-models.js';
 import { FEED_NAMES, microBatchFeeds } from './micro-batch.js';
@@ -119,8 +120,8 @@ export class PpoAlgorithm implements OnlineAlgorithmContract {
     const inputs = declareTokenInputs(g);
     const perToken = (name: string) => g.input(name, 'float32', ['batch', 'seq']);
     const T = this.options.temperature;
-    const { logits } = policy.forward(g, inputs);
-    return ppoLoss(
+    const { logits, auxiliaryLosses } = policy.forward(g, inputs);
+    const loss = ppoLoss(
       g,
       {
         logp: tokenLogProbs(g, logits, inputs.inputIds, T),
@@ -134,6 +135,7 @@ export class PpoAlgorithm implements OnlineAlgorithmContract {
       },
       { cliprange: this.options.cliprange, cliprangeValue: this.options.cliprange_value, vfCoef: this.options.vf_coef },
     );
+    return withAuxiliaryLosses(g, loss, auxiliaryLosses);
   }
 }
 

@@ -23,6 +23,7 @@ import {
   type OnPolicyRollout,
   type Rollout,
   type TrainBatch,
+  withAuxiliaryLosses,
 } from '@aligntune/core/training';
 import { leaveOneOutAdvantages, normalizeAdvantages, rlooReturns } from './advantages.js';
 import { rlooLoss } from './rloo-loss.js';
@@ -93,8 +94,8 @@ export class RlooAlgorithm implements OnlineAlgorithmContract {
   buildLoss(g: Graph, { policy }: OnlineContext): LossGraph {
     const inputs = declareTokenInputs(g);
     const T = this.options.temperature;
-    const { logits } = policy.forward(g, inputs);
-    return rlooLoss(
+    const { logits, auxiliaryLosses } = policy.forward(g, inputs);
+    const loss = rlooLoss(
       g,
       {
         logp: tokenLogProbs(g, logits, inputs.inputIds, T),
@@ -105,6 +106,7 @@ export class RlooAlgorithm implements OnlineAlgorithmContract {
       },
       { cliprange: this.options.cliprange },
     );
+    return withAuxiliaryLosses(g, loss, auxiliaryLosses);
   }
 
   /**

@@ -7,6 +7,7 @@ import {
   float32Tensor,
   realTokens,
   tokenFeeds,
+  withAuxiliaryLosses,
   type AlgorithmContext,
   type AlgorithmContract,
   type DataSplit,
@@ -35,9 +36,9 @@ export class SftAlgorithm implements AlgorithmContract {
   buildLoss(g: Graph, { policy }: AlgorithmContext): LossGraph {
     const inputs = declareTokenInputs(g);
     const mask = g.input(LOSS_MASK, 'float32', ['batch', 'seq']);
-    const { logits } = policy.forward(g, inputs);
+    const { logits, auxiliaryLosses } = policy.forward(g, inputs);
     const { loss, meanTokenAccuracy } = sftLoss(g, logits, inputs.inputIds, mask);
-    return { loss, metrics: { mean_token_accuracy: meanTokenAccuracy } };
+    return withAuxiliaryLosses(g, { loss, metrics: { mean_token_accuracy: meanTokenAccuracy } }, auxiliaryLosses);
   }
 
   collate(data: TokenizedDataset, rows: readonly number[], _split: DataSplit, { tokenizer }: AlgorithmContext): TrainBatch {

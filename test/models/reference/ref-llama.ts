@@ -26,12 +26,12 @@ export function llamaHidden(c: RefLlamaShape, w: WeightReader, seq: RefSequence)
   return x.map((xt) => rmsNorm(xt, w.vec(`${p}norm.weight`, c.hiddenSize), c.rmsNormEps));
 }
 
-function proj(w: WeightReader, name: string, x: Vec, inF: number, outF: number, bias: boolean): Vec {
+export function proj(w: WeightReader, name: string, x: Vec, inF: number, outF: number, bias: boolean): Vec {
   return linear(x, w.mat(`${name}.weight`, outF, inF), bias ? w.vec(`${name}.bias`, outF) : undefined);
 }
 
 /** Applies `f` to each head_dim slice of a [heads·d] row. */
-function perHead(row: Vec, heads: number, d: number, f: (head: Vec) => Vec): Vec {
+export function perHead(row: Vec, heads: number, d: number, f: (head: Vec) => Vec): Vec {
   const out = new Float64Array(heads * d);
   for (let h = 0; h < heads; h++) out.set(f(row.slice(h * d, (h + 1) * d)), h * d);
   return out;

@@ -1,10 +1,12 @@
 import type { HfModelConfig, StoredTensor } from '@aligntune/core';
 import type { Gpt2Config } from '@aligntune/plugin-arch-gpt2';
 import type { LlamaConfig } from '@aligntune/plugin-arch-llama';
+import type { MoeConfig } from '@aligntune/plugin-arch-moe';
 import type { Phi3Config } from '@aligntune/plugin-arch-phi3';
 import type { SmolLM3Config } from '@aligntune/plugin-arch-smollm3';
 import { gpt2Hidden } from './ref-gpt2.js';
 import { llamaHidden, type RefLlamaShape } from './ref-llama.js';
+import { moeHidden } from './ref-moe.js';
 import { phi3AsLlama } from './ref-phi3.js';
 import { linear, logSoftmax, type Vec } from './ref-math.js';
 import { WeightReader, type RefSequence, type RefWeights } from './ref-types.js';
@@ -31,8 +33,8 @@ export interface ReferenceOutput {
  * sequence (so batch composition cannot matter). Values at padding positions are unspecified.
  */
 export function referenceForward(config: HfModelConfig, weights: RefWeights, batch: ReferenceBatch): ReferenceOutput {
-  const family = config as Gpt2Config | LlamaConfig | Phi3Config | SmolLM3Config; // the reference knows the built-in plugins' configs
-  const { shape, reader } = family.family === 'phi3' ? phi3AsLlama(family, weights) : { shape: llamaShape(family), reader: new WeightReader(weights) };
+  const family = config as Gpt2Config | LlamaConfig | Phi3Config | SmolLM3Config | MoeConfig; // the reference knows the built-in plugins' configs
+  const { shape, reader } = family.family === 'phi3' ? phi3AsLlama(family, weights) : { shape: family.family === 'moe' ? undefined : llamaShape(family), reader: new WeightReader(weights) };
   const logits: Vec[][] = [];
   const hidden: Vec[][] = [];
   const positions = batch.inputIds.map((ids, b) => batch.positionIds?.[b] ?? positionsFromMask(batch.attentionMask?.[b] ?? ids.map(() => 1)));
@@ -40,7 +42,7 @@ export function referenceForward(config: HfModelConfig, weights: RefWeights, bat
   batch.inputIds.forEach((ids, b) => {
     const mask = batch.attentionMask?.[b] ?? ids.map(() => 1);
     const seq: RefSequence = { ids, mask, positions: positions[b]!, batchMaxPosition };
-    const hs = family.family === 'gpt2' ? gpt2Hidden(family, reader, seq) : llamaHidden(shape!, reader, seq);
+    const hs = family.family === 'gpt2' ? gpt2Hidden(family, reader, seq) : family.family === 'moe' ? moeHidden(family, reader, seq).hidden : llamaHidden(shape!, reader, seq);
     hidden.push(hs);
     logits.push(hs.map((x) => head(config, reader, x)));
   });

@@ -2,6 +2,7 @@ import type { Dim } from '../../engine/ir/dim.js';
 import type { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
 import type { ModelArchitecture, WeightSource } from '../architecture.js';
+import type { AuxiliaryLoss, AuxiliaryLossSink } from '../auxiliary-loss.js';
 import type { HfModelConfig } from '../hf-model-config.js';
 import { AttentionContext, type KvPair } from './attention.js';
 import type { GraphWeights } from './graph-weights.js';
@@ -33,6 +34,8 @@ export interface DecoderForward {
   readonly hidden: Tensor;
   /** Per-layer present keys/values (see AttentionContext). */
   readonly presents: readonly KvPair[];
+  /** The architecture's auxiliary training losses (none on generation forwards); the algorithms add them to their loss. */
+  readonly auxiliaryLosses: readonly AuxiliaryLoss[];
 }
 
 /** Runs an architecture's decoder over padded token inputs (no KV cache): training, scoring, prefill. */
@@ -44,13 +47,22 @@ export function decoderForward(g: Graph, arch: ModelArchitecture, config: HfMode
     queryLen: inputs.inputIds.shape[1]!,
     slidingWindow: config.slidingWindow,
   });
-  return cachedDecoderForward(g, arch, config, weights, inputs.inputIds, inputs.positionIds, attention);
+  return cachedDecoderForward(g, arch, config, weights, inputs.inputIds, inputs.positionIds, attention, { attentionMask: inputs.attentionMask, losses: [] });
 }
 
-/** The decoder with a caller-built attention context (KV cache modes). */
-export function cachedDecoderForward(g: Graph, arch: ModelArchitecture, config: HfModelConfig, weights: GraphWeights, inputIds: Tensor, positionIds: Tensor, attention: AttentionContext): DecoderForward {
-  const hidden = arch.buildDecoder(g, config, weights.source, { inputIds, positionIds, attention });
-  return { hidden, presents: attention.presents };
+/** The decoder with a caller-built attention context (KV cache modes); `auxiliary` only where a loss may be built on it. */
+export function cachedDecoderForward(
+  g: Graph,
+  arch: ModelArchitecture,
+  config: HfModelConfig,
+  weights: GraphWeights,
+  inputIds: Tensor,
+  positionIds: Tensor,
+  attention: AttentionContext,
+  auxiliary?: AuxiliaryLossSink,
+): DecoderForward {
+  const hidden = arch.buildDecoder(g, config, weights.source, { inputIds, positionIds, attention, ...(auxiliary ? { auxiliary } : {}) });
+  return { hidden, presents: attention.presents, auxiliaryLosses: auxiliary?.losses ?? [] };
 }
 
 /** Language-model logits [.., vocab] of hidden states [.., hidden]: the tied embedding or the untied lm_head. */

@@ -3,17 +3,19 @@ import { join } from 'node:path';
 import type { HostTensor } from '../../engine/graph-executor.js';
 import type { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
+import type { AuxiliaryLoss } from '../auxiliary-loss.js';
 import type { TokenInputs } from '../graph/causal-lm.js';
 import type { GraphWeights } from '../graph/graph-weights.js';
 import type { SaveModelDirOptions } from '../model-dir.js';
 import type { DecoderModel } from './decoder-model.js';
 import { loadModel, type LoadModelOptions } from './load-model.js';
 
-/** A causal LM forward on a graph: logits [batch, seq, vocab], final hidden states, and the bound weights. */
+/** A causal LM forward on a graph: logits [batch, seq, vocab], final hidden states, the bound weights, and the architecture's auxiliary losses. */
 export interface CausalLmGraph {
   readonly logits: Tensor;
   readonly hidden: Tensor;
   readonly weights: GraphWeights;
+  readonly auxiliaryLosses: readonly AuxiliaryLoss[];
 }
 
 /**
@@ -29,8 +31,8 @@ export class PolicyModel {
   }
 
   forward(g: Graph, inputs: TokenInputs, prefix = ''): CausalLmGraph {
-    const { hidden, weights } = this.model.forward(g, inputs, 'input', prefix);
-    return { hidden, weights, logits: this.model.lmLogits(g, weights, hidden) };
+    const { hidden, weights, auxiliaryLosses } = this.model.forward(g, inputs, 'input', prefix);
+    return { hidden, weights, auxiliaryLosses, logits: this.model.lmLogits(g, weights, hidden) };
   }
 
   /** Initial values of every parameter (graph name → host tensor), for TrainSession.create. */
@@ -62,7 +64,7 @@ export class ReferenceModel {
   }
 
   forward(g: Graph, inputs: TokenInputs, prefix = REFERENCE_PREFIX): CausalLmGraph {
-    const { hidden, weights } = this.model.forward(g, inputs, 'initializer', prefix);
-    return { hidden, weights, logits: this.model.lmLogits(g, weights, hidden) };
+    const { hidden, weights, auxiliaryLosses } = this.model.forward(g, inputs, 'initializer', prefix);
+    return { hidden, weights, auxiliaryLosses, logits: this.model.lmLogits(g, weights, hidden) };
   }
 }
