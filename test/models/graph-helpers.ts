@@ -1,6 +1,8 @@
 import { OnnxRuntimeBackend } from '@aligntune/plugin-backend-onnxruntime';
 import { Gpt2Architecture } from '@aligntune/plugin-arch-gpt2';
 import { LlamaArchitecture } from '@aligntune/plugin-arch-llama';
+import { GEMMA_MODEL_TYPES, GemmaArchitecture } from '@aligntune/plugin-arch-gemma';
+import { OLMO2_MODEL_TYPES, Olmo2Architecture } from '@aligntune/plugin-arch-olmo2';
 import {
   DecoderModel,
   emitModel,
@@ -19,6 +21,7 @@ import {
 import { parseModelConfig } from './model-types.js';
 import { randomArray } from './helpers.js';
 import { positionsFromMask } from './reference/reference-forward.js';
+import { scaledDown } from './real-configs.js';
 
 const GPT2 = { architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: 48, n_positions: 32, n_embd: 16, n_layer: 2, n_head: 4, layer_norm_epsilon: 1e-5 };
 const LLAMA_COMMON = { vocab_size: 48, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, rms_norm_eps: 1e-6, max_position_embeddings: 64 };
@@ -31,6 +34,12 @@ export const TINY_CONFIGS: Record<string, Record<string, unknown>> = {
   qwen2: { architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', ...LLAMA_COMMON, num_key_value_heads: 1, tie_word_embeddings: true, rope_theta: 1000000 },
   qwen3: { architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', ...LLAMA_COMMON, head_dim: 8, tie_word_embeddings: false, rope_theta: 1000000 },
   mistral: { architectures: ['MistralForCausalLM'], model_type: 'mistral', ...LLAMA_COMMON, sliding_window: 3, tie_word_embeddings: false },
+  // Real config.json files scaled down: a window of 3 bites within the 7-token test rows; query_pre_attn_scalar ≠ head_dim
+  // and caps small enough to bend the scores and logits, so a wrong scale or a missing cap shows.
+  gemma2: scaledDown('gemma-2-2b-it', { ...LLAMA_COMMON, head_dim: 8, query_pre_attn_scalar: 6, sliding_window: 3, attn_logit_softcapping: 1, final_logit_softcapping: 3, eos_token_id: [1, 46] }),
+  // 6 layers so that sliding_window_pattern 6 gives five local layers (rope_local_base_freq) and one global (rope_theta).
+  gemma3: scaledDown('gemma-3-1b-it', { ...LLAMA_COMMON, num_hidden_layers: 6, num_key_value_heads: 1, head_dim: 8, query_pre_attn_scalar: 6, sliding_window: 3, eos_token_id: [1, 46] }),
+  olmo2: scaledDown('olmo-2-0425-1b', { ...LLAMA_COMMON, eos_token_id: 46, pad_token_id: 47 }),
 };
 
 export function tinyConfig(name: string, extra: Record<string, unknown> = {}): HfModelConfig {
@@ -50,7 +59,10 @@ export function randomTensors(config: HfModelConfig, seed: number): Map<string, 
 }
 
 export function architectureFor(config: HfModelConfig): ModelArchitecture {
-  return config.modelType === 'gpt2' ? new Gpt2Architecture() : new LlamaArchitecture();
+  if (config.modelType === 'gpt2') return new Gpt2Architecture();
+  if (Object.hasOwn(GEMMA_MODEL_TYPES, config.modelType)) return new GemmaArchitecture();
+  if (Object.hasOwn(OLMO2_MODEL_TYPES, config.modelType)) return new Olmo2Architecture();
+  return new LlamaArchitecture();
 }
 
 export function tinyModel(name: string, seed = 1, extra: Record<string, unknown> = {}): { model: DecoderModel; tensors: Map<string, StoredTensor> } {

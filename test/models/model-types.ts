@@ -12,9 +12,11 @@ import {
 } from '@aligntune/core';
 import { GPT2_MODEL_TYPES } from '@aligntune/plugin-arch-gpt2';
 import { LLAMA_MODEL_TYPES } from '@aligntune/plugin-arch-llama';
+import { GEMMA_MODEL_TYPES } from '@aligntune/plugin-arch-gemma';
+import { OLMO2_MODEL_TYPES } from '@aligntune/plugin-arch-olmo2';
 
 /** The model types of the two built-in architecture plugins, imported directly, as tests have no kernel. */
-export const MODEL_TYPES: ModelTypeTable = { ...GPT2_MODEL_TYPES, ...LLAMA_MODEL_TYPES };
+export const MODEL_TYPES: ModelTypeTable = { ...GPT2_MODEL_TYPES, ...LLAMA_MODEL_TYPES, ...GEMMA_MODEL_TYPES, ...OLMO2_MODEL_TYPES };
 
 /** core's parseModelConfig reading the built-in model types. */
 export function parseModelConfig(raw: Readonly<Record<string, unknown>>, file?: string, options?: ParseConfigOptions): HfModelConfig {

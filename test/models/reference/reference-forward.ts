@@ -1,6 +1,10 @@
 import type { HfModelConfig, StoredTensor } from '@aligntune/core';
 import type { Gpt2Config } from '@aligntune/plugin-arch-gpt2';
 import type { LlamaConfig } from '@aligntune/plugin-arch-llama';
+import type { GemmaConfig } from '@aligntune/plugin-arch-gemma';
+import type { Olmo2Config } from '@aligntune/plugin-arch-olmo2';
+import { gemmaHidden } from './ref-gemma.js';
+import { olmo2Hidden } from './ref-olmo2.js';
 import { gpt2Hidden } from './ref-gpt2.js';
 import { llamaHidden } from './ref-llama.js';
 import { linear, logSoftmax, type Vec } from './ref-math.js';
@@ -29,17 +33,24 @@ export interface ReferenceOutput {
  */
 export function referenceForward(config: HfModelConfig, weights: RefWeights, batch: ReferenceBatch): ReferenceOutput {
   const reader = new WeightReader(weights);
-  const family = config as Gpt2Config | LlamaConfig; // the reference knows the two built-in plugins' configs
+  const family = config as Gpt2Config | LlamaConfig | GemmaConfig | Olmo2Config; // the reference knows these plugins' configs
   const logits: Vec[][] = [];
   const hidden: Vec[][] = [];
   batch.inputIds.forEach((ids, b) => {
     const mask = batch.attentionMask?.[b] ?? ids.map(() => 1);
     const seq: RefSequence = { ids, mask, positions: batch.positionIds?.[b] ?? positionsFromMask(mask) };
-    const hs = family.family === 'gpt2' ? gpt2Hidden(family, reader, seq) : llamaHidden(family, reader, seq);
+    const hs = hiddenOf(family, reader, seq);
     hidden.push(hs);
     logits.push(hs.map((x) => head(config, reader, x)));
   });
   return { logits, hidden };
+}
+
+function hiddenOf(family: Gpt2Config | LlamaConfig | GemmaConfig | Olmo2Config, reader: WeightReader, seq: RefSequence): Vec[] {
+  if (family.family === 'gpt2') return gpt2Hidden(family, reader, seq);
+  if (family.family === 'gemma') return gemmaHidden(family, reader, seq);
+  if (family.family === 'olmo2') return olmo2Hidden(family, reader, seq);
+  return llamaHidden(family, reader, seq);
 }
 
 /** HF generation: position_ids = cumsum(mask) − 1, masked_fill(mask == 0, 1). */
@@ -53,6 +64,13 @@ export function positionsFromMask(mask: readonly number[]): number[] {
 
 function head(c: HfModelConfig, w: WeightReader, x: Vec): Vec {
   if (c.head.kind === 'sequence-classification') return linear(x, w.mat('score.weight', c.head.numLabels, c.hiddenSize));
+  const logits = lmHead(c, w, x);
+  // Gemma2ForCausalLM / Gemma3ForCausalLM: logits = cap · tanh(logits / cap)
+  const cap = c.finalLogitSoftcapping;
+  return cap == null ? logits : logits.map((v) => cap * Math.tanh(v / cap));
+}
+
+function lmHead(c: HfModelConfig, w: WeightReader, x: Vec): Vec {
   if (!c.tieWordEmbeddings) return linear(x, w.mat('lm_head.weight', c.vocabSize, c.hiddenSize));
   const embed = (c as Gpt2Config | LlamaConfig).family === 'gpt2' ? (w.has('transformer.wte.weight') ? 'transformer.wte.weight' : 'wte.weight') : w.has('model.embed_tokens.weight') ? 'model.embed_tokens.weight' : 'embed_tokens.weight';
   return linear(x, w.mat(embed, c.vocabSize, c.hiddenSize));
