@@ -69,4 +69,3 @@ export { type RopeScaling, type RopeSettings, readRope, ropeInverseFrequencies }
 export { type RotaryTables, applyRotary, rotaryTables } from '../models/graph/rotary.js';
 export { type SelfAttentionSpec, gatedMlp, selfAttention } from '../models/graph/decoder-blocks.js';
 export { type LayerAttention } from '../models/graph/attention.js';
-export { layerWindows } from '../models/hf-model-config.js';
