@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors, type HfModelConfig, type StoredTensor, type Tokenizer } from '@aligntune/core';
-import { createTrainer, runConfig, tempDir, tinyTokenizer, updateError, writeJsonl, writeTinyModel, type TinyArch } from './helpers.js';
+import { createTrainer, runConfig, tempDir, tinyTokenizer, updateError, writeJsonl, writeTinyModel, type TinyFamily } from './helpers.js';
 import { completionLogps, refDpoLoss, refSftLoss, type RefPair, type RefSequence } from './reference-losses.js';
 
 /**
@@ -48,7 +48,7 @@ function pairs(tok: Tokenizer): RefPair[] {
 
 /** Trains one step and compares the saved update with −lr × the float64 finite-difference gradient. */
 async function checkOneStep(
-  arch: TinyArch,
+  arch: TinyFamily,
   algo: 'sft' | 'dpo',
   rows: readonly unknown[],
   train: Record<string, unknown>,
@@ -76,7 +76,7 @@ function compareUpdate(
   return updateError(before, after, (weights) => loss(config, weights), LR);
 }
 
-describe.each<[TinyArch]>([['gpt2'], ['llama']])('one SGD step equals w − lr·∇L (%s)', (arch) => {
+describe.each<[TinyFamily]>([['gpt2'], ['llama'], ['gemma3']])('one SGD step equals w − lr·∇L (%s)', (arch) => {
   const tok = () => writeTinyModelTokenizer();
 
   it(`sft, ${arch === 'gpt2' ? 'completion-only' : 'all tokens'}`, async () => {
@@ -87,7 +87,11 @@ describe.each<[TinyArch]>([['gpt2'], ['llama']])('one SGD step equals w − lr·
     expect(relError).toBeLessThan(1e-3);
   });
 
-  const dpoCases = arch === 'gpt2' ? [{ loss_type: 'sigmoid', label_smoothing: 0.1 }, { loss_type: 'hinge' }] : [{ loss_type: 'ipo' }, { loss_type: 'robust', label_smoothing: 0.2, precompute_ref_log_probs: true }];
+  const dpoCases: Array<{ loss_type: string; label_smoothing?: number; precompute_ref_log_probs?: boolean }> = {
+    gpt2: [{ loss_type: 'sigmoid', label_smoothing: 0.1 }, { loss_type: 'hinge' }],
+    llama: [{ loss_type: 'ipo' }, { loss_type: 'robust', label_smoothing: 0.2, precompute_ref_log_probs: true }],
+    gemma3: [{ loss_type: 'sigmoid' }],
+  }[arch];
   it.each(dpoCases)('dpo %o', async (options) => {
     const ps = pairs(tok());
     let ref: { chosen: number[]; rejected: number[] } | undefined;

@@ -16,6 +16,7 @@ import { startTestKernel, type TestKernelOptions } from '@aligntune/core/testing
 import { parseModelConfig } from '../models/model-types.js';
 import { randomTensors } from '../models/graph-helpers.js';
 import { tinyTokenizer } from '../models/helpers.js';
+import { scaledDown } from '../models/real-configs.js';
 
 export { tinyTokenizer };
 
@@ -41,6 +42,8 @@ export const TRAINING_PLUGINS = [
   '@aligntune/plugin-distributed-single',
   '@aligntune/plugin-arch-gpt2',
   '@aligntune/plugin-arch-llama',
+  '@aligntune/plugin-arch-gemma',
+  '@aligntune/plugin-arch-olmo2',
   '@aligntune/plugin-algo-sft',
   '@aligntune/plugin-algo-dpo',
 ] as const;
@@ -51,22 +54,28 @@ export function trainingKernel(extra: TestKernelOptions['plugins'] = [], options
 }
 
 export type TinyArch = 'gpt2' | 'llama';
+/** Every tiny training model: TinyArch (which every algorithm's tests run) and the families tested for SFT/DPO only. */
+export type TinyFamily = TinyArch | 'gemma3';
+
+const LLAMA_SIZES = { hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 64 };
 
 /** Tiny configs (2 layers, hidden 32) over the tiny chat tokenizer's vocabulary. */
-export function tinyModelConfig(arch: TinyArch, tok: Tokenizer): HfModelConfig {
+export function tinyModelConfig(arch: TinyFamily, tok: Tokenizer): HfModelConfig {
   const ids = { vocab_size: tok.vocabSize, bos_token_id: tok.bosTokenId, eos_token_id: tok.eosTokenId };
-  const json =
-    arch === 'gpt2'
-      ? { architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', n_positions: 64, n_embd: 32, n_layer: 2, n_head: 4, layer_norm_epsilon: 1e-5, ...ids }
-      : { architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, rms_norm_eps: 1e-6, max_position_embeddings: 64, tie_word_embeddings: false, rope_theta: 10000, ...ids };
-  return parseModelConfig(json, `${arch}.json`);
+  const json = {
+    gpt2: { architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', n_positions: 64, n_embd: 32, n_layer: 2, n_head: 4, layer_norm_epsilon: 1e-5 },
+    llama: { architectures: ['LlamaForCausalLM'], model_type: 'llama', ...LLAMA_SIZES, rms_norm_eps: 1e-6, tie_word_embeddings: false, rope_theta: 10000 },
+    // gemma-3-1b-it's config.json scaled down: a local layer (window 4, which the training rows exceed) then a global one
+    gemma3: scaledDown('gemma-3-1b-it', { ...LLAMA_SIZES, head_dim: 8, query_pre_attn_scalar: 8, sliding_window: 4, sliding_window_pattern: 2 }),
+  }[arch];
+  return parseModelConfig({ ...json, ...ids }, `${arch}.json`);
 }
 
 /**
  * Writes a tiny model directory (with the tokenizer). `random`: weights of scale 0.3 so gradients are
  * large (exactness tests); `init`: transformers' initialisation (learning tests).
  */
-export async function writeTinyModel(dir: string, arch: TinyArch, options: { seed?: number; weights?: 'random' | 'init' } = {}): Promise<{ config: HfModelConfig; tensors: Map<string, StoredTensor>; tokenizer: Tokenizer }> {
+export async function writeTinyModel(dir: string, arch: TinyFamily, options: { seed?: number; weights?: 'random' | 'init' } = {}): Promise<{ config: HfModelConfig; tensors: Map<string, StoredTensor>; tokenizer: Tokenizer }> {
   const tokenizer = tinyTokenizer();
   const config = tinyModelConfig(arch, tokenizer);
   const tensors = options.weights === 'init' ? initWeights(config, options.seed ?? 0) : randomTensors(config, options.seed ?? 1);
