@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { declareTokenInputs, encodeChatWithAssistantMask, Graph, hostValues, tensorSpecs, withSequenceClassificationHead } from '@aligntune/core';
+import { declareTokenInputs, encodeChatWithAssistantMask, Graph, hostValues, parameterCount, tensorSpecs, withSequenceClassificationHead } from '@aligntune/core';
 import type { GemmaConfig } from '@aligntune/plugin-arch-gemma';
 import type { Olmo2Config } from '@aligntune/plugin-arch-olmo2';
-import { parseModelConfig } from './model-types.js';
+import { parseModelConfig, presetConfig } from './model-types.js';
+import { cli } from '../helpers/run-cli.js';
 import { realConfigJson } from './real-configs.js';
 import { maxAbsDiff, paddedRows, runGraph, tinyConfig, tinyModel, tokenFeeds } from './graph-helpers.js';
 import { referenceForward, refWeights } from './reference/reference-forward.js';
@@ -58,6 +59,25 @@ describe('Gemma 2 / Gemma 3 text and OLMo 2 config.json', () => {
     const olmo = tensorSpecs(tinyConfig('olmo2'));
     expect(olmo.find((s) => s.hfName === 'model.layers.0.self_attn.q_norm.weight')!.hfShape).toEqual([16]); // the whole projection
     expect(olmo.map((s) => s.hfName)).not.toContain('model.layers.0.input_layernorm.weight');
+  });
+});
+
+describe('model init presets', () => {
+  it.each([
+    ['gemma3_text', 'gemma-3-1b', 262144, 999_885_952],
+    ['gemma2', 'gemma-2-2b', 256000, 2_614_341_888],
+    ['olmo2', 'olmo-2-1b', 100352, 1_484_916_736],
+  ])('%s %s with the real vocabulary has the published parameter count', (type, preset, vocabSize, count) => {
+    const config = presetConfig(type, preset, { vocabSize, bosTokenId: 2, eosTokenId: 1 });
+    expect(parameterCount(config)).toBe(count);
+  });
+
+  it('tiny presets have local and global layers; --preset names the presets a type offers (exit 2)', async () => {
+    const tiny = presetConfig('gemma3_text', 'tiny', { vocabSize: 100, bosTokenId: 2, eosTokenId: 1 }) as GemmaConfig;
+    expect(tiny.slidingLayers).toEqual([true, false]);
+    const wrong = await cli('model', 'init', '--arch', 'gemma3_text', '--preset', 'gemma-2-2b', '--out', '/nonexistent/x');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--preset gemma-2-2b: expected one of tiny, small, gemma-3-1b');
   });
 });
 

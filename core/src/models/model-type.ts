@@ -37,6 +37,11 @@ export interface ModelTypeTraits<C extends HfModelConfig = HfModelConfig> {
   readonly classPrefix: string;
   /** config.json of a `model init` preset of these sizes; a type without it has no presets. */
   presetConfig?(dims: PresetDims): Record<string, unknown>;
+  /**
+   * `model init` presets with a real checkpoint's shape, by name (`gemma-3-1b`): its config.json as shipped; the
+   * vocabulary size and special-token ids are the tokenizer's, as for the sized presets.
+   */
+  readonly realShapes?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /** model_type → its traits: what a kernel's architectures declare (`modelTypesOf`), or a plugin's exported table (tests, scripts). */

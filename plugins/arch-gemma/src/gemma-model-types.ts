@@ -1,8 +1,11 @@
 import { type ModelTypeTraits, type PresetDims } from '@aligntune/core/models';
 import { GEMMA2, GEMMA3, readGemmaConfig, type GemmaConfig } from './gemma-config.js';
+import { GEMMA2_REAL_SHAPES, GEMMA3_REAL_SHAPES } from './gemma-real-shapes.js';
 import { gemmaTensorSpecs } from './gemma-tensor-layout.js';
 
-function gemmaTraits(readConfig: ModelTypeTraits<GemmaConfig>['readConfig'], classPrefix: string, preset?: (d: PresetDims) => Record<string, unknown>): ModelTypeTraits<GemmaConfig> {
+type Presets = Pick<ModelTypeTraits, 'presetConfig' | 'realShapes'>;
+
+function gemmaTraits(readConfig: ModelTypeTraits<GemmaConfig>['readConfig'], classPrefix: string, presets: Presets = {}): ModelTypeTraits<GemmaConfig> {
   return {
     readConfig,
     tensorSpecs: gemmaTensorSpecs,
@@ -10,7 +13,7 @@ function gemmaTraits(readConfig: ModelTypeTraits<GemmaConfig>['readConfig'], cla
     embeddingName: 'embed_tokens.weight',
     ignoredTensors: [/(^|\.)rotary_emb\.\w*inv_freq$/],
     classPrefix,
-    ...(preset ? { presetConfig: preset } : {}),
+    ...presets,
   };
 }
 
@@ -50,22 +53,28 @@ const MULTIMODAL_GEMMA3 =
 
 /** The model types this plugin reads; pass it to parseModelConfig where no kernel is at hand. */
 export const GEMMA_MODEL_TYPES: { readonly [modelType in 'gemma2' | 'gemma3_text' | 'gemma3']: ModelTypeTraits<GemmaConfig> } = {
-  gemma2: gemmaTraits((f) => readGemmaConfig(f, GEMMA2), 'Gemma2', (d) => ({
-    architectures: ['Gemma2ForCausalLM'],
-    model_type: 'gemma2',
-    ...gemmaPresetFields(d),
-    rope_theta: 10000,
-    attn_logit_softcapping: 50,
-    final_logit_softcapping: 30,
-  })),
-  gemma3_text: gemmaTraits((f) => readGemmaConfig(f, GEMMA3), 'Gemma3Text', (d) => ({
-    architectures: ['Gemma3ForCausalLM'],
-    model_type: 'gemma3_text',
-    ...gemmaPresetFields(d),
-    rope_theta: 1_000_000,
-    rope_local_base_freq: 10000,
-    attn_logit_softcapping: null,
-    final_logit_softcapping: null,
-  })),
+  gemma2: gemmaTraits((f) => readGemmaConfig(f, GEMMA2), 'Gemma2', {
+    presetConfig: (d) => ({
+      architectures: ['Gemma2ForCausalLM'],
+      model_type: 'gemma2',
+      ...gemmaPresetFields(d),
+      rope_theta: 10000,
+      attn_logit_softcapping: 50,
+      final_logit_softcapping: 30,
+    }),
+    realShapes: GEMMA2_REAL_SHAPES,
+  }),
+  gemma3_text: gemmaTraits((f) => readGemmaConfig(f, GEMMA3), 'Gemma3Text', {
+    presetConfig: (d) => ({
+      architectures: ['Gemma3ForCausalLM'],
+      model_type: 'gemma3_text',
+      ...gemmaPresetFields(d),
+      rope_theta: 1_000_000,
+      rope_local_base_freq: 10000,
+      attn_logit_softcapping: null,
+      final_logit_softcapping: null,
+    }),
+    realShapes: GEMMA3_REAL_SHAPES,
+  }),
   gemma3: gemmaTraits((f) => f.fail('model_type', `"gemma3" ${MULTIMODAL_GEMMA3}`), 'Gemma3'),
 };

@@ -1,5 +1,6 @@
 import { type ModelTypeTraits } from '@aligntune/core/models';
 import { readOlmo2Config, type Olmo2Config } from './olmo2-config.js';
+import { OLMO2_REAL_SHAPES } from './olmo2-real-shapes.js';
 import { olmo2TensorSpecs } from './olmo2-tensor-layout.js';
 
 /** The model types this plugin reads; pass it to parseModelConfig where no kernel is at hand. */
@@ -33,5 +34,6 @@ export const OLMO2_MODEL_TYPES: { readonly olmo2: ModelTypeTraits<Olmo2Config> }
       ...d.tokenIds,
       torch_dtype: 'float32',
     }),
+    realShapes: OLMO2_REAL_SHAPES,
   },
 };
