@@ -7,7 +7,6 @@ import {
   type LoadedModelDir,
   type ModelTypeTable,
   type ParseConfigOptions,
-  type PresetSize,
   type PresetTokens,
 } from '@aligntune/core';
 import { GPT2_MODEL_TYPES } from '@aligntune/plugin-arch-gpt2';
