@@ -8,6 +8,7 @@ import { realConfigJson } from './real-configs.js';
 import { maxAbsDiff, paddedRows, runGraph, tinyConfig, tinyModel, tokenFeeds } from './graph-helpers.js';
 import { referenceForward, refWeights } from './reference/reference-forward.js';
 import { gemmaTokenizer } from './gemma-tokenizer.js';
+import { assistantSpans } from './helpers.js';
 
 const gemma = (raw: Record<string, unknown>) => parseModelConfig(raw, 'config.json') as GemmaConfig;
 
@@ -143,15 +144,7 @@ describe("Gemma's chat template", () => {
 
   it('masks exactly the model turns: content and <end_of_turn>, not the "\\n" after it nor <start_of_turn>model', () => {
     const { inputIds, assistantMask } = encodeChatWithAssistantMask(tok, chat);
-    const spans: string[] = [];
-    let cur: number[] = [];
-    assistantMask.forEach((m, i) => {
-      if (m === 1) cur.push(inputIds[i]!);
-      if ((m === 0 || i === inputIds.length - 1) && cur.length > 0) {
-        spans.push(tok.decode(cur));
-        cur = [];
-      }
-    });
+    const spans = assistantSpans(tok, { inputIds, assistantMask });
     expect(spans).toEqual(['The answer is four.<end_of_turn>', 'Paris.<end_of_turn>']);
   });
 

@@ -19,6 +19,21 @@ const SIZES: Record<PresetSize, Omit<PresetDims, 'vocabSize' | 'tokenIds'>> = {
   small: { layers: 4, hidden: 128, heads: 4, kvHeads: 2, intermediate: 352, positions: 512 },
 };
 
+/** A preset's sizes in the config.json fields every decoder spells the same way (plus the token ids). */
+export function presetShapeFields(d: PresetDims): Record<string, unknown> {
+  return {
+    vocab_size: d.vocabSize,
+    hidden_size: d.hidden,
+    intermediate_size: d.intermediate,
+    num_hidden_layers: d.layers,
+    num_attention_heads: d.heads,
+    num_key_value_heads: d.kvHeads,
+    max_position_embeddings: d.positions,
+    initializer_range: 0.02,
+    ...d.tokenIds,
+  };
+}
+
 /** The model types of `modelTypes` that have `model init` presets, sorted. */
 export function presetModelTypes(modelTypes: ModelTypeTable): string[] {
   return modelTypeNames(modelTypes).filter((type) => modelTypes[type]!.presetConfig !== undefined);

@@ -67,6 +67,30 @@ export function linearSpecs(hf: string, canon: string, inF: number, outF: number
   return out;
 }
 
+/**
+ * The q/k/v/o projections of an attention layer (`<hf>.self_attn.{q,k,v,o}_proj` → `<canon>.attn.{q,k,v,out}`),
+ * as every Llama-lineage family names them.
+ */
+export function attentionProjectionSpecs(hf: string, canon: string, c: Pick<HfModelConfig, 'hiddenSize' | 'numHeads' | 'numKvHeads' | 'headDim'>, qkvBias: boolean, outBias: boolean): TensorSpec[] {
+  const qDim = c.numHeads * c.headDim;
+  const kvDim = c.numKvHeads * c.headDim;
+  return [
+    ...linearSpecs(`${hf}.self_attn.q_proj`, `${canon}.attn.q`, c.hiddenSize, qDim, qkvBias),
+    ...linearSpecs(`${hf}.self_attn.k_proj`, `${canon}.attn.k`, c.hiddenSize, kvDim, qkvBias),
+    ...linearSpecs(`${hf}.self_attn.v_proj`, `${canon}.attn.v`, c.hiddenSize, kvDim, qkvBias),
+    ...linearSpecs(`${hf}.self_attn.o_proj`, `${canon}.attn.out`, qDim, c.hiddenSize, outBias),
+  ];
+}
+
+/** The gated MLP's projections (`<hf>.mlp.{gate,up,down}_proj` → `<canon>.mlp.{gate,up,down}`). */
+export function gatedMlpSpecs(hf: string, canon: string, hidden: number, intermediate: number, bias: boolean): TensorSpec[] {
+  return [
+    ...linearSpecs(`${hf}.mlp.gate_proj`, `${canon}.mlp.gate`, hidden, intermediate, bias),
+    ...linearSpecs(`${hf}.mlp.up_proj`, `${canon}.mlp.up`, hidden, intermediate, bias),
+    ...linearSpecs(`${hf}.mlp.down_proj`, `${canon}.mlp.down`, intermediate, hidden, bias),
+  ];
+}
+
 /** lm_head (absent when tied to the embedding) or the bias-free `score` head; both sit outside the base prefix. */
 function headSpecs(c: HfModelConfig): TensorSpec[] {
   if (c.head.kind === 'sequence-classification') return linearSpecs('score', 'score', c.hiddenSize, c.head.numLabels, false);

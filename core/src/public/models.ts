@@ -69,3 +69,6 @@ export { type RopeScaling, type RopeSettings, readRope, ropeInverseFrequencies }
 export { type RotaryTables, applyRotary, rotaryTables } from '../models/graph/rotary.js';
 export { type SelfAttentionSpec, gatedMlp, selfAttention } from '../models/graph/decoder-blocks.js';
 export { type LayerAttention } from '../models/graph/attention.js';
+export { type AttentionHeads, readAttentionHeads } from '../models/attention-heads.js';
+export { attentionProjectionSpecs, gatedMlpSpecs } from '../models/tensor-layout.js';
+export { presetShapeFields } from '../models/model-presets.js';

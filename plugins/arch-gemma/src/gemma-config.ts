@@ -1,4 +1,4 @@
-import { JsonFields, readRope, type HfModelConfig, type RopeSettings, type SharedConfigKey } from '@aligntune/core/models';
+import { JsonFields, readAttentionHeads, readRope, type HfModelConfig, type RopeSettings, type SharedConfigKey } from '@aligntune/core/models';
 
 /** Gemma 2 and Gemma 3 (text): (1 + w) RMSNorms around attention and MLP, GeGLU, scaled embeddings, local/global layers. */
 export interface GemmaConfig extends HfModelConfig {
@@ -41,12 +41,8 @@ const LAYER_TYPES = ['sliding_attention', 'full_attention'];
 
 /** A Gemma 2 / Gemma 3 text config.json in the canonical names; what the engine cannot run is refused by name. */
 export function readGemmaConfig(f: JsonFields, v: GemmaVersion): Omit<GemmaConfig, SharedConfigKey> {
-  const hiddenSize = f.count('hidden_size');
-  const numHeads = f.count('num_attention_heads');
-  const numKvHeads = f.countOr('num_key_value_heads', numHeads);
-  if (numHeads % numKvHeads !== 0) f.fail('num_key_value_heads', `${numKvHeads} does not divide num_attention_heads ${numHeads}`);
-  const headDim = f.countOr('head_dim', 256);
-  if (headDim % 2 !== 0) f.fail('head_dim', `${headDim} must be even for rotary embeddings`);
+  // transformers' Gemma configs default head_dim to 256 whatever the hidden size
+  const heads = readAttentionHeads(f, { defaultHeadDim: 256 });
   const act = f.stringOr('hidden_activation', 'gelu_pytorch_tanh');
   if (!TANH_GELU.includes(act)) f.fail('hidden_activation', `"${act}" is not supported (supported: ${TANH_GELU.join(', ')})`);
   if (f.boolOr('use_bidirectional_attention', false)) f.fail('use_bidirectional_attention', 'bidirectional (encoder) attention is not supported: the engine builds causal decoders');
@@ -55,11 +51,8 @@ export function readGemmaConfig(f: JsonFields, v: GemmaVersion): Omit<GemmaConfi
     family: 'gemma',
     version: v.version,
     vocabSize: f.count('vocab_size'),
-    hiddenSize,
+    ...heads,
     numLayers,
-    numHeads,
-    numKvHeads,
-    headDim,
     intermediateSize: f.count('intermediate_size'),
     maxPositionEmbeddings: f.countOr('max_position_embeddings', v.maxPositions),
     tieWordEmbeddings: f.boolOr('tie_word_embeddings', true),

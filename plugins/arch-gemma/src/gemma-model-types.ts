@@ -1,4 +1,4 @@
-import { type ModelTypeTraits, type PresetDims } from '@aligntune/core/models';
+import { presetShapeFields, type ModelTypeTraits, type PresetDims } from '@aligntune/core/models';
 import { GEMMA2, GEMMA3, readGemmaConfig, type GemmaConfig } from './gemma-config.js';
 import { GEMMA2_REAL_SHAPES, GEMMA3_REAL_SHAPES } from './gemma-real-shapes.js';
 import { gemmaTensorSpecs } from './gemma-tensor-layout.js';
@@ -24,16 +24,9 @@ function gemmaTraits(readConfig: ModelTypeTraits<GemmaConfig>['readConfig'], cla
 function gemmaPresetFields(d: PresetDims): Record<string, unknown> {
   const headDim = d.hidden / d.heads;
   return {
-    vocab_size: d.vocabSize,
-    hidden_size: d.hidden,
-    intermediate_size: d.intermediate,
-    num_hidden_layers: d.layers,
-    num_attention_heads: d.heads,
-    num_key_value_heads: d.kvHeads,
+    ...presetShapeFields(d),
     head_dim: headDim,
     hidden_activation: 'gelu_pytorch_tanh',
-    max_position_embeddings: d.positions,
-    initializer_range: 0.02,
     rms_norm_eps: 1e-6,
     rope_scaling: null,
     attention_bias: false,
@@ -42,7 +35,6 @@ function gemmaPresetFields(d: PresetDims): Record<string, unknown> {
     sliding_window: d.positions / 8,
     layer_types: Array.from({ length: d.layers }, (_, i) => (i % 2 === 0 ? 'sliding_attention' : 'full_attention')),
     tie_word_embeddings: true,
-    ...d.tokenIds,
     torch_dtype: 'float32',
   };
 }

@@ -1,4 +1,4 @@
-import { readRope, type HfModelConfig, type JsonFields, type RopeSettings, type SharedConfigKey } from '@aligntune/core/models';
+import { readAttentionHeads, readRope, type HfModelConfig, type JsonFields, type RopeSettings, type SharedConfigKey } from '@aligntune/core/models';
 
 /** OLMo 2: Llama's blocks with RMSNorms after attention and MLP (post-norm) and q/k RMSNorm over the whole projection. */
 export interface Olmo2Config extends HfModelConfig, RopeSettings {
@@ -10,23 +10,15 @@ export interface Olmo2Config extends HfModelConfig, RopeSettings {
 
 /** An OLMo 2 config.json in the canonical names (transformers' Olmo2Config defaults); what the engine cannot run is refused by name. */
 export function readOlmo2Config(f: JsonFields): Omit<Olmo2Config, SharedConfigKey> {
-  const hiddenSize = f.count('hidden_size');
-  const numHeads = f.count('num_attention_heads');
-  const numKvHeads = f.countOr('num_key_value_heads', numHeads);
-  if (numHeads % numKvHeads !== 0) f.fail('num_key_value_heads', `${numKvHeads} does not divide num_attention_heads ${numHeads}`);
-  if (hiddenSize % numHeads !== 0) f.fail('num_attention_heads', `hidden_size ${hiddenSize} is not divisible by ${numHeads}`);
-  const headDim = hiddenSize / numHeads;
-  if (headDim % 2 !== 0) f.fail('num_attention_heads', `head dim ${headDim} (hidden_size / num_attention_heads) must be even for rotary embeddings`);
+  // Olmo2Config has no head_dim: always hidden / heads
+  const heads = readAttentionHeads(f, { headDimField: false });
   const act = f.stringOr('hidden_act', 'silu');
   if (act !== 'silu') f.fail('hidden_act', `"${act}" is not supported (supported: silu)`);
   return {
     family: 'olmo2',
     vocabSize: f.count('vocab_size'),
-    hiddenSize,
+    ...heads,
     numLayers: f.count('num_hidden_layers'),
-    numHeads,
-    numKvHeads,
-    headDim,
     intermediateSize: f.count('intermediate_size'),
     maxPositionEmbeddings: f.countOr('max_position_embeddings', 2048),
     tieWordEmbeddings: f.boolOr('tie_word_embeddings', false),

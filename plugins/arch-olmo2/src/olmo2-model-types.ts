@@ -1,4 +1,4 @@
-import { type ModelTypeTraits } from '@aligntune/core/models';
+import { presetShapeFields, type ModelTypeTraits } from '@aligntune/core/models';
 import { readOlmo2Config, type Olmo2Config } from './olmo2-config.js';
 import { OLMO2_REAL_SHAPES } from './olmo2-real-shapes.js';
 import { olmo2TensorSpecs } from './olmo2-tensor-layout.js';
@@ -16,22 +16,14 @@ export const OLMO2_MODEL_TYPES: { readonly olmo2: ModelTypeTraits<Olmo2Config> }
     presetConfig: (d) => ({
       architectures: ['Olmo2ForCausalLM'],
       model_type: 'olmo2',
-      vocab_size: d.vocabSize,
-      hidden_size: d.hidden,
-      intermediate_size: d.intermediate,
-      num_hidden_layers: d.layers,
-      num_attention_heads: d.heads,
-      num_key_value_heads: d.kvHeads,
+      ...presetShapeFields(d),
       hidden_act: 'silu',
-      max_position_embeddings: d.positions,
-      initializer_range: 0.02,
       rms_norm_eps: 1e-6,
       rope_theta: 500000,
       rope_scaling: null,
       attention_bias: false,
       attention_dropout: 0,
       tie_word_embeddings: false,
-      ...d.tokenIds,
       torch_dtype: 'float32',
     }),
     realShapes: OLMO2_REAL_SHAPES,
