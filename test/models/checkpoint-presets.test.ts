@@ -8,6 +8,14 @@ const PUBLISHED: [string, string, number, Record<string, unknown>][] = [
   ['llama', 'llama-3.1-8b', 8_030_261_248, { tieWordEmbeddings: false, ropeScaling: { type: 'llama3', factor: 8, originalMaxPositions: 8192 } }],
   ['phi3', 'phi-3-mini-4k', 3_821_079_552, { tieWordEmbeddings: false, slidingWindow: 2047, eosTokenIds: [32000] }],
   ['smollm3', 'smollm3-3b', 3_075_098_624, { tieWordEmbeddings: true, ropeTheta: 5000000 }],
+  ['gemma3_text', 'gemma-3-1b', 999_885_952, { vocabSize: 262144, bosTokenId: 2, eosTokenIds: [1, 106], padTokenId: 0 }],
+  ['gemma2', 'gemma-2-2b', 2_614_341_888, { vocabSize: 256000, eosTokenIds: [1, 107], finalLogitSoftcapping: 30 }],
+  ['olmo2', 'olmo-2-1b', 1_484_916_736, { vocabSize: 100352, bosTokenId: null, eosTokenIds: [100257], padTokenId: 100277 }],
+  // the MoE checkpoints, named by their Hub repository
+  ['mixtral', 'mixtral-8x7b-v0.1', 46_702_792_704, { numExperts: 8, numExpertsPerTok: 2 }],
+  ['qwen2_moe', 'qwen1.5-moe-a2.7b', 14_315_784_192, { numExperts: 60, numExpertsPerTok: 4 }],
+  ['qwen3_moe', 'qwen3-30b-a3b', 30_532_122_624, { numExperts: 128, numExpertsPerTok: 8 }],
+  ['olmoe', 'olmoe-1b-7b-0924', 6_919_161_856, { numExperts: 64, numExpertsPerTok: 8 }],
 ];
 
 describe('checkpoint presets: the real shapes', () => {

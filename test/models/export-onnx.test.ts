@@ -12,7 +12,7 @@ import { tempDir, tinyTokenizer } from './helpers.js';
 import { backend, maxAbsDiff, randomTensors, runGraph, tinyConfig, tokenFeeds } from './graph-helpers.js';
 
 function archKernel(): Kernel {
-  return startTestKernel({ plugins: ['@aligntune/plugin-arch-gpt2', '@aligntune/plugin-arch-llama', '@aligntune/plugin-arch-phi3', '@aligntune/plugin-arch-smollm3', '@aligntune/plugin-arch-moe'] }).kernel;
+  return startTestKernel({ plugins: ['@aligntune/plugin-arch-gpt2', '@aligntune/plugin-arch-llama', '@aligntune/plugin-arch-phi3', '@aligntune/plugin-arch-smollm3', '@aligntune/plugin-arch-moe', '@aligntune/plugin-arch-gemma', '@aligntune/plugin-arch-olmo2'] }).kernel;
 }
 
 async function cli(argv: string[]): Promise<string> {
@@ -38,7 +38,7 @@ function expectHubOnnxLayout(out: string): void {
 const int64 = (dims: number[], rows: number[][]): HostTensor => ({ dtype: 'int64', dims, data: BigInt64Array.from(rows.flat(), BigInt) });
 
 describe('aligntune export onnx', () => {
-  for (const name of ['gpt2', 'qwen2', 'llama3', 'phi3', 'smollm3', 'mixtral', 'qwen2_moe', 'qwen3_moe', 'olmoe']) {
+  for (const name of ['gpt2', 'qwen2', 'llama3', 'phi3', 'smollm3', 'mixtral', 'qwen2_moe', 'qwen3_moe', 'olmoe', 'gemma2', 'gemma3', 'olmo2']) {
     it(`${name}: the exported KV-cache graph reproduces the training graph's logits over two calls`, async () => {
       const src = tempDir();
       const out = tempDir();
@@ -126,7 +126,7 @@ describe('aligntune export onnx', () => {
     expect(model.config.vocabSize).toBe(tinyTokenizer().vocabSize);
     expect(existsSync(join(out, 'tokenizer.json'))).toBe(true);
     await expect(cli(['model', 'init', '--arch', 'qwen2', '--out', out, '--tokenizer', tokDir])).rejects.toThrow(/already holds a model/);
-    await expect(cli(['model', 'init', '--arch', 'bert', '--out', tempDir()])).rejects.toThrow(/--arch bert: expected one of gpt2, llama, mixtral, olmoe, phi3, qwen2, qwen2_moe, qwen3, qwen3_moe, smollm3/);
+    await expect(cli(['model', 'init', '--arch', 'bert', '--out', tempDir()])).rejects.toThrow(/--arch bert: expected one of gemma2, gemma3_text, gpt2, llama, mixtral, olmo2, olmoe, phi3, qwen2, qwen2_moe, qwen3, qwen3_moe, smollm3/);
     await expect(cli(['model', 'init', '--arch', 'llama', '--preset', 'llama-3-70b', '--out', tempDir()])).rejects.toThrow(/--preset llama-3-70b: expected one of tiny, small, llama-3.2-1b, llama-3.1-8b/);
   });
 

@@ -4,6 +4,8 @@ import { LlamaArchitecture } from '@aligntune/plugin-arch-llama';
 import { Phi3Architecture } from '@aligntune/plugin-arch-phi3';
 import { SmolLM3Architecture } from '@aligntune/plugin-arch-smollm3';
 import { MoeArchitecture, type MoeConfig } from '@aligntune/plugin-arch-moe';
+import { GEMMA_MODEL_TYPES, GemmaArchitecture } from '@aligntune/plugin-arch-gemma';
+import { OLMO2_MODEL_TYPES, Olmo2Architecture } from '@aligntune/plugin-arch-olmo2';
 import {
   DecoderModel,
   emitModel,
@@ -23,6 +25,7 @@ import { parseModelConfig } from './model-types.js';
 import { randomArray } from './helpers.js';
 import { MOE_TINY_CONFIGS } from './moe-fixtures.js';
 import { positionsFromMask } from './reference/reference-forward.js';
+import { scaledDown } from './real-configs.js';
 
 const GPT2 = { architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: 48, n_positions: 32, n_embd: 16, n_layer: 2, n_head: 4, layer_norm_epsilon: 1e-5 };
 const LLAMA_COMMON = { vocab_size: 48, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, rms_norm_eps: 1e-6, max_position_embeddings: 64 };
@@ -57,6 +60,12 @@ export const TINY_CONFIGS: Record<string, Record<string, unknown>> = {
   'phi3-mini': { architectures: ['Phi3ForCausalLM'], model_type: 'phi3', ...LLAMA_COMMON, num_key_value_heads: 4, rms_norm_eps: 1e-5, rope_scaling: null, sliding_window: 3, tie_word_embeddings: false },
   smollm3: { architectures: ['SmolLM3ForCausalLM'], model_type: 'smollm3', ...LLAMA_COMMON, rope_theta: 2000000, no_rope_layers: [1, 0], no_rope_layer_interval: 2, tie_word_embeddings: true },
   ...MOE_TINY_CONFIGS,
+  // Real config.json files scaled down: a window of 3 bites within the 7-token test rows; query_pre_attn_scalar ≠ head_dim
+  // and caps small enough to bend the scores and logits, so a wrong scale or a missing cap shows.
+  gemma2: scaledDown('gemma-2-2b-it', { ...LLAMA_COMMON, head_dim: 8, query_pre_attn_scalar: 6, sliding_window: 3, attn_logit_softcapping: 1, final_logit_softcapping: 3, eos_token_id: [1, 46] }),
+  // 6 layers so that sliding_window_pattern 6 gives five local layers (rope_local_base_freq) and one global (rope_theta).
+  gemma3: scaledDown('gemma-3-1b-it', { ...LLAMA_COMMON, num_hidden_layers: 6, num_key_value_heads: 1, head_dim: 8, query_pre_attn_scalar: 6, sliding_window: 3, eos_token_id: [1, 46] }),
+  olmo2: scaledDown('olmo-2-0425-1b', { ...LLAMA_COMMON, eos_token_id: 46, pad_token_id: 47 }),
 };
 
 export function tinyConfig(name: string, extra: Record<string, unknown> = {}): HfModelConfig {
@@ -75,7 +84,13 @@ export function randomTensors(config: HfModelConfig, seed: number): Map<string, 
   return out;
 }
 
-const ARCHITECTURES: Record<string, () => ModelArchitecture> = { gpt2: () => new Gpt2Architecture(), phi3: () => new Phi3Architecture(), smollm3: () => new SmolLM3Architecture() };
+const ARCHITECTURES: Record<string, () => ModelArchitecture> = {
+  gpt2: () => new Gpt2Architecture(),
+  phi3: () => new Phi3Architecture(),
+  smollm3: () => new SmolLM3Architecture(),
+  ...Object.fromEntries(Object.keys(GEMMA_MODEL_TYPES).map((type) => [type, () => new GemmaArchitecture()])),
+  ...Object.fromEntries(Object.keys(OLMO2_MODEL_TYPES).map((type) => [type, () => new Olmo2Architecture()])),
+};
 
 export function architectureFor(config: HfModelConfig): ModelArchitecture {
   if ((config as MoeConfig).family === 'moe') return new MoeArchitecture();

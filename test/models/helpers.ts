@@ -34,6 +34,20 @@ export function tinyTokenizer(): Tokenizer {
   return new Tokenizer(buildTinyChatTokenizerFiles(), 'tiny-chat');
 }
 
+/** The decoded runs of tokens an assistant mask marks, in order. */
+export function assistantSpans(tok: Tokenizer, { inputIds, assistantMask }: { inputIds: readonly number[]; assistantMask: readonly number[] }): string[] {
+  const spans: string[] = [];
+  let cur: number[] = [];
+  assistantMask.forEach((m, i) => {
+    if (m === 1) cur.push(inputIds[i]!);
+    if ((m === 0 || i === inputIds.length - 1) && cur.length > 0) {
+      spans.push(tok.decode(cur));
+      cur = [];
+    }
+  });
+  return spans;
+}
+
 /** Deterministic uniform floats in [-scale, scale). */
 export function randomArray(n: number, seed: number, scale = 1): Float32Array {
   let a = seed >>> 0;

@@ -122,7 +122,7 @@ describe('config.json parsing', () => {
   });
 
   const errors: [string, Record<string, unknown>, RegExp][] = [
-    ['unsupported model_type', { ...GPT2, model_type: 'bert' }, /field "model_type": "bert" is not supported \(supported: gpt2, llama, mistral, mixtral, olmoe, phi3, qwen2, qwen2_moe, qwen3, qwen3_moe, smollm3\)/],
+    ['unsupported model_type', { ...GPT2, model_type: 'bert' }, /field "model_type": "bert" is not supported \(supported: gemma2, gemma3, gemma3_text, gpt2, llama, mistral, mixtral, olmo2, olmoe, phi3, qwen2, qwen2_moe, qwen3, qwen3_moe, smollm3\)/],
     ['missing model_type', { n_embd: 4 }, /field "model_type": is required but missing/],
     ['missing field', { ...TINYLLAMA, hidden_size: undefined }, /field "hidden_size": is required but missing/],
     ['wrong type', { ...GPT2, n_layer: '12' }, /field "n_layer": must be a positive integer, got "12"/],

@@ -7,7 +7,6 @@ import {
   type LoadedModelDir,
   type ModelTypeTable,
   type ParseConfigOptions,
-  type PresetSize,
   type PresetTokens,
 } from '@aligntune/core';
 import { GPT2_MODEL_TYPES } from '@aligntune/plugin-arch-gpt2';
@@ -15,9 +14,11 @@ import { LLAMA_MODEL_TYPES } from '@aligntune/plugin-arch-llama';
 import { MOE_MODEL_TYPES } from '@aligntune/plugin-arch-moe';
 import { PHI3_MODEL_TYPES } from '@aligntune/plugin-arch-phi3';
 import { SMOLLM3_MODEL_TYPES } from '@aligntune/plugin-arch-smollm3';
+import { GEMMA_MODEL_TYPES } from '@aligntune/plugin-arch-gemma';
+import { OLMO2_MODEL_TYPES } from '@aligntune/plugin-arch-olmo2';
 
 /** The model types of the built-in architecture plugins, imported directly, as tests have no kernel. */
-export const MODEL_TYPES: ModelTypeTable = { ...GPT2_MODEL_TYPES, ...LLAMA_MODEL_TYPES, ...PHI3_MODEL_TYPES, ...SMOLLM3_MODEL_TYPES, ...MOE_MODEL_TYPES };
+export const MODEL_TYPES: ModelTypeTable = { ...GPT2_MODEL_TYPES, ...LLAMA_MODEL_TYPES, ...PHI3_MODEL_TYPES, ...SMOLLM3_MODEL_TYPES, ...MOE_MODEL_TYPES, ...GEMMA_MODEL_TYPES, ...OLMO2_MODEL_TYPES };
 
 /** core's parseModelConfig reading the built-in model types. */
 export function parseModelConfig(raw: Readonly<Record<string, unknown>>, file?: string, options?: ParseConfigOptions): HfModelConfig {
@@ -28,7 +29,7 @@ export function readModelConfig(dir: string): Promise<HfModelConfig> {
   return readModelConfigWith(dir, MODEL_TYPES);
 }
 
-export function presetConfig(modelType: string, size: PresetSize, tokens: PresetTokens): HfModelConfig {
+export function presetConfig(modelType: string, size: string, tokens: PresetTokens): HfModelConfig {
   return presetConfigWith(MODEL_TYPES, modelType, size, tokens);
 }
 

@@ -21,7 +21,7 @@ function logSoftmaxAt(row: Float64Array, token: number): number {
 }
 
 describe('RolloutEngine (KV cache decode)', () => {
-  for (const name of ['gpt2', 'llama', 'qwen3', 'mistral', 'llama3', 'phi3', 'phi3-mini', 'smollm3', 'mixtral', 'qwen2_moe', 'qwen3_moe', 'olmoe']) {
+  for (const name of ['gpt2', 'llama', 'qwen3', 'mistral', 'llama3', 'phi3', 'phi3-mini', 'smollm3', 'mixtral', 'qwen2_moe', 'qwen3_moe', 'olmoe', 'gemma2', 'gemma3', 'olmo2']) {
     it(`${name}: greedy tokens are the argmax of the full forward, step by step; cached logits equal a full recompute`, async () => {
       const { model } = tinyModel(name, 21);
       const engine = await RolloutEngine.create(model, backend());

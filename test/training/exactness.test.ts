@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors, type HfModelConfig, type StoredTensor, type Tokenizer } from '@aligntune/core';
-import { createTrainer, runConfig, tempDir, tinyTokenizer, updateError, writeJsonl, writeTinyModel, type RopeFamilyArch, type TinyArch } from './helpers.js';
+import { createTrainer, runConfig, tempDir, tinyTokenizer, updateError, writeJsonl, writeTinyModel, type TinyFamily } from './helpers.js';
 import { completionLogps, refDpoLoss, refSftLoss, type RefPair, type RefSequence } from './reference-losses.js';
 
 /**
@@ -48,7 +48,7 @@ function pairs(tok: Tokenizer): RefPair[] {
 
 /** Trains one step and compares the saved update with −lr × the float64 finite-difference gradient. */
 async function checkOneStep(
-  arch: TinyArch | RopeFamilyArch,
+  arch: TinyFamily,
   algo: 'sft' | 'dpo',
   rows: readonly unknown[],
   train: Record<string, unknown>,
@@ -76,7 +76,9 @@ function compareUpdate(
   return updateError(before, after, (weights) => loss(config, weights), LR);
 }
 
-describe.each<[TinyArch]>([['gpt2'], ['llama'], ['qwen2_moe']])('one SGD step equals w − lr·∇L (%s)', (arch) => {
+const LLAMA_DPO_CASES = [{ loss_type: 'ipo' }, { loss_type: 'robust', label_smoothing: 0.2, precompute_ref_log_probs: true }];
+
+describe.each<[TinyFamily]>([['gpt2'], ['llama'], ['qwen2_moe'], ['gemma3']])('one SGD step equals w − lr·∇L (%s)', (arch) => {
   const tok = () => writeTinyModelTokenizer();
 
   it(`sft, ${arch === 'gpt2' ? 'completion-only' : 'all tokens'}`, async () => {
@@ -87,7 +89,12 @@ describe.each<[TinyArch]>([['gpt2'], ['llama'], ['qwen2_moe']])('one SGD step eq
     expect(relError).toBeLessThan(1e-3);
   });
 
-  const dpoCases = arch === 'gpt2' ? [{ loss_type: 'sigmoid', label_smoothing: 0.1 }, { loss_type: 'hinge' }] : [{ loss_type: 'ipo' }, { loss_type: 'robust', label_smoothing: 0.2, precompute_ref_log_probs: true }];
+  const dpoCases: Array<{ loss_type: string; label_smoothing?: number; precompute_ref_log_probs?: boolean }> = {
+    gpt2: [{ loss_type: 'sigmoid', label_smoothing: 0.1 }, { loss_type: 'hinge' }],
+    llama: LLAMA_DPO_CASES,
+    qwen2_moe: LLAMA_DPO_CASES,
+    gemma3: [{ loss_type: 'sigmoid' }],
+  }[arch as 'gpt2' | 'llama' | 'qwen2_moe' | 'gemma3'];
   it.each(dpoCases)('dpo %o', async (options) => {
     const ps = pairs(tok());
     let ref: { chosen: number[]; rejected: number[] } | undefined;
@@ -102,7 +109,7 @@ describe.each<[TinyArch]>([['gpt2'], ['llama'], ['qwen2_moe']])('one SGD step eq
 });
 
 // Llama 3.2 (llama3 RoPE, tied head) and Phi-4-mini's layout (fused qkv / gate_up saved under their own names, partial rotary, LongRoPE).
-describe.each<[RopeFamilyArch]>([['llama3'], ['phi3']])('one SGD step equals w − lr·∇L (%s)', (arch) => {
+describe.each<[TinyFamily]>([['llama3'], ['phi3']])('one SGD step equals w − lr·∇L (%s)', (arch) => {
   it('sft, completion-only', async () => {
     const seqs = sftSequences(writeTinyModelTokenizer(), true);
     const { relError, checked } = await checkOneStep(arch, 'sft', SFT_ROWS, { completion_only_loss: true }, (c, w) => refSftLoss(c, w, seqs));

@@ -17,6 +17,7 @@ import { parseModelConfig } from '../models/model-types.js';
 import { randomTensors } from '../models/graph-helpers.js';
 import { tinyTokenizer } from '../models/helpers.js';
 import { MOE_TINY_CONFIGS } from '../models/moe-fixtures.js';
+import { scaledDown } from '../models/real-configs.js';
 
 export { tinyTokenizer };
 
@@ -45,6 +46,8 @@ export const TRAINING_PLUGINS = [
   '@aligntune/plugin-arch-phi3',
   '@aligntune/plugin-arch-smollm3',
   '@aligntune/plugin-arch-moe',
+  '@aligntune/plugin-arch-gemma',
+  '@aligntune/plugin-arch-olmo2',
   '@aligntune/plugin-algo-sft',
   '@aligntune/plugin-algo-dpo',
 ] as const;
@@ -54,36 +57,44 @@ export function trainingKernel(extra: TestKernelOptions['plugins'] = [], options
   return startTestKernel({ ...options, plugins: [...TRAINING_PLUGINS, ...extra] }).kernel;
 }
 
+/** The tiny models every algorithm's tests run. */
 export type TinyArch = 'gpt2' | 'llama' | 'qwen2_moe';
-export type RopeFamilyArch = keyof typeof ROPE_FAMILY_CONFIGS;
+/** Every tiny training model: TinyArch and the families tested for SFT/DPO only. */
+export type TinyFamily = TinyArch | keyof typeof FAMILY_CONFIGS;
 
-const LLAMA_SHAPE = { hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 64, tie_word_embeddings: true };
-/** Llama 3.2 (llama3 RoPE, tied), Phi-4-mini (fused projections, partial rotary, LongRoPE) and SmolLM3 (a NoPE layer) at the same size. */
-const ROPE_FAMILY_CONFIGS = {
+const LLAMA_SIZES = { hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 64 };
+const LLAMA_SHAPE = { ...LLAMA_SIZES, tie_word_embeddings: true };
+/**
+ * Llama 3.2 (llama3 RoPE, tied), Phi-4-mini (fused projections, partial rotary, LongRoPE), SmolLM3 (a NoPE layer) and
+ * Gemma 3 (a local then a global layer) at the same size.
+ */
+const FAMILY_CONFIGS = {
   llama3: { architectures: ['LlamaForCausalLM'], model_type: 'llama', ...LLAMA_SHAPE, rms_norm_eps: 1e-5, rope_theta: 500000, rope_scaling: { rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 512 } },
   phi3: { architectures: ['Phi3ForCausalLM'], model_type: 'phi3', ...LLAMA_SHAPE, max_position_embeddings: 128, original_max_position_embeddings: 64, partial_rotary_factor: 0.75, rms_norm_eps: 1e-5, rope_theta: 10000, rope_scaling: { type: 'longrope', short_factor: [1, 1.5, 3], long_factor: [1, 6, 20] } },
   smollm3: { architectures: ['SmolLM3ForCausalLM'], model_type: 'smollm3', ...LLAMA_SHAPE, rms_norm_eps: 1e-6, rope_theta: 2000000, no_rope_layers: [1, 0] },
+  // gemma-3-1b-it's config.json scaled down: a local layer (window 4, which the training rows exceed) then a global one
+  gemma3: scaledDown('gemma-3-1b-it', { ...LLAMA_SIZES, head_dim: 8, query_pre_attn_scalar: 8, sliding_window: 4, sliding_window_pattern: 2 }),
 };
 
 /** Tiny configs (2 layers, hidden 32) over the tiny chat tokenizer's vocabulary. */
-export function tinyModelConfig(arch: TinyArch | RopeFamilyArch, tok: Tokenizer): HfModelConfig {
+export function tinyModelConfig(arch: TinyFamily, tok: Tokenizer): HfModelConfig {
   const ids = { vocab_size: tok.vocabSize, bos_token_id: tok.bosTokenId, eos_token_id: tok.eosTokenId };
   // Qwen1.5-MoE's config.json scaled down, with the router load-balancing loss on (a large coefficient, so its gradient shows)
   if (arch === 'qwen2_moe') return parseModelConfig({ ...MOE_TINY_CONFIGS.qwen2_moe, ...ids, output_router_logits: true, router_aux_loss_coef: 0.5 }, `${arch}.json`);
   const json =
-    arch !== 'gpt2' && arch !== 'llama'
-      ? { ...ROPE_FAMILY_CONFIGS[arch], ...ids }
-      : arch === 'gpt2'
-      ? { architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', n_positions: 64, n_embd: 32, n_layer: 2, n_head: 4, layer_norm_epsilon: 1e-5, ...ids }
-      : { architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, rms_norm_eps: 1e-6, max_position_embeddings: 64, tie_word_embeddings: false, rope_theta: 10000, ...ids };
-  return parseModelConfig(json, `${arch}.json`);
+    arch === 'gpt2'
+      ? { architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', n_positions: 64, n_embd: 32, n_layer: 2, n_head: 4, layer_norm_epsilon: 1e-5 }
+      : arch === 'llama'
+      ? { architectures: ['LlamaForCausalLM'], model_type: 'llama', ...LLAMA_SIZES, rms_norm_eps: 1e-6, tie_word_embeddings: false, rope_theta: 10000 }
+      : FAMILY_CONFIGS[arch];
+  return parseModelConfig({ ...json, ...ids }, `${arch}.json`);
 }
 
 /**
  * Writes a tiny model directory (with the tokenizer). `random`: weights of scale 0.3 so gradients are
  * large (exactness tests); `init`: transformers' initialisation (learning tests).
  */
-export async function writeTinyModel(dir: string, arch: TinyArch | RopeFamilyArch, options: { seed?: number; weights?: 'random' | 'init' } = {}): Promise<{ config: HfModelConfig; tensors: Map<string, StoredTensor>; tokenizer: Tokenizer }> {
+export async function writeTinyModel(dir: string, arch: TinyFamily, options: { seed?: number; weights?: 'random' | 'init' } = {}): Promise<{ config: HfModelConfig; tensors: Map<string, StoredTensor>; tokenizer: Tokenizer }> {
   const tokenizer = tinyTokenizer();
   const config = tinyModelConfig(arch, tokenizer);
   const tensors = options.weights === 'init' ? initWeights(config, options.seed ?? 0) : randomTensors(config, options.seed ?? 1);

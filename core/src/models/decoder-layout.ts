@@ -26,33 +26,42 @@ export interface PreNormDecoderLayout extends Pick<DecoderShape, 'vocabSize' | '
   readonly fusedMlp?: boolean;
 }
 
-/** What a model type's config.json omits, as its transformers config class defaults it. */
+/** What a model type's config.json omits, as its transformers config class defaults it, and how it spells its MLP activation. */
 export interface DecoderShapeDefaults {
   readonly maxPositions: number;
   readonly tieWordEmbeddings: boolean;
   /** num_key_value_heads when absent; the number of heads (no GQA) when unset. */
   readonly numKvHeads?: number;
+  /** head_dim when absent (Gemma: 256 whatever the hidden size); hidden / heads when unset. */
+  readonly headDim?: number;
+  /** The config class has no head_dim field (OLMo 2): always hidden / heads. */
+  readonly noHeadDimField?: boolean;
+  /** The activation's field and what the engine builds for it (default `hidden_act`, SiLU only); the first is the default. */
+  readonly activation?: { readonly field: string; readonly supported: readonly string[] };
 }
 
+const SILU = { field: 'hidden_act', supported: ['silu'] } as const;
+
 /**
- * The Llama lineage's config.json sizes (`hidden_size`, `num_attention_heads`, `num_key_value_heads`, `head_dim` or
- * hidden/heads, ...) and its SwiGLU `hidden_act`, refusing what the shared blocks cannot build, naming the field.
+ * A decoder's config.json sizes (`hidden_size`, `num_attention_heads`, `num_key_value_heads`, `head_dim` or
+ * hidden/heads, ...) and its MLP activation, refusing what the shared blocks cannot build, naming the field.
  */
 export function readDecoderShape(f: JsonFields, defaults: DecoderShapeDefaults): DecoderShape {
   const hiddenSize = f.count('hidden_size');
   const numHeads = f.count('num_attention_heads');
   const numKvHeads = f.countOr('num_key_value_heads', defaults.numKvHeads ?? numHeads);
   if (numHeads % numKvHeads !== 0) f.fail('num_key_value_heads', `${numKvHeads} does not divide num_attention_heads ${numHeads}`);
-  if (!f.has('head_dim') && hiddenSize % numHeads !== 0) f.fail('num_attention_heads', `hidden_size ${hiddenSize} is not divisible by ${numHeads}`);
-  const act = f.stringOr('hidden_act', 'silu');
-  if (act !== 'silu') f.fail('hidden_act', `"${act}" is not supported (supported: silu)`);
+  const headDim = readHeadDim(f, defaults, hiddenSize, numHeads);
+  const activation = defaults.activation ?? SILU;
+  const act = f.stringOr(activation.field, activation.supported[0]!);
+  if (!activation.supported.includes(act)) f.fail(activation.field, `"${act}" is not supported (supported: ${activation.supported.join(', ')})`);
   return {
     vocabSize: f.count('vocab_size'),
     hiddenSize,
     numLayers: f.count('num_hidden_layers'),
     numHeads,
     numKvHeads,
-    headDim: f.countOr('head_dim', hiddenSize / numHeads),
+    headDim,
     intermediateSize: f.count('intermediate_size'),
     maxPositionEmbeddings: f.countOr('max_position_embeddings', defaults.maxPositions),
     tieWordEmbeddings: f.boolOr('tie_word_embeddings', defaults.tieWordEmbeddings),
@@ -60,8 +69,20 @@ export function readDecoderShape(f: JsonFields, defaults: DecoderShapeDefaults):
   };
 }
 
-/** The config.json fields a Llama-lineage `model init` preset shares (sizes, SwiGLU, token ids; dropout-free float32). */
-export function decoderPresetFields(d: PresetDims): Record<string, unknown> {
+/** head_dim, its default, or hidden / heads; even, since RoPE rotates pairs. */
+function readHeadDim(f: JsonFields, defaults: DecoderShapeDefaults, hiddenSize: number, numHeads: number): number {
+  const given = !defaults.noHeadDimField && f.has('head_dim');
+  if (!given && defaults.headDim === undefined && hiddenSize % numHeads !== 0) f.fail('num_attention_heads', `hidden_size ${hiddenSize} is not divisible by ${numHeads}`);
+  const headDim = given ? f.count('head_dim') : (defaults.headDim ?? hiddenSize / numHeads);
+  if (headDim % 2 !== 0) f.fail(given ? 'head_dim' : 'num_attention_heads', `${headDim} must be even for rotary embeddings`);
+  return headDim;
+}
+
+/**
+ * The config.json fields every decoder's `model init` preset shares (sizes, the activation, token ids; dropout-free
+ * float32); `activation` is the family's activation field (Gemma's `hidden_activation`).
+ */
+export function decoderPresetFields(d: PresetDims, activation: Readonly<Record<string, string>> = { hidden_act: 'silu' }): Record<string, unknown> {
   return {
     vocab_size: d.vocabSize,
     hidden_size: d.hidden,
@@ -69,7 +90,7 @@ export function decoderPresetFields(d: PresetDims): Record<string, unknown> {
     num_hidden_layers: d.layers,
     num_attention_heads: d.heads,
     num_key_value_heads: d.kvHeads,
-    hidden_act: 'silu',
+    ...activation,
     max_position_embeddings: d.positions,
     initializer_range: 0.02,
     attention_dropout: 0,

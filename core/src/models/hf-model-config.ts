@@ -28,10 +28,19 @@ export interface HfModelConfig {
   readonly initializerRange: number;
   /** A key is visible when query − key < slidingWindow (Mistral); null means full causal attention. */
   readonly slidingWindow: number | null;
+  /** Which layers use slidingWindow (Gemma 2/3 alternate local and global layers); absent: every layer. */
+  readonly slidingLayers?: readonly boolean[];
+  /** The lm head's logits become cap·tanh(logits / cap) (Gemma 2's final_logit_softcapping); absent or null: none. */
+  readonly finalLogitSoftcapping?: number | null;
   readonly bosTokenId: number | null;
   readonly eosTokenIds: readonly number[];
   readonly padTokenId: number | null;
   readonly raw: Readonly<Record<string, unknown>>;
+}
+
+/** Each layer's sliding window (null: full causal attention), what the attention mask of that layer applies. */
+export function layerWindows(config: HfModelConfig): (number | null)[] {
+  return Array.from({ length: config.numLayers }, (_, i) => (config.slidingLayers?.[i] === false ? null : config.slidingWindow));
 }
 
 export interface ParseConfigOptions {

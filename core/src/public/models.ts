@@ -72,3 +72,4 @@ export { type RotaryTables, applyRotary, rotaryTables } from '../models/graph/ro
 export { type SelfAttentionSpec, gatedMlp, selfAttention } from '../models/graph/decoder-blocks.js';
 export { type DecoderShape, type DecoderShapeDefaults, type PreNormDecoderLayout, decoderPresetFields, gatedMlpSpecs, preNormDecoderSpecs, readDecoderShape, selfAttentionSpecs } from '../models/decoder-layout.js';
 export { type PreNormDecoderSpec, preNormDecoder } from '../models/graph/pre-norm-decoder.js';
+export { type LayerAttention } from '../models/graph/attention.js';

@@ -29,7 +29,6 @@ export interface LlamaVariant {
 /** A Llama-family config.json (LlamaConfig's fields) in the canonical names; what the engine cannot run is refused by name. */
 export function readLlamaConfig(f: JsonFields, variant: LlamaVariant): Omit<LlamaConfig, SharedConfigKey> {
   const shape = readDecoderShape(f, { maxPositions: variant.maxPositions, tieWordEmbeddings: false });
-  if (shape.headDim % 2 !== 0) f.fail('head_dim', `${shape.headDim} must be even for rotary embeddings`);
   if (variant.slidingWindow === undefined && f.boolOr('use_sliding_window', false)) f.fail('use_sliding_window', `sliding-window attention is not supported for ${f.raw.model_type}`);
   const attentionBias = variant.attentionBias === 'attention_bias' && f.boolOr('attention_bias', false);
   return {

@@ -1,8 +1,8 @@
 /**
  * The config.json of the real checkpoints each model type covers (their shapes and routing fields, as published on
  * the Hub), keyed by Hub id: what `model init`'s tiny preset scales down, what the tests read at full size
- * (parameter counts), and what docs/models.md lists. Random weights of these shapes are tens of billions of
- * parameters, so they are configs only, never `model init` outputs.
+ * (parameter counts), what docs/models.md lists, and `model init`'s checkpoint presets (named by the repository,
+ * `--preset mixtral-8x7b-v0.1`: random weights of the real size).
  */
 export const MOE_CHECKPOINT_CONFIGS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   'mistralai/Mixtral-8x7B-v0.1': {

@@ -1,4 +1,4 @@
-import { readRope, type HfModelConfig, type JsonFields, type RopeSettings, type SharedConfigKey } from '@aligntune/core/models';
+import { readDecoderShape, readRope, type HfModelConfig, type JsonFields, type RopeSettings, type SharedConfigKey } from '@aligntune/core/models';
 
 /** Mixtral, Qwen2-MoE, Qwen3-MoE, OLMoE: a Llama-lineage decoder whose MLP is a routed mixture of SwiGLU experts. */
 export interface MoeConfig extends HfModelConfig, RopeSettings {
@@ -51,31 +51,18 @@ export interface MoeVariant {
 
 /** An MoE config.json (MoeConfig's fields) in the canonical names; what the engine cannot run is refused by name. */
 export function readMoeConfig(f: JsonFields, variant: MoeVariant): Omit<MoeConfig, SharedConfigKey> {
-  const hiddenSize = f.count('hidden_size');
-  const numHeads = f.count('num_attention_heads');
-  const numKvHeads = f.countOr('num_key_value_heads', numHeads);
-  if (numHeads % numKvHeads !== 0) f.fail('num_key_value_heads', `${numKvHeads} does not divide num_attention_heads ${numHeads}`);
-  const headDim = readHeadDim(f, variant, hiddenSize, numHeads);
-  const act = f.stringOr('hidden_act', 'silu');
-  if (act !== 'silu') f.fail('hidden_act', `"${act}" is not supported (supported: silu)`);
+  const shape = readDecoderShape(f, { maxPositions: variant.maxPositions, tieWordEmbeddings: false });
+  // OLMoE's q_norm spans hidden_size
+  if (variant.qkNorm === 'projection' && shape.headDim * shape.numHeads !== shape.hiddenSize) f.fail('head_dim', `${shape.headDim} × ${shape.numHeads} heads must equal hidden_size ${shape.hiddenSize} (q_norm spans hidden_size)`);
   refuseUnsupported(f, variant);
-  const numLayers = f.count('num_hidden_layers');
+  const numLayers = shape.numLayers;
   const numExperts = f.countOr(variant.expertsField, variant.numExperts);
   const numExpertsPerTok = f.countOr('num_experts_per_tok', variant.numExpertsPerTok);
   if (numExpertsPerTok > numExperts) f.fail('num_experts_per_tok', `${numExpertsPerTok} is more than the ${numExperts} experts (${variant.expertsField})`);
   const bias = attentionBias(f, variant);
   return {
     family: 'moe',
-    vocabSize: f.count('vocab_size'),
-    hiddenSize,
-    numLayers,
-    numHeads,
-    numKvHeads,
-    headDim,
-    intermediateSize: f.count('intermediate_size'),
-    maxPositionEmbeddings: f.countOr('max_position_embeddings', variant.maxPositions),
-    tieWordEmbeddings: f.boolOr('tie_word_embeddings', false),
-    initializerRange: f.numberOr('initializer_range', 0.02),
+    ...shape,
     slidingWindow: variant.slidingWindow && f.has('sliding_window') ? f.count('sliding_window') : null,
     rmsNormEps: f.numberOr('rms_norm_eps', variant.rmsNormEps),
     ...readRope(f, variant.ropeTheta),
@@ -89,15 +76,6 @@ export function readMoeConfig(f: JsonFields, variant: MoeVariant): Omit<MoeConfi
     sparseLayers: variant.denseLayers ? sparseLayers(f, numLayers) : Array.from({ length: numLayers }, () => true),
     routerAuxLossCoef: f.boolOr('output_router_logits', false) ? f.numberOr('router_aux_loss_coef', variant.routerAuxLossCoef) : null,
   };
-}
-
-/** OLMoE's q_norm spans hidden_size, so its head_dim must be hidden_size / heads; the others read `head_dim`. */
-function readHeadDim(f: JsonFields, variant: MoeVariant, hiddenSize: number, numHeads: number): number {
-  if (!f.has('head_dim') && hiddenSize % numHeads !== 0) f.fail('num_attention_heads', `hidden_size ${hiddenSize} is not divisible by ${numHeads}`);
-  const headDim = f.countOr('head_dim', hiddenSize / numHeads);
-  if (variant.qkNorm === 'projection' && headDim * numHeads !== hiddenSize) f.fail('head_dim', `${headDim} × ${numHeads} heads must equal hidden_size ${hiddenSize} (q_norm spans hidden_size)`);
-  if (headDim % 2 !== 0) f.fail('head_dim', `${headDim} must be even for rotary embeddings`);
-  return headDim;
 }
 
 function refuseUnsupported(f: JsonFields, variant: MoeVariant): void {

@@ -1,4 +1,4 @@
-import { linearSpecs, normSpecs, tensorSpec, type TensorSpec } from '@aligntune/core/models';
+import { gatedMlpSpecs, linearSpecs, normSpecs, selfAttentionSpecs, tensorSpec, type PreNormDecoderLayout, type TensorSpec } from '@aligntune/core/models';
 import type { MoeConfig } from './moe-config.js';
 
 /**
@@ -21,48 +21,34 @@ export const QWEN_NAMING: ExpertNaming = { block: 'mlp', router: 'gate', expert:
 export function moeTensorSpecs(naming: ExpertNaming): (c: MoeConfig, p: string) => TensorSpec[] {
   return (c, p) => {
     const h = c.hiddenSize;
+    const layout: PreNormDecoderLayout = { ...c, mlpBias: false, qkNorm: c.qkNorm ?? undefined };
     const out = [tensorSpec(`${p}embed_tokens.weight`, 'embed.tokens', [c.vocabSize, h], 'embedding')];
     for (let i = 0; i < c.numLayers; i++) {
       const hf = `${p}layers.${i}`;
       const cn = `layers.${i}`;
-      out.push(...normSpecs(`${hf}.input_layernorm`, `${cn}.norm1`, h, false), ...attentionSpecs(c, `${hf}.self_attn`, `${cn}.attn`));
+      out.push(...normSpecs(`${hf}.input_layernorm`, `${cn}.norm1`, h, false), ...selfAttentionSpecs(layout, `${hf}.self_attn`, `${cn}.attn`));
       out.push(...normSpecs(`${hf}.post_attention_layernorm`, `${cn}.norm2`, h, false));
-      out.push(...(c.sparseLayers[i] ? sparseBlockSpecs(c, naming, `${hf}.${naming.block}`, `${cn}.moe`) : gatedMlpSpecs(QWEN_NAMING, `${hf}.mlp`, `${cn}.mlp`, h, c.intermediateSize)));
+      out.push(...(c.sparseLayers[i] ? sparseBlockSpecs(c, naming, `${hf}.${naming.block}`, `${cn}.moe`) : gatedMlpSpecs(layout, `${hf}.mlp`, `${cn}.mlp`)));
     }
     out.push(...normSpecs(`${p}norm`, 'final_norm', h, false));
     return out;
   };
 }
 
-function attentionSpecs(c: MoeConfig, hf: string, cn: string): TensorSpec[] {
-  const h = c.hiddenSize;
-  const qDim = c.numHeads * c.headDim;
-  const kvDim = c.numKvHeads * c.headDim;
-  const out = [
-    ...linearSpecs(`${hf}.q_proj`, `${cn}.q`, h, qDim, c.qkvBias),
-    ...linearSpecs(`${hf}.k_proj`, `${cn}.k`, h, kvDim, c.qkvBias),
-    ...linearSpecs(`${hf}.v_proj`, `${cn}.v`, h, kvDim, c.qkvBias),
-    ...linearSpecs(`${hf}.o_proj`, `${cn}.out`, qDim, h, c.outBias),
-  ];
-  if (c.qkNorm === 'head') out.push(...normSpecs(`${hf}.q_norm`, `${cn}.q_norm`, c.headDim, false), ...normSpecs(`${hf}.k_norm`, `${cn}.k_norm`, c.headDim, false));
-  if (c.qkNorm === 'projection') out.push(...normSpecs(`${hf}.q_norm`, `${cn}.q_norm`, qDim, false), ...normSpecs(`${hf}.k_norm`, `${cn}.k_norm`, kvDim, false));
-  return out;
-}
-
 /** Router, experts, and Qwen2-MoE's shared expert and its one-output gate. */
 function sparseBlockSpecs(c: MoeConfig, naming: ExpertNaming, hf: string, cn: string): TensorSpec[] {
   const h = c.hiddenSize;
   const out = linearSpecs(`${hf}.${naming.router}`, `${cn}.router`, h, c.numExperts, false);
-  for (let e = 0; e < c.numExperts; e++) out.push(...gatedMlpSpecs(naming, `${hf}.experts.${e}`, `${cn}.experts.${e}`, h, c.expertIntermediateSize));
+  for (let e = 0; e < c.numExperts; e++) out.push(...expertMlpSpecs(naming, `${hf}.experts.${e}`, `${cn}.experts.${e}`, h, c.expertIntermediateSize));
   if (c.sharedExpertIntermediateSize !== null) {
-    out.push(...gatedMlpSpecs(QWEN_NAMING, `${hf}.shared_expert`, `${cn}.shared`, h, c.sharedExpertIntermediateSize));
+    out.push(...expertMlpSpecs(QWEN_NAMING, `${hf}.shared_expert`, `${cn}.shared`, h, c.sharedExpertIntermediateSize));
     out.push(...linearSpecs(`${hf}.shared_expert_gate`, `${cn}.shared_gate`, h, 1, false));
   }
   return out;
 }
 
-/** A bias-free SwiGLU MLP (canonical `<cn>.gate|up|down`) in the module order of its model type. */
-function gatedMlpSpecs(naming: ExpertNaming, hf: string, cn: string, h: number, size: number): TensorSpec[] {
+/** An expert's bias-free SwiGLU MLP (canonical `<cn>.gate|up|down`) in its model type's names and module order. */
+function expertMlpSpecs(naming: ExpertNaming, hf: string, cn: string, h: number, size: number): TensorSpec[] {
   const { gate, up, down } = naming.expert;
   const specs = {
     gate: linearSpecs(`${hf}.${gate}`, `${cn}.gate`, h, size, false),

@@ -1,9 +1,13 @@
 import type { HfModelConfig, StoredTensor } from '@aligntune/core';
 import type { Gpt2Config } from '@aligntune/plugin-arch-gpt2';
 import type { LlamaConfig } from '@aligntune/plugin-arch-llama';
+import type { GemmaConfig } from '@aligntune/plugin-arch-gemma';
 import type { MoeConfig } from '@aligntune/plugin-arch-moe';
+import type { Olmo2Config } from '@aligntune/plugin-arch-olmo2';
 import type { Phi3Config } from '@aligntune/plugin-arch-phi3';
 import type { SmolLM3Config } from '@aligntune/plugin-arch-smollm3';
+import { gemmaHidden } from './ref-gemma.js';
+import { olmo2Hidden } from './ref-olmo2.js';
 import { gpt2Hidden } from './ref-gpt2.js';
 import { llamaHidden, type RefLlamaShape } from './ref-llama.js';
 import { moeHidden } from './ref-moe.js';
@@ -33,8 +37,8 @@ export interface ReferenceOutput {
  * sequence (so batch composition cannot matter). Values at padding positions are unspecified.
  */
 export function referenceForward(config: HfModelConfig, weights: RefWeights, batch: ReferenceBatch): ReferenceOutput {
-  const family = config as Gpt2Config | LlamaConfig | Phi3Config | SmolLM3Config | MoeConfig; // the reference knows the built-in plugins' configs
-  const { shape, reader } = family.family === 'phi3' ? phi3AsLlama(family, weights) : { shape: family.family === 'moe' ? undefined : llamaShape(family), reader: new WeightReader(weights) };
+  const family = config as ReferenceConfig; // the reference knows the built-in plugins' configs
+  const { shape, reader } = family.family === 'phi3' ? phi3AsLlama(family, weights) : { shape: llamaShape(family), reader: new WeightReader(weights) };
   const logits: Vec[][] = [];
   const hidden: Vec[][] = [];
   const positions = batch.inputIds.map((ids, b) => batch.positionIds?.[b] ?? positionsFromMask(batch.attentionMask?.[b] ?? ids.map(() => 1)));
@@ -42,18 +46,27 @@ export function referenceForward(config: HfModelConfig, weights: RefWeights, bat
   batch.inputIds.forEach((ids, b) => {
     const mask = batch.attentionMask?.[b] ?? ids.map(() => 1);
     const seq: RefSequence = { ids, mask, positions: positions[b]!, batchMaxPosition };
-    const hs = family.family === 'gpt2' ? gpt2Hidden(family, reader, seq) : family.family === 'moe' ? moeHidden(family, reader, seq).hidden : llamaHidden(shape!, reader, seq);
+    const hs = hiddenOf(family, shape, reader, seq);
     hidden.push(hs);
     logits.push(hs.map((x) => head(config, reader, x)));
   });
   return { logits, hidden };
 }
 
-/** What Llama's loops read of a Llama or SmolLM3 config (SmolLM3: attention_bias on q/k/v/o, no MLP bias). */
-function llamaShape(c: Gpt2Config | LlamaConfig | SmolLM3Config): RefLlamaShape | undefined {
-  if (c.family === 'gpt2') return undefined;
+type ReferenceConfig = Gpt2Config | LlamaConfig | Phi3Config | SmolLM3Config | MoeConfig | GemmaConfig | Olmo2Config;
+
+function hiddenOf(family: ReferenceConfig, shape: RefLlamaShape | undefined, reader: WeightReader, seq: RefSequence): Vec[] {
+  if (family.family === 'gpt2') return gpt2Hidden(family, reader, seq);
+  if (family.family === 'moe') return moeHidden(family, reader, seq).hidden;
+  if (family.family === 'gemma') return gemmaHidden(family, reader, seq);
+  if (family.family === 'olmo2') return olmo2Hidden(family, reader, seq);
+  return llamaHidden(shape!, reader, seq);
+}
+
+/** What Llama's loops read of a Llama or SmolLM3 config (SmolLM3: attention_bias on q/k/v/o, no MLP bias); none for the other families. */
+function llamaShape(c: ReferenceConfig): RefLlamaShape | undefined {
   if (c.family === 'smollm3') return { ...c, qkvBias: c.attentionBias, outBias: c.attentionBias, mlpBias: false, qkNorm: false };
-  return c;
+  return c.family === 'llama' ? c : undefined;
 }
 
 /** HF generation: position_ids = cumsum(mask) − 1, masked_fill(mask == 0, 1). */
@@ -67,8 +80,15 @@ export function positionsFromMask(mask: readonly number[]): number[] {
 
 function head(c: HfModelConfig, w: WeightReader, x: Vec): Vec {
   if (c.head.kind === 'sequence-classification') return linear(x, w.mat('score.weight', c.head.numLabels, c.hiddenSize));
+  const logits = lmHead(c, w, x);
+  // Gemma2ForCausalLM / Gemma3ForCausalLM: logits = cap · tanh(logits / cap)
+  const cap = c.finalLogitSoftcapping;
+  return cap == null ? logits : logits.map((v) => cap * Math.tanh(v / cap));
+}
+
+function lmHead(c: HfModelConfig, w: WeightReader, x: Vec): Vec {
   if (!c.tieWordEmbeddings) return linear(x, w.mat('lm_head.weight', c.vocabSize, c.hiddenSize));
-  const embed = (c as Gpt2Config | LlamaConfig | Phi3Config | SmolLM3Config).family === 'gpt2' ? (w.has('transformer.wte.weight') ? 'transformer.wte.weight' : 'wte.weight') : w.has('model.embed_tokens.weight') ? 'model.embed_tokens.weight' : 'embed_tokens.weight';
+  const embed = (c as ReferenceConfig).family === 'gpt2' ? (w.has('transformer.wte.weight') ? 'transformer.wte.weight' : 'wte.weight') : w.has('model.embed_tokens.weight') ? 'model.embed_tokens.weight' : 'embed_tokens.weight';
   return linear(x, w.mat(embed, c.vocabSize, c.hiddenSize));
 }
 

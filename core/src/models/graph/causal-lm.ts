@@ -3,7 +3,7 @@ import type { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
 import type { ModelArchitecture, WeightSource } from '../architecture.js';
 import type { AuxiliaryLoss, AuxiliaryLossSink } from '../auxiliary-loss.js';
-import type { HfModelConfig } from '../hf-model-config.js';
+import { layerWindows, type HfModelConfig } from '../hf-model-config.js';
 import { AttentionContext, type KvPair } from './attention.js';
 import type { GraphWeights } from './graph-weights.js';
 
@@ -45,7 +45,7 @@ export function decoderForward(g: Graph, arch: ModelArchitecture, config: HfMode
     dtype: weights.dtype,
     attentionMask: inputs.attentionMask,
     queryLen: inputs.inputIds.shape[1]!,
-    slidingWindow: config.slidingWindow,
+    windows: layerWindows(config),
   });
   return cachedDecoderForward(g, arch, config, weights, inputs.inputIds, inputs.positionIds, attention, { attentionMask: inputs.attentionMask, losses: [] });
 }
@@ -65,10 +65,14 @@ export function cachedDecoderForward(
   return { hidden, presents: attention.presents, auxiliaryLosses: auxiliary?.losses ?? [] };
 }
 
-/** Language-model logits [.., vocab] of hidden states [.., hidden]: the tied embedding or the untied lm_head. */
+/**
+ * Language-model logits [.., vocab] of hidden states [.., hidden]: the tied embedding or the untied lm_head, soft-capped
+ * (cap·tanh(logits / cap)) when the config has a final_logit_softcapping, so log-probs, generation and export all see it.
+ */
 export function lmHeadLogits(g: Graph, config: HfModelConfig, weights: WeightSource, hidden: Tensor): Tensor {
-  if (config.tieWordEmbeddings) return g.matmul(hidden, weights('embed.tokens'), { transB: true });
-  return g.matmul(hidden, weights('lm_head.weight'));
+  const logits = config.tieWordEmbeddings ? g.matmul(hidden, weights('embed.tokens'), { transB: true }) : g.matmul(hidden, weights('lm_head.weight'));
+  const cap = config.finalLogitSoftcapping;
+  return cap == null ? logits : g.mul(g.tanh(g.mul(logits, 1 / cap)), cap);
 }
 
 /** The bias-free `score` head of *ForSequenceClassification / TRL value models: [.., hidden] → [.., numLabels]. */

@@ -1,6 +1,7 @@
 import type { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
 import type { DecoderInputs, WeightSource } from '../architecture.js';
+import type { LayerAttention } from './attention.js';
 import { linear, splitHeads } from './layers.js';
 import { applyRotary, type RotaryTables } from './rotary.js';
 
@@ -18,34 +19,39 @@ export interface SelfAttentionSpec {
   readonly outBias: boolean;
   /** RMSNorm of queries and keys before RoPE: per head (Qwen3, Gemma 3) or over the whole projection (OLMo 2); none when absent. */
   readonly qkNorm?: 'head' | 'projection';
+  /** The norm applied to q/k (default `g.rmsNorm`): Gemma's scales by (1 + w). */
+  readonly qkNormFn?: (x: Tensor, weight: Tensor) => Tensor;
   readonly normEps: number;
   /** Rotary tables for this layer; none for a layer without positions (SmolLM3's no-RoPE layers). */
   readonly rope: RotaryTables | null;
   /** One `<prefix>.qkv` projection whose output is q | k | v (Phi-3's qkv_proj) instead of three. */
   readonly fusedQkv?: boolean;
+  /** Score scale and soft-capping (Gemma); absent: softmax(q·k / √headDim). */
+  readonly attention?: LayerAttention;
 }
 
 /** The attention sub-block of layer `layer` on the normed input h [batch, seq, hidden] → [batch, seq, hidden]. */
 export function selfAttention(g: Graph, w: WeightSource, inputs: DecoderInputs, layer: number, h: Tensor, spec: SelfAttentionSpec, prefix = `layers.${layer}.attn`): Tensor {
+  const norm = spec.qkNormFn ?? ((x: Tensor, weight: Tensor) => g.rmsNorm(x, weight, spec.normEps));
   const [qFlat, kFlat, vFlat] = projectQkv(g, w, h, spec, prefix);
   let q = qFlat;
   let k = kFlat;
   if (spec.qkNorm === 'projection') {
-    q = g.rmsNorm(q, w(`${prefix}.q_norm.weight`), spec.normEps);
-    k = g.rmsNorm(k, w(`${prefix}.k_norm.weight`), spec.normEps);
+    q = norm(q, w(`${prefix}.q_norm.weight`));
+    k = norm(k, w(`${prefix}.k_norm.weight`));
   }
   q = splitHeads(g, q, spec.numHeads, spec.headDim);
   k = splitHeads(g, k, spec.numKvHeads, spec.headDim);
   const v = splitHeads(g, vFlat, spec.numKvHeads, spec.headDim);
   if (spec.qkNorm === 'head') {
-    q = g.rmsNorm(q, w(`${prefix}.q_norm.weight`), spec.normEps);
-    k = g.rmsNorm(k, w(`${prefix}.k_norm.weight`), spec.normEps);
+    q = norm(q, w(`${prefix}.q_norm.weight`));
+    k = norm(k, w(`${prefix}.k_norm.weight`));
   }
   if (spec.rope) {
     q = applyRotary(g, q, spec.rope);
     k = applyRotary(g, k, spec.rope);
   }
-  return linear(g, inputs.attention.attend(layer, q, k, v), w, `${prefix}.out`, spec.outBias);
+  return linear(g, inputs.attention.attend(layer, q, k, v, spec.attention), w, `${prefix}.out`, spec.outBias);
 }
 
 /** q, k, v projections [batch, seq, heads·headDim], from three linears or one fused `qkv` split in that order. */

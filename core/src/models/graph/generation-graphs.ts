@@ -3,6 +3,7 @@ import { dimAdd } from '../../engine/ir/dim.js';
 import { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
 import type { WeightMode } from './graph-weights.js';
+import { layerWindows } from '../hf-model-config.js';
 import type { DecoderModel } from '../roles/decoder-model.js';
 import { AttentionContext, type KvPair } from './attention.js';
 import { BATCH, cachedDecoderForward, declareTokenInputs } from './causal-lm.js';
@@ -14,7 +15,8 @@ export const kvNames = {
   pastValue: (layer: number) => `past_key_values.${layer}.value`,
   presentKey: (layer: number) => `present.${layer}.key`,
   presentValue: (layer: number) => `present.${layer}.value`,
-  slotBias: 'slot_bias',
+  /** The decode step's [batch, slots] bias of the layers with sliding window `window` (null: full attention). */
+  slotBias: (window: number | null) => (window === null ? 'slot_bias' : `slot_bias.window_${window}`),
 } as const;
 
 export const SLOTS = 'slots';
@@ -51,16 +53,16 @@ export function buildPrefillGraph(model: DecoderModel, mode: WeightMode): Genera
 
 /**
  * One decode step against a caller-managed slot buffer (`slots` attention): input_ids/position_ids
- * [batch, 1], `slot_bias` [batch, slots], `past_key_values.N.*` [batch, kvHeads, 1, slots, headDim] → `logits`
+ * [batch, 1], `slot_bias` [batch, slots] (one per distinct sliding window, `kvNames.slotBias`), `past_key_values.N.*` [batch, kvHeads, 1, slots, headDim] → `logits`
  * [batch, vocab] and `present.N.*` holding only the new token's keys/values [batch, kvHeads, 1, headDim].
  */
 export function buildDecodeGraph(model: DecoderModel, mode: WeightMode): GenerationGraph {
   const g = new Graph('decode');
   const inputIds = g.input('input_ids', 'int64', [BATCH, 1]);
   const positionIds = g.input('position_ids', 'int64', [BATCH, 1]);
-  const slotBias = g.input(kvNames.slotBias, model.dtype, [BATCH, SLOTS]);
+  const slotBias = (window: number | null) => g.input(kvNames.slotBias(window), model.dtype, [BATCH, SLOTS]);
   const past = (layer: number): KvPair => ({ key: kvInput(g, model, kvNames.pastKey(layer), SLOTS, true), value: kvInput(g, model, kvNames.pastValue(layer), SLOTS, true) });
-  const attention = new AttentionContext(g, { mode: 'slots', dtype: model.dtype, slotBias, past, queryLen: 1 });
+  const attention = new AttentionContext(g, { mode: 'slots', dtype: model.dtype, slotBias, past, queryLen: 1, windows: layerWindows(model.config) });
   const weights = model.bind(g, mode);
   const { hidden, presents } = cachedDecoderForward(g, model.architecture, model.config, weights, inputIds, positionIds, attention);
   const logits = g.reshape(model.lmLogits(g, weights, hidden), [BATCH, model.config.vocabSize]);
@@ -80,7 +82,7 @@ export function buildExportGraph(model: DecoderModel, mode: WeightMode = 'initia
   const attentionMask = g.input('attention_mask', 'int64', [BATCH, dimAdd(PAST, seq)]);
   const positionIds = g.input('position_ids', 'int64', [BATCH, seq]);
   const pastTensors = Array.from({ length: model.config.numLayers }, (_, i) => ({ key: kvInput(g, model, kvNames.pastKey(i), PAST), value: kvInput(g, model, kvNames.pastValue(i), PAST) }));
-  const attention = new AttentionContext(g, { mode: 'concat', dtype: model.dtype, attentionMask, past: (i) => pastTensors[i]!, queryLen: seq, slidingWindow: model.config.slidingWindow });
+  const attention = new AttentionContext(g, { mode: 'concat', dtype: model.dtype, attentionMask, past: (i) => pastTensors[i]!, queryLen: seq, windows: layerWindows(model.config) });
   const weights = model.bind(g, mode);
   const { hidden, presents } = cachedDecoderForward(g, model.architecture, model.config, weights, inputIds, positionIds, attention);
   return { graph: g, outputs: { logits: model.lmLogits(g, weights, hidden), ...presentOutputs(presents) }, weightFeeds: () => weights.feeds() };

@@ -3,6 +3,7 @@ import { emitModel } from '../../engine/onnx/emit-model.js';
 import { encodeModel } from '../../engine/onnx/onnx-encoder.js';
 import { buildDecodeGraph, buildPrefillGraph, type GenerationGraph } from '../graph/generation-graphs.js';
 import type { WeightMode } from '../graph/graph-weights.js';
+import { layerWindows } from '../hf-model-config.js';
 import type { DecoderModel } from '../roles/decoder-model.js';
 import { SeededRandom } from '../../util/seeded-random.js';
 import type { Tokenizer } from '../tokenizer.js';
@@ -182,13 +183,13 @@ class GenerationRun {
     const promptOf = Array.from({ length: this.rows }, (_, r) => this.promptOf(r));
     this.sampleStep(pre.logits!.data as Float32Array, vocab, promptOf);
     const cfg = this.engine.model.config;
-    const cache = new KvSlots({ layers: cfg.numLayers, kvHeads: cfg.numKvHeads, headDim: cfg.headDim }, this.rows, promptLen + this.options.maxNewTokens - 1);
+    const windows = [...new Set(layerWindows(cfg))];
+    const cache = new KvSlots({ layers: cfg.numLayers, kvHeads: cfg.numKvHeads, headDim: cfg.headDim, windows }, this.rows, promptLen + this.options.maxNewTokens - 1);
     cache.loadPrefill(pre, promptOf, mask);
     const realLen = mask.map((m) => m.reduce((a, b) => a + b, 0));
-    const window = cfg.slidingWindow;
     for (let step = 0; step + 1 < this.options.maxNewTokens && this.finished.some((f) => f === null); step++) {
       const slot = promptLen + step;
-      cache.applyWindow(slot, window);
+      cache.applyWindows(slot);
       const last = this.tokens.map((t) => t[t.length - 1] ?? 0);
       t0 = performance.now();
       const out = await decode.graph.run({

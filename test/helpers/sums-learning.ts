@@ -4,7 +4,7 @@ import { readSafetensors, Tokenizer, type HfModelConfig, type StoredTensor } fro
 import { buildTinyChatTokenizerFiles } from '@aligntune/core/testing';
 import { stringify } from 'yaml';
 import { writeDemoData, type SumProblem } from '../../examples/demo/arithmetic.mjs';
-import { cli, type CliResult } from '../helpers/run-cli.js';
+import { cli, type CliResult } from './run-cli.js';
 import { readModelConfig } from '../models/model-types.js';
 import { completionLogps } from '../training/reference-losses.js';
 import { readMetrics } from '../training/helpers.js';
@@ -15,6 +15,8 @@ export interface SumsLearning {
   readonly nllAfter: number;
   /** metrics.jsonl of the run. */
   readonly logged: Array<Record<string, number>>;
+  /** The logged training losses, first to last. */
+  readonly losses: number[];
   readonly config: HfModelConfig;
 }
 
@@ -30,30 +32,33 @@ export async function prepareSums(dir: string, arch: string, configJson: Record<
   return { model, tokenizer, test };
 }
 
-/** An SFT run config on the sums (`<dir>/sft.yaml`, output `<dir>/out`). */
-export function sumsSftConfig(dir: string, model: string, steps: number, learningRate = 3e-3): string {
-  const train = { per_device_batch_size: 16, max_steps: steps, learning_rate: learningRate, lr_scheduler: 'constant', warmup_steps: 2, max_length: 16, max_prompt_length: 8, logging_steps: 5, save_interval: 0, seed: 1 };
-  const config = { algo: 'sft', model: { name_or_path: model }, datasets: [{ name: join(dir, 'data/sft.jsonl') }], train, logging: { output_dir: join(dir, 'out'), level: 'warn' }, caching: { enabled: false } };
+/** An SFT run config on the sums (`<dir>/sft.yaml`, output `<dir>/out`); `train` overrides its train section. */
+export function sumsSftConfig(dir: string, model: string, steps: number, train: Record<string, unknown> = {}): string {
+  const defaults = { per_device_batch_size: 16, learning_rate: 3e-3, lr_scheduler: 'constant', max_length: 16, max_prompt_length: 8, save_interval: 0, seed: 1 };
+  const config = { algo: 'sft', model: { name_or_path: model }, datasets: [{ name: join(dir, 'data/sft.jsonl') }], train: { ...defaults, ...train, max_steps: steps, warmup_steps: 2, logging_steps: 5 }, logging: { output_dir: join(dir, 'out'), level: 'warn' }, caching: { enabled: false } };
   writeFileSync(join(dir, 'sft.yaml'), stringify(config));
   return join(dir, 'sft.yaml');
 }
 
 /**
  * The demo's learning check for any architecture, through the CLI: prepareSums, `aligntune train` SFT on the
- * sums, and the held-out answers' NLL measured by the float64 reference before and after.
+ * sums (`train` overrides the run's train section), and the held-out answers' NLL measured by the float64 reference
+ * before and after.
  */
-export async function learnSums(dir: string, arch: string, options: { steps: number; configJson?: Record<string, unknown>; learningRate?: number }): Promise<SumsLearning> {
+export async function learnSums(dir: string, arch: string, options: { steps: number; configJson?: Record<string, unknown>; train?: Record<string, unknown> }): Promise<SumsLearning> {
   const { model, tokenizer, test } = await prepareSums(dir, arch, options.configJson);
-  expectOk(await cli('train', '--config', sumsSftConfig(dir, model, options.steps, options.learningRate)));
+  expectOk(await cli('train', '--config', sumsSftConfig(dir, model, options.steps, options.train)));
   const config = await readModelConfig(model);
   const answers = test.map((p) => ({ prompt: tokenizer.encode(p.prompt), completion: [...tokenizer.encode(p.answer, { addSpecialTokens: false }), tokenizer.eosTokenId!] }));
   // the answers' token-mean NLL alone (no auxiliary loss: that trains the router, it does not measure answers)
   const tokens = answers.reduce((n, a) => n + a.completion.length, 0);
   const nll = (tensors: Map<string, StoredTensor>) => -completionLogps(config, weightsOf(tensors), answers).reduce((a, b) => a + b, 0) / tokens;
+  const logged = readMetrics(join(dir, 'out/metrics.jsonl'));
   return {
     nllBefore: nll((await readSafetensors(join(model, 'model.safetensors'))).tensors),
     nllAfter: nll((await readSafetensors(join(dir, 'out/final/model.safetensors'))).tensors),
-    logged: readMetrics(join(dir, 'out/metrics.jsonl')),
+    logged,
+    losses: logged.filter((r) => 'loss' in r).map((r) => r.loss!),
     config,
   };
 }

@@ -1,8 +1,28 @@
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { cli } from '../helpers/run-cli.js';
+import { learnSums, prepareSums, sumsSftConfig } from '../helpers/sums-learning.js';
 import { tempDir } from '../training/helpers.js';
-import { learnSums, prepareSums, sumsSftConfig } from './sums-learning.js';
+
+/** The train section of configs/sft-demo.yaml: the demo's first stage (completion-only loss, cosine schedule). */
+const SFT_DEMO_TRAIN = (parse(readFileSync(resolve(import.meta.dirname, '../../configs/sft-demo.yaml'), 'utf8')) as { train: Record<string, unknown> }).train;
+
+/**
+ * A learning test per architecture family, through the CLI: a `model init` tiny preset learns the demo's sums. At
+ * initialisation the loss is about log(vocabulary) ≈ 6; learning the answer format and the digits halves it.
+ */
+describe('architecture families learn the demo sums through the CLI', () => {
+  for (const modelType of ['gemma2', 'gemma3_text', 'olmo2']) {
+    it(`${modelType}`, { timeout: 120_000 }, async () => {
+      const { losses, nllAfter } = await learnSums(tempDir(), modelType, { steps: 60, train: SFT_DEMO_TRAIN });
+      expect(losses[0]).toBeGreaterThan(4);
+      expect(losses.at(-1)!).toBeLessThan(losses[0]! * 0.5);
+      expect(nllAfter).toBeLessThan(losses[0]! * 0.5); // held-out sums, never trained on
+    });
+  }
+});
 
 describe('mixture-of-experts models learn the demo sums through the CLI (model init → train)', () => {
   for (const arch of ['mixtral', 'qwen2_moe', 'qwen3_moe', 'olmoe']) {

@@ -1,0 +1,26 @@
+/** `model init` checkpoint presets: AI2's config.json files as published (shapes, vocabulary, special tokens). */
+export const OLMO2_CHECKPOINT_PRESETS = {
+  'olmo-2-1b': {
+    architectures: ['Olmo2ForCausalLM'],
+    model_type: 'olmo2',
+    vocab_size: 100352,
+    bos_token_id: null,
+    eos_token_id: 100257,
+    pad_token_id: 100277,
+    attention_bias: false,
+    attention_dropout: 0,
+    hidden_act: 'silu',
+    hidden_size: 2048,
+    initializer_range: 0.02,
+    intermediate_size: 8192,
+    max_position_embeddings: 4096,
+    num_attention_heads: 16,
+    num_hidden_layers: 16,
+    num_key_value_heads: 16,
+    rms_norm_eps: 1e-6,
+    rope_scaling: null,
+    rope_theta: 500000,
+    tie_word_embeddings: false,
+    torch_dtype: 'float32',
+  },
+} as const;
