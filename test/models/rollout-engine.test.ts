@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { declareTokenInputs, DecoderModel, Graph, hostValues, leftPad, parseGenerationConfig, RolloutEngine } from '@aligntune/core';
+import { declareTokenInputs, DecoderModel, Graph, hostValues, leftPad, parseGenerationConfig, RolloutEngine, type Tokenizer } from '@aligntune/core';
+import { gemmaTokenizer } from './gemma-tokenizer.js';
 import { backend, runGraph, tinyModel, tokenFeeds } from './graph-helpers.js';
 
 const PROMPTS = [[5, 9, 2], [7], [1, 2, 3, 4, 5]];
@@ -86,17 +87,38 @@ describe('RolloutEngine (KV cache decode)', () => {
 
   it("stops at every id of generation_config.json's eos_token_id list (Llama 3 Instruct's <|eot_id|>, <|eom_id|>, <|end_of_text|>)", async () => {
     const { model } = tinyModel('llama3', 21);
-    const free = await RolloutEngine.create(model, backend());
-    const greedy = await free.generate(PROMPTS, { maxNewTokens: 6, greedy: true, eosTokenIds: [] });
-    await free.dispose();
-    const stop = greedy.completions[0]!.tokenIds[2]!;
-    const unused = [...Array(model.config.vocabSize).keys()].find((t) => !greedy.completions.some((c) => c.tokenIds.includes(t)))!;
+    const { tokens, stop, unused } = await greedyWithoutEos(model);
     const withList = new DecoderModel({ config: model.config, architecture: model.architecture, weights: model.weights, generationConfig: parseGenerationConfig({ eos_token_id: [unused, stop] }) });
-    const engine = await RolloutEngine.create(withList, backend());
-    const stopped = await engine.generate(PROMPTS, { maxNewTokens: 6, greedy: true });
-    await engine.dispose();
-    const first = stopped.completions[0]!;
-    expect(first.tokenIds).toEqual(greedy.completions[0]!.tokenIds.slice(0, greedy.completions[0]!.tokenIds.indexOf(stop) + 1));
+    const first = await firstGreedyCompletion(withList);
+    expect(first.tokenIds).toEqual(tokens.slice(0, tokens.indexOf(stop) + 1));
+    expect(first.finishReason).toBe('eos');
+  });
+
+  it("with Gemma's tokenizer and no generation_config.json, stops at every id of config.json's eos_token_id list (<eos>, <end_of_turn>)", async () => {
+    const tokenizer = gemmaTokenizer(); // eos_token <eos> = 1, as Gemma's
+    const { tokens } = await greedyWithoutEos(tinyModel('gemma3', 21).model);
+    const endOfTurn = tokens.find((t, i) => i >= 2 && t !== tokenizer.eosTokenId)!;
+    const { model } = tinyModel('gemma3', 21, { eos_token_id: [tokenizer.eosTokenId, endOfTurn] });
+    expect(model.generationConfig).toBeFalsy();
+    const first = await firstGreedyCompletion(model, tokenizer);
+    expect(first.tokenIds).toEqual(tokens.slice(0, tokens.findIndex((t) => t === endOfTurn || t === tokenizer.eosTokenId) + 1));
     expect(first.finishReason).toBe('eos');
   });
 });
+
+/** The first prompt's greedy tokens when nothing stops them, the third of them (a stop to set) and a token no prompt's run emits. */
+async function greedyWithoutEos(model: DecoderModel): Promise<{ tokens: number[]; stop: number; unused: number }> {
+  const engine = await RolloutEngine.create(model, backend());
+  const greedy = await engine.generate(PROMPTS, { maxNewTokens: 6, greedy: true, eosTokenIds: [] });
+  await engine.dispose();
+  const tokens = [...greedy.completions[0]!.tokenIds];
+  const unused = [...Array(model.config.vocabSize).keys()].find((t) => !greedy.completions.some((c) => c.tokenIds.includes(t)))!;
+  return { tokens, stop: tokens[2]!, unused };
+}
+
+async function firstGreedyCompletion(model: DecoderModel, tokenizer?: Tokenizer): Promise<{ tokenIds: readonly number[]; finishReason: string }> {
+  const engine = await RolloutEngine.create(model, backend(), tokenizer ? { tokenizer } : {});
+  const out = await engine.generate(PROMPTS, { maxNewTokens: 6, greedy: true });
+  await engine.dispose();
+  return out.completions[0]!;
+}

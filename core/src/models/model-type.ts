@@ -51,3 +51,11 @@ export type ModelTypeTable = Readonly<Record<string, ModelTypeTraits>>;
 export function modelTypeNames(modelTypes: ModelTypeTable): string[] {
   return Object.keys(modelTypes).sort();
 }
+
+/**
+ * The traits of a model type whose checkpoints name their tensors as the Llama lineage does (`model.embed_tokens.weight`,
+ * rotary `inv_freq` buffers skipped): `own` gives what the type reads and lays out, and may override these.
+ */
+export function llamaLineageTraits<C extends HfModelConfig>(own: Pick<ModelTypeTraits<C>, 'readConfig' | 'tensorSpecs' | 'classPrefix'> & Partial<ModelTypeTraits<C>>): ModelTypeTraits<C> {
+  return { tensorPrefix: 'model.', embeddingName: 'embed_tokens.weight', ignoredTensors: [/(^|\.)rotary_emb\.inv_freq$/], ...own };
+}

@@ -54,6 +54,7 @@ export { Tokenizer, type TokenizerFiles } from '../models/tokenizer.js';
 export { JsonFields } from '../models/json-fields.js';
 export { type ModelTypeTable } from '../models/model-type.js';
 export { type ModelTypeTraits } from '../models/model-type.js';
+export { llamaLineageTraits } from '../models/model-type.js';
 export { type ParseConfigOptions } from '../models/hf-model-config.js';
 export { type PresetDims } from '../models/model-type.js';
 export { type PresetSize } from '../models/model-presets.js';

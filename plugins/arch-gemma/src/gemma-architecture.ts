@@ -1,6 +1,6 @@
 import { Architecture } from '@aligntune/core/kernel';
 import { type Graph, type Tensor } from '@aligntune/core/engine';
-import { embedTokens, gatedMlp, ropeInverseFrequencies, rotaryTables, selfAttention, type DecoderInputs, type ModelArchitecture, type SelfAttentionSpec, type WeightSource } from '@aligntune/core/models';
+import { embedTokens, gatedMlp, ropeTables, selfAttention, type DecoderInputs, type ModelArchitecture, type SelfAttentionSpec, type WeightSource } from '@aligntune/core/models';
 import type { GemmaConfig } from './gemma-config.js';
 import { GEMMA_MODEL_TYPES } from './gemma-model-types.js';
 
@@ -16,7 +16,7 @@ export class GemmaArchitecture implements ModelArchitecture<GemmaConfig> {
     // transformers casts √hidden to the embedding's dtype before multiplying
     let x = g.mul(embedded, g.scalar(Math.sqrt(c.hiddenSize), embedded.dtype));
     const norm = (t: Tensor, weight: Tensor) => g.rmsNorm(t, g.add(weight, 1), c.rmsNormEps);
-    const tables = (rope: GemmaConfig['globalRope']) => rotaryTables(g, ropeInverseFrequencies(rope, c.headDim), inputs.positionIds, x.dtype);
+    const tables = (rope: GemmaConfig['globalRope']) => ropeTables(g, rope, c.headDim, inputs.positionIds, x.dtype);
     const globalRope = tables(c.globalRope);
     const localRope = c.localRope === c.globalRope ? globalRope : tables(c.localRope);
     const attention: Omit<SelfAttentionSpec, 'rope'> = {

@@ -1,4 +1,4 @@
-import { decoderPresetFields, preNormDecoderSpecs, type ModelTypeTraits, type PresetDims } from '@aligntune/core/models';
+import { decoderPresetFields, llamaLineageTraits, preNormDecoderSpecs, type ModelTypeTraits, type PresetDims } from '@aligntune/core/models';
 import { llamaLayout, readLlamaConfig, type LlamaConfig, type LlamaVariant } from './llama-config.js';
 
 /**
@@ -7,16 +7,13 @@ import { llamaLayout, readLlamaConfig, type LlamaConfig, type LlamaVariant } fro
  * plugin for another Llama-like type can build on it.
  */
 export function llamaFamilyTraits(variant: LlamaVariant, classPrefix: string, preset?: (d: PresetDims) => Record<string, unknown>, checkpoints?: ModelTypeTraits['checkpointPresets']): ModelTypeTraits<LlamaConfig> {
-  return {
+  return llamaLineageTraits({
     readConfig: (fields) => readLlamaConfig(fields, variant),
     tensorSpecs: (config, prefix) => preNormDecoderSpecs(llamaLayout(config), prefix),
-    tensorPrefix: 'model.',
-    embeddingName: 'embed_tokens.weight',
-    ignoredTensors: [/(^|\.)rotary_emb\.inv_freq$/],
     classPrefix,
     ...(preset ? { presetConfig: preset } : {}),
     ...(checkpoints ? { checkpointPresets: checkpoints } : {}),
-  };
+  });
 }
 
 /** What every Llama-family preset shares, as LlamaConfig.save_pretrained writes it (dropout 0: the engine has none). */

@@ -1,6 +1,6 @@
 import { Architecture } from '@aligntune/core/kernel';
 import { type Graph, type Tensor } from '@aligntune/core/engine';
-import { embedTokens, gatedMlp, ropeInverseFrequencies, rotaryTables, selfAttention, type DecoderInputs, type ModelArchitecture, type SelfAttentionSpec, type WeightSource } from '@aligntune/core/models';
+import { embedTokens, gatedMlp, ropeTables, selfAttention, type DecoderInputs, type ModelArchitecture, type SelfAttentionSpec, type WeightSource } from '@aligntune/core/models';
 import { loadBalancingLoss } from './load-balancing-loss.js';
 import type { MoeConfig } from './moe-config.js';
 import { MOE_MODEL_TYPES } from './moe-model-types.js';
@@ -17,7 +17,7 @@ export class MoeArchitecture implements ModelArchitecture<MoeConfig> {
   buildDecoder(g: Graph, config: MoeConfig, w: WeightSource, inputs: DecoderInputs): Tensor {
     const eps = config.rmsNormEps;
     let x = embedTokens(g, w, inputs.inputIds);
-    const attention = attentionSpec(config, rotaryTables(g, ropeInverseFrequencies(config, config.headDim), inputs.positionIds, x.dtype));
+    const attention = attentionSpec(config, ropeTables(g, config, config.headDim, inputs.positionIds, x.dtype));
     const routings: Routing[] = [];
     for (let i = 0; i < config.numLayers; i++) {
       const p = `layers.${i}`;

@@ -1,20 +1,11 @@
-import { decoderPresetFields, type ModelTypeTraits, type PresetDims } from '@aligntune/core/models';
+import { decoderPresetFields, llamaLineageTraits, type ModelTypeTraits, type PresetDims } from '@aligntune/core/models';
 import { MOE_CHECKPOINT_CONFIGS } from './moe-checkpoint-configs.js';
 import { readMoeConfig, type MoeConfig, type MoeVariant } from './moe-config.js';
 import { MIXTRAL_NAMING, moeTensorSpecs, QWEN_NAMING, type ExpertNaming } from './moe-tensor-layout.js';
 
 /** The traits of an MoE model type: how it reads config.json (`variant`), names its tensors, and its `model init` config.json. */
 function moeTraits(modelType: string, variant: MoeVariant, naming: ExpertNaming, classPrefix: string, preset: (d: PresetDims) => Record<string, unknown>): ModelTypeTraits<MoeConfig> {
-  return {
-    readConfig: (fields) => readMoeConfig(fields, variant),
-    tensorSpecs: moeTensorSpecs(naming),
-    tensorPrefix: 'model.',
-    embeddingName: 'embed_tokens.weight',
-    ignoredTensors: [/(^|\.)rotary_emb\.inv_freq$/],
-    classPrefix,
-    presetConfig: preset,
-    checkpointPresets: checkpointPresetsOf(modelType),
-  };
+  return llamaLineageTraits({ readConfig: (fields) => readMoeConfig(fields, variant), tensorSpecs: moeTensorSpecs(naming), classPrefix, presetConfig: preset, checkpointPresets: checkpointPresetsOf(modelType) });
 }
 
 /** The model type's real checkpoints as `model init` presets, named by their Hub repository (`mixtral-8x7b-v0.1`). */

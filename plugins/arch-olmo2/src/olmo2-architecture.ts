@@ -1,6 +1,6 @@
 import { Architecture } from '@aligntune/core/kernel';
 import { type Graph, type Tensor } from '@aligntune/core/engine';
-import { embedTokens, gatedMlp, ropeInverseFrequencies, rotaryTables, selfAttention, type DecoderInputs, type ModelArchitecture, type WeightSource } from '@aligntune/core/models';
+import { embedTokens, gatedMlp, ropeTables, selfAttention, type DecoderInputs, type ModelArchitecture, type WeightSource } from '@aligntune/core/models';
 import type { Olmo2Config } from './olmo2-config.js';
 import { OLMO2_MODEL_TYPES } from './olmo2-model-types.js';
 
@@ -13,7 +13,7 @@ export class Olmo2Architecture implements ModelArchitecture<Olmo2Config> {
   buildDecoder(g: Graph, c: Olmo2Config, w: WeightSource, inputs: DecoderInputs): Tensor {
     const eps = c.rmsNormEps;
     let x = embedTokens(g, w, inputs.inputIds);
-    const rope = rotaryTables(g, ropeInverseFrequencies(c, c.headDim), inputs.positionIds, x.dtype);
+    const rope = ropeTables(g, c, c.headDim, inputs.positionIds, x.dtype);
     const attention = { numHeads: c.numHeads, numKvHeads: c.numKvHeads, headDim: c.headDim, qkvBias: c.attentionBias, outBias: c.attentionBias, normEps: eps, rope, qkNorm: 'projection' as const };
     for (let i = 0; i < c.numLayers; i++) {
       const p = `layers.${i}`;

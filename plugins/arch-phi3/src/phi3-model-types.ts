@@ -1,4 +1,4 @@
-import { decoderPresetFields, preNormDecoderSpecs, type ModelTypeTraits, type PresetDims } from '@aligntune/core/models';
+import { decoderPresetFields, llamaLineageTraits, preNormDecoderSpecs, type ModelTypeTraits, type PresetDims } from '@aligntune/core/models';
 import { phi3Layout, readPhi3Config, type Phi3Config } from './phi3-config.js';
 
 /** Phi-4-mini's layout scaled to the preset's sizes: GQA, tied embeddings, 3/4 of each head rotating, no sliding window. */
@@ -49,14 +49,12 @@ const PHI3_MINI_4K = {
 
 /** The model type this plugin reads; pass it to parseModelConfig where no kernel is at hand. */
 export const PHI3_MODEL_TYPES: { readonly phi3: ModelTypeTraits<Phi3Config> } = {
-  phi3: {
+  phi3: llamaLineageTraits({
     readConfig: (fields) => readPhi3Config(fields),
     tensorSpecs: (config, prefix) => preNormDecoderSpecs(phi3Layout(config), prefix),
-    tensorPrefix: 'model.',
-    embeddingName: 'embed_tokens.weight',
     ignoredTensors: [/(^|\.)rotary_emb\.(inv_freq|long_inv_freq|original_inv_freq)$/],
     classPrefix: 'Phi3',
     presetConfig: phi3Preset,
     checkpointPresets: { 'phi-3-mini-4k': PHI3_MINI_4K },
-  },
+  }),
 };

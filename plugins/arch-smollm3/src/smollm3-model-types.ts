@@ -1,4 +1,4 @@
-import { decoderPresetFields, preNormDecoderSpecs, type ModelTypeTraits, type PresetDims } from '@aligntune/core/models';
+import { decoderPresetFields, llamaLineageTraits, preNormDecoderSpecs, type ModelTypeTraits, type PresetDims } from '@aligntune/core/models';
 import { readSmolLM3Config, smolLM3Layout, type SmolLM3Config } from './smollm3-config.js';
 
 /** SmolLM3's 3:1 RoPE/NoPE pattern, the last of every `interval` layers without RoPE. */
@@ -58,14 +58,11 @@ const SMOLLM3_3B = {
 
 /** The model type this plugin reads; pass it to parseModelConfig where no kernel is at hand. */
 export const SMOLLM3_MODEL_TYPES: { readonly smollm3: ModelTypeTraits<SmolLM3Config> } = {
-  smollm3: {
+  smollm3: llamaLineageTraits({
     readConfig: (fields) => readSmolLM3Config(fields),
     tensorSpecs: (config, prefix) => preNormDecoderSpecs(smolLM3Layout(config), prefix),
-    tensorPrefix: 'model.',
-    embeddingName: 'embed_tokens.weight',
-    ignoredTensors: [/(^|\.)rotary_emb\.inv_freq$/],
     classPrefix: 'SmolLM3',
     presetConfig: smolLM3Preset,
     checkpointPresets: { 'smollm3-3b': SMOLLM3_3B },
-  },
+  }),
 };
