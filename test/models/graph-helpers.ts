@@ -66,6 +66,9 @@ export const TINY_CONFIGS: Record<string, Record<string, unknown>> = {
   // 6 layers so that sliding_window_pattern 6 gives five local layers (rope_local_base_freq) and one global (rope_theta).
   gemma3: scaledDown('gemma-3-1b-it', { ...LLAMA_COMMON, num_hidden_layers: 6, num_key_value_heads: 1, head_dim: 8, query_pre_attn_scalar: 6, sliding_window: 3, eos_token_id: [1, 46] }),
   olmo2: scaledDown('olmo-2-0425-1b', { ...LLAMA_COMMON, eos_token_id: 46, pad_token_id: 47 }),
+  // RoPE scaling on the non-Llama families goes through the same tables: YaRN's attention factor, dynamic NTK past 4 positions
+  'olmo2-yarn': scaledDown('olmo-2-0425-1b', { ...LLAMA_COMMON, rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 16 } }),
+  'mixtral-dynamic': { ...MOE_TINY_CONFIGS.mixtral, max_position_embeddings: 4, rope_scaling: { rope_type: 'dynamic', factor: 3 } },
 };
 
 export function tinyConfig(name: string, extra: Record<string, unknown> = {}): HfModelConfig {
