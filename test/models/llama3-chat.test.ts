@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeChatWithAssistantMask } from '@aligntune/core';
+import { encodeChatWithAssistantMask, tokenizeRecord } from '@aligntune/core';
 import { LLAMA3_SPECIAL_TOKENS, llama3Tokenizer } from './llama3-chat.js';
 
 const CHAT = [
@@ -44,5 +44,13 @@ describe("Llama 3.x Instruct's chat template, special tokens and assistant mask"
     expect(spans.map((s) => tok.decode(s))).toEqual(['The answer is four.<|eot_id|>', 'You are welcome.<|eot_id|>']);
     const headers = new Set<number>([LLAMA3_SPECIAL_TOKENS['<|start_header_id|>'], LLAMA3_SPECIAL_TOKENS['<|end_header_id|>']]);
     expect(inputIds.some((id, i) => headers.has(id) && assistantMask[i] === 1)).toBe(false);
+  });
+
+  it('tokenizes a chat record for SFT as TRL would: the prompt ends with the assistant header, the completion with <|eot_id|>, earlier replies masked in the prompt', () => {
+    const record = { prompt: CHAT.slice(0, 4), completion: 'You are welcome.', extra: {} };
+    const tokens = tokenizeRecord(tok, record, { maxLength: 512, maxPromptLength: 256, truncationMode: 'keep_end' });
+    expect(tok.decode(tokens.prompt).endsWith('Thank you!<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n')).toBe(true);
+    expect(tokens.completion!.at(-1)).toBe(LLAMA3_SPECIAL_TOKENS['<|eot_id|>']);
+    expect(tok.decode(tokens.prompt.filter((_, i) => tokens.prompt_assistant_mask![i] === 1))).toBe('The answer is four.<|eot_id|>');
   });
 });
