@@ -1,10 +1,11 @@
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { Tokenizer } from '@aligntune/core';
 import { buildTinyChatTokenizerFiles } from '@aligntune/core/testing';
 import { cli } from '../helpers/run-cli.js';
+import { initTinyModel } from '../helpers/sums-learning.js';
 import { removeDir, tempDir } from '../helpers/temp-project.js';
 
 /**
@@ -51,10 +52,7 @@ describe.each([
 ])('%s: %s learns the sums through the CLI', (arch, _label, configEdits) => {
   it('model init → train (SFT) → evaluate: greedy accuracy on the sums goes from near 0 to most of them', async () => {
     const model = join(dir, `${arch}-base`);
-    const init = await cli('model', 'init', '--arch', arch, '--preset', 'tiny', '--tokenizer', join(dir, 'tokenizer'), '--seed', '1', '--out', model);
-    expect(init.code, init.stderr).toBe(0);
-    const configFile = join(model, 'config.json');
-    writeFileSync(configFile, JSON.stringify({ ...(JSON.parse(readFileSync(configFile, 'utf8')) as object), ...configEdits }));
+    await initTinyModel(model, arch, join(dir, 'tokenizer'), { seed: 1, configJson: configEdits });
     const out = join(dir, `${arch}-sft`);
     const sft = writeYaml(`${arch}-sft`, {
       algo: 'sft',

@@ -20,16 +20,24 @@ export interface SumsLearning {
   readonly config: HfModelConfig;
 }
 
-/** The demo's sums and tokenizer under `dir`, and `aligntune model init --arch <arch> --preset tiny` with `configJson` merged into its config.json (what a user edits there). */
+/** The demo's sums and tokenizer under `dir`, and a tiny `arch` model (initTinyModel) in `<dir>/model`. */
 export async function prepareSums(dir: string, arch: string, configJson: Record<string, unknown> = {}): Promise<{ model: string; tokenizer: Tokenizer; test: SumProblem[] }> {
   const { test } = writeDemoData(join(dir, 'data'), { heldOut: 20, seed: 7 });
   const tokenizer = new Tokenizer(buildTinyChatTokenizerFiles(), 'tiny-chat');
   await tokenizer.save(join(dir, 'tokenizer'));
   const model = join(dir, 'model');
-  expectOk(await cli('model', 'init', '--arch', arch, '--preset', 'tiny', '--tokenizer', join(dir, 'tokenizer'), '--seed', '0', '--out', model));
-  const configFile = join(model, 'config.json');
-  writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), ...configJson }, null, 2));
+  await initTinyModel(model, arch, join(dir, 'tokenizer'), { configJson });
   return { model, tokenizer, test };
+}
+
+/**
+ * `aligntune model init --arch <arch> --preset tiny --tokenizer <tokenizerDir>` into `model` (seed 0 unless given),
+ * with `configJson` merged into its config.json (what a user edits there).
+ */
+export async function initTinyModel(model: string, arch: string, tokenizerDir: string, options: { seed?: number; configJson?: Record<string, unknown> } = {}): Promise<void> {
+  expectOk(await cli('model', 'init', '--arch', arch, '--preset', 'tiny', '--tokenizer', tokenizerDir, '--seed', String(options.seed ?? 0), '--out', model));
+  const configFile = join(model, 'config.json');
+  writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), ...options.configJson }, null, 2));
 }
 
 /** An SFT run config on the sums (`<dir>/sft.yaml`, output `<dir>/out`); `train` overrides its train section. */

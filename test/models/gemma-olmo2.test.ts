@@ -8,7 +8,7 @@ import { realConfigJson } from './real-configs.js';
 import { maxAbsDiff, paddedRows, runGraph, tinyConfig, tinyModel, tokenFeeds } from './graph-helpers.js';
 import { referenceForward, refWeights } from './reference/reference-forward.js';
 import { gemmaTokenizer } from './gemma-tokenizer.js';
-import { assistantSpans } from './helpers.js';
+import { assistantSpans, SAMPLE_CHAT } from './helpers.js';
 
 const gemma = (raw: Record<string, unknown>) => parseModelConfig(raw, 'config.json') as GemmaConfig;
 
@@ -118,13 +118,7 @@ describe('sequence-classification heads (reward and value models)', () => {
 
 describe("Gemma's chat template", () => {
   const tok = gemmaTokenizer();
-  const chat = [
-    { role: 'system', content: 'Be brief.' },
-    { role: 'user', content: 'What is two plus two?' },
-    { role: 'assistant', content: 'The answer is four.' },
-    { role: 'user', content: 'And the capital of France?' },
-    { role: 'assistant', content: ' Paris. ' },
-  ];
+  const chat = [{ role: 'system', content: 'Be brief.' }, ...SAMPLE_CHAT.slice(1, 4), { role: 'assistant', content: ' Paris. ' }];
 
   it('renders turns as <start_of_turn>user / model, the system prompt inside the first user turn', () => {
     expect(tok.applyChatTemplate(chat.slice(0, 3))).toBe('<bos><start_of_turn>user\nBe brief.\n\nWhat is two plus two?<end_of_turn>\n<start_of_turn>model\nThe answer is four.<end_of_turn>\n');

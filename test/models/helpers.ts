@@ -60,3 +60,12 @@ export function randomArray(n: number, seed: number, scale = 1): Float32Array {
   }
   return out;
 }
+
+/** A two-exchange chat with a system prompt, what the chat-template tests render and mask (each varies a turn or two). */
+export const SAMPLE_CHAT = [
+  { role: 'system', content: 'You are a helpful assistant.' },
+  { role: 'user', content: 'What is two plus two?' },
+  { role: 'assistant', content: 'The answer is four.' },
+  { role: 'user', content: 'And the capital of France?' },
+  { role: 'assistant', content: 'Paris.' },
+] as const;

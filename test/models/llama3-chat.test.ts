@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { encodeChatWithAssistantMask, tokenizeRecord } from '@aligntune/core';
+import { SAMPLE_CHAT } from './helpers.js';
 import { LLAMA3_SPECIAL_TOKENS, llama3Tokenizer } from './llama3-chat.js';
 
-const CHAT = [
-  { role: 'system', content: 'You are a helpful assistant.' },
-  { role: 'user', content: 'What is two plus two?' },
-  { role: 'assistant', content: 'The answer is four.' },
-  { role: 'user', content: 'Thank you!' },
-  { role: 'assistant', content: 'You are welcome.' },
-];
+const CHAT = [...SAMPLE_CHAT.slice(0, 3), { role: 'user', content: 'Thank you!' }, { role: 'assistant', content: 'You are welcome.' }];
 
 describe("Llama 3.x Instruct's chat template, special tokens and assistant mask", () => {
   const tok = llama3Tokenizer();

