@@ -20,6 +20,9 @@ class BestCpuBackend {}
 @ComputeBackend('other-cpu', { device: 'cpu' })
 class OtherCpuBackend {}
 
+@ComputeBackend('busy-cpu', { device: 'cpu', priority: 9, probe: () => 'busy (fixture)' })
+class BusyCpuBackend {}
+
 /** A kernel of manifests whose entries are the given classes; `imported` counts each plugin's imports. */
 function kernelOf(plugins: Array<{ name: string; provides: PluginManifest['provides']; traits?: PluginManifest['traits']; exports: Record<string, unknown> }>) {
   const kernel = new Kernel();
@@ -53,6 +56,15 @@ describe('manifest traits: what choosing a default needs, read without importing
     ]);
     expect(await createComputeBackend(kernel)).toBeInstanceOf(BestCpuBackend);
     expect(imported).toEqual({ 'best-backend': 1, 'other-backend': 0 });
+  });
+
+  it('still probes the backend its manifest ranks first, and takes the next one when it cannot run here', async () => {
+    const { kernel, imported } = kernelOf([
+      { name: 'busy-backend', provides: { 'compute-backend': ['busy-cpu'] }, traits: { 'compute-backend': { 'busy-cpu': { device: 'cpu', priority: 9 } } }, exports: { BusyCpuBackend } },
+      { name: 'other-backend', provides: { 'compute-backend': ['other-cpu'] }, traits: { 'compute-backend': { 'other-cpu': { device: 'cpu' } } }, exports: { OtherCpuBackend } },
+    ]);
+    expect(await createComputeBackend(kernel)).toBeInstanceOf(OtherCpuBackend);
+    expect(imported).toEqual({ 'busy-backend': 1, 'other-backend': 1 });
   });
 
   it('fails a plugin whose manifest traits disagree with its decorator, naming the key and both values', async () => {
