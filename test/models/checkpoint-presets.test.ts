@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parameterCount } from '@aligntune/core';
+import { cli } from '../helpers/run-cli.js';
+import { tempDir } from './helpers.js';
 import { presetConfig } from './model-types.js';
 
 /** Published parameter counts (safetensors totals on the Hub) of the checkpoints `model init` can shape. */
@@ -30,5 +32,11 @@ describe('checkpoint presets: the real shapes', () => {
   it('refuses a tokenizer larger than the checkpoint vocabulary, and unknown names', () => {
     expect(() => presetConfig('phi3', 'phi-3-mini-4k', { vocabSize: 50257, bosTokenId: 1, eosTokenId: 2 })).toThrow(/preset phi3\/phi-3-mini-4k has vocab_size 32064, smaller than the tokenizer's 50257/);
     expect(() => presetConfig('phi3', 'phi-4', { vocabSize: 10, bosTokenId: 1, eosTokenId: 2 })).toThrow(/model type "phi3" has no preset "phi-4" \(presets: tiny, small, phi-3-mini-4k\)/);
+  });
+
+  it('model init refuses, with exit 2, a tokenizer larger than the checkpoint vocabulary (the default GPT-2 one for phi-3-mini-4k)', async () => {
+    const run = await cli('model', 'init', '--arch', 'phi3', '--preset', 'phi-3-mini-4k', '--out', tempDir());
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--tokenizer: preset phi3/phi-3-mini-4k has vocab_size 32064, smaller than the tokenizer's 50257: pass the checkpoint's own tokenizer");
   });
 });

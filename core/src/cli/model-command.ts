@@ -6,7 +6,7 @@ import { buildGpt2TokenizerFiles } from '../models/fixtures/gpt2-tokenizer.js';
 import { initModelDir } from '../models/init-model-dir.js';
 import { modelTypesOf } from '../models/architecture.js';
 import type { ModelTypeTable } from '../models/model-type.js';
-import { parameterCount, PRESET_SIZES, presetModelTypes, presetNames, type PresetSize } from '../models/model-presets.js';
+import { parameterCount, PRESET_SIZES, presetModelTypes, presetNames, presetTokenizerProblem, type PresetSize } from '../models/model-presets.js';
 import { Tokenizer } from '../models/tokenizer.js';
 import { UsageError } from './exit-codes.js';
 import type { CliContext } from './cli-context.js';
@@ -36,6 +36,8 @@ export function registerModelCommand(program: Command, context: CliContext): voi
       const modelTypes = await modelTypesOf(await context.projectKernel(), options.arch);
       const { arch, size, seed } = checkInit(options, modelTypes);
       const tokenizer = options.tokenizer ? await Tokenizer.fromDir(options.tokenizer) : defaultTokenizer();
+      const problem = presetTokenizerProblem(modelTypes, arch, size, tokenizer.vocabSize);
+      if (problem) throw new UsageError(`--tokenizer: ${problem}`);
       const config = await initModelDir(options.out, { modelTypes, arch, size, tokenizer, seed });
       context.io.stdout(`wrote ${arch}/${size} (${parameterCount(config).toLocaleString('en-US')} parameters, vocab ${config.vocabSize}, seed ${seed}) to ${options.out}\n`);
     });

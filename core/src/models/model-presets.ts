@@ -44,11 +44,23 @@ export function presetConfigJson(modelTypes: ModelTypeTable, modelType: string, 
 
 /** A real checkpoint's config.json; the tokenizer must fit its vocabulary (the ids are the checkpoint's). */
 function checkpointPreset(modelTypes: ModelTypeTable, modelType: string, name: string, tokens: PresetTokens): Record<string, unknown> {
-  const presets = modelTypes[modelType]!.checkpointPresets ?? {};
-  const config = Object.hasOwn(presets, name) ? presets[name] : undefined;
+  const config = checkpointPresetOf(modelTypes, modelType, name);
   if (!config) throw new Error(`model type "${modelType}" has no preset "${name}" (presets: ${presetNames(modelTypes, modelType).join(', ')})`);
-  if (tokens.vocabSize > (config.vocab_size as number)) throw new Error(`preset ${modelType}/${name} has vocab_size ${String(config.vocab_size)}, smaller than the tokenizer's ${tokens.vocabSize}: pass the checkpoint's own tokenizer`);
+  const problem = presetTokenizerProblem(modelTypes, modelType, name, tokens.vocabSize);
+  if (problem) throw new Error(problem);
   return structuredClone(config) as Record<string, unknown>;
+}
+
+/** Why a tokenizer of `vocabSize` tokens cannot build the preset (a checkpoint preset's vocabulary is the checkpoint's), or null. */
+export function presetTokenizerProblem(modelTypes: ModelTypeTable, modelType: string, preset: string, vocabSize: number): string | null {
+  const config = checkpointPresetOf(modelTypes, modelType, preset);
+  if (!config || vocabSize <= (config.vocab_size as number)) return null;
+  return `preset ${modelType}/${preset} has vocab_size ${String(config.vocab_size)}, smaller than the tokenizer's ${vocabSize}: pass the checkpoint's own tokenizer`;
+}
+
+function checkpointPresetOf(modelTypes: ModelTypeTable, modelType: string, name: string): Readonly<Record<string, unknown>> | undefined {
+  const presets = (Object.hasOwn(modelTypes, modelType) ? modelTypes[modelType]!.checkpointPresets : undefined) ?? {};
+  return Object.hasOwn(presets, name) ? presets[name] : undefined;
 }
 
 export function presetConfig(modelTypes: ModelTypeTable, modelType: string, size: PresetSize, tokens: PresetTokens): HfModelConfig {
