@@ -280,8 +280,9 @@ export abstract class TrainerBase implements Trainer {
       tokens += batch.tokens;
       return { ...this.constantFeeds(), ...batch.feeds };
     }, lr);
-    // the policy follows the session's weights, so the starting weights are freed unless a reference keeps them
-    this.policy.absorb(steps.session.params);
+    // the policy follows the session's weights, so the starting weights are freed unless a reference keeps them;
+    // resident weights are read out only where needed (checkpoints, the final save, rollouts, evaluation)
+    if (!steps.session.resident) this.policy.absorb(steps.session.params);
     loop.step++;
     loop.tokensSeen += tokens;
     const seconds = (performance.now() - started) / 1000;
