@@ -40,6 +40,11 @@ export function isResident(value: RunValue): value is ResidentTensor {
   return (value as Partial<ResidentTensor>).resident === true;
 }
 
+/** Whether every value is a host tensor (none resident), e.g. weights a model can take back as its own. */
+export function allHost(values: Readonly<Record<string, RunValue>>): values is Readonly<Record<string, HostTensor>> {
+  return !Object.values(values).some(isResident);
+}
+
 /** What a backend that keeps values resident offers besides running graphs. */
 export interface ResidentValues {
   /** A resident tensor holding `tensor`'s data (copied once), or zeros of dtype/dims when given only those. */

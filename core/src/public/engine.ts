@@ -10,6 +10,7 @@ export {
   type DType,
   type GraphExecutor,
   type HostTensor,
+  allHost,
   isResident,
   type PlacementPolicy,
   type ResidentTensor,

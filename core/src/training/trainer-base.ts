@@ -5,7 +5,7 @@ import { ConfigLoader } from '../config/config-loader.js';
 import type { UnifiedConfig } from '../config/unified-config.js';
 import type { RecordKind } from '../data/canonical-record.js';
 import type { TokenizedDataset } from '../data/tokenized-dataset.js';
-import type { CompiledGraph, GraphExecutor, HostTensor } from '../engine/graph-executor.js';
+import type { CompiledGraph, GraphExecutor, HostTensor, RunValue } from '../engine/graph-executor.js';
 import { hostValues } from '../engine/interpret/nd-array.js';
 import { Graph } from '../engine/ir/graph.js';
 import type { Tensor } from '../engine/ir/tensor.js';
@@ -135,7 +135,7 @@ export abstract class TrainerBase implements Trainer {
    * Runs before each optimizer step's micro-batches are collated, with the current weights: online algorithms
    * generate and score rollouts here. The returned host-side metrics join the step's values.
    */
-  protected async beforeStep(_params: Readonly<Record<string, HostTensor>>, _step: number): Promise<MetricRow | void> {}
+  protected async beforeStep(_params: Readonly<Record<string, RunValue>>, _step: number): Promise<MetricRow | void> {}
 
   /**
    * The reference the evaluator measures KL and implicit rewards against: the algorithm's own (DPO, GRPO with
@@ -273,7 +273,7 @@ export abstract class TrainerBase implements Trainer {
   private async optimizerStep(steps: StepExecutor, loop: LoopState): Promise<MetricRow> {
     const lr = loop.schedule(this.config.train)(loop.step);
     const started = performance.now();
-    const hostMetrics = (await this.beforeStep(steps.session.params, loop.step)) ?? {};
+    const hostMetrics = (await this.beforeStep(steps.session.currentParams(), loop.step)) ?? {};
     let tokens = 0;
     const { results, gradNorm } = await steps.step(() => {
       const batch = this.collate(this.data.train, loop.stream.next(), 'train');

@@ -1,6 +1,6 @@
 import { type Kernel } from '@aligntune/core/kernel';
 import { trainOptions, type TrainingConfig, type UnifiedConfig } from '@aligntune/core/config';
-import { type Graph, type HostTensor, type Tensor } from '@aligntune/core/engine';
+import { type Graph, type HostTensor, type RunValue, type Tensor } from '@aligntune/core/engine';
 import { REFERENCE_PREFIX, declareTokenInputs, tokenEntropy, tokenLogProbs, type TokenInputs } from '@aligntune/core/models';
 import { completionsTable, float32Tensor, OnlineTrainer, realTokens, rewardColumns, rewardNames, RolloutScorer, type LossGraph, type MetricRow, type OnlineBatch, type OnlineSettings, type Rollout, type TrainBatch, type TrainerLogger } from '@aligntune/core/training';
 import { groupAdvantages, tiedGroups } from './advantages.js';
@@ -64,7 +64,7 @@ export abstract class GrpoFamilyTrainer extends OnlineTrainer {
   }
 
   /** Online: G completions per prompt, with DAPO's dynamic sampling when max_resample > 0. */
-  protected override async collect(params: Readonly<Record<string, HostTensor>>, prompts: number): Promise<Rollout[]> {
+  protected override async collect(params: Readonly<Record<string, RunValue>>, prompts: number): Promise<Rollout[]> {
     if (this.replay) return super.collect(params, prompts);
     const sampled = await sampleGroups((n) => super.collect(params, n), prompts, this.options.num_generations, this.options.max_resample);
     this.samplingMetrics = { frac_reward_zero_std: sampled.tiedFraction, ...(sampled.rounds > 1 ? { generation_rounds: sampled.rounds } : {}) };
@@ -72,7 +72,7 @@ export abstract class GrpoFamilyTrainer extends OnlineTrainer {
   }
 
   /** Group-relative advantages, then steps_per_generation micro-batches, trained on num_iterations times. */
-  protected async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, HostTensor>>): Promise<OnlineBatch> {
+  protected async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, RunValue>>): Promise<OnlineBatch> {
     const G = this.options.num_generations;
     const totals = rollouts.map((r) => r.total);
     const advantages = groupAdvantages(totals, G, this.options.scale_rewards);
@@ -88,7 +88,7 @@ export abstract class GrpoFamilyTrainer extends OnlineTrainer {
   }
 
   /** Collates each micro-batch once: feeds, old log-probs (off-policy), and the loss normalizer. */
-  private async splitMicroBatches(rollouts: GroupRollout[], params: Readonly<Record<string, HostTensor>>): Promise<TrainBatch[]> {
+  private async splitMicroBatches(rollouts: GroupRollout[], params: Readonly<Record<string, RunValue>>): Promise<TrainBatch[]> {
     const size = this.config.train.per_device_batch_size;
     const parts = Array.from({ length: this.stepsPerGeneration }, (_, k) => rollouts.slice(k * size, (k + 1) * size));
     const collated = parts.map((part) => collateGroup(part, this.tokenizer.padTokenId, this.options.mask_truncated_completions));

@@ -7,7 +7,7 @@ import { Tokens } from '@aligntune/core/kernel';
 import { trainOptions } from '@aligntune/core/config';
 import { tokenEntropy, tokenLogProbs } from '@aligntune/core/models';
 import { OnPolicySchedule, RolloutScorer, scoreColumn } from '@aligntune/core/training';
-import { type Graph, type HostTensor, type Tensor } from '@aligntune/core/engine';
+import { allHost, type Graph, type HostTensor, type RunValue, type Tensor } from '@aligntune/core/engine';
 import { type LossGraph, type MetricRow, type OnlineBatch, type OnlineSettings, type Rollout } from '@aligntune/core/training';
 import { type TrainingConfig, type UnifiedConfig } from '@aligntune/core/config';
 import { type ValueModel } from '@aligntune/core/models';
@@ -98,13 +98,14 @@ export class PpoTrainer extends OnlineTrainer {
     await this.value.model.save(join(dir, VALUE_MODEL_DIR));
   }
 
-  protected override async beforeStep(params: Readonly<Record<string, HostTensor>>, step: number): Promise<MetricRow | void> {
-    this.value.model.setWeights(params, VALUE_PREFIX); // follow the session, so the starting weights can be freed
+  protected override async beforeStep(params: Readonly<Record<string, RunValue>>, step: number): Promise<MetricRow | void> {
+    // follow the session, so the starting weights can be freed (resident ones are read out when saved)
+    if (allHost(params)) this.value.model.setWeights(params, VALUE_PREFIX);
     return super.beforeStep(params, step);
   }
 
   /** Scores, advantages and the num_ppo_epochs × num_mini_batches plan of micro-batches of a rollout batch. */
-  protected async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, HostTensor>>): Promise<OnlineBatch> {
+  protected async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, RunValue>>): Promise<OnlineBatch> {
     const o = this.options;
     const scored = scoreRollouts(rollouts, await this.modelOutputs(rollouts, params), {
       klCoef: o.kl_coef,
@@ -124,7 +125,7 @@ export class PpoTrainer extends OnlineTrainer {
   }
 
   /** Rollout-time log-probs, reference log-probs, values and reward-model scores, per_device_batch_size rows at a time. */
-  private async modelOutputs(rollouts: readonly Rollout[], params: Readonly<Record<string, HostTensor>>): Promise<ModelOutputs[]> {
+  private async modelOutputs(rollouts: readonly Rollout[], params: Readonly<Record<string, RunValue>>): Promise<ModelOutputs[]> {
     const scores = await this.scorer.scoreCompletions(rollouts, params, { padTokenId: this.tokenizer.padTokenId, chunk: this.options.per_device_batch_size });
     return scores.map(({ tokens, rows }) => ({ modelScore: rows.rewardScores ?? null, logps: tokens.logps!, refLogps: tokens.refLogps!, values: tokens.values! }));
   }

@@ -6,7 +6,7 @@ import { trainOptions } from '@aligntune/core/config';
 import { tokenEntropy, tokenLogProbs } from '@aligntune/core/models';
 import { OnPolicySchedule, realTokens, rewardColumns, rewardNames, RolloutScorer, sequenceScore, tokenFeeds } from '@aligntune/core/training';
 import { type TrainingConfig, type UnifiedConfig } from '@aligntune/core/config';
-import { type Graph, type HostTensor } from '@aligntune/core/engine';
+import { type Graph, type RunValue } from '@aligntune/core/engine';
 import { type LossGraph, type OnlineBatch, type OnlineSettings, type OnPolicyRollout, type Rollout, type TrainBatch, type TrainerLogger } from '@aligntune/core/training';
 import { leaveOneOutAdvantages, normalizeAdvantages, rlooReturns } from './advantages.js';
 import { rlooLoss } from './rloo-loss.js';
@@ -58,7 +58,7 @@ export class RlooTrainer extends OnlineTrainer {
   }
 
   /** Returns, leave-one-out advantages, and the num_ppo_epochs × num_mini_batches plan of micro-batches. */
-  protected async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, HostTensor>>): Promise<OnlineBatch> {
+  protected async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, RunValue>>): Promise<OnlineBatch> {
     const o = this.options;
     const outputs = await this.scorer.scoreCompletions(rollouts, params, { padTokenId: this.tokenizer.padTokenId, chunk: o.per_device_batch_size });
     const logps = outputs.map((out) => out.tokens.logps!);

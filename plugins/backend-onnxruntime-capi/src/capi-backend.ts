@@ -252,7 +252,6 @@ class CapiGraph implements CompiledGraph {
       throw new Error(`graph "${this.label}": onnxruntime run failed: ${(error as Error).message}`, { cause: error });
     } finally {
       for (const value of wrapped) releaseValue(value);
-      void feeds;
     }
   }
 

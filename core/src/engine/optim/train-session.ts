@@ -85,6 +85,14 @@ export class TrainSession {
     return this.store.paramFeeds();
   }
 
+  /**
+   * The current parameters as run values: resident tensors when resident (valid until the next step writes the
+   * other set), else host tensors. For feeding other graphs of the same backend (rollouts, scoring) without a copy.
+   */
+  currentParams(): Record<string, RunValue> {
+    return Object.fromEntries(this.store.params);
+  }
+
   /** Whether params and optimizer state live in the backend between steps. */
   get resident(): boolean {
     return this.store.resident;

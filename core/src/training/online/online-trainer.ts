@@ -1,6 +1,6 @@
 import type { TokenizedDataset } from '../../data/tokenized-dataset.js';
 import type { CursorPosition } from '../../data/shuffle.js';
-import type { HostTensor } from '../../engine/graph-executor.js';
+import { allHost, type RunValue } from '../../engine/graph-executor.js';
 import type { DecoderModel } from '../../models/roles/decoder-model.js';
 import { RolloutEngine } from '../../models/rollout/rollout-engine.js';
 import { resolveModelDir } from '../../data/hub/resolve-model-dir.js';
@@ -56,7 +56,7 @@ export abstract class OnlineTrainer extends TrainerBase {
   protected abstract onlineSettings(): OnlineSettings;
 
   /** Turns a generation batch's rollouts (G consecutive per prompt) into micro-batches, with the current weights. */
-  protected abstract learnFrom(rollouts: Rollout[], params: Readonly<Record<string, HostTensor>>): Promise<OnlineBatch>;
+  protected abstract learnFrom(rollouts: Rollout[], params: Readonly<Record<string, RunValue>>): Promise<OnlineBatch>;
 
   protected override async loadData(): Promise<TrainingData> {
     const file = this.config.train.rollouts_from;
@@ -93,7 +93,7 @@ export abstract class OnlineTrainer extends TrainerBase {
   }
 
   /** A new generation batch once the current one's micro-batches are used; its metrics join that step's. */
-  protected override async beforeStep(params: Readonly<Record<string, HostTensor>>, step: number): Promise<MetricRow | void> {
+  protected override async beforeStep(params: Readonly<Record<string, RunValue>>, step: number): Promise<MetricRow | void> {
     let metrics: MetricRow | undefined;
     if (!this.current || this.cursor === this.current.microBatches.length) {
       const rollouts = await this.collect(params, this.onlineSettings().promptsPerBatch);
@@ -107,10 +107,12 @@ export abstract class OnlineTrainer extends TrainerBase {
   }
 
   /** The rollouts of `prompts` prompts: replayed, or sampled from the current weights. */
-  protected async collect(params: Readonly<Record<string, HostTensor>>, prompts: number): Promise<Rollout[]> {
+  protected async collect(params: Readonly<Record<string, RunValue>>, prompts: number): Promise<Rollout[]> {
     if (this.replay) return this.replay.sample(prompts);
-    this.policy.absorb(params); // the engine feeds the policy's weights: sample from the current ones
-    return this.online!.sample(prompts);
+    // host weights become the policy's own (the starting ones can be freed); the engine is fed the session's
+    // current weights either way, resident ones as they are: no copy and no recompile after an update
+    if (allHost(params)) this.policy.absorb(params);
+    return this.online!.sample(prompts, params);
   }
 
   /** The next micro-batch of the current generation batch (the rows the trainer's stream offers are not used). */
