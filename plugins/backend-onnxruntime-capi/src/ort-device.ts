@@ -4,7 +4,7 @@
  * CUDA session, copies run as Identity graphs with one side bound to host memory).
  */
 import { encodeModel, OnnxDataType, type DType, type HostTensor } from '@aligntune/core/engine';
-import { check, create, decodePointers, loadOrt, type Ptr } from './ort-api.js';
+import { check, create, loadOrt, type Ptr } from './ort-api.js';
 import { OrtSession, defaultAllocator, type SessionSettings } from './ort-session.js';
 import { allocateValue, describeValue, elementType, hostBytes, readHost, releaseValue, wrapHost } from './ort-value.js';
 
@@ -84,14 +84,16 @@ export class CudaDevice implements OrtDevice {
     return allocateValue(this.allocator, dtype, dims);
   }
 
+  /** An Identity run from the device value to an output onnxruntime allocates in host memory. */
   read(value: Ptr): HostTensor {
-    return this.copy(value, undefined);
+    return this.copySession(value).runBlocking(new Map([['x', value]]), new Map(), ['y'], this.hostMemory).y!;
   }
 
+  /** An Identity run from the wrapped host tensor into the device value. */
   write(value: Ptr, tensor: HostTensor): void {
     const host = wrapHost(tensor, this.hostMemory);
     try {
-      this.copy(host, value);
+      this.copySession(value).runBlocking(new Map([['x', host]]), new Map([['y', value]]), [], this.hostMemory);
     } finally {
       releaseValue(host);
     }
@@ -105,34 +107,9 @@ export class CudaDevice implements OrtDevice {
     api.ReleaseMemoryInfo(this.hostMemory);
   }
 
-  /** Identity from `source` into `target` (a device value), or out to host memory when no target is given. */
-  private copy(source: Ptr, target: Ptr | undefined): HostTensor {
-    const { api } = loadOrt();
-    const { dtype } = describeValue(source);
-    const session = this.copySession(dtype);
-    const binding = create('CreateIoBinding', api.CreateIoBinding, session.handle);
-    try {
-      check(api.BindInput(binding, 'x', source), 'BindInput');
-      check(target ? api.BindOutput(binding, 'y', target) : api.BindOutputToDevice(binding, 'y', this.hostMemory), 'BindOutput');
-      check(api.RunWithBinding(session.handle, null, binding), 'RunWithBinding');
-      check(api.SynchronizeBoundOutputs(binding), 'SynchronizeBoundOutputs');
-      if (target) return { dtype, dims: [], data: new Float32Array(0) };
-      const list: Ptr[] = [null];
-      const count = [0];
-      check(api.GetBoundOutputValues(binding, defaultAllocator(), list, count), 'GetBoundOutputValues');
-      const [output] = decodePointers(list[0], 1);
-      try {
-        return readHost(output);
-      } finally {
-        releaseValue(output);
-        check(api.AllocatorFree(defaultAllocator(), list[0]), 'AllocatorFree');
-      }
-    } finally {
-      api.ReleaseIoBinding(binding);
-    }
-  }
-
-  private copySession(dtype: DType): OrtSession {
+  /** The Identity session of `value`'s dtype on this GPU (the first one also gives the device allocator). */
+  private copySession(value: Ptr | DType): OrtSession {
+    const dtype = typeof value === 'string' ? (value as DType) : describeValue(value).dtype;
     let session = this.copies.get(dtype);
     if (!session) {
       session = OrtSession.create(this.env, identityModel(dtype), { ...this.settings, logId: `copy-${dtype}`, appendProvider: (o) => this.appendProvider(o) });

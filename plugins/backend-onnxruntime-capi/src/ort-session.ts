@@ -76,21 +76,27 @@ export class OrtSession {
   }
 
   /**
-   * Binds `inputs` and `into` (caller-owned output values), lets onnxruntime allocate `fetches` in
-   * `fetchMemory`, runs off the main thread and returns the fetched outputs copied to host tensors.
+   * Binds `inputs` and `into` (caller-owned output values), lets onnxruntime allocate `fetches` in `fetchMemory`,
+   * runs off the main thread and returns the fetched outputs copied to host tensors.
    */
-  async run(inputs: ReadonlyMap<string, Ptr>, into: ReadonlyMap<string, Ptr>, fetches: readonly string[], fetchMemory: Ptr, readOut: (value: Ptr) => HostTensor = readHost): Promise<Record<string, HostTensor>> {
-    const { api } = loadOrt();
-    const binding = create('CreateIoBinding', api.CreateIoBinding, this.handle);
+  async run(inputs: ReadonlyMap<string, Ptr>, into: ReadonlyMap<string, Ptr>, fetches: readonly string[], fetchMemory: Ptr): Promise<Record<string, HostTensor>> {
+    const bound = new BoundRun(this.handle, inputs, into, fetches, fetchMemory);
     try {
-      for (const [name, value] of inputs) check(api.BindInput(binding, name, value), `BindInput ${name}`);
-      for (const [name, value] of into) check(api.BindOutput(binding, name, value), `BindOutput ${name}`);
-      for (const name of fetches) check(api.BindOutputToDevice(binding, name, fetchMemory), `BindOutputToDevice ${name}`);
-      await callAsync('Run', api.RunWithBinding, this.handle, null, binding);
-      check(api.SynchronizeBoundOutputs(binding), 'SynchronizeBoundOutputs');
-      return boundOutputs(binding, into.size, fetches, readOut);
+      await callAsync('Run', loadOrt().api.RunWithBinding, this.handle, null, bound.binding);
+      return bound.outputs();
     } finally {
-      api.ReleaseIoBinding(binding);
+      bound.release();
+    }
+  }
+
+  /** `run` on the calling thread, for short runs that must finish before the caller returns (device copies). */
+  runBlocking(inputs: ReadonlyMap<string, Ptr>, into: ReadonlyMap<string, Ptr>, fetches: readonly string[], fetchMemory: Ptr): Record<string, HostTensor> {
+    const bound = new BoundRun(this.handle, inputs, into, fetches, fetchMemory);
+    try {
+      check(loadOrt().api.RunWithBinding(this.handle, null, bound.binding), 'Run');
+      return bound.outputs();
+    } finally {
+      bound.release();
     }
   }
 
@@ -106,24 +112,53 @@ export class OrtSession {
   }
 }
 
-/** The bound outputs in binding order (the `into` ones first): fetched ones copied out, all released. */
-function boundOutputs(binding: Ptr, skip: number, fetches: readonly string[], readOut: (value: Ptr) => HostTensor): Record<string, HostTensor> {
-  const { api } = loadOrt();
-  const allocator = defaultAllocator();
-  const list: Ptr[] = [null];
-  const count = [0];
-  check(api.GetBoundOutputValues(binding, allocator, list, count), 'GetBoundOutputValues');
-  const total = Number(count[0]);
-  if (total === 0) return {};
-  const values = decodePointers(list[0], total);
-  const result: Record<string, HostTensor> = {};
-  try {
-    fetches.forEach((name, i) => (result[name] = readOut(values[skip + i])));
-  } finally {
-    for (const value of values) releaseValue(value);
-    check(api.AllocatorFree(allocator, list[0]), 'AllocatorFree');
+/** An IoBinding with a run's inputs and outputs bound; `outputs` reads the fetched ones after the run. */
+class BoundRun {
+  readonly binding: Ptr;
+
+  constructor(
+    session: Ptr,
+    inputs: ReadonlyMap<string, Ptr>,
+    private readonly into: ReadonlyMap<string, Ptr>,
+    private readonly fetches: readonly string[],
+    fetchMemory: Ptr,
+  ) {
+    const { api } = loadOrt();
+    this.binding = create('CreateIoBinding', api.CreateIoBinding, session);
+    try {
+      for (const [name, value] of inputs) check(api.BindInput(this.binding, name, value), `BindInput ${name}`);
+      for (const [name, value] of into) check(api.BindOutput(this.binding, name, value), `BindOutput ${name}`);
+      for (const name of fetches) check(api.BindOutputToDevice(this.binding, name, fetchMemory), `BindOutputToDevice ${name}`);
+    } catch (error) {
+      this.release();
+      throw error;
+    }
   }
-  return result;
+
+  /** The bound outputs come back in binding order (the `into` ones first): fetched ones are copied out, all released. */
+  outputs(): Record<string, HostTensor> {
+    const { api } = loadOrt();
+    check(api.SynchronizeBoundOutputs(this.binding), 'SynchronizeBoundOutputs');
+    const allocator = defaultAllocator();
+    const list: Ptr[] = [null];
+    const count = [0];
+    check(api.GetBoundOutputValues(this.binding, allocator, list, count), 'GetBoundOutputValues');
+    const total = Number(count[0]);
+    if (total === 0) return {};
+    const values = decodePointers(list[0], total);
+    const result: Record<string, HostTensor> = {};
+    try {
+      this.fetches.forEach((name, i) => (result[name] = readHost(values[this.into.size + i])));
+    } finally {
+      for (const value of values) releaseValue(value);
+      check(api.AllocatorFree(allocator, list[0]), 'AllocatorFree');
+    }
+    return result;
+  }
+
+  release(): void {
+    loadOrt().api.ReleaseIoBinding(this.binding);
+  }
 }
 
 function configure(options: Ptr, s: SessionSettings): void {
