@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import koffi from 'koffi';
 import { describe, expect, it } from 'vitest';
 import { encodeModel, getContributionMetadata, tensorFromArray, type HostTensor } from '@aligntune/core';
 import { CapiBackend, CapiCudaBackend, EXPECTED_ORT_VERSION, loadOrt, probeCapiCpu, probeCuda } from '@aligntune/plugin-backend-onnxruntime-capi';
@@ -12,6 +14,25 @@ describe("C API backend", () => {
     expect(probeCapiCpu({ deviceId: 1 })).toMatch(/device_id must be 0/);
     expect(getContributionMetadata(CapiBackend)).toMatchObject({ kind: 'compute-backend', ids: ['ort-capi'], device: 'cpu', priority: 10 });
     expect(getContributionMetadata(CapiCudaBackend)).toMatchObject({ kind: 'compute-backend', ids: ['ort-capi-cuda'], device: 'cuda' });
+  });
+
+  it('gives native calls 8 MiB stacks (koffi defaults to 128 KiB for async calls; onnxruntime kernels use the caller\'s stack)', () => {
+    loadOrt();
+    expect(koffi.config()).toMatchObject({ sync_stack_size: 8 * 2 ** 20, async_stack_size: 8 * 2 ** 20 });
+  });
+
+  it('keeps the library loaded when garbage is collected (koffi unloads a library whose handle is collected)', async () => {
+    // a fresh process: here onnxruntime-node may already hold the library, which would hide an unload
+    const dist = new URL('../../plugins/backend-onnxruntime-capi/dist/index.js', import.meta.url).href;
+    const script = `
+      const { CapiBackend } = await import(${JSON.stringify(dist)});
+      const backend = new CapiBackend();
+      const zeros = backend.resident.create({ dtype: 'float32', dims: [4] });
+      for (let i = 0; i < 5; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
+      console.log(JSON.stringify(Array.from(zeros.read().data)));`;
+    const child = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(child.status, child.stderr).toBe(0);
+    expect(child.stdout.trim()).toBe('[0,0,0,0]');
   });
 
   it('gives bit-identical results to onnxruntime-node on a matmul + softmax graph', async () => {

@@ -161,6 +161,12 @@ export type OrtApi = { readonly [K in keyof typeof SLOT]: NativeFunction };
 
 /** The loaded library: its directory (where provider libraries live), version and function table. */
 export interface OrtLibrary {
+  /**
+   * koffi's handle on the library. It must stay referenced for the life of the process: koffi unloads a library
+   * whose handle is garbage-collected, and every function pointer of the table would then dangle (a segfault
+   * at the next call, seen once a run allocated enough to trigger a collection).
+   */
+  readonly handle: unknown;
   readonly path: string;
   readonly dir: string;
   readonly version: string;
@@ -177,12 +183,31 @@ export function ortLibraryPath(): string {
 
 let loaded: OrtLibrary | undefined;
 
+/**
+ * koffi runs a native call on a stack of its own: 2 MiB for synchronous calls and 128 KiB for asynchronous ones by
+ * default. onnxruntime's kernels run on the calling thread's stack (MLAS keeps packing panels there), and a native
+ * thread normally has 8 MiB, so native calls get that (the pages are only touched as used). koffi takes settings
+ * only before its first library load.
+ */
+const NATIVE_STACK_BYTES = 8 * 2 ** 20;
+
+function configureKoffi(): void {
+  const current = koffi.config() as { sync_stack_size: number; async_stack_size: number };
+  if (current.sync_stack_size >= NATIVE_STACK_BYTES && current.async_stack_size >= NATIVE_STACK_BYTES) return;
+  try {
+    koffi.config({ ...current, sync_stack_size: NATIVE_STACK_BYTES, async_stack_size: NATIVE_STACK_BYTES });
+  } catch (error) {
+    throw new Error(`koffi loaded a library before this backend could give native calls ${NATIVE_STACK_BYTES / 2 ** 20} MiB stacks (${(error as Error).message}); onnxruntime runs overflow koffi's default 128 KiB async stack`);
+  }
+}
+
 /** Loads the library once per process and checks its version; throws a sentence saying what is wrong. */
 export function loadOrt(): OrtLibrary {
   if (loaded) return loaded;
   const path = ortLibraryPath();
   if (process.platform !== 'linux') throw new Error(`the onnxruntime C API backend supports Linux only (this is ${process.platform})`);
   if (!existsSync(path)) throw new Error(`onnxruntime's native library is missing: ${path}`);
+  configureKoffi();
   const lib = koffi.load(path);
   const base = (lib.func('void *OrtGetApiBase()') as () => Ptr)();
   const [getApi, getVersion] = koffi.decode(base, koffi.array('void *', 2)) as [Ptr, Ptr];
@@ -199,7 +224,7 @@ export function loadOrt(): OrtLibrary {
   for (const [name, slot] of Object.entries(SLOT) as Array<[keyof typeof SLOT, number]>) {
     api[name] = koffi.decode(slots[slot], koffi.proto(PROTOTYPES[name].replace(/\bf\(/, `Ort${name}_${suffix}(`))) as NativeFunction;
   }
-  loaded = { path, dir: dirname(path), version, api };
+  loaded = { handle: lib, path, dir: dirname(path), version, api };
   return loaded;
 }
 
