@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { declareTokenInputs, DecoderModel, Graph, hostValues, leftPad, parseGenerationConfig, RolloutEngine } from '@aligntune/core';
+import { CapiBackend } from '@aligntune/plugin-backend-onnxruntime-capi';
 import { backend, runGraph, tinyModel, tokenFeeds } from './graph-helpers.js';
 
 const PROMPTS = [[5, 9, 2], [7], [1, 2, 3, 4, 5]];
@@ -98,5 +99,31 @@ describe('RolloutEngine (KV cache decode)', () => {
     const first = stopped.completions[0]!;
     expect(first.tokenIds).toEqual(greedy.completions[0]!.tokenIds.slice(0, greedy.completions[0]!.tokenIds.indexOf(stop) + 1));
     expect(first.finishReason).toBe('eos');
+  });
+
+  it('generates with live resident weights: the same tokens as the model\'s own, and an update is seen without a recompile', async () => {
+    const { model } = tinyModel('gpt2', 21);
+    const other = tinyModel('gpt2', 22).model;
+    const capi = new CapiBackend();
+    try {
+      const engine = await RolloutEngine.create(model, capi);
+      const opts = { maxNewTokens: 5, greedy: true, eosTokenIds: [] };
+      const own = await engine.generate(PROMPTS, opts);
+      const live = Object.fromEntries(Object.entries(model.namedWeights('')).map(([name, t]) => [name, capi.resident.create(t)]));
+      const sessions = capi.stats.sessionsCreated;
+      expect((await engine.generate(PROMPTS, { ...opts, weights: live })).completions).toEqual(own.completions);
+      // new weights written into the same resident tensors (a policy update): the next rollout uses them
+      for (const [name, t] of Object.entries(other.namedWeights(''))) live[name]!.write(t);
+      const updated = await engine.generate(PROMPTS, { ...opts, weights: live });
+      const fresh = await RolloutEngine.create(other, backend());
+      const expected = await fresh.generate(PROMPTS, opts);
+      await fresh.dispose();
+      expect(updated.completions).toEqual(expected.completions);
+      expect(updated.completions).not.toEqual(own.completions);
+      expect(capi.stats.sessionsCreated).toBe(sessions);
+      await engine.dispose();
+    } finally {
+      await capi.dispose();
+    }
   });
 });

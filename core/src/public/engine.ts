@@ -10,7 +10,13 @@ export {
   type DType,
   type GraphExecutor,
   type HostTensor,
+  allHost,
+  isResident,
   type PlacementPolicy,
+  type ResidentTensor,
+  type ResidentValues,
+  type RunOptions,
+  type RunValue,
   type TensorData,
 } from '../engine/graph-executor.js';
 export { Interpreter, interpret } from '../engine/interpret/interpreter.js';
