@@ -20,6 +20,9 @@ class BestCpuBackend {}
 @ComputeBackend('other-cpu', { device: 'cpu' })
 class OtherCpuBackend {}
 
+@ComputeBackend('busy-cpu', { device: 'cpu', priority: 9, probe: () => 'busy (fixture)' })
+class BusyCpuBackend {}
+
 /** A kernel of manifests whose entries are the given classes; `imported` counts each plugin's imports. */
 function kernelOf(plugins: Array<{ name: string; provides: PluginManifest['provides']; traits?: PluginManifest['traits']; exports: Record<string, unknown> }>) {
   const kernel = new Kernel();
@@ -36,29 +39,36 @@ function kernelOf(plugins: Array<{ name: string; provides: PluginManifest['provi
   return { kernel, imported };
 }
 
+/** A plugin of one contribution, declared in its manifest with `traits`; its entry exports `cls`. */
+function pluginOf(name: string, kind: 'dataset-loader' | 'compute-backend', id: string, traits: Record<string, string | number>, cls: object) {
+  return { name, provides: { [kind]: [id] }, traits: { [kind]: { [id]: traits } }, exports: { [id]: cls } };
+}
+
+const best = pluginOf('best-backend', 'compute-backend', 'best-cpu', { device: 'cpu', priority: 5 }, BestCpuBackend);
+const busy = pluginOf('busy-backend', 'compute-backend', 'busy-cpu', { device: 'cpu', priority: 9 }, BusyCpuBackend);
+const other = pluginOf('other-backend', 'compute-backend', 'other-cpu', { device: 'cpu' }, OtherCpuBackend);
+
 describe('manifest traits: what choosing a default needs, read without importing plugins', () => {
   it('chooses the default dataset loader from the manifests, importing no loader plugin to choose', async () => {
     const { kernel, imported } = kernelOf([
-      { name: 'fast-loader', provides: { 'dataset-loader': ['fast-files'] }, traits: { 'dataset-loader': { 'fast-files': { serves: 'files', priority: 1 } } }, exports: { FastFilesLoader } },
-      { name: 'plain-loader', provides: { 'dataset-loader': ['plain-files'] }, traits: { 'dataset-loader': { 'plain-files': { serves: 'files' } } }, exports: { PlainFilesLoader } },
+      pluginOf('fast-loader', 'dataset-loader', 'fast-files', { serves: 'files', priority: 1 }, FastFilesLoader),
+      pluginOf('plain-loader', 'dataset-loader', 'plain-files', { serves: 'files' }, PlainFilesLoader),
     ]);
     expect(await resolveDatasetLoader(kernel, { name: './rows.jsonl' })).toBe('fast-files');
     expect(imported).toEqual({ 'fast-loader': 0, 'plain-loader': 0 });
   });
 
-  it('imports and probes only the chosen compute backend when its manifest ranks it first', async () => {
-    const { kernel, imported } = kernelOf([
-      { name: 'best-backend', provides: { 'compute-backend': ['best-cpu'] }, traits: { 'compute-backend': { 'best-cpu': { device: 'cpu', priority: 5 } } }, exports: { BestCpuBackend } },
-      { name: 'other-backend', provides: { 'compute-backend': ['other-cpu'] }, traits: { 'compute-backend': { 'other-cpu': { device: 'cpu' } } }, exports: { OtherCpuBackend } },
-    ]);
-    expect(await createComputeBackend(kernel)).toBeInstanceOf(BestCpuBackend);
-    expect(imported).toEqual({ 'best-backend': 1, 'other-backend': 0 });
+  it.each([
+    ['imports and probes only the chosen backend when its manifest ranks it first', [best, other], BestCpuBackend, { 'best-backend': 1, 'other-backend': 0 }],
+    ['still probes the backend ranked first, and takes the next one when it cannot run here', [busy, other], OtherCpuBackend, { 'busy-backend': 1, 'other-backend': 1 }],
+  ])('compute backend: %s', async (_, plugins, chosen, expectedImports) => {
+    const { kernel, imported } = kernelOf(plugins);
+    expect(await createComputeBackend(kernel)).toBeInstanceOf(chosen);
+    expect(imported).toEqual(expectedImports);
   });
 
   it('fails a plugin whose manifest traits disagree with its decorator, naming the key and both values', async () => {
-    const { kernel } = kernelOf([
-      { name: 'fast-loader', provides: { 'dataset-loader': ['fast-files'] }, traits: { 'dataset-loader': { 'fast-files': { serves: 'files', priority: 2 } } }, exports: { FastFilesLoader } },
-    ]);
+    const { kernel } = kernelOf([pluginOf('fast-loader', 'dataset-loader', 'fast-files', { serves: 'files', priority: 2 }, FastFilesLoader)]);
     await expect(kernel.ensure('dataset-loader', 'fast-files')).rejects.toThrow(
       'plugin fast-loader: package.json "aligntune.traits.dataset-loader.fast-files.priority" is 2, but its decorator declares 1: the two must agree',
     );

@@ -93,7 +93,7 @@ describe('an algorithm on the OnlineAlgorithmContract', () => {
     await writeTinyModel(join(dir, 'model'), 'gpt2');
     const data = writeJsonl(join(dir, 'prompts.jsonl'), [{ prompt: 'a b' }]);
     await expect(createTrainer(runConfig('whole-trainer', join(dir, 'model'), data, join(dir, 'out'), { max_steps: 1 }), trainingKernel([WholeTrainer]))).rejects.toThrow(
-      /algorithm "whole-trainer" \(.+\) does not implement the algorithm contract/,
+      /^plugin test: algorithm "whole-trainer" does not implement the algorithm contract: buildLoss with collate \(offline\) or learnFrom \(online\)/,
     );
   });
 });

@@ -61,7 +61,7 @@ interface DeclaredLoader {
 }
 
 async function loaderOptions(kernel: Kernel, id: string): Promise<DeclaredLoader> {
-  const declared = await kernel.declaredOptions<DatasetLoaderOptions>(LOADER_KIND, id);
+  const declared = await kernel.traits<DatasetLoaderOptions>(LOADER_KIND, id);
   if ('failure' in declared) return { id, priority: 0, failure: declared.failure };
   return { id, serves: declared.options.serves, priority: declared.options.priority ?? 0 };
 }

@@ -182,13 +182,19 @@ export class Kernel {
   }
 
   /**
-   * The decorator options kind+id was declared with: its manifest's `traits` while its plugin is not imported, else
-   * the decorator's, importing the plugin if needed; or why that plugin does not load (for choosing a default among
-   * installed contributions, where one broken plugin must not stop the choice).
+   * What a default among installed contributions is chosen by: kind+id's manifest `traits` while its plugin is not
+   * imported (so choosing imports nothing), else its declaredOptions.
+   */
+  async traits<T extends object>(kind: ExtensionKind, id: string): Promise<{ options: Partial<T> } | { failure: string }> {
+    const traits = this.pendingDeclaration(kind, id)?.manifest?.traits?.[kind]?.[id];
+    return traits ? { options: traits as Partial<T> } : this.declaredOptions<T>(kind, id);
+  }
+
+  /**
+   * The decorator options kind+id was declared with, importing its plugin if needed; or why that plugin does not
+   * load (for choosing a default among installed contributions, where one broken plugin must not stop the choice).
    */
   async declaredOptions<T extends object>(kind: ExtensionKind, id: string): Promise<{ options: Partial<T> } | { failure: string }> {
-    const traits = this.pendingDeclaration(kind, id)?.manifest?.traits?.[kind]?.[id];
-    if (traits) return { options: traits as Partial<T> };
     try {
       return { options: (await this.ensure(kind, id)).metadata as unknown as Partial<T> };
     } catch (error) {

@@ -70,7 +70,7 @@ export async function resolveComputeBackend(kernel: Kernel, request: ComputeRequ
  */
 async function firstUsableBackend(kernel: Kernel, device: string, deviceId: number): Promise<string | undefined> {
   const kind = ExtensionPoints.computeBackend.kind;
-  const declared = await Promise.all(kernel.ids(kind).map(async (id) => ({ id, declared: await kernel.declaredOptions<ComputeBackendOptions>(kind, id) })));
+  const declared = await Promise.all(kernel.ids(kind).map(async (id) => ({ id, declared: await kernel.traits<ComputeBackendOptions>(kind, id) })));
   const ranked = declared
     .flatMap(({ id, declared }) => ('options' in declared && declared.options.device === device ? [{ id, priority: declared.options.priority ?? 0 }] : []))
     .sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));

@@ -249,7 +249,7 @@ export class ContractTrainer implements Trainer {
 
   /**
    * The task metrics of the eval rows (`eval_samples` per task), from the policy's current weights at each eval;
-   * the reference (see evaluationReference) gives KL and the DPO implicit rewards.
+   * the algorithm's reference (the driver's evaluationReference) gives KL and the DPO implicit rewards; without one, model.ref_path when set.
    */
   private async createEvaluator(): Promise<UnifiedEvaluator | undefined> {
     if (this.config.train.eval_samples === 0) return undefined;
@@ -265,7 +265,6 @@ export class ContractTrainer implements Trainer {
       logger: this.logger,
     });
   }
-
 
   /**
    * Evaluates the held-out rows with the current weights; logs `eval/<metric>` means (weighted by batch
@@ -285,7 +284,7 @@ export class ContractTrainer implements Trainer {
   }
 
   /** Eval metrics of the current weights over the whole eval split. */
-  async evaluate(graph: CompiledGraph, params: Readonly<Record<string, HostTensor>>): Promise<MetricRow> {
+  private async evaluate(graph: CompiledGraph, params: Readonly<Record<string, HostTensor>>): Promise<MetricRow> {
     const data = this.data.eval!;
     const size = this.config.train.per_device_batch_size;
     const rows: Array<{ values: MetricRow; weight: number }> = [];

@@ -6,6 +6,7 @@ import { inspectConfig, sortIssues } from '../config/validate-config.js';
 import type { UnifiedConfig } from '../config/unified-config.js';
 import type { ExtensionKind } from '../kernel/extension-point.js';
 import { UnknownContributionError, type Kernel } from '../kernel/kernel.js';
+import { PluginError } from '../kernel/plugin-manifest.js';
 import type { AlgorithmContract } from './algorithm-contract.js';
 import type { AlgorithmDriver } from './algorithm-driver.js';
 import { ContractTrainer } from './contract-trainer.js';
@@ -64,13 +65,13 @@ async function resolveWithPlugins(
 
 /**
  * The online layer for an online contract (learnFrom), the table rows for an offline one (collate). Anything else
- * (a whole trainer, as plugins once contributed) is refused naming the algorithm and its plugin.
+ * (a whole trainer, as plugins once contributed) is a plugin error (exit 2) naming the algorithm and its plugin.
  */
 function driverFor(algorithm: object, algo: string, kernel: Kernel): AlgorithmDriver {
   if (isOnlineAlgorithm(algorithm)) return new OnlineDriver(algorithm);
   if (isOfflineAlgorithm(algorithm)) return new OfflineDriver(algorithm);
-  const plugin = kernel.record('algorithm', algo)?.source ?? 'its plugin';
-  throw new Error(`algorithm "${algo}" (${plugin}) does not implement the algorithm contract: buildLoss with collate (offline) or learnFrom (online); see docs/plugins.md, "Adding an algorithm"`);
+  const plugin = kernel.record('algorithm', algo)?.source ?? algo;
+  throw new PluginError(plugin, `algorithm "${algo}" does not implement the algorithm contract: buildLoss with collate (offline) or learnFrom (online); see docs/plugins.md, "Adding an algorithm"`);
 }
 
 function isOfflineAlgorithm(value: object): value is AlgorithmContract {
