@@ -19,6 +19,8 @@ export {
   type RunValue,
   type TensorData,
 } from '../engine/graph-executor.js';
+export { compileCacheKey } from '../engine/compile-cache-key.js';
+export { DTYPE_ARRAY, elementCount } from '../engine/dtype-array.js';
 export { Interpreter, interpret } from '../engine/interpret/interpreter.js';
 export { hostTensor, hostValues } from '../engine/interpret/nd-array.js';
 export { dimAdd, dimDiv, dimEq, dimMul } from '../engine/ir/dim.js';

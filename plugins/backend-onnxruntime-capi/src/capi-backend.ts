@@ -1,8 +1,10 @@
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  compileCacheKey,
+  DTYPE_ARRAY,
+  elementCount,
   isResident,
   type CompileOptions,
   type CompiledGraph,
@@ -20,7 +22,7 @@ import { probeCuda } from './cuda-probe.js';
 import { create, loadOrt, type Ptr } from './ort-api.js';
 import { CpuDevice, CudaDevice, type OrtDevice } from './ort-device.js';
 import { OrtSession, type SessionSettings } from './ort-session.js';
-import { DTYPE_ARRAY, elementCount, releaseValue, wrapHost } from './ort-value.js';
+import { releaseValue, wrapHost } from './ort-value.js';
 import { OrtResidentTensor } from './resident-tensor.js';
 
 export interface CapiBackendOptions {
@@ -110,7 +112,7 @@ export class CapiBackend implements GraphExecutor {
     const label = options.label ?? 'unnamed graph';
     const profileFilePrefix = options.profileFilePrefix ?? this.settings.profileFilePrefix;
     const arena = options.reuseMemory ?? true;
-    const key = cacheKey(model, options.externalData, profileFilePrefix, arena);
+    const key = compileCacheKey(model, options.externalData, profileFilePrefix, arena);
     let entry = this.cache.get(key);
     if (entry) {
       this.stats.cacheHits++;
@@ -202,14 +204,6 @@ function createSession(model: Uint8Array, externalData: CompileOptions['external
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function cacheKey(model: Uint8Array, externalData: CompileOptions['externalData'], profileFilePrefix: string | undefined, arena: boolean): string {
-  const hash = createHash('sha256').update(model);
-  for (const { path, data } of externalData ?? []) hash.update(`\0external:${path}:${data.byteLength}\0`).update(data);
-  if (profileFilePrefix !== undefined) hash.update(`\0profile:${profileFilePrefix}`);
-  if (!arena) hash.update('\0no-reuse');
-  return hash.digest('hex');
 }
 
 /** A caller's handle on a cached session. */

@@ -3,24 +3,12 @@
  * the typed array's own memory); an output is copied out of onnxruntime's memory into a fresh typed array.
  */
 import koffi from 'koffi';
-import type { DType, HostTensor, TensorData } from '@aligntune/core/engine';
+import { DTYPE_ARRAY, elementCount, type DType, type HostTensor } from '@aligntune/core/engine';
 import { check, create, loadOrt, type Ptr } from './ort-api.js';
 
 /** ONNXTensorElementDataType of each engine dtype (onnxruntime_c_api.h). */
 const ELEMENT_TYPE: Readonly<Record<DType, number>> = { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11 };
 const DTYPE_OF = new Map(Object.entries(ELEMENT_TYPE).map(([dtype, type]) => [type, dtype as DType]));
-
-type TypedArrayConstructor = new (buffer: ArrayBuffer | number) => TensorData;
-/** The typed array each dtype travels in (float16 as raw bits, bool as bytes), as in HostTensor. */
-export const DTYPE_ARRAY: Readonly<Record<DType, TypedArrayConstructor>> = {
-  float32: Float32Array,
-  float64: Float64Array,
-  float16: Uint16Array,
-  int32: Int32Array,
-  int64: BigInt64Array,
-  bool: Uint8Array,
-  uint8: Uint8Array,
-};
 
 export function elementType(dtype: DType): number {
   return ELEMENT_TYPE[dtype];
@@ -28,10 +16,6 @@ export function elementType(dtype: DType): number {
 
 export function dtypeOf(type: number): DType | undefined {
   return DTYPE_OF.get(type);
-}
-
-export function elementCount(dims: readonly number[]): number {
-  return dims.reduce((count, dim) => count * dim, 1);
 }
 
 function shape(dims: readonly number[]): BigInt64Array {

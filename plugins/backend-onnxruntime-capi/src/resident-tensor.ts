@@ -1,7 +1,7 @@
-import type { DType, HostTensor, ResidentTensor } from '@aligntune/core/engine';
+import { elementCount, type DType, type HostTensor, type ResidentTensor } from '@aligntune/core/engine';
 import type { Ptr } from './ort-api.js';
 import type { OrtDevice } from './ort-device.js';
-import { elementCount, releaseValue } from './ort-value.js';
+import { releaseValue } from './ort-value.js';
 
 /** Values a caller dropped without dispose() are freed when collected, so a forgotten tensor cannot leak for good. */
 const unreleased = new FinalizationRegistry<Ptr>((value) => releaseValue(value));

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { listSupportedBackends, type InferenceSession } from 'onnxruntime-node';
 import {
+  compileCacheKey,
   type CompileOptions,
   type CompiledGraph,
   type GraphExecutor,
@@ -132,7 +132,7 @@ export class OnnxRuntimeBackend implements GraphExecutor {
     const label = options.label ?? 'unnamed graph';
     const profileFilePrefix = options.profileFilePrefix ?? this.options.profileFilePrefix;
     const reuseMemory = options.reuseMemory ?? true;
-    const key = cacheKey(model, options.externalData, profileFilePrefix, reuseMemory);
+    const key = compileCacheKey(model, options.externalData, profileFilePrefix, reuseMemory);
     let entry = this.cache.get(key);
     if (entry) {
       this.stats.cacheHits++;
@@ -209,15 +209,6 @@ export class OnnxRuntimeBackend implements GraphExecutor {
     const info = await entry.ready;
     await this.host?.release(info.handle, entry.profiling);
   }
-}
-
-/** sha256 of the model bytes, plus the external weights and profiling prefix that also shape the session. */
-function cacheKey(model: Uint8Array, externalData: CompileOptions['externalData'], profileFilePrefix: string | undefined, reuseMemory: boolean): string {
-  const hash = createHash('sha256').update(model);
-  for (const { path, data } of externalData ?? []) hash.update(`\0external:${path}:${data.byteLength}\0`).update(data);
-  if (profileFilePrefix !== undefined) hash.update(`\0profile:${profileFilePrefix}`);
-  if (!reuseMemory) hash.update('\0no-reuse');
-  return hash.digest('hex');
 }
 
 /** A caller's handle on a cached session. */

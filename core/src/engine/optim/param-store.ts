@@ -1,5 +1,5 @@
 import { isResident, type HostTensor, type ResidentTensor, type ResidentValues, type RunValue } from '../graph-executor.js';
-import { hostTensor } from '../interpret/nd-array.js';
+import { DTYPE_ARRAY, elementCount } from '../dtype-array.js';
 import { stepNames, type StepProgram } from './train-step.js';
 
 /** Optimizer state as saved in checkpoints: tensors keyed `<param>::<slot>`, plus the step count. */
@@ -130,15 +130,7 @@ function host(value: RunValue): HostTensor {
   return isResident(value) ? value.read() : value;
 }
 
-const ZERO_FILLED: Partial<Record<HostTensor['dtype'], new (size: number) => HostTensor['data']>> = {
-  float32: Float32Array,
-  float64: Float64Array,
-  float16: Uint16Array,
-};
-
 /** A zero tensor allocated directly in its dtype (optimizer state and gradient buffers can be gigabytes). */
 export function zeros(dtype: HostTensor['dtype'], dims: readonly number[]): HostTensor {
-  const size = dims.reduce((a, b) => a * b, 1);
-  const Typed = ZERO_FILLED[dtype];
-  return Typed ? { dtype, dims: [...dims], data: new Typed(size) } : hostTensor(dtype, dims, new Float64Array(size));
+  return { dtype, dims: [...dims], data: new DTYPE_ARRAY[dtype](elementCount(dims)) };
 }
