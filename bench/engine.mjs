@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Engine benchmark: fp32 MatMul peak vs. the achieved GFLOP/s of one fused train step (fwd + bwd +
 // clip + AdamW, one session.run) of a GPT-2 block (d=768, 12 heads, MLP 3072) on batch×seq tokens.
-// Usage: npm run build && npm run bench:engine [-- --batch 4 --seq 512 --steps 5 --loop 4 --mask bias --profile /tmp/step]
+// Usage: npm run build && npm run bench:engine [-- --batch 4 --seq 512 --steps 5 --loop 4 --mask bias --backend cpu|ort-capi --profile /tmp/step]
+//   --backend    'cpu' (onnxruntime-node, state copied in and out every step) or 'ort-capi' (C API, state resident)
 //   --loop K     also time the K-steps-per-run Loop graph (buildLoopTrainStep; 0 skips it)
 //   --mask       'bias' (additive [S,S] bias, as core/src/models' attention does) or 'where' (Where on the scores)
 //   --profile P  profile the single-step session to P-step_*.json and print kernel time per op type
@@ -9,6 +10,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { AdamW, buildLoopTrainStep, buildTrainStep, encodeModel, Graph, hostTensor, TrainSession } from '@aligntune/core';
 import { OnnxRuntimeBackend } from '@aligntune/plugin-backend-onnxruntime';
+import { CapiBackend } from '@aligntune/plugin-backend-onnxruntime-capi';
 import { measureMatmulPeak } from './lib/matmul-peak.mjs';
 import { latestProfile, summariseProfile } from './lib/ort-profile.mjs';
 
@@ -19,6 +21,7 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '5' },
     loop: { type: 'string', default: '4' },
     mask: { type: 'string', default: 'bias' },
+    backend: { type: 'string', default: 'cpu' },
     profile: { type: 'string' },
   },
 });
@@ -27,6 +30,7 @@ const S = Number(args.seq);
 const STEPS = Number(args.steps);
 const LOOP = Number(args.loop);
 if (args.mask !== 'bias' && args.mask !== 'where') throw new Error(`--mask must be 'bias' or 'where', got ${args.mask}`);
+if (args.backend !== 'cpu' && args.backend !== 'ort-capi') throw new Error(`--backend must be 'cpu' or 'ort-capi', got ${args.backend}`);
 const D = 768;
 const H = 12;
 const MLP = 3072;
@@ -83,7 +87,8 @@ const peakBefore = await measureMatmulPeak();
 const spec = buildBlock();
 const program = buildTrainStep({ ...spec, optimizer: new AdamW(), maxGradNorm: 1 });
 console.log(`train-step graph: ${program.model.graph.node.length} ONNX nodes, ${encodeModel(program.model).byteLength} bytes (mask: ${args.mask})`);
-const backend = new OnnxRuntimeBackend().configure({ worker: false, ...(args.profile ? { profileFilePrefix: `${args.profile}-step` } : {}) });
+const profile = args.profile ? { profileFilePrefix: `${args.profile}-step` } : {};
+const backend = args.backend === 'cpu' ? new OnnxRuntimeBackend().configure({ worker: false, ...profile }) : new CapiBackend().configure(profile);
 const init = Object.fromEntries(
   Object.entries(SHAPES).map(([k, dims], i) =>
     [k, /ln\d_w/.test(k) ? hostTensor('float32', dims, new Float32Array(dims[0]).fill(1)) : randomTensor(dims, k.endsWith('_b') ? 0 : 0.035, i + 1)],
@@ -146,7 +151,7 @@ const executedFlop = denseFlop - 2 * 3 * D * D * tokens + attnFlop;
 const ms = median(times);
 const gflops = (denseFlop + attnFlop) / (ms * 1e6);
 console.log(`tokens ${tokens} (batch ${B} × seq ${S}); FLOPs/step: 6·N·T = ${(denseFlop / 1e9).toFixed(2)} G (N=${N}) + attention ${(attnFlop / 1e9).toFixed(2)} G`);
-console.log(`train step (fwd+bwd+clip+AdamW, 1 run): median ${ms.toFixed(1)} ms over ${STEPS} steps → ${gflops.toFixed(1)} GFLOP/s`);
+console.log(`train step on ${args.backend} (fwd+bwd+clip+AdamW, 1 run): median ${ms.toFixed(1)} ms over ${STEPS} steps → ${gflops.toFixed(1)} GFLOP/s`);
 console.log(`  (executed FLOPs ${(executedFlop / 1e9).toFixed(2)} G → ${(executedFlop / (ms * 1e6)).toFixed(1)} GFLOP/s; step times ${times.map((t) => t.toFixed(0)).join(', ')} ms)`);
 console.log(`ratio to MatMul peak: ${((100 * gflops) / peak.gflops).toFixed(1)}%`);
 if (loopTimes.length) {

@@ -60,6 +60,7 @@ function runConfig(dir, algo, b, data) {
   if (algo === 'grpo') Object.assign(train, { per_device_batch_size: b.rows, num_generations: b.generations, max_completion_length: b.completion, temperature: 1 });
   else train.per_device_batch_size = b.rows;
   return {
+    ...(b.backend ? { compute: { backend: b.backend } } : {}),
     algo,
     model: { name_or_path: join(dir, 'model') },
     datasets: [{ name: data }],

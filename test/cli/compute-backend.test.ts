@@ -84,6 +84,15 @@ describe('compute backend chosen by config', () => {
   });
 });
 
+describe("the C API backend's CUDA path (no GPU or provider libraries on this machine)", () => {
+  it('refuses --backend ort-capi-cuda with exit 2, saying what is missing', async () => {
+    const result = await cli('validate', '--config', writeConfig('capi-cuda'), '--backend', 'ort-capi-cuda');
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(/compute\.backend: compute backend "ort-capi-cuda" cannot run here: .*(CUDA provider libraries missing in .*libonnxruntime_providers_cuda\.so|no CUDA driver)/);
+    expect(result.stderr).toContain('ALIGNTUNE_ORT_LIBRARY');
+  });
+});
+
 describe('aligntune plugins', () => {
   it('shows each compute backend with its device and whether it can run here, and why not', async () => {
     const result = await cli('--project', BACKENDS, 'plugins');

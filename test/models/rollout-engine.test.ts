@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { declareTokenInputs, DecoderModel, Graph, hostValues, leftPad, parseGenerationConfig, RolloutEngine, type Tokenizer } from '@aligntune/core';
 import { gemmaTokenizer } from './gemma-tokenizer.js';
+import { CapiBackend } from '@aligntune/plugin-backend-onnxruntime-capi';
 import { backend, runGraph, tinyModel, tokenFeeds } from './graph-helpers.js';
 
 const PROMPTS = [[5, 9, 2], [7], [1, 2, 3, 4, 5]];
@@ -103,6 +104,32 @@ describe('RolloutEngine (KV cache decode)', () => {
     const first = await firstGreedyCompletion(model, tokenizer);
     expect(first.tokenIds).toEqual(tokens.slice(0, tokens.findIndex((t) => t === endOfTurn || t === tokenizer.eosTokenId) + 1));
     expect(first.finishReason).toBe('eos');
+  });
+
+  it('generates with live resident weights: the same tokens as the model\'s own, and an update is seen without a recompile', async () => {
+    const { model } = tinyModel('gpt2', 21);
+    const other = tinyModel('gpt2', 22).model;
+    const capi = new CapiBackend();
+    try {
+      const engine = await RolloutEngine.create(model, capi);
+      const opts = { maxNewTokens: 5, greedy: true, eosTokenIds: [] };
+      const own = await engine.generate(PROMPTS, opts);
+      const live = Object.fromEntries(Object.entries(model.namedWeights('')).map(([name, t]) => [name, capi.resident.create(t)]));
+      const sessions = capi.stats.sessionsCreated;
+      expect((await engine.generate(PROMPTS, { ...opts, weights: live })).completions).toEqual(own.completions);
+      // new weights written into the same resident tensors (a policy update): the next rollout uses them
+      for (const [name, t] of Object.entries(other.namedWeights(''))) live[name]!.write(t);
+      const updated = await engine.generate(PROMPTS, { ...opts, weights: live });
+      const fresh = await RolloutEngine.create(other, backend());
+      const expected = await fresh.generate(PROMPTS, opts);
+      await fresh.dispose();
+      expect(updated.completions).toEqual(expected.completions);
+      expect(updated.completions).not.toEqual(own.completions);
+      expect(capi.stats.sessionsCreated).toBe(sessions);
+      await engine.dispose();
+    } finally {
+      await capi.dispose();
+    }
   });
 });
 

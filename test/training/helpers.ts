@@ -40,6 +40,7 @@ export const TRAINING_PLUGINS = [
   '@aligntune/plugin-tasks-builtin',
   '@aligntune/plugin-loader-local',
   '@aligntune/plugin-backend-onnxruntime',
+  '@aligntune/plugin-backend-onnxruntime-capi',
   '@aligntune/plugin-distributed-single',
   '@aligntune/plugin-arch-gpt2',
   '@aligntune/plugin-arch-llama',
@@ -108,9 +109,20 @@ export function writeJsonl(path: string, rows: readonly unknown[]): string {
   return path;
 }
 
+/**
+ * The compute backend training tests run on: ALIGNTUNE_TEST_BACKEND when set (e.g. `cpu` for onnxruntime-node),
+ * else the default choice (the highest-priority CPU backend that loads). The `*-node-backend.test.ts` files re-run
+ * the exactness tests with it set to `cpu`, so both CPU backends are checked in every `npm test`.
+ */
+export function testBackend(): Record<string, unknown> {
+  const backend = process.env.ALIGNTUNE_TEST_BACKEND;
+  return backend ? { compute: { backend } } : {};
+}
+
 /** A run config with quiet defaults; `train` entries override. */
 export function runConfig(algo: string, model: string, data: string, out: string, train: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
+    ...testBackend(),
     algo,
     model: { name_or_path: model },
     datasets: [{ name: data }],

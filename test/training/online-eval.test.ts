@@ -37,6 +37,22 @@ describe('evaluation of online algorithms', () => {
       expect(row).not.toHaveProperty(['eval/loss']); // no loss graph on prompts
     }
   });
+
+  it('on a backend that keeps the weights resident, the evaluator answers with the trained weights, as on onnxruntime-node', async () => {
+    const dir = tempDir();
+    await writeTinyModel(join(dir, 'model'), 'gpt2', { weights: 'init', seed: 1 });
+    const data = writeJsonl(join(dir, 'prompts.jsonl'), sumRows().map((r) => ({ prompt: r.prompt, answer: r.answer })));
+    const train = { per_device_batch_size: 4, rollout_batch_size: 4, response_length: 4, max_steps: 2, eval_interval: 2, eval_fraction: 0.2, eval_samples: 6, learning_rate: 1e-2 };
+    const evalRow = async (backend: string) => {
+      const extra = { rewards: [{ type: 'math' }], datasets: [{ name: data, task_type: 'math' }], compute: { backend } };
+      await (await createTrainer(runConfig('ppo', join(dir, 'model'), data, join(dir, backend), train, extra), ppoKernel())).train();
+      return readMetrics(join(dir, backend, 'metrics.jsonl')).find((row) => 'eval/math/kl' in row)!;
+    };
+    const resident = await evalRow('ort-capi');
+    // KL of the policy's answers against the starting weights: exactly 0 if the evaluator still had those
+    expect(resident['eval/math/kl']).not.toBe(0);
+    expect(resident['eval/math/kl']).toBeCloseTo((await evalRow('cpu'))['eval/math/kl']!, 5);
+  });
 });
 
 describe('resuming online algorithms', () => {

@@ -140,7 +140,7 @@ export class TrainingConfig {
   max_grad_norm: number | null = 1;
 
   @Describe(
-    'Memory over speed for large models (onnxruntime-node returns every output in a fresh buffer, so a one-run step holds old and new weights and optimizer state at once). "off": forward, backward and update in one run (fastest). "update": gradients in one run, then the update group by group (optimizer_group_mb), at about the same speed. "full": that, and no session keeps working memory between runs (lowest peak; gpt2-small DPO: 7.3 → 4.0 GiB, steps ~1.5× slower). "auto" (default): "full" when the trainable parameters exceed 256 MiB, else "off".',
+    'Memory over speed for large models (onnxruntime-node returns every output in a fresh buffer, so a one-run step holds old and new weights and optimizer state at once). "off": forward, backward and update in one run (fastest). "update": gradients in one run, then the update group by group (optimizer_group_mb), at about the same speed. "full": that, and no session keeps working memory between runs (lowest peak; gpt2-small DPO: 7.3 → 4.0 GiB, steps ~1.5× slower). "auto" (default): "off" on a compute backend that keeps weights and optimizer state resident (nothing is copied per step; docs/backends.md lists which), else "full" when the trainable parameters exceed 256 MiB, else "off".',
   )
   @OneOf(MEMORY_SAVINGS)
   memory_saving: MemorySaving = 'auto';

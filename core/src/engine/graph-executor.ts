@@ -1,7 +1,9 @@
 /**
  * The contract between the engine (which builds graphs and emits ONNX bytes) and a compute backend
- * plugin (which executes them). The CPU plugin (`@aligntune/plugin-backend-onnxruntime`) implements it with
- * onnxruntime-node; a CUDA plugin later swaps only the execution provider and the placement policy.
+ * plugin (which executes them). `@aligntune/plugin-backend-onnxruntime` implements it with onnxruntime-node
+ * (host tensors only); `@aligntune/plugin-backend-onnxruntime-capi` with onnxruntime's C API, where values can
+ * also stay inside the backend between runs (resident tensors), so a trainer's weights and optimizer state
+ * never cross into JS between steps.
  */
 
 export type DType = 'float32' | 'float64' | 'float16' | 'int32' | 'int64' | 'bool' | 'uint8';
@@ -13,6 +15,49 @@ export interface HostTensor {
   readonly dtype: DType;
   readonly dims: readonly number[];
   readonly data: TensorData;
+}
+
+/**
+ * A value that lives inside a backend (its memory, CPU or device) between runs. Only the backend that made it
+ * can run with it; `read` copies it out to host memory (checkpoints, export, sampling).
+ */
+export interface ResidentTensor {
+  readonly resident: true;
+  readonly dtype: DType;
+  readonly dims: readonly number[];
+  /** A host copy of the current contents. */
+  read(): HostTensor;
+  /** Overwrites the contents with a host tensor of the same dtype and dims. */
+  write(tensor: HostTensor): void;
+  /** Frees the memory; the tensor must not be used afterwards. */
+  dispose(): void;
+}
+
+/** A run's input: host memory, or a value resident in the backend running the graph. */
+export type RunValue = HostTensor | ResidentTensor;
+
+export function isResident(value: RunValue): value is ResidentTensor {
+  return (value as Partial<ResidentTensor>).resident === true;
+}
+
+/** Whether every value is a host tensor (none resident), e.g. weights a model can take back as its own. */
+export function allHost(values: Readonly<Record<string, RunValue>>): values is Readonly<Record<string, HostTensor>> {
+  return !Object.values(values).some(isResident);
+}
+
+/** What a backend that keeps values resident offers besides running graphs. */
+export interface ResidentValues {
+  /** A resident tensor holding `tensor`'s data (copied once), or zeros of dtype/dims when given only those. */
+  create(tensor: HostTensor | { dtype: DType; dims: readonly number[] }): ResidentTensor;
+}
+
+export interface RunOptions {
+  /**
+   * Outputs written into these resident tensors instead of being returned (same dtype and dims as the output).
+   * None of them may also be a feed of the same run: onnxruntime does not order an in-place write after every
+   * read of the input, so callers alternate two sets (ping-pong).
+   */
+  into?: Readonly<Record<string, ResidentTensor>>;
 }
 
 export interface CompileOptions {
@@ -39,11 +84,12 @@ export interface CompiledGraph {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   /**
-   * Runs the graph. `fetches` defaults to every output. Feeds are read in place (zero-copy): do not
-   * mutate them until the promise settles. Outputs are fresh buffers owned by the caller. Missing or
-   * unknown feeds, unknown fetches and dtype mismatches reject before anything runs, naming the graph label.
+   * Runs the graph. `fetches` defaults to every output not written `into` a resident tensor. Feeds are read in
+   * place (zero-copy): do not mutate them until the promise settles. Fetched outputs are fresh host buffers
+   * owned by the caller. Missing or unknown feeds, unknown fetches, dtype mismatches and resident values of
+   * another backend reject before anything runs, naming the graph label.
    */
-  run(feeds: Readonly<Record<string, HostTensor>>, fetches?: readonly string[]): Promise<Record<string, HostTensor>>;
+  run(feeds: Readonly<Record<string, RunValue>>, fetches?: readonly string[], options?: RunOptions): Promise<Record<string, HostTensor>>;
   /** Releases this handle; the backend frees the session when the last handle on it is disposed. */
   dispose(): Promise<void>;
 }
@@ -58,6 +104,8 @@ export interface GraphExecutor {
    * Rejects with the backend's own message when it refuses the model, naming `options.label`.
    */
   compile(model: Uint8Array, options?: CompileOptions): Promise<CompiledGraph>;
+  /** Present when the backend can keep values resident between runs; callers fall back to host tensors without it. */
+  readonly resident?: ResidentValues;
   /** Frees every session this backend still holds. */
   dispose(): Promise<void>;
 }

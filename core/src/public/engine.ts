@@ -10,9 +10,17 @@ export {
   type DType,
   type GraphExecutor,
   type HostTensor,
+  allHost,
+  isResident,
   type PlacementPolicy,
+  type ResidentTensor,
+  type ResidentValues,
+  type RunOptions,
+  type RunValue,
   type TensorData,
 } from '../engine/graph-executor.js';
+export { compileCacheKey } from '../engine/compile-cache-key.js';
+export { DTYPE_ARRAY, elementCount } from '../engine/dtype-array.js';
 export { Interpreter, interpret } from '../engine/interpret/interpreter.js';
 export { hostTensor, hostValues } from '../engine/interpret/nd-array.js';
 export { dimAdd, dimDiv, dimEq, dimMul } from '../engine/ir/dim.js';

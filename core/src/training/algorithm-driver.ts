@@ -1,5 +1,5 @@
 import type { TokenizedDataset } from '../data/tokenized-dataset.js';
-import type { HostTensor } from '../engine/graph-executor.js';
+import type { RunValue } from '../engine/graph-executor.js';
 import type { Graph } from '../engine/ir/graph.js';
 import type { DecoderModel } from '../models/roles/decoder-model.js';
 import type { AlgorithmContext, AlgorithmParts, DataSplit, LossGraph, PolicyLoadContext, TrainBatch } from './algorithm-contract.js';
@@ -22,8 +22,8 @@ export interface AlgorithmDriver {
   setup(context: AlgorithmContext): Promise<void>;
   /** Rows of one epoch, taken per_device_batch_size at a time (the logged epoch and the step count from `epochs` follow it). */
   epochRows(): number;
-  /** Runs before each optimizer step's micro-batches, with the current weights; its metrics join the step's values. */
-  beforeStep(params: Readonly<Record<string, HostTensor>>, step: number, sinks: MetricSinks): Promise<MetricRow | undefined>;
+  /** Runs before each optimizer step's micro-batches, with the current weights (resident ones as they are); its metrics join the step's values. */
+  beforeStep(params: Readonly<Record<string, RunValue>>, step: number, sinks: MetricSinks): Promise<MetricRow | undefined>;
   /** The feeds of a micro-batch of `rows` of `data`. */
   collate(data: TokenizedDataset, rows: readonly number[], split: DataSplit): TrainBatch;
   buildLoss(g: Graph): LossGraph;

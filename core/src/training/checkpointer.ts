@@ -38,6 +38,7 @@ export class Checkpointer {
     const { layout, group, policy, logger } = this.parts;
     await group.barrier();
     if (group.rank !== 0) return;
+    policy.absorb(params); // the session's weights (read out of the backend when resident) are what is saved
     const dir = layout.checkpoint(state.global_step);
     await saveCheckpoint(dir, { policy, optimizer, state, extras: (tmp) => this.parts.saveExtras(tmp, params) });
     const pruned = await pruneCheckpoints(layout, this.parts.saveTotalLimit);
@@ -48,6 +49,7 @@ export class Checkpointer {
     const { layout, group, policy, logger } = this.parts;
     await group.barrier();
     if (group.rank !== 0) return;
+    policy.absorb(params);
     await writeDirAtomic(layout.final, async (tmp) => {
       await policy.save(tmp);
       await this.parts.saveExtras(tmp, params);

@@ -201,15 +201,16 @@ export class ContractTrainer implements Trainer {
   private async optimizerStep(steps: StepExecutor, loop: LoopState): Promise<MetricRow> {
     const lr = loop.schedule(this.config.train)(loop.step);
     const started = performance.now();
-    const hostMetrics = (await this.driver.beforeStep(steps.session.params, loop.step, this.sinks)) ?? {};
+    const hostMetrics = (await this.driver.beforeStep(steps.session.currentParams(), loop.step, this.sinks)) ?? {};
     let tokens = 0;
     const { results, gradNorm } = await steps.step(() => {
       const batch = this.driver.collate(this.data.train, loop.stream.next(), 'train');
       tokens += batch.tokens;
       return { ...this.constantFeeds(), ...batch.feeds };
     }, lr);
-    // the policy follows the session's weights, so the starting weights are freed unless a reference keeps them
-    this.policy.absorb(steps.session.params);
+    // the policy follows the session's weights, so the starting weights are freed unless a reference keeps them;
+    // resident weights are read out only where needed (checkpoints, the final save, rollouts, evaluation)
+    if (!steps.session.resident) this.policy.absorb(steps.session.params);
     loop.step++;
     loop.tokensSeen += tokens;
     const seconds = (performance.now() - started) / 1000;
@@ -254,7 +255,7 @@ export class ContractTrainer implements Trainer {
     if (this.config.train.eval_samples === 0) return undefined;
     const reference = this.driver.evaluationReference();
     return UnifiedEvaluator.create(this.kernel, this.config, {
-      // the live policy: it follows the session's weights every step, so nothing extra is held between evaluations
+      // the live policy: it follows the session's weights (every step; read out before an evaluation when resident), so nothing extra is held
       model: this.policy.model,
       shareWeights: true,
       tokenizer: this.tokenizer,
@@ -270,8 +271,12 @@ export class ContractTrainer implements Trainer {
    * weight) and the evaluator's task metrics as `eval/<task>/<metric>`.
    */
   private async logEval(session: TrainSession, { graph, evaluator }: Evaluation, loop: LoopState): Promise<MetricRow> {
-    const values = graph ? await this.evaluate(graph, session.params) : {};
-    if (evaluator) Object.assign(values, flattenEvaluation(await evaluator.evaluate({ maxSamples: this.config.train.eval_samples })));
+    const params = session.params;
+    const values = graph ? await this.evaluate(graph, params) : {};
+    if (evaluator) {
+      if (session.resident) this.policy.absorb(params); // the evaluator runs the live policy: give it the weights read out of the backend
+      Object.assign(values, flattenEvaluation(await evaluator.evaluate({ maxSamples: this.config.train.eval_samples })));
+    }
     const row: MetricRow = { step: loop.step, epoch: loop.stream.epochProgress, ...Object.fromEntries(Object.entries(values).map(([k, v]) => [`eval/${k}`, v])) };
     this.sinks.logRow(row);
     this.logger?.info(`eval at step ${loop.step}: ${Object.entries(values).slice(0, 4).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);

@@ -41,12 +41,14 @@ export class StepExecutor {
   static async create(executor: GraphExecutor, o: StepExecutorOptions): Promise<StepExecutor> {
     const spec = stepSpec(o, 'train');
     const accumulate = o.train.gradient_accumulation_steps;
-    const saving = memorySaving(o.train, spec.params);
+    const saving = memorySaving(o.train, spec.params, executor.resident !== undefined);
     let programs: TrainSessionGraphs;
     let mode: StepMode;
     if (saving === 'off') {
       mode = accumulate > 1 ? 'accumulated' : 'fused';
       programs = mode === 'fused' ? { trainStep: buildTrainStep(spec) } : { accumulate: buildAccumulateStep(spec), apply: buildApplyStep(spec) };
+      // resident gradients: a step's first micro-batch writes fresh ones instead of adding to zeroed buffers
+      if (mode === 'accumulated' && executor.resident) programs.gradient = buildAccumulateStep(stepSpec(o, 'gradient'), { fresh: true });
     } else {
       mode = 'grouped';
       const groups = paramGroups(spec.params, o.train.optimizer_group_mb * MIB);
@@ -89,8 +91,12 @@ const MIB = 2 ** 20;
 /** `memory_saving: auto` saves memory above this many bytes of trainable parameters. */
 const AUTO_SAVING_ABOVE_BYTES = 256 * MIB;
 
-/** `memory_saving` with `auto` resolved by the size of the trainable parameters. */
-function memorySaving(train: TrainingConfig, params: readonly Tensor[]): Exclude<MemorySaving, 'auto'> {
+/**
+ * `memory_saving` with `auto` resolved: off on a backend that keeps state resident (nothing is copied per step,
+ * so the grouped update has nothing to save), else by the size of the trainable parameters.
+ */
+function memorySaving(train: TrainingConfig, params: readonly Tensor[], resident: boolean): Exclude<MemorySaving, 'auto'> {
   if (train.memory_saving !== 'auto') return train.memory_saving;
+  if (resident) return 'off';
   return totalBytes(params) > AUTO_SAVING_ABOVE_BYTES ? 'full' : 'off';
 }

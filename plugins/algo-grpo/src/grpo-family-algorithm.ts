@@ -1,5 +1,5 @@
 import { trainOptions, type TrainingConfig, type UnifiedConfig } from '@aligntune/core/config';
-import { type Graph, type HostTensor, type Tensor } from '@aligntune/core/engine';
+import { type Graph, type HostTensor, type RunValue, type Tensor } from '@aligntune/core/engine';
 import { REFERENCE_PREFIX, declareTokenInputs, tokenEntropy, tokenLogProbs, type DecoderModel, type TokenInputs } from '@aligntune/core/models';
 import {
   completionsTable,
@@ -85,7 +85,7 @@ export abstract class GrpoFamilyAlgorithm implements OnlineAlgorithmContract {
   }
 
   /** Group-relative advantages, then steps_per_generation micro-batches, trained on num_iterations times. */
-  async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, HostTensor>>, { tokenizer, replaying }: OnlineContext): Promise<OnlineBatch> {
+  async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, RunValue>>, { tokenizer, replaying }: OnlineContext): Promise<OnlineBatch> {
     const G = this.options.num_generations;
     const totals = rollouts.map((r) => r.total);
     const advantages = groupAdvantages(totals, G, this.options.scale_rewards);
@@ -101,7 +101,7 @@ export abstract class GrpoFamilyAlgorithm implements OnlineAlgorithmContract {
   }
 
   /** Collates each micro-batch once: feeds, old log-probs (off-policy), and the loss normalizer. */
-  private async splitMicroBatches(rollouts: GroupRollout[], params: Readonly<Record<string, HostTensor>>, padTokenId: number): Promise<TrainBatch[]> {
+  private async splitMicroBatches(rollouts: GroupRollout[], params: Readonly<Record<string, RunValue>>, padTokenId: number): Promise<TrainBatch[]> {
     const size = this.config.train.per_device_batch_size;
     const parts = Array.from({ length: this.stepsPerGeneration }, (_, k) => rollouts.slice(k * size, (k + 1) * size));
     const collated = parts.map((part) => collateGroup(part, padTokenId, this.options.mask_truncated_completions));

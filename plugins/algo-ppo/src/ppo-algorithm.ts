@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { trainOptions, type TrainingConfig, type UnifiedConfig } from '@aligntune/core/config';
 import { resolveModelDir } from '@aligntune/core/data';
-import { type Graph, type HostTensor, type Tensor } from '@aligntune/core/engine';
+import { allHost, type Graph, type HostTensor, type RunValue, type Tensor } from '@aligntune/core/engine';
 import { Algorithm, inject, Tokens } from '@aligntune/core/kernel';
 import { declareTokenInputs, tokenEntropy, tokenLogProbs, type ValueModel } from '@aligntune/core/models';
 import {
@@ -90,8 +90,9 @@ export class PpoAlgorithm implements OnlineAlgorithmContract {
   }
 
   /** Scores, advantages and the num_ppo_epochs × num_mini_batches plan of micro-batches of a rollout batch. */
-  async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, HostTensor>>, { tokenizer }: OnlineContext): Promise<OnlineBatch> {
-    this.value.model.setWeights(params, VALUE_PREFIX); // follow the session, so the starting weights can be freed
+  async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, RunValue>>, { tokenizer }: OnlineContext): Promise<OnlineBatch> {
+    // follow the session, so the starting weights can be freed (resident ones are read out when saved)
+    if (allHost(params)) this.value.model.setWeights(params, VALUE_PREFIX);
     const o = this.options;
     const scored = scoreRollouts(rollouts, await this.modelOutputs(rollouts, params, tokenizer.padTokenId), {
       klCoef: o.kl_coef,
@@ -111,7 +112,7 @@ export class PpoAlgorithm implements OnlineAlgorithmContract {
   }
 
   /** Rollout-time log-probs, reference log-probs, values and reward-model scores, per_device_batch_size rows at a time. */
-  private async modelOutputs(rollouts: readonly Rollout[], params: Readonly<Record<string, HostTensor>>, padTokenId: number): Promise<ModelOutputs[]> {
+  private async modelOutputs(rollouts: readonly Rollout[], params: Readonly<Record<string, RunValue>>, padTokenId: number): Promise<ModelOutputs[]> {
     const scores = await this.scorer.scoreCompletions(rollouts, params, { padTokenId, chunk: this.options.per_device_batch_size });
     return scores.map(({ tokens, rows }) => ({ modelScore: rows.rewardScores ?? null, logps: tokens.logps!, refLogps: tokens.refLogps!, values: tokens.values! }));
   }

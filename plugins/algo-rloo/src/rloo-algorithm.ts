@@ -1,5 +1,5 @@
 import { trainOptions, type TrainingConfig, type UnifiedConfig } from '@aligntune/core/config';
-import { type Graph, type HostTensor } from '@aligntune/core/engine';
+import { type Graph, type RunValue } from '@aligntune/core/engine';
 import { Algorithm, inject, Tokens } from '@aligntune/core/kernel';
 import { declareTokenInputs, tokenEntropy, tokenLogProbs } from '@aligntune/core/models';
 import {
@@ -74,7 +74,7 @@ export class RlooAlgorithm implements OnlineAlgorithmContract {
   }
 
   /** Returns, leave-one-out advantages, and the num_ppo_epochs × num_mini_batches plan of micro-batches. */
-  async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, HostTensor>>, { tokenizer }: OnlineContext): Promise<OnlineBatch> {
+  async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, RunValue>>, { tokenizer }: OnlineContext): Promise<OnlineBatch> {
     const o = this.options;
     const outputs = await this.scorer.scoreCompletions(rollouts, params, { padTokenId: tokenizer.padTokenId, chunk: o.per_device_batch_size });
     const logps = outputs.map((out) => out.tokens.logps!);

@@ -1,12 +1,15 @@
-import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { listSupportedBackends, type InferenceSession } from 'onnxruntime-node';
 import {
+  compileCacheKey,
   type CompileOptions,
   type CompiledGraph,
   type GraphExecutor,
   type HostTensor,
+  isResident,
   type PlacementPolicy,
+  type RunOptions,
+  type RunValue,
 } from '@aligntune/core/engine';
 import { ComputeBackend } from '@aligntune/core/kernel';
 import { InProcessHost, type SessionHost, type SessionInfo } from './session-host.js';
@@ -129,7 +132,7 @@ export class OnnxRuntimeBackend implements GraphExecutor {
     const label = options.label ?? 'unnamed graph';
     const profileFilePrefix = options.profileFilePrefix ?? this.options.profileFilePrefix;
     const reuseMemory = options.reuseMemory ?? true;
-    const key = cacheKey(model, options.externalData, profileFilePrefix, reuseMemory);
+    const key = compileCacheKey(model, options.externalData, profileFilePrefix, reuseMemory);
     let entry = this.cache.get(key);
     if (entry) {
       this.stats.cacheHits++;
@@ -208,15 +211,6 @@ export class OnnxRuntimeBackend implements GraphExecutor {
   }
 }
 
-/** sha256 of the model bytes, plus the external weights and profiling prefix that also shape the session. */
-function cacheKey(model: Uint8Array, externalData: CompileOptions['externalData'], profileFilePrefix: string | undefined, reuseMemory: boolean): string {
-  const hash = createHash('sha256').update(model);
-  for (const { path, data } of externalData ?? []) hash.update(`\0external:${path}:${data.byteLength}\0`).update(data);
-  if (profileFilePrefix !== undefined) hash.update(`\0profile:${profileFilePrefix}`);
-  if (!reuseMemory) hash.update('\0no-reuse');
-  return hash.digest('hex');
-}
-
 /** A caller's handle on a cached session. */
 class OnnxRuntimeGraph implements CompiledGraph {
   readonly inputNames: readonly string[];
@@ -233,12 +227,13 @@ class OnnxRuntimeGraph implements CompiledGraph {
     this.outputNames = info.outputNames;
   }
 
-  async run(feeds: Readonly<Record<string, HostTensor>>, fetches?: readonly string[]): Promise<Record<string, HostTensor>> {
+  /** This backend keeps nothing resident: resident feeds or outputs (another backend's) are refused. */
+  async run(feeds: Readonly<Record<string, RunValue>>, fetches?: readonly string[], options: RunOptions = {}): Promise<Record<string, HostTensor>> {
     if (this.disposed) throw new Error(`graph "${this.label}" was disposed`);
     const wanted = fetches ?? this.outputNames;
-    this.check(feeds, wanted);
+    const hostFeeds = this.check(feeds, wanted, options);
     try {
-      return await this.host.run(this.info.handle, feeds, wanted);
+      return await this.host.run(this.info.handle, hostFeeds, wanted);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       throw new Error(`graph "${this.label}": onnxruntime run failed: ${message}`, { cause: error });
@@ -251,21 +246,25 @@ class OnnxRuntimeGraph implements CompiledGraph {
     await this.release();
   }
 
-  /** Fails before onnxruntime does, with every problem named at once. */
-  private check(feeds: Readonly<Record<string, HostTensor>>, fetches: readonly string[]): void {
+  /** Fails before onnxruntime does, with every problem named at once; returns the feeds as host tensors. */
+  private check(feeds: Readonly<Record<string, RunValue>>, fetches: readonly string[], options: RunOptions): Record<string, HostTensor> {
     const problems: string[] = [];
+    const resident = [...Object.keys(options.into ?? {}), ...Object.entries(feeds).filter(([, v]) => isResident(v)).map(([name]) => name)];
+    if (resident.length) problems.push(`resident values (${resident.join(', ')}) belong to another compute backend: onnxruntime-node keeps none`);
+    const hostFeeds = Object.fromEntries(Object.entries(feeds).filter(([, v]) => !isResident(v))) as Record<string, HostTensor>;
     const missing = this.inputNames.filter((name) => !(name in feeds));
     if (missing.length) problems.push(`missing feeds: ${missing.join(', ')}`);
     const unknown = Object.keys(feeds).filter((name) => !this.inputNames.includes(name));
     if (unknown.length) problems.push(`unknown feeds: ${unknown.join(', ')} (inputs: ${this.inputNames.join(', ')})`);
     const badFetches = fetches.filter((name) => !this.outputNames.includes(name));
     if (badFetches.length) problems.push(`unknown fetches: ${badFetches.join(', ')} (outputs: ${this.outputNames.join(', ')})`);
-    for (const [name, tensor] of Object.entries(feeds)) {
+    for (const [name, tensor] of Object.entries(hostFeeds)) {
       const expected = this.info.inputTypes[name];
       if (expected && tensor.dtype !== expected) problems.push(`feed "${name}" is ${tensor.dtype}, the graph expects ${expected}`);
       else if (expected) collect(problems, () => checkHostTensor(name, tensor));
     }
     if (problems.length) throw new Error(`graph "${this.label}": ${problems.join('; ')}`);
+    return hostFeeds;
   }
 }
 

@@ -3,29 +3,10 @@
  * re-wrap of the same typed array: inputs are never copied on the JS side.
  */
 import * as ort from 'onnxruntime-node';
-import type { DType, HostTensor, TensorData } from '@aligntune/core/engine';
-
-type TypedArrayConstructor = new (length: number) => TensorData;
-
-/** The typed array each dtype travels in (float16 = raw bits, since Node 20 has no Float16Array). */
-export const DTYPE_ARRAY: Readonly<Record<DType, TypedArrayConstructor>> = {
-  float32: Float32Array,
-  float64: Float64Array,
-  float16: Uint16Array,
-  int32: Int32Array,
-  int64: BigInt64Array,
-  bool: Uint8Array,
-  uint8: Uint8Array,
-};
+import { DTYPE_ARRAY, elementCount, type DType, type HostTensor, type TensorData } from '@aligntune/core/engine';
 
 export function isDType(type: string): type is DType {
   return Object.hasOwn(DTYPE_ARRAY, type);
-}
-
-export function elementCount(dims: readonly number[]): number {
-  let count = 1;
-  for (const dim of dims) count *= dim;
-  return count;
 }
 
 /** Throws a message naming the feed when a HostTensor is inconsistent with itself. */

@@ -6,6 +6,7 @@
  * message's length in pre-order, then a writing pass fills one preallocated buffer, so tensor bytes
  * are copied exactly once (`Uint8Array.set`) and no intermediate buffers are built.
  */
+import { elementCount } from '../dtype-array.js';
 import type { DType, TensorData } from '../graph-executor.js';
 import {
   OnnxDataType,
@@ -390,10 +391,6 @@ export function onnxDataType(dtype: DType | OnnxDataType): OnnxDataType {
   const onnx = DTYPE_TO_ONNX[dtype];
   if (onnx === undefined) throw new Error(`no ONNX data type for dtype "${dtype}"`);
   return onnx;
-}
-
-function elementCount(dims: readonly number[]): number {
-  return dims.reduce((count, dim) => count * dim, 1);
 }
 
 function checkTensorData(tensor: OnnxTensor): void {

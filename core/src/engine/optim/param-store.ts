@@ -1,5 +1,5 @@
-import type { HostTensor } from '../graph-executor.js';
-import { hostTensor } from '../interpret/nd-array.js';
+import { isResident, type HostTensor, type ResidentTensor, type ResidentValues, type RunValue } from '../graph-executor.js';
+import { DTYPE_ARRAY, elementCount } from '../dtype-array.js';
 import { stepNames, type StepProgram } from './train-step.js';
 
 /** Optimizer state as saved in checkpoints: tensors keyed `<param>::<slot>`, plus the step count. */
@@ -10,12 +10,16 @@ export interface OptimizerStateSnapshot {
 }
 
 /**
- * Host-side parameters and optimizer state between runs (onnxruntime keeps nothing between runs,
- * so each step feeds them in and takes the updated copies back).
+ * Parameters and optimizer state between runs. On a backend without resident values they are host tensors:
+ * each step feeds them in and takes the updated copies back (`absorb`). After `makeResident` they live in the
+ * backend as two sets: a step feeds the current set and writes its outputs into the spare one (`into`), then the
+ * sets swap, so no output is ever bound to a buffer the same run still reads.
  */
 export class ParamStore {
-  readonly params = new Map<string, HostTensor>();
-  readonly state = new Map<string, HostTensor>();
+  readonly params = new Map<string, RunValue>();
+  readonly state = new Map<string, RunValue>();
+  /** The set the next step writes into (resident mode only), keyed like params and state. */
+  private spare?: Map<string, ResidentTensor>;
   /** Optimizer steps taken so far. */
   step = 0;
 
@@ -32,50 +36,101 @@ export class ParamStore {
     }
   }
 
-  paramFeeds(): Record<string, HostTensor> {
-    return Object.fromEntries(this.params);
+  get resident(): boolean {
+    return this.spare !== undefined;
   }
 
-  stateFeeds(): Record<string, HostTensor> {
-    return Object.fromEntries(this.state);
+  /** Moves params and state into the backend (two sets); the host copies are dropped. */
+  makeResident(values: ResidentValues): void {
+    const spare = new Map<string, ResidentTensor>();
+    for (const map of [this.params, this.state]) {
+      for (const [name, value] of map) {
+        const host = value as HostTensor;
+        map.set(name, values.create(host));
+        spare.set(name, values.create({ dtype: host.dtype, dims: host.dims }));
+      }
+    }
+    this.spare = spare;
+  }
+
+  /**
+   * The parameters as host tensors. Resident ones are read out of the backend when a key is first accessed, so
+   * a caller that touches none (an offline trainer's per-step hook) copies nothing.
+   */
+  paramFeeds(): Record<string, HostTensor> {
+    const view: Record<string, HostTensor> = {};
+    for (const [name, value] of this.params) {
+      if (!isResident(value)) view[name] = value;
+      else {
+        let copy: HostTensor | undefined;
+        Object.defineProperty(view, name, { enumerable: true, get: () => (copy ??= value.read()) });
+      }
+    }
+    return view;
+  }
+
+  /** Params and state as a run's feeds: resident tensors when resident, else host tensors. */
+  runFeeds(): Record<string, RunValue> {
+    return { ...Object.fromEntries(this.params), ...Object.fromEntries(this.state) };
+  }
+
+  /** Resident mode: the spare set as the `into` of a step whose outputs are `<name>::next`. */
+  into(params: readonly string[] = [...this.params.keys()]): Record<string, ResidentTensor> {
+    const spare = this.spare!;
+    return Object.fromEntries(this.names(params).map((k) => [stepNames.next(k), spare.get(k)!]));
+  }
+
+  /** Resident mode: the set just written becomes current. */
+  swap(): void {
+    const spare = this.spare!;
+    for (const [name, written] of spare) {
+      const map = this.params.has(name) ? this.params : this.state;
+      spare.set(name, map.get(name) as ResidentTensor);
+      map.set(name, written);
+    }
+  }
+
+  /** Frees resident tensors (a no-op for host ones). */
+  dispose(): void {
+    for (const value of [...this.params.values(), ...this.state.values(), ...(this.spare?.values() ?? [])]) if (isResident(value)) value.dispose();
+  }
+
+  private names(params: readonly string[]): string[] {
+    return params.flatMap((p) => [p, ...this.program.slots.map((s) => stepNames.state(p, s))]);
   }
 
   /** Takes `<name>::next` outputs back for every param (or the given group's) and its state tensors. */
   absorb(out: Readonly<Record<string, HostTensor>>, params: readonly string[] = [...this.params.keys()]): void {
-    for (const p of params) {
-      for (const k of [p, ...this.program.slots.map((s) => stepNames.state(p, s))]) {
-        const v = out[stepNames.next(k)];
-        if (!v) throw new Error(`step output ${stepNames.next(k)} is missing`);
-        (k === p ? this.params : this.state).set(k, v);
-      }
+    for (const k of this.names(params)) {
+      const v = out[stepNames.next(k)];
+      if (!v) throw new Error(`step output ${stepNames.next(k)} is missing`);
+      (this.params.has(k) ? this.params : this.state).set(k, v);
     }
   }
 
+  /** The optimizer state as host tensors (read out of the backend when resident). */
   exportState(): OptimizerStateSnapshot {
-    return { optimizer: this.program.optimizer, step: this.step, tensors: Object.fromEntries(this.state) };
+    return { optimizer: this.program.optimizer, step: this.step, tensors: Object.fromEntries([...this.state].map(([name, value]) => [name, host(value)])) };
   }
 
   importState(s: OptimizerStateSnapshot): void {
     if (s.optimizer !== this.program.optimizer) throw new Error(`optimizer state is for ${s.optimizer}, not ${this.program.optimizer}`);
     for (const k of this.state.keys()) {
       const v = s.tensors[k];
-      const cur = this.state.get(k) as HostTensor;
+      const cur = this.state.get(k)!;
       if (!v || v.dims.join() !== cur.dims.join() || v.dtype !== cur.dtype) throw new Error(`optimizer state ${k} is missing or mis-shaped`);
-      this.state.set(k, v);
+      if (isResident(cur)) cur.write(v);
+      else this.state.set(k, v);
     }
     this.step = s.step;
   }
 }
 
-const ZERO_FILLED: Partial<Record<HostTensor['dtype'], new (size: number) => HostTensor['data']>> = {
-  float32: Float32Array,
-  float64: Float64Array,
-  float16: Uint16Array,
-};
+function host(value: RunValue): HostTensor {
+  return isResident(value) ? value.read() : value;
+}
 
 /** A zero tensor allocated directly in its dtype (optimizer state and gradient buffers can be gigabytes). */
 export function zeros(dtype: HostTensor['dtype'], dims: readonly number[]): HostTensor {
-  const size = dims.reduce((a, b) => a * b, 1);
-  const Typed = ZERO_FILLED[dtype];
-  return Typed ? { dtype, dims: [...dims], data: new Typed(size) } : hostTensor(dtype, dims, new Float64Array(size));
+  return { dtype, dims: [...dims], data: new DTYPE_ARRAY[dtype](elementCount(dims)) };
 }

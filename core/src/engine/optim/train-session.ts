@@ -1,4 +1,4 @@
-import type { CompiledGraph, GraphExecutor, HostTensor } from '../graph-executor.js';
+import type { CompiledGraph, GraphExecutor, HostTensor, ResidentTensor, ResidentValues, RunValue } from '../graph-executor.js';
 import { encodeModel } from '../onnx/onnx-encoder.js';
 import { hostValues, hostTensor } from '../interpret/nd-array.js';
 import { ParamStore, zeros } from './param-store.js';
@@ -43,9 +43,14 @@ type GraphKey = Exclude<keyof TrainSessionGraphs, 'applyGroups'> | `apply-group-
 export class TrainSession {
   private readonly graphs = new Map<GraphKey, { program: StepProgram; compiled: CompiledGraph }>();
   private groupCount = 0;
-  private gradBuffers?: Map<string, HostTensor>;
+  private gradBuffers?: Map<string, RunValue>;
+  /** Resident mode: the two gradient sets the accumulation alternates between (made on first use). */
+  private gradSets?: { current: Map<string, ResidentTensor>; spare: Map<string, ResidentTensor> };
 
-  private constructor(readonly store: ParamStore) {}
+  private constructor(
+    readonly store: ParamStore,
+    private readonly residentValues?: ResidentValues,
+  ) {}
 
   /**
    * Compiles the programs. The update and norm graphs of the grouped update are all outputs: they never keep
@@ -61,7 +66,11 @@ export class TrainSession {
     ];
     const whole = entries.find(([, p]) => p.kind !== 'apply' && p.kind !== 'norm') ?? entries[0];
     if (!whole) throw new Error('TrainSession needs at least one step program');
-    const session = new TrainSession(new ParamStore(whole[1], params));
+    // params, state and gradients stay in the backend for the whole run where it can keep them; the grouped
+    // update and the K-step loop exist for host-tensor backends and keep host tensors
+    const resident = applyGroups.length === 0 && !programs.loop ? executor.resident : undefined;
+    const session = new TrainSession(new ParamStore(whole[1], params), resident);
+    if (resident) session.store.makeResident(resident);
     session.groupCount = applyGroups.length;
     for (const [k, program] of entries) {
       const updateOnly = session.groupCount > 0 && (program.kind === 'apply' || program.kind === 'norm');
@@ -71,8 +80,22 @@ export class TrainSession {
     return session;
   }
 
+  /** The current parameters as host tensors (a copy read out of the backend when resident). */
   get params(): Record<string, HostTensor> {
     return this.store.paramFeeds();
+  }
+
+  /**
+   * The current parameters as run values: resident tensors when resident (valid until the next step writes the
+   * other set), else host tensors. For feeding other graphs of the same backend (rollouts, scoring) without a copy.
+   */
+  currentParams(): Record<string, RunValue> {
+    return Object.fromEntries(this.store.params);
+  }
+
+  /** Whether params and optimizer state live in the backend between steps. */
+  get resident(): boolean {
+    return this.store.resident;
   }
 
   private graph(k: GraphKey): { program: StepProgram; compiled: CompiledGraph } {
@@ -81,11 +104,23 @@ export class TrainSession {
     return g;
   }
 
-  /** Only the inputs the compiled graph declares (ORT rejects unknown feeds). */
-  private async run(k: GraphKey, feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>> {
+  /** Only the inputs the compiled graph declares (ORT rejects unknown feeds); `into` receives resident outputs. */
+  private async run(k: GraphKey, feeds: Record<string, RunValue>, into?: Record<string, ResidentTensor>): Promise<Record<string, HostTensor>> {
     const { compiled } = this.graph(k);
-    const used = Object.fromEntries(compiled.inputNames.map((n) => [n, feeds[n]]).filter(([, v]) => v)) as Record<string, HostTensor>;
-    return compiled.run(used);
+    const used = Object.fromEntries(compiled.inputNames.map((n) => [n, feeds[n]]).filter(([, v]) => v)) as Record<string, RunValue>;
+    return compiled.run(used, undefined, into && { into });
+  }
+
+  /** Runs a graph whose outputs include every `<p>::next` and `<p>::<slot>::next`, then takes the new params and state. */
+  private async update(k: GraphKey, feeds: Record<string, RunValue>): Promise<Record<string, HostTensor>> {
+    if (!this.store.resident) {
+      const out = await this.run(k, feeds);
+      this.store.absorb(out);
+      return out;
+    }
+    const out = await this.run(k, feeds, this.store.into());
+    this.store.swap();
+    return out;
   }
 
   private scalars(lr: number, step: number): Record<string, HostTensor> {
@@ -103,8 +138,7 @@ export class TrainSession {
       const result = await this.accumulate(batch, 1);
       return { ...result, gradNorm: await this.applyAccumulated(lr) };
     }
-    const out = await this.run('trainStep', { ...this.store.paramFeeds(), ...this.store.stateFeeds(), ...batch, ...this.scalars(lr, this.store.step + 1) });
-    this.store.absorb(out);
+    const out = await this.update('trainStep', { ...this.store.runFeeds(), ...batch, ...this.scalars(lr, this.store.step + 1) });
     this.store.step++;
     return this.result('trainStep', out);
   }
@@ -114,24 +148,42 @@ export class TrainSession {
     // the first micro-batch of a step needs no zero buffers when a fresh-gradient graph exists
     const key = !this.gradBuffers && this.graphs.has('gradient') ? 'gradient' : 'accumulate';
     const { program } = this.graph(key);
-    const names = program.params.map((p) => stepNames.grad(p.name));
+    const lossDtype = program.model.graph.input.find((i) => i.name === stepNames.lossScale)?.elemType === 11 ? 'float64' : 'float32';
+    const feeds = { ...Object.fromEntries(this.store.params), ...batch, [stepNames.lossScale]: hostTensor(lossDtype, [], [lossScale]) };
+    const out = this.residentValues ? await this.accumulateResident(key, program, feeds) : await this.accumulateHost(key, program, feeds);
+    return this.result(key, out, NaN);
+  }
+
+  private async accumulateHost(key: GraphKey, program: StepProgram, feeds: Record<string, RunValue>): Promise<Record<string, HostTensor>> {
     // the buffers are kept only once a run succeeded, so a failed micro-batch leaves no half-made step behind
     const buffers = this.gradBuffers ?? (key === 'gradient' ? new Map() : new Map(program.params.map((p) => [stepNames.grad(p.name), zeros(p.dtype, p.dims)])));
-    const lossDtype = program.model.graph.input.find((i) => i.name === stepNames.lossScale)?.elemType === 11 ? 'float64' : 'float32';
-    const feeds = { ...this.store.paramFeeds(), ...Object.fromEntries(buffers), ...batch, [stepNames.lossScale]: hostTensor(lossDtype, [], [lossScale]) };
-    const out = await this.run(key, feeds);
-    for (const k of names) buffers.set(k, out[stepNames.next(k)]);
+    const out = await this.run(key, { ...feeds, ...Object.fromEntries(buffers) });
+    for (const p of program.params) buffers.set(stepNames.grad(p.name), out[stepNames.next(stepNames.grad(p.name))]);
     this.gradBuffers = buffers;
-    return this.result(key, out, NaN);
+    return out;
+  }
+
+  /** Gradients alternate between two resident sets like params and state; a fresh step without a 'gradient' graph zeroes the current set. */
+  private async accumulateResident(key: GraphKey, program: StepProgram, feeds: Record<string, RunValue>): Promise<Record<string, HostTensor>> {
+    const sets = (this.gradSets ??= { current: this.gradSet(program), spare: this.gradSet(program) });
+    if (!this.gradBuffers && key !== 'gradient') for (const t of sets.current.values()) t.write(zeros(t.dtype, t.dims));
+    const into = Object.fromEntries([...sets.spare].map(([name, t]) => [stepNames.next(name), t]));
+    const out = await this.run(key, { ...feeds, ...Object.fromEntries(sets.current) }, into);
+    [sets.current, sets.spare] = [sets.spare, sets.current];
+    this.gradBuffers = new Map(sets.current);
+    return out;
+  }
+
+  private gradSet(program: StepProgram): Map<string, ResidentTensor> {
+    return new Map(program.params.map((p) => [stepNames.grad(p.name), this.residentValues!.create({ dtype: p.dtype, dims: p.dims })]));
   }
 
   /** Clip + optimizer step over the accumulated gradients; clears the buffers. */
   async applyAccumulated(lr: number): Promise<number> {
     if (!this.gradBuffers) throw new Error('applyAccumulated: nothing accumulated');
     if (this.groupCount > 0) return this.applyGrouped(lr);
-    const feeds = { ...this.store.paramFeeds(), ...this.store.stateFeeds(), ...Object.fromEntries(this.gradBuffers), ...this.scalars(lr, this.store.step + 1) };
-    const out = await this.run('apply', feeds);
-    this.store.absorb(out);
+    const feeds = { ...this.store.runFeeds(), ...Object.fromEntries(this.gradBuffers), ...this.scalars(lr, this.store.step + 1) };
+    const out = await this.update('apply', feeds);
     this.store.step++;
     this.gradBuffers = undefined;
     return scalar(out[stepNames.gradNorm]);
@@ -143,12 +195,12 @@ export class TrainSession {
    */
   private async applyGrouped(lr: number): Promise<number> {
     const grads = this.gradBuffers!;
-    const norm = (await this.run('norm', Object.fromEntries(grads)))[stepNames.gradNorm];
+    const norm = (await this.run('norm', Object.fromEntries(grads)))[stepNames.gradNorm]!;
     const scalars = { ...this.scalars(lr, this.store.step + 1), [stepNames.gradNorm]: norm };
     for (let i = 0; i < this.groupCount; i++) {
       const key: GraphKey = `apply-group-${i}`;
       const names = this.graph(key).program.params.map((p) => p.name);
-      const out = await this.run(key, { ...this.store.paramFeeds(), ...this.store.stateFeeds(), ...Object.fromEntries(grads), ...scalars });
+      const out = await this.run(key, { ...this.store.runFeeds(), ...Object.fromEntries(grads), ...scalars });
       this.store.absorb(out, names);
       for (const n of names) grads.delete(stepNames.grad(n));
       collectGarbage(); // the group's old weights, state and gradients are garbage now: free them before the next group
@@ -161,8 +213,7 @@ export class TrainSession {
   /** K optimizer steps in one run: batch tensors stacked on a new leading axis of size K, one lr per step. */
   async steps(stacked: Readonly<Record<string, HostTensor>>, lrs: readonly number[]): Promise<StepResult[]> {
     const feeds = {
-      ...this.store.paramFeeds(),
-      ...this.store.stateFeeds(),
+      ...this.store.runFeeds(),
       ...stacked,
       [loopNames.lrs]: hostTensor('float64', [lrs.length], lrs),
       [stepNames.step]: hostTensor('float64', [], [this.store.step + 1]),
@@ -178,5 +229,8 @@ export class TrainSession {
   async dispose(): Promise<void> {
     for (const { compiled } of this.graphs.values()) await compiled.dispose();
     this.graphs.clear();
+    this.store.dispose();
+    for (const t of [...(this.gradSets?.current.values() ?? []), ...(this.gradSets?.spare.values() ?? [])]) t.dispose();
+    this.gradSets = undefined;
   }
 }

@@ -1,4 +1,4 @@
-import type { CompiledGraph, GraphExecutor, HostTensor } from '../../engine/graph-executor.js';
+import type { CompiledGraph, GraphExecutor, HostTensor, RunValue } from '../../engine/graph-executor.js';
 import { emitModel } from '../../engine/onnx/emit-model.js';
 import { encodeModel } from '../../engine/onnx/onnx-encoder.js';
 import { buildDecodeGraph, buildPrefillGraph, type GenerationGraph } from '../graph/generation-graphs.js';
@@ -21,6 +21,11 @@ export interface GenerateOptions extends Partial<SamplerSettings> {
   readonly stopStrings?: readonly string[];
   /** Default: the tokenizer's EOS, else the model config's eos_token_id(s). */
   readonly eosTokenIds?: readonly number[];
+  /**
+   * Weights by graph name to generate with instead of the model's own, in `input` mode: e.g. a TrainSession's
+   * current parameters, resident in the backend, fed as they are (no copy, no recompile after an update).
+   */
+  readonly weights?: Readonly<Record<string, RunValue>>;
 }
 
 export type FinishReason = 'eos' | 'stop' | 'length';
@@ -177,7 +182,7 @@ class GenerationRun {
     const { ids, mask, positions } = leftPad(this.prompts, this.engine.eosTokenIds(this.options)[0] ?? 0);
     const promptLen = ids[0]!.length;
     let t0 = performance.now();
-    const pre = await prefill.graph.run({ ...tokenFeeds(ids, mask, positions), ...prefill.spec.weightFeeds() });
+    const pre = await prefill.graph.run({ ...tokenFeeds(ids, mask, positions), ...this.weightFeeds(prefill) });
     this.stats.prefillMs = performance.now() - t0;
     const vocab = this.engine.model.config.vocabSize;
     const promptOf = Array.from({ length: this.rows }, (_, r) => this.promptOf(r));
@@ -196,7 +201,7 @@ class GenerationRun {
         input_ids: { dtype: 'int64', dims: [this.rows, 1], data: BigInt64Array.from(last, BigInt) },
         position_ids: { dtype: 'int64', dims: [this.rows, 1], data: BigInt64Array.from(promptOf, (p) => BigInt(realLen[p]! + step)) },
         ...cache.feeds(),
-        ...decode.spec.weightFeeds(),
+        ...this.weightFeeds(decode),
       });
       this.stats.decodeMs += performance.now() - t0;
       this.stats.decodeSteps++;
@@ -204,6 +209,13 @@ class GenerationRun {
       this.sampleStep(out.logits!.data as Float32Array, vocab, Array.from({ length: this.rows }, (_, r) => r));
     }
     return { completions: this.completions(), stats: { ...this.stats } };
+  }
+
+  /** The graph's weight inputs: from `options.weights` when given, else the model's own. */
+  private weightFeeds({ spec, graph }: Compiled): Record<string, RunValue> {
+    const given = this.options.weights;
+    if (!given) return spec.weightFeeds();
+    return Object.fromEntries(graph.inputNames.filter((name) => name in given).map((name) => [name, given[name]!]));
   }
 
   /** Picks the next token of every unfinished row; `source[r]` is the logits row that row r reads. */

@@ -1,4 +1,4 @@
-import type { HostTensor } from '../../engine/graph-executor.js';
+import type { RunValue } from '../../engine/graph-executor.js';
 import type { DecoderModel } from '../../models/roles/decoder-model.js';
 import type { AlgorithmContext, AlgorithmParts, TrainBatch } from '../algorithm-contract.js';
 import type { MetricTable } from '../metric-sink.js';
@@ -46,8 +46,11 @@ export interface OnlineContext extends AlgorithmContext {
  */
 export interface OnlineAlgorithmContract extends AlgorithmParts<OnlineContext> {
   onlineSettings(): OnlineSettings;
-  /** Turns a generation batch's rollouts (samplesPerPrompt consecutive per prompt) into micro-batches, with the current weights. */
-  learnFrom(rollouts: Rollout[], params: Readonly<Record<string, HostTensor>>, context: OnlineContext): Promise<OnlineBatch>;
+  /**
+   * Turns a generation batch's rollouts (samplesPerPrompt consecutive per prompt) into micro-batches, with the
+   * current weights: resident in the backend on a backend that keeps them (valid until the next step), else host tensors.
+   */
+  learnFrom(rollouts: Rollout[], params: Readonly<Record<string, RunValue>>, context: OnlineContext): Promise<OnlineBatch>;
   /** Sampling of its own on top of `draw` (DAPO's dynamic sampling); default: `draw(prompts)`. Not called when replaying. */
   sample?(draw: (prompts: number) => Promise<Rollout[]>, prompts: number): Promise<Rollout[]>;
   /** Completions of one epoch, taken per_device_batch_size per micro-batch; default: one per training row. */

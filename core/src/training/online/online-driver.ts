@@ -1,6 +1,6 @@
 import type { CursorPosition } from '../../data/shuffle.js';
 import type { TokenizedDataset } from '../../data/tokenized-dataset.js';
-import type { HostTensor } from '../../engine/graph-executor.js';
+import { allHost, type RunValue } from '../../engine/graph-executor.js';
 import type { Graph } from '../../engine/ir/graph.js';
 import { resolveModelDir } from '../../data/hub/resolve-model-dir.js';
 import type { DecoderModel } from '../../models/roles/decoder-model.js';
@@ -81,7 +81,7 @@ export class OnlineDriver implements AlgorithmDriver {
   }
 
   /** A new generation batch once the current one's micro-batches are used; its metrics join that step's. */
-  async beforeStep(params: Readonly<Record<string, HostTensor>>, step: number, sinks: MetricSinks): Promise<MetricRow | undefined> {
+  async beforeStep(params: Readonly<Record<string, RunValue>>, step: number, sinks: MetricSinks): Promise<MetricRow | undefined> {
     let metrics: MetricRow | undefined;
     if (!this.current || this.cursor === this.current.microBatches.length) {
       const rollouts = await this.collect(params, this.settings.promptsPerBatch);
@@ -95,12 +95,12 @@ export class OnlineDriver implements AlgorithmDriver {
   }
 
   /** The rollouts of `prompts` prompts: replayed, or sampled from the current weights (through the algorithm's sampling, if it has one). */
-  private collect(params: Readonly<Record<string, HostTensor>>, prompts: number): Promise<Rollout[]> {
+  private collect(params: Readonly<Record<string, RunValue>>, prompts: number): Promise<Rollout[]> {
     if (this.replay) return Promise.resolve(this.replay.sample(prompts));
-    const draw = (n: number) => {
-      this.context.policy.absorb(params); // the engine feeds the policy's weights: sample from the current ones
-      return this.online!.sample(n);
-    };
+    // host weights become the policy's own (the starting ones can be freed); the engine is fed the session's
+    // current weights either way, resident ones as they are: no copy and no recompile after an update
+    if (allHost(params)) this.context.policy.absorb(params);
+    const draw = (n: number) => this.online!.sample(n, params);
     return this.algorithm.sample ? this.algorithm.sample(draw, prompts) : draw(prompts);
   }
 

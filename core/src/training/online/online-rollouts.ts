@@ -1,6 +1,7 @@
 import type { CursorPosition } from '../../data/shuffle.js';
 import { EpochCursor } from '../../data/shuffle.js';
 import type { TokenizedDataset } from '../../data/tokenized-dataset.js';
+import type { RunValue } from '../../engine/graph-executor.js';
 import type { RolloutEngine } from '../../models/rollout/rollout-engine.js';
 import type { RewardAggregator } from '../rewards/reward-aggregator.js';
 import { cutAfterEos, type Rollout } from './rollout.js';
@@ -47,12 +48,12 @@ export class OnlineRollouts {
   }
 
   /** The next `prompts` prompts (epoch order, cycling), samplesPerPrompt consecutive completions each. */
-  sample(prompts: number): Promise<Rollout[]> {
-    return this.generate(this.prompts.next(prompts));
+  sample(prompts: number, weights?: Readonly<Record<string, RunValue>>): Promise<Rollout[]> {
+    return this.generate(this.prompts.next(prompts), weights);
   }
 
   /** One generation call over `rows`, then one reward call; every call draws a fresh sampling seed. */
-  private async generate(rows: readonly number[]): Promise<Rollout[]> {
+  private async generate(rows: readonly number[], weights: Readonly<Record<string, RunValue>> | undefined): Promise<Rollout[]> {
     const o = this.options;
     const keepAfterEos = o.stopAtEos === false;
     const { completions } = await this.engine.generate(rows.map((r) => [...this.data.tokens('prompt', r)]), {
@@ -62,6 +63,7 @@ export class OnlineRollouts {
       ...(o.topP === undefined ? {} : { topP: o.topP }),
       numReturnSequences: o.samplesPerPrompt,
       seed: o.seed + 7919 * ++this.generation,
+      ...(weights ? { weights } : {}),
       // without a stop token, EOS is sampled like any other token (TRL's stop_token: null)
       ...(keepAfterEos ? { eosTokenIds: [] } : {}),
     });

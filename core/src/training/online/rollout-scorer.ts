@@ -1,5 +1,5 @@
 import type { SequenceBatch } from '../../data/collate.js';
-import type { CompiledGraph, GraphExecutor, HostTensor } from '../../engine/graph-executor.js';
+import type { CompiledGraph, GraphExecutor, HostTensor, RunValue } from '../../engine/graph-executor.js';
 import { hostValues } from '../../engine/interpret/nd-array.js';
 import { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
@@ -68,13 +68,13 @@ export class RolloutScorer {
   }
 
   /** `params`: the session's current trained weights. */
-  async score(batch: SequenceBatch, params: Readonly<Record<string, HostTensor>>): Promise<Record<string, Float32Array>> {
+  async score(batch: SequenceBatch, params: Readonly<Record<string, RunValue>>): Promise<Record<string, Float32Array>> {
     const out = await this.run(batch, params);
     return Object.fromEntries(Object.entries(out).map(([name, tensor]) => [name, Float32Array.from(hostValues(tensor))]));
   }
 
   /** Scores every rollout, `chunk` rows per forward (per_device_batch_size), each as its completion's values. */
-  async scoreCompletions(rollouts: readonly Rollout[], params: Readonly<Record<string, HostTensor>>, o: { padTokenId: number; chunk: number }): Promise<CompletionScores[]> {
+  async scoreCompletions(rollouts: readonly Rollout[], params: Readonly<Record<string, RunValue>>, o: { padTokenId: number; chunk: number }): Promise<CompletionScores[]> {
     const scores: CompletionScores[] = [];
     for (let at = 0; at < rollouts.length; at += o.chunk) {
       const part = rollouts.slice(at, at + o.chunk);
@@ -93,8 +93,8 @@ export class RolloutScorer {
     return scores;
   }
 
-  private async run(batch: SequenceBatch, params: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
-    const all: Record<string, HostTensor> = { ...params, ...this.frozenFeeds, ...tokenFeeds(batch) };
+  private async run(batch: SequenceBatch, params: Readonly<Record<string, RunValue>>): Promise<Record<string, HostTensor>> {
+    const all: Record<string, RunValue> = { ...params, ...this.frozenFeeds, ...tokenFeeds(batch) };
     return this.graph.run(Object.fromEntries(this.graph.inputNames.map((n) => [n, all[n]!])));
   }
 
