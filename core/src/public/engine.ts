@@ -20,6 +20,7 @@ export {
   type TensorData,
 } from '../engine/graph-executor.js';
 export { compileCacheKey } from '../engine/compile-cache-key.js';
+export { type CachedSession, SessionCache } from '../engine/session-cache.js';
 export { DTYPE_ARRAY, elementCount } from '../engine/dtype-array.js';
 export { Interpreter, interpret } from '../engine/interpret/interpreter.js';
 export { hostTensor, hostValues } from '../engine/interpret/nd-array.js';

@@ -6,6 +6,8 @@ import {
   DTYPE_ARRAY,
   elementCount,
   isResident,
+  SessionCache,
+  type CachedSession,
   type CompileOptions,
   type CompiledGraph,
   type DType,
@@ -58,13 +60,6 @@ function ortEnv(): Ptr {
   return env;
 }
 
-interface CacheEntry {
-  readonly key: string;
-  readonly session: OrtSession;
-  readonly profiling: boolean;
-  refs: number;
-}
-
 /**
  * Compute backend 'ort-capi': engine graphs on onnxruntime's C API (koffi), host CPU. Sessions are cached by a
  * hash of the model bytes; runs go through an IoBinding on a koffi worker thread (the event loop keeps running);
@@ -80,7 +75,6 @@ interface CacheEntry {
 export class CapiBackend implements GraphExecutor {
   readonly id: string = 'ort-capi';
   readonly placement: PlacementPolicy = { stepsPerRun: 1 };
-  readonly stats = { sessionsCreated: 0, cacheHits: 0 };
   readonly resident: ResidentValues = { create: (source) => this.createResident(source) };
   protected settings: Omit<SessionSettings, 'logId' | 'appendProvider'> = {
     intraOpNumThreads: availableParallelism(),
@@ -90,8 +84,13 @@ export class CapiBackend implements GraphExecutor {
   };
   /** The GPU (CUDA subclass); the host CPU is device 0. */
   protected deviceId = 0;
-  private readonly cache = new Map<string, CacheEntry>();
+  private readonly cache = new SessionCache<OrtSession>();
   private device?: OrtDevice;
+
+  /** Sessions created vs. compiles served from the cache; for tests and diagnostics. */
+  get stats(): SessionCache<OrtSession>['stats'] {
+    return this.cache.stats;
+  }
 
   configure(options: CapiBackendOptions): this {
     if (this.cache.size > 0) throw new Error('CapiBackend.configure() must be called before compile()');
@@ -113,29 +112,19 @@ export class CapiBackend implements GraphExecutor {
     const profileFilePrefix = options.profileFilePrefix ?? this.settings.profileFilePrefix;
     const arena = options.reuseMemory ?? true;
     const key = compileCacheKey(model, options.externalData, profileFilePrefix, arena);
-    let entry = this.cache.get(key);
-    if (entry) {
-      this.stats.cacheHits++;
-      entry.refs++;
-    } else {
+    const entry = this.cache.acquire(key, profileFilePrefix !== undefined, () => {
       const settings: SessionSettings = { ...this.settings, arena, profileFilePrefix, logId: label, appendProvider: this.ensureDevice().appendProvider?.bind(this.device) };
-      let session: OrtSession;
       try {
-        session = createSession(model, options.externalData, settings);
+        return createSession(model, options.externalData, settings);
       } catch (error) {
         throw new Error(`onnxruntime rejected graph "${label}" (model sha256 ${key.slice(0, 12)}): ${(error as Error).message}`, { cause: error });
       }
-      entry = { key, session, profiling: profileFilePrefix !== undefined, refs: 1 };
-      this.cache.set(key, entry);
-      this.stats.sessionsCreated++;
-    }
-    const held = entry;
-    return new CapiGraph(label, held.session, this, () => this.releaseRef(held));
+    });
+    return new CapiGraph(label, entry.session, this, () => this.releaseRef(entry));
   }
 
   async dispose(): Promise<void> {
-    for (const entry of this.cache.values()) entry.session.release(entry.profiling);
-    this.cache.clear();
+    for (const entry of this.cache.drain()) entry.session.release(entry.profiling);
     this.device?.dispose();
     this.device = undefined;
   }
@@ -163,11 +152,8 @@ export class CapiBackend implements GraphExecutor {
     return tensor;
   }
 
-  private releaseRef(entry: CacheEntry): void {
-    entry.refs--;
-    if (entry.refs > 0 || this.cache.get(entry.key) !== entry) return;
-    this.cache.delete(entry.key);
-    entry.session.release(entry.profiling);
+  private releaseRef(entry: CachedSession<OrtSession>): void {
+    if (this.cache.release(entry)) entry.session.release(entry.profiling);
   }
 }
 

@@ -2,6 +2,8 @@ import { availableParallelism } from 'node:os';
 import { listSupportedBackends, type InferenceSession } from 'onnxruntime-node';
 import {
   compileCacheKey,
+  SessionCache,
+  type CachedSession,
   type CompileOptions,
   type CompiledGraph,
   type GraphExecutor,
@@ -88,14 +90,6 @@ function withoutUndefined<T extends object>(options: T): Partial<T> {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
-/** One cached onnxruntime session, shared by every compile of the same bytes until the last handle is disposed. */
-interface CacheEntry {
-  readonly key: string;
-  readonly ready: Promise<SessionInfo>;
-  readonly profiling: boolean;
-  refs: number;
-}
-
 /**
  * Compute backend 'cpu': executes engine graphs with onnxruntime-node. Constructed without arguments by the
  * kernel; call `configure()` before the first `compile()` to change threads, worker mode, profiling, etc.
@@ -108,11 +102,15 @@ interface CacheEntry {
 })
 export class OnnxRuntimeBackend implements GraphExecutor {
   readonly id: string = 'cpu';
-  /** Sessions created vs. compiles served from the cache; for tests and diagnostics. */
-  readonly stats = { sessionsCreated: 0, cacheHits: 0 };
   private options: ResolvedOptions = resolveOptions({});
   private host?: SessionHost;
-  private readonly cache = new Map<string, CacheEntry>();
+  /** Sessions being created or ready, shared by every compile of the same bytes. */
+  private readonly cache = new SessionCache<Promise<SessionInfo>>();
+
+  /** Sessions created vs. compiles served from the cache; for tests and diagnostics. */
+  get stats(): SessionCache<Promise<SessionInfo>>['stats'] {
+    return this.cache.stats;
+  }
 
   configure(options: OnnxRuntimeBackendOptions): this {
     if (this.cache.size > 0) throw new Error('OnnxRuntimeBackend.configure() must be called before compile()');
@@ -133,32 +131,24 @@ export class OnnxRuntimeBackend implements GraphExecutor {
     const profileFilePrefix = options.profileFilePrefix ?? this.options.profileFilePrefix;
     const reuseMemory = options.reuseMemory ?? true;
     const key = compileCacheKey(model, options.externalData, profileFilePrefix, reuseMemory);
-    let entry = this.cache.get(key);
-    if (entry) {
-      this.stats.cacheHits++;
-      entry.refs++;
-    } else {
-      const ready = this.createSession(model, label, key, { externalData: options.externalData, profileFilePrefix, reuseMemory });
-      entry = { key, ready, profiling: profileFilePrefix !== undefined, refs: 1 };
-      this.cache.set(key, entry);
-      this.stats.sessionsCreated++;
-    }
-    const info = await entry.ready.catch((error: unknown) => {
-      this.drop(entry);
+    const entry = this.cache.acquire(key, profileFilePrefix !== undefined, () =>
+      this.createSession(model, label, key, { externalData: options.externalData, profileFilePrefix, reuseMemory }),
+    );
+    const info = await entry.session.catch((error: unknown) => {
+      this.cache.release(entry); // a failed session is never freed: there is none
       throw error;
     });
     return new OnnxRuntimeGraph(label, info, this.sessionHost(), () => this.releaseRef(entry));
   }
 
   async dispose(): Promise<void> {
-    const entries = [...this.cache.values()];
-    this.cache.clear();
+    const entries = this.cache.drain();
     const host = this.host;
     this.host = undefined;
     if (!host) return;
     // Profiles are flushed explicitly; everything else goes with the host.
     for (const entry of entries.filter((e) => e.profiling)) {
-      const info = await entry.ready.catch(() => undefined);
+      const info = await entry.session.catch(() => undefined);
       if (info) await host.release(info.handle, true);
     }
     await host.dispose();
@@ -197,16 +187,9 @@ export class OnnxRuntimeBackend implements GraphExecutor {
     return this.host;
   }
 
-  private drop(entry: CacheEntry): void {
-    entry.refs--;
-    if (entry.refs <= 0 && this.cache.get(entry.key) === entry) this.cache.delete(entry.key);
-  }
-
-  private async releaseRef(entry: CacheEntry): Promise<void> {
-    entry.refs--;
-    if (entry.refs > 0 || this.cache.get(entry.key) !== entry) return;
-    this.cache.delete(entry.key);
-    const info = await entry.ready;
+  private async releaseRef(entry: CachedSession<Promise<SessionInfo>>): Promise<void> {
+    if (!this.cache.release(entry)) return;
+    const info = await entry.session;
     await this.host?.release(info.handle, entry.profiling);
   }
 }
