@@ -21,7 +21,7 @@ class OnlineProbe implements OnlineAlgorithmContract {
   readonly recordKinds = ['prompt', 'completion'] as const;
 
   onlineSettings() {
-    const sampling = { samplesPerPrompt: 2, maxNewTokens: 3, temperature: 1 };
+    const sampling = { samplesPerPrompt: 2, maxNewTokens: 3, knobs: { temperature: { key: 'train.temperature', value: 1, fallback: 1 } } };
     return { sampling, promptsPerBatch: 2, replayScores: () => ({ rewards: {}, total: 0 }), rewards: [], reference: true, logCompletionsSteps: 0 };
   }
 

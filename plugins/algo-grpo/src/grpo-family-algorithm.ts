@@ -57,7 +57,15 @@ export abstract class GrpoFamilyAlgorithm implements OnlineAlgorithmContract {
     const o = this.options;
     const weights = this.config.rewards.map((r, k) => o.reward_weights?.[k] ?? r.weight ?? 1);
     return {
-      sampling: { samplesPerPrompt: o.num_generations, maxNewTokens: o.max_completion_length, temperature: o.temperature, topK: o.top_k, topP: o.top_p },
+      sampling: {
+        samplesPerPrompt: o.num_generations,
+        maxNewTokens: o.max_completion_length,
+        knobs: {
+          temperature: { key: 'train.temperature', value: o.temperature, fallback: 1 },
+          topK: { key: 'train.top_k', value: o.top_k, fallback: 0 },
+          topP: { key: 'train.top_p', value: o.top_p, fallback: 1 },
+        },
+      },
       promptsPerBatch: (this.config.train.per_device_batch_size * this.stepsPerGeneration) / o.num_generations,
       replayScores: rewardColumns(rewardNames(this.config.rewards.map((r) => r.type)), weights),
       groupKey: 'train.num_generations',
@@ -67,10 +75,10 @@ export abstract class GrpoFamilyAlgorithm implements OnlineAlgorithmContract {
     };
   }
 
-  async setup({ reference, executor, policy }: OnlineContext): Promise<void> {
+  async setup({ reference, executor, policy, sampling }: OnlineContext): Promise<void> {
     this.reference = reference;
     if (reference) this.referenceFeeds = reference.namedWeights(REFERENCE_PREFIX);
-    if (this.offPolicy) this.oldLogps = await RolloutScorer.create(executor, { policy, temperature: this.options.temperature, label: `${this.config.algo} old log-probs` });
+    if (this.offPolicy) this.oldLogps = await RolloutScorer.create(executor, { policy, temperature: sampling.temperature, label: `${this.config.algo} old log-probs` });
   }
 
   constantFeeds(): Record<string, HostTensor> {
@@ -129,11 +137,11 @@ export abstract class GrpoFamilyAlgorithm implements OnlineAlgorithmContract {
     return undefined;
   }
 
-  buildLoss(g: Graph, { policy }: OnlineContext): LossGraph {
+  buildLoss(g: Graph, { policy, sampling }: OnlineContext): LossGraph {
     const inputs = declareTokenInputs(g);
     const mask = g.input(GRPO_FEEDS.mask, 'float32', ['batch', 'seq']);
     const advantages = g.input(GRPO_FEEDS.advantages, 'float32', ['batch']);
-    const T = this.options.temperature;
+    const T = sampling.temperature;
     const { logits, auxiliaryLosses } = policy.forward(g, inputs);
     const logp = tokenLogProbs(g, logits, inputs.inputIds, T);
     const oldLogp = this.offPolicy ? g.input(GRPO_FEEDS.oldLogps, 'float32', ['batch', 'seq']) : g.stopGradient(logp);
@@ -144,7 +152,7 @@ export abstract class GrpoFamilyAlgorithm implements OnlineAlgorithmContract {
       {
         logp,
         oldLogp,
-        refLogp: this.reference ? this.referenceLogProbs(g, this.reference, inputs) : undefined,
+        refLogp: this.reference ? this.referenceLogProbs(g, this.reference, inputs, T) : undefined,
         mask,
         advantages,
         normalizer: needsNormalizer ? g.input(GRPO_FEEDS.normalizer, 'float32', []) : undefined,
@@ -155,9 +163,9 @@ export abstract class GrpoFamilyAlgorithm implements OnlineAlgorithmContract {
     return withAuxiliaryLosses(g, loss, auxiliaryLosses);
   }
 
-  private referenceLogProbs(g: Graph, reference: DecoderModel, inputs: TokenInputs): Tensor {
+  private referenceLogProbs(g: Graph, reference: DecoderModel, inputs: TokenInputs, temperature: number): Tensor {
     const { hidden, weights } = reference.forward(g, inputs, 'input', REFERENCE_PREFIX);
-    return g.stopGradient(tokenLogProbs(g, reference.lmLogits(g, weights, hidden), inputs.inputIds, this.options.temperature));
+    return g.stopGradient(tokenLogProbs(g, reference.lmLogits(g, weights, hidden), inputs.inputIds, temperature));
   }
 
   /**

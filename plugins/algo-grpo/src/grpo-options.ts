@@ -51,17 +51,20 @@ export class GrpoOptions {
   @PositiveInt()
   max_completion_length = 256;
 
-  @Describe('Sampling temperature; log-probs in the loss use logits / temperature too. Default 1.')
+  @Describe('Sampling temperature; log-probs in the loss use logits / temperature too. Unset (default) = the model\'s generation_config.json temperature, else 1.')
+  @Optional()
   @PositiveNumber()
-  temperature = 1;
+  temperature?: number;
 
-  @Describe('Nucleus sampling threshold in (0, 1]. Default 1 (off).')
+  @Describe('Nucleus sampling threshold in (0, 1]. Unset (default) = the model\'s generation_config.json top_p, else 1 (off).')
+  @Optional()
   @NumberRange(0, 1, { minExclusive: true })
-  top_p = 1;
+  top_p?: number;
 
-  @Describe('Top-k sampling; 0 = off. Default 0.')
+  @Describe('Top-k sampling; 0 = off. Unset (default) = the model\'s generation_config.json top_k, else 0.')
+  @Optional()
   @NumberRange(0, Number.MAX_SAFE_INTEGER)
-  top_k = 0;
+  top_k?: number;
 
   @Describe('KL coefficient β (k3 estimator against the reference model, built only when β > 0). Default 0 (TRL).')
   @NonNegativeNumber()

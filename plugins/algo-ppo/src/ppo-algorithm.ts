@@ -47,7 +47,7 @@ export class PpoAlgorithm implements OnlineAlgorithmContract {
   onlineSettings(): OnlineSettings {
     const o = this.options;
     return {
-      sampling: { samplesPerPrompt: 1, maxNewTokens: o.response_length, temperature: o.temperature, stopAtEos: o.stop_token === 'eos' },
+      sampling: { samplesPerPrompt: 1, maxNewTokens: o.response_length, knobs: PpoOptions.samplingKnobs(o), stopAtEos: o.stop_token === 'eos' },
       promptsPerBatch: o.rollout_batch_size!, // derived at validation (PpoOptions.checkConfig)
       // replayed rows carry their score: no reward model or function is called
       replayScores: scoreColumn('score'),
@@ -67,7 +67,7 @@ export class PpoAlgorithm implements OnlineAlgorithmContract {
     this.scorer = await RolloutScorer.create(context.executor, {
       policy: context.policy,
       reference: context.reference,
-      temperature: o.temperature,
+      temperature: context.sampling.temperature,
       label: 'ppo rollout scores',
       extra: (g, inputs) => {
         const outputs: Record<string, Tensor> = { values: this.value.forward(g, inputs, VALUE_PREFIX, 'input').tokenValues };
@@ -117,10 +117,10 @@ export class PpoAlgorithm implements OnlineAlgorithmContract {
     return scores.map(({ tokens, rows }) => ({ modelScore: rows.rewardScores ?? null, logps: tokens.logps!, refLogps: tokens.refLogps!, values: tokens.values! }));
   }
 
-  buildLoss(g: Graph, { policy }: OnlineContext): LossGraph {
+  buildLoss(g: Graph, { policy, sampling }: OnlineContext): LossGraph {
     const inputs = declareTokenInputs(g);
     const perToken = (name: string) => g.input(name, 'float32', ['batch', 'seq']);
-    const T = this.options.temperature;
+    const T = sampling.temperature;
     const { logits, auxiliaryLosses } = policy.forward(g, inputs);
     const loss = ppoLoss(
       g,

@@ -57,7 +57,7 @@ export class RlooAlgorithm implements OnlineAlgorithmContract {
     const o = this.options;
     const rewards = this.config.rewards;
     return {
-      sampling: { samplesPerPrompt: o.rloo_k, maxNewTokens: o.response_length, temperature: o.temperature, stopAtEos: o.stop_token === 'eos' },
+      sampling: { samplesPerPrompt: o.rloo_k, maxNewTokens: o.response_length, knobs: RlooOptions.samplingKnobs(o), stopAtEos: o.stop_token === 'eos' },
       promptsPerBatch: o.rollout_batch_size! / o.rloo_k, // derived and checked at validation (RlooOptions.checkConfig)
       replayScores: rewardColumns(rewardNames(rewards.map((r) => r.type)), rewards.map((r) => r.weight ?? 1)),
       groupKey: 'train.rloo_k',
@@ -67,10 +67,10 @@ export class RlooAlgorithm implements OnlineAlgorithmContract {
     };
   }
 
-  async setup({ executor, policy, reference }: OnlineContext): Promise<void> {
+  async setup({ executor, policy, reference, sampling }: OnlineContext): Promise<void> {
     const o = this.options;
     this.schedule = new OnPolicySchedule({ epochs: o.num_ppo_epochs, microBatchSize: o.per_device_batch_size, shuffle: o.shuffle, seed: o.seed });
-    this.scorer = await RolloutScorer.create(executor, { policy, reference, temperature: o.temperature, label: 'rloo rollout scores' });
+    this.scorer = await RolloutScorer.create(executor, { policy, reference, temperature: sampling.temperature, label: 'rloo rollout scores' });
   }
 
   /** Returns, leave-one-out advantages, and the num_ppo_epochs × num_mini_batches plan of micro-batches. */
@@ -91,9 +91,9 @@ export class RlooAlgorithm implements OnlineAlgorithmContract {
     };
   }
 
-  buildLoss(g: Graph, { policy }: OnlineContext): LossGraph {
+  buildLoss(g: Graph, { policy, sampling }: OnlineContext): LossGraph {
     const inputs = declareTokenInputs(g);
-    const T = this.options.temperature;
+    const T = sampling.temperature;
     const { logits, auxiliaryLosses } = policy.forward(g, inputs);
     const loss = rlooLoss(
       g,

@@ -4,6 +4,7 @@ import { Describe, NonNegativeNumber, NumberRange, OneOf, Optional, PositiveInt,
 import type { TrainingConfig } from '../../config/training-config.js';
 import type { UnifiedConfig } from '../../config/unified-config.js';
 import { validCounts } from '../../config/unified-key-use.js';
+import type { SamplingKnobs } from '../../models/rollout/sampling-defaults.js';
 
 export const STOP_TOKENS = ['eos', 'none'] as const;
 export type StopToken = (typeof STOP_TOKENS)[number];
@@ -24,6 +25,11 @@ export class OnPolicyOptions {
     return batchIssues(o, micro);
   }
 
+  /** The sampling option PPO and RLOO have: temperature, TRL's 0.7 unless set or given by generation_config.json (no top-k / top-p, as in TRL). */
+  static samplingKnobs(o: OnPolicyOptions): SamplingKnobs {
+    return { temperature: { key: 'train.temperature', value: o.temperature, fallback: 0.7 } };
+  }
+
   @Describe('Completions per rollout batch. Unset (default) = num_mini_batches × gradient_accumulation_steps × per_device_batch_size, num_mini_batches defaulting to 1 (TRL\'s derived batch_size).') @Optional() @PositiveInt()
   rollout_batch_size?: number;
 
@@ -42,8 +48,8 @@ export class OnPolicyOptions {
   @Describe('New tokens sampled per completion. Default 53 (TRL).') @PositiveInt()
   response_length = 53;
 
-  @Describe('Sampling temperature; the log-probs of the policy, the old policy and the reference use logits / temperature too. Default 0.7 (TRL).') @PositiveNumber()
-  temperature = 0.7;
+  @Describe('Sampling temperature; the log-probs of the policy, the old policy and the reference use logits / temperature too. Unset (default) = the model\'s generation_config.json temperature, else 0.7 (TRL).') @Optional() @PositiveNumber()
+  temperature?: number;
 
   @Describe('"eos" (default): a completion ends at its first EOS (kept), the rest is padding. "none": EOS does not stop sampling; every completion is response_length tokens (TRL\'s stop_token: null).') @OneOf(STOP_TOKENS)
   stop_token: StopToken = 'eos';

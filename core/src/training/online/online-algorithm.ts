@@ -1,5 +1,6 @@
 import type { RunValue } from '../../engine/graph-executor.js';
 import type { DecoderModel } from '../../models/roles/decoder-model.js';
+import type { ResolvedSampling, SamplingField, SamplingKnobs } from '../../models/rollout/sampling-defaults.js';
 import type { AlgorithmContext, AlgorithmParts, TrainBatch } from '../algorithm-contract.js';
 import type { MetricTable } from '../metric-sink.js';
 import type { MetricRow } from '../metrics-log.js';
@@ -17,7 +18,13 @@ export interface OnlineBatch {
 
 /** How an online algorithm samples, replays and logs; read once, when the trainer is made. */
 export interface OnlineSettings {
-  readonly sampling: Omit<OnlineRolloutOptions, 'eosTokenId' | 'shuffle' | 'seed'>;
+  readonly sampling: Omit<OnlineRolloutOptions, 'eosTokenId' | 'shuffle' | 'seed' | SamplingField> & {
+    /**
+     * The algorithm's sampling options as the user set them (undefined = not set) and its defaults; each unset one
+     * takes the model's generation_config.json value first (resolveSampling). The run's values are OnlineContext.sampling.
+     */
+    readonly knobs: SamplingKnobs;
+  };
   /** Prompts per generation batch (each sampled sampling.samplesPerPrompt times). */
   readonly promptsPerBatch: number;
   /** How a `train.rollouts_from` row gives its scores, and the config key naming the group size (G, k). */
@@ -36,6 +43,8 @@ export interface OnlineContext extends AlgorithmContext {
   readonly reference?: DecoderModel;
   /** Rollouts come from train.rollouts_from, not from the current policy (no sampler, no reward functions). */
   readonly replaying: boolean;
+  /** The run's temperature (and top_k / top_p where the algorithm has them): the loss's log-probs must use the sampler's temperature. */
+  readonly sampling: ResolvedSampling;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Graph } from '../../engine/ir/graph.js';
 import { resolveModelDir } from '../../data/hub/resolve-model-dir.js';
 import type { DecoderModel } from '../../models/roles/decoder-model.js';
 import { RolloutEngine } from '../../models/rollout/rollout-engine.js';
+import { resolveSampling, type ResolvedSampling } from '../../models/rollout/sampling-defaults.js';
 import type { AlgorithmContext, DataSplit, LossGraph, PolicyLoadContext, TrainBatch } from '../algorithm-contract.js';
 import type { AlgorithmDriver } from '../algorithm-driver.js';
 import type { MetricSinks } from '../metric-sinks.js';
@@ -52,12 +53,25 @@ export class OnlineDriver implements AlgorithmDriver {
     return { train: this.replay.table, cacheKeys: [] };
   }
 
-  /** The reference (when the algorithm asks for one), unless replaying the sampler (engine, rewards, prompt cursor), then the algorithm's setup. */
+  /**
+   * The sampling settings (config, else the policy's generation_config.json, else the algorithm's defaults; logged once),
+   * the reference (when the algorithm asks for one), unless replaying the sampler (engine, rewards, prompt cursor),
+   * then the algorithm's setup.
+   */
   async setup(context: AlgorithmContext): Promise<void> {
+    const sampling = this.resolveSampling(context);
     const reference = this.settings.reference ? await this.loadReference(context) : undefined;
-    this.context = { ...context, reference, replaying: this.replay !== undefined };
-    if (!this.replay) this.online = await this.createSampler(context);
+    this.context = { ...context, reference, replaying: this.replay !== undefined, sampling };
+    if (!this.replay) this.online = await this.createSampler(context, sampling);
     await this.algorithm.setup?.(this.context);
+  }
+
+  private resolveSampling({ policy, logger }: AlgorithmContext): ResolvedSampling {
+    const { generationConfig, source } = policy.model;
+    const { settings, summary, warnings } = resolveSampling(this.settings.sampling.knobs, generationConfig, source);
+    logger?.info(summary);
+    for (const warning of warnings) logger?.warn(warning);
+    return settings;
   }
 
   private async loadReference(context: AlgorithmContext): Promise<DecoderModel> {
@@ -66,14 +80,15 @@ export class OnlineDriver implements AlgorithmDriver {
     return loadReferenceModel({ ...context, refDir });
   }
 
-  private async createSampler({ config, kernel, tokenizer, policy, executor, data }: AlgorithmContext): Promise<OnlineRollouts> {
+  private async createSampler({ config, kernel, tokenizer, policy, executor, data }: AlgorithmContext, resolved: ResolvedSampling): Promise<OnlineRollouts> {
     const eos = tokenizer.eosTokenId;
     if (eos == null) throw new Error(`${config.algo}: the tokenizer has no EOS token`);
     const { rewards, sampling } = this.settings;
     const aggregator = rewards.length ? await RewardAggregator.create(kernel, rewards, { config }) : undefined;
     const engine = await RolloutEngine.create(policy.model, executor, { tokenizer, weights: 'input' });
     const { shuffle, seed } = config.train;
-    return new OnlineRollouts(engine, aggregator, data.train, { ...sampling, eosTokenId: eos, shuffle, seed });
+    const { knobs: _knobs, ...counts } = sampling;
+    return new OnlineRollouts(engine, aggregator, data.train, { ...counts, ...resolved, eosTokenId: eos, shuffle, seed });
   }
 
   epochRows(): number {
