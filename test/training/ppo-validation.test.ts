@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors, RewardModel, ValueModel } from '@aligntune/core';
+import { PpoOptions } from '@aligntune/plugin-algo-ppo';
 import { ppoKernel, valueWeightsFile, writeTinyScoreModel } from './ppo-helpers.js';
 import { createTrainer, readMetrics, runConfig, tempDir, writeJsonl, writeTinyModel } from './helpers.js';
 
@@ -42,10 +43,13 @@ describe('PPO options', () => {
   it("has TRL's defaults", async () => {
     const { dir, model, prompts } = await setup();
     const trainer = await createTrainer(runConfig('ppo', model, prompts, join(dir, 'out'), { max_steps: 1 }, { rewards: [LENGTH] }), ppoKernel());
-    expect((trainer.algorithm as unknown as { options: Record<string, unknown> }).options).toMatchObject({
+    const options = (trainer.algorithm as unknown as { options: PpoOptions }).options;
+    expect(options).toMatchObject({
       kl_coef: 0.05, cliprange: 0.2, cliprange_value: 0.2, vf_coef: 0.1, gamma: 1, lam: 0.95, num_ppo_epochs: 4, kl_estimator: 'k1',
-      whiten_rewards: false, temperature: 0.7, response_length: 53, learning_rate: 3e-6, reward_model_weight: 1, stop_token: 'eos',
+      whiten_rewards: false, response_length: 53, learning_rate: 3e-6, reward_model_weight: 1, stop_token: 'eos',
     });
+    // temperature is left unset so that the model's generation_config.json can give it; TRL's 0.7 is the fallback
+    expect(PpoOptions.samplingKnobs(options).temperature).toEqual({ key: 'train.temperature', value: undefined, fallback: 0.7 });
   });
 });
 

@@ -26,32 +26,39 @@ function smolLM3Preset(d: PresetDims): Record<string, unknown> {
   };
 }
 
-/** HuggingFaceTB/SmolLM3-3B's config.json (3.08B parameters). */
+/**
+ * HuggingFaceTB/SmolLM3-3B's config.json (3.08B parameters) as published (checked against a mirror of the Hub repository's
+ * file): no tie_word_embeddings key (SmolLM3Config's default ties), pretraining_tp and max_window_layers are read by no
+ * SmolLM3 code in transformers.
+ */
 const SMOLLM3_3B = {
   architectures: ['SmolLM3ForCausalLM'],
-  model_type: 'smollm3',
   attention_bias: false,
   attention_dropout: 0,
-  bos_token_id: null,
+  bos_token_id: 128000,
   eos_token_id: 128012,
   hidden_act: 'silu',
   hidden_size: 2048,
   initializer_range: 0.02,
   intermediate_size: 11008,
+  layer_types: Array.from({ length: 36 }, () => 'full_attention'),
   max_position_embeddings: 65536,
+  max_window_layers: 28,
   mlp_bias: false,
+  model_type: 'smollm3',
   no_rope_layer_interval: 4,
   no_rope_layers: noRopeLayers(36, 4),
   num_attention_heads: 16,
   num_hidden_layers: 36,
   num_key_value_heads: 4,
   pad_token_id: 128004,
+  pretraining_tp: 2,
   rms_norm_eps: 1e-6,
   rope_scaling: null,
   rope_theta: 5000000,
   sliding_window: null,
-  tie_word_embeddings: true,
   torch_dtype: 'bfloat16',
+  use_cache: false,
   use_sliding_window: false,
   vocab_size: 128256,
 };
