@@ -33,14 +33,13 @@ function proj(c: GemmaConfig, w: WeightReader, name: string, x: Vec, inF: number
 function gemmaBlock(c: GemmaConfig, w: WeightReader, p: string, layer: number, x: Vec[], seq: RefSequence): Vec[] {
   const { hiddenSize: h, headDim: d, numHeads: nh, numKvHeads: nkv } = c;
   const sliding = c.slidingLayers[layer]!;
-  const rope = layerRope(c, sliding, seq.batchMaxPosition);
   const normed = x.map((xt) => gemmaNorm(c, w, `${p}.input_layernorm`, xt));
   const prep = (name: 'q' | 'k', row: Vec, heads: number, t: number) => {
     const out = new Float64Array(heads * d);
     for (let hd = 0; hd < heads; hd++) {
       const head = row.slice(hd * d, (hd + 1) * d);
       const n = c.qkNorm ? gemmaNorm(c, w, `${p}.self_attn.${name}_norm`, head) : head;
-      out.set(refApplyRope(n, seq.positions[t]!, rope), hd * d);
+      out.set(refApplyRope(n, seq.positions[t]!, layerRope(c, sliding, seq.ropeMaxPositions[t]!)), hd * d);
     }
     return out;
   };

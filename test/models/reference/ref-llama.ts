@@ -47,12 +47,11 @@ function usesRope(raw: Readonly<Record<string, unknown>>, layers: number): boole
 
 function llamaBlock(c: RefLlamaShape, w: WeightReader, p: string, x: Vec[], seq: RefSequence, useRope: boolean): Vec[] {
   const { hiddenSize: h, headDim: d, numHeads: nh, numKvHeads: nkv } = c;
-  const rope = refRope(c.raw, seq.batchMaxPosition);
   const normed = x.map((xt) => rmsNorm(xt, w.vec(`${p}.input_layernorm.weight`, h), c.rmsNormEps));
   const prep = (name: 'q' | 'k', row: Vec, heads: number, t: number) =>
     perHead(row, heads, d, (head) => {
       const n = c.qkNorm ? rmsNorm(head, w.vec(`${p}.self_attn.${name}_norm.weight`, d), c.rmsNormEps) : head;
-      return useRope ? refApplyRope(n, seq.positions[t]!, rope) : n;
+      return useRope ? refApplyRope(n, seq.positions[t]!, refRope(c.raw, seq.ropeMaxPositions[t]!)) : n;
     });
   const q = normed.map((a, t) => prep('q', proj(w, `${p}.self_attn.q_proj`, a, h, nh * d, c.qkvBias), nh, t));
   const k = normed.map((a, t) => prep('k', proj(w, `${p}.self_attn.k_proj`, a, h, nkv * d, c.qkvBias), nkv, t));

@@ -40,13 +40,12 @@ function attentionBlock(c: MoeConfig, w: WeightReader, p: string, x: Vec[], seq:
   const { hiddenSize: h, headDim: d, numHeads: nh, numKvHeads: nkv } = c;
   const a = `${p}.self_attn`;
   const normed = x.map((xt) => rmsNorm(xt, w.vec(`${p}.input_layernorm.weight`, h), c.rmsNormEps));
-  const rope = refRope(c.raw, seq.batchMaxPosition);
   const prep = (name: 'q' | 'k', row: Vec, heads: number, t: number) => {
     // OlmoeAttention: q_norm(q_proj(x)) over all heads at once; Qwen3MoeAttention: q_norm per head
     const whole = c.qkNorm === 'projection' ? rmsNorm(row, w.vec(`${a}.${name}_norm.weight`, heads * d), c.rmsNormEps) : row;
     return perHead(whole, heads, d, (head) => {
       const n = c.qkNorm === 'head' ? rmsNorm(head, w.vec(`${a}.${name}_norm.weight`, d), c.rmsNormEps) : head;
-      return refApplyRope(n, seq.positions[t]!, rope);
+      return refApplyRope(n, seq.positions[t]!, refRope(c.raw, seq.ropeMaxPositions[t]!));
     });
   };
   const q = normed.map((v, t) => prep('q', proj(w, `${a}.q_proj`, v, h, nh * d, c.qkvBias), nh, t));

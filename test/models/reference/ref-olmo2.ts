@@ -22,11 +22,11 @@ function proj(c: Olmo2Config, w: WeightReader, name: string, x: Vec, inF: number
 
 function olmo2Block(c: Olmo2Config, w: WeightReader, p: string, x: Vec[], seq: RefSequence): Vec[] {
   const { hiddenSize: h, headDim: d, numHeads: nh, numKvHeads: nkv } = c;
-  const rope = refRope(c.raw, seq.batchMaxPosition);
+  const rope = (t: number) => refRope(c.raw, seq.ropeMaxPositions[t]!);
   const normRope = (name: 'q' | 'k', row: Vec, heads: number, t: number) => {
     const n = rmsNorm(row, w.vec(`${p}.self_attn.${name}_norm.weight`, heads * d), c.rmsNormEps);
     const out = new Float64Array(heads * d);
-    for (let hd = 0; hd < heads; hd++) out.set(refApplyRope(n.slice(hd * d, (hd + 1) * d), seq.positions[t]!, rope), hd * d);
+    for (let hd = 0; hd < heads; hd++) out.set(refApplyRope(n.slice(hd * d, (hd + 1) * d), seq.positions[t]!, rope(t)), hd * d);
     return out;
   };
   const q = x.map((a, t) => normRope('q', proj(c, w, `${p}.self_attn.q_proj`, a, h, nh * d), nh, t));

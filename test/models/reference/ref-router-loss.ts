@@ -2,7 +2,7 @@ import type { MoeConfig } from '@aligntune/plugin-arch-moe';
 import type { Vec } from './ref-math.js';
 import { refLoadBalancingLoss, moeHidden } from './ref-moe.js';
 import { WeightReader, type RefWeights } from './ref-types.js';
-import { positionsFromMask, type ReferenceBatch } from './reference-forward.js';
+import { refSequences, type ReferenceBatch } from './reference-forward.js';
 
 /**
  * MoeForCausalLM's aux_loss for a padded batch: every sparse layer's gate logits [layer][b][t] from the float64
@@ -10,8 +10,9 @@ import { positionsFromMask, type ReferenceBatch } from './reference-forward.js';
  */
 export function refRouterAuxLoss(config: MoeConfig, weights: RefWeights, batch: ReferenceBatch): number {
   const reader = new WeightReader(weights);
-  const masks = batch.inputIds.map((ids, b) => batch.attentionMask?.[b] ?? ids.map(() => 1));
-  const perRow = batch.inputIds.map((ids, b) => moeHidden(config, reader, { ids, mask: masks[b]!, positions: positionsFromMask(masks[b]!), batchMaxPosition: Math.max(...masks.map(positionsFromMask).flat()) }).routerLogits);
+  const sequences = refSequences(batch);
+  const masks = sequences.map((seq) => seq.mask);
+  const perRow = sequences.map((seq) => moeHidden(config, reader, seq).routerLogits);
   const layers: Vec[][][] = perRow[0]!.map((_, l) => perRow.map((row) => row[l]!));
   return refLoadBalancingLoss(layers, masks, config.numExperts, config.numExpertsPerTok);
 }

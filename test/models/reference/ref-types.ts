@@ -8,8 +8,12 @@ export interface RefSequence {
   readonly ids: readonly number[];
   readonly mask: readonly number[];
   readonly positions: readonly number[];
-  /** The largest position id of the whole batch: what length-dependent RoPE (dynamic, longrope) reads. */
-  readonly batchMaxPosition: number;
+  /**
+   * Per column: the largest position id of the forward call that computed it, what length-dependent RoPE (dynamic,
+   * longrope) reads. One forward: the batch's largest position everywhere; incremental decoding: the prefill's for the
+   * prompt columns, each decode step's own for its column (its keys stay in the cache as that step rotated them).
+   */
+  readonly ropeMaxPositions: readonly number[];
 }
 
 /** Per sequence: final hidden states [T][hidden] (after the final norm). */

@@ -23,6 +23,11 @@ export interface ReferenceBatch {
   readonly attentionMask?: readonly (readonly number[])[];
   /** Default: cumsum(mask) − 1, padding positions set to 1 (HF generation's rule; right padding gives 0..n−1). */
   readonly positionIds?: readonly (readonly number[])[];
+  /**
+   * Per column, the largest position id of the call that computed it (see RefSequence.ropeMaxPositions), to replay
+   * transformers' incremental generation; default: one forward, the batch's largest position id for every column.
+   */
+  readonly ropeMaxPositions?: readonly number[];
 }
 
 export interface ReferenceOutput {
@@ -41,16 +46,21 @@ export function referenceForward(config: HfModelConfig, weights: RefWeights, bat
   const { shape, reader } = family.family === 'phi3' ? phi3AsLlama(family, weights) : { shape: llamaShape(family), reader: new WeightReader(weights) };
   const logits: Vec[][] = [];
   const hidden: Vec[][] = [];
-  const positions = batch.inputIds.map((ids, b) => batch.positionIds?.[b] ?? positionsFromMask(batch.attentionMask?.[b] ?? ids.map(() => 1)));
-  const batchMaxPosition = Math.max(...positions.flat());
-  batch.inputIds.forEach((ids, b) => {
-    const mask = batch.attentionMask?.[b] ?? ids.map(() => 1);
-    const seq: RefSequence = { ids, mask, positions: positions[b]!, batchMaxPosition };
+  for (const seq of refSequences(batch)) {
     const hs = hiddenOf(family, shape, reader, seq);
     hidden.push(hs);
     logits.push(hs.map((x) => head(config, reader, x)));
-  });
+  }
   return { logits, hidden };
+}
+
+/** The batch split into sequences: masks, positions (positionsFromMask unless given) and each column's RoPE length. */
+export function refSequences(batch: ReferenceBatch): RefSequence[] {
+  const masks = batch.inputIds.map((ids, b) => batch.attentionMask?.[b] ?? ids.map(() => 1));
+  const positions = masks.map((mask, b) => batch.positionIds?.[b] ?? positionsFromMask(mask));
+  const batchMaxPosition = Math.max(...positions.flat());
+  const ropeMaxPositions = batch.ropeMaxPositions ?? positions[0]!.map(() => batchMaxPosition);
+  return batch.inputIds.map((ids, b) => ({ ids, mask: masks[b]!, positions: positions[b]!, ropeMaxPositions }));
 }
 
 type ReferenceConfig = Gpt2Config | LlamaConfig | Phi3Config | SmolLM3Config | MoeConfig | GemmaConfig | Olmo2Config;
