@@ -12,7 +12,7 @@ const PROMPT = [3, 8, 5, 11, 2];
 const NEW_TOKENS = 8;
 
 /** One tiny model per family (the tiny configs of the graph tests: each family's real fields at small sizes). */
-const FAMILIES = ['gpt2', 'llama3', 'phi3', 'smollm3', 'gemma2', 'gemma3', 'olmo2', 'qwen2_moe', 'qwen3_moe'];
+const FAMILIES = ['gpt2', 'llama3', 'mistral', 'qwen2', 'qwen3', 'phi3', 'phi3-long', 'smollm3', 'gemma2', 'gemma3', 'olmo2', 'qwen2_moe', 'qwen3_moe'];
 /** Model types transformers.js (4.3.2) has no class for: its AutoModelForCausalLM refuses them (docs/models.md says so). */
 const UNKNOWN_TO_TRANSFORMERS_JS = ['mixtral', 'olmoe'];
 
