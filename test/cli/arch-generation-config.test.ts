@@ -4,12 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { cli, type CliResult } from '../helpers/run-cli.js';
 import { prepareSums } from '../helpers/sums-learning.js';
-import { tempDir } from '../training/helpers.js';
+import { readMetrics, tempDir } from '../training/helpers.js';
 
 const G = 4;
 
 /** A one-step GRPO run on the demo's sum prompts (`train` merged into its train section); its completions table. */
-async function grpoRun(dir: string, model: string, name: string, algo: string, train: Record<string, unknown>): Promise<{ run: CliResult; groups: string[][]; log: string }> {
+async function grpoRun(dir: string, model: string, name: string, algo: string, train: Record<string, unknown>): Promise<{ run: CliResult; groups: string[][]; log: string; entropy?: number }> {
   const out = join(dir, name);
   const config = {
     algo,
@@ -25,7 +25,7 @@ async function grpoRun(dir: string, model: string, name: string, algo: string, t
   if (run.code !== 0) return { run, groups: [], log: '' };
   const rows = readFileSync(join(out, 'tables/completions/step-1.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { completion: string });
   const groups = Array.from({ length: rows.length / G }, (_, k) => rows.slice(k * G, (k + 1) * G).map((r) => r.completion));
-  return { run, groups, log: readFileSync(join(out, 'logs/run.log'), 'utf8') };
+  return { run, groups, log: readFileSync(join(out, 'logs/run.log'), 'utf8'), entropy: readMetrics(join(out, 'metrics.jsonl'))[0]!.entropy };
 }
 
 const distinct = (group: readonly string[]) => new Set(group).size;
@@ -51,6 +51,17 @@ describe('aligntune train: generation_config.json sampling defaults for rollouts
     expect(overridden.run.code, overridden.run.stderr).toBe(0);
     expect(overridden.log).toContain('sampling: temperature 1.5 (train.temperature), top_k 0 (train.top_k), top_p 1 (default)');
     for (const group of overridden.groups) expect(distinct(group), group.join(' | ')).toBeGreaterThan(1);
+
+    // the file's temperature is the loss's too: the same run with it in the config (and other values in the file) logs the same entropy of logits / T
+    writeFileSync(join(model, 'generation_config.json'), JSON.stringify({ eos_token_id: 2, top_k: 7, temperature: 2 }));
+    const inConfig = await grpoRun(dir, model, 'in-config', 'grpo', { num_generations: G, top_k: 1, temperature: 0.5 });
+    expect(inConfig.run.code, inConfig.run.stderr).toBe(0);
+    expect(inConfig.groups).toEqual(fromFile.groups);
+    expect(inConfig.entropy).toBeDefined();
+    expect(inConfig.entropy).toBe(fromFile.entropy);
+    const hotter = await grpoRun(dir, model, 'hotter', 'grpo', { num_generations: G, top_k: 1 });
+    expect(hotter.log).toContain('sampling: temperature 2 (generation_config.json), top_k 1 (train.top_k), top_p 1 (default)');
+    expect(hotter.entropy).toBeGreaterThan(fromFile.entropy! + 1e-3); // a random-init model is near uniform: T moves its entropy a little
   });
 
   it('do_sample false is warned about and rollouts still sample; a temperature the sampler cannot use exits 2 naming the file and field', { timeout: 120_000 }, async () => {
