@@ -32,7 +32,7 @@ async function compareRuns(start: string, a: string, b: string): Promise<{ diff:
 const TRAIN_KEYS = ['step', 'epoch', 'loss', 'learning_rate', 'grad_norm', 'tokens_per_second'];
 const DPO_KEYS = ['rewards/chosen', 'rewards/rejected', 'rewards/accuracies', 'rewards/margins', 'logps/chosen', 'logps/rejected'];
 
-describe('TrainerBase', () => {
+describe('ContractTrainer loop', () => {
   it('writes the documented output layout, checkpoints every save_interval and prunes to save_total_limit', async () => {
     const { dir, model, data } = await setup('dpo');
     const out = join(dir, 'out');
