@@ -33,7 +33,7 @@ export function parseQuantization(raw: Readonly<Record<string, unknown>>): { spe
     if (Object.keys(raw).length > 0) issues.push({ path: PATH, message: 'set load_in_4bit: true or load_in_8bit: true (or leave quantization empty)' });
     return { issues };
   }
-  if (eight) issues.push(...fourBitOnlyIssues(raw));
+  if (eight && !four) issues.push(...fourBitOnlyIssues(raw));
   const format = eight ? 'int8' : quantType(raw, issues);
   const blockSize = blockSizeOf(raw, issues);
   return issues.length ? { issues } : { spec: { format, blockSize }, issues };
