@@ -1,0 +1,61 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../helpers/run-cli.js';
+import { REPO_ROOT, tempDir } from '../helpers/temp-project.js';
+
+/**
+ * model.precision and model.quantization through the CLI: frozen models (DPO's reference) are stored as asked
+ * and the run trains; a quantization with no frozen model to act on, or a key that cannot act, exits 2 naming it.
+ */
+let dir: string;
+let model: string;
+
+function writeConfig(name: string, algo: 'sft' | 'dpo', modelFields: Record<string, unknown>): string {
+  const data = algo === 'sft' ? 'examples/data/sft.jsonl' : 'examples/data/preferences.jsonl';
+  const config = {
+    algo,
+    model: { name_or_path: model, ...modelFields },
+    datasets: [{ name: join(REPO_ROOT, data), max_samples: 8 }],
+    train: { per_device_batch_size: 2, max_steps: 2, max_length: 48, max_prompt_length: 24, logging_steps: 1, save_interval: 0 },
+    logging: { output_dir: join(dir, name) },
+    caching: { enabled: false },
+  };
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, stringify(config));
+  return file;
+}
+
+beforeAll(async () => {
+  dir = tempDir('aligntune-frozen-storage-');
+  model = join(dir, 'model');
+  const init = await cli('model', 'init', '--arch', 'gpt2', '--preset', 'tiny', '--out', model);
+  expect(init.code, init.stderr).toBe(0);
+});
+
+describe('frozen weight storage through aligntune train', () => {
+  it('DPO with a bf16 + 4-bit nf4 reference trains, and its logged reference differs from an fp32 one', async () => {
+    const quantized = await cli('train', '--config', writeConfig('dpo-nf4', 'dpo', { precision: 'bf16', quantization: { load_in_4bit: true, bnb_4bit_quant_type: 'nf4' } }));
+    expect(quantized.code, quantized.stderr).toBe(0);
+    const plain = await cli('train', '--config', writeConfig('dpo-fp32', 'dpo', { precision: 'fp32' }));
+    expect(plain.code, plain.stderr).toBe(0);
+    const firstLoss = (run: string) => (JSON.parse(readFileSync(join(dir, run, 'metrics.jsonl'), 'utf8').split('\n')[0]!) as { loss: number }).loss;
+    // step 1's policy is the reference's start: with an fp32 reference the loss is exactly ln 2
+    expect(firstLoss('dpo-fp32')).toBeCloseTo(Math.LN2, 6);
+    expect(Math.abs(firstLoss('dpo-nf4') - Math.LN2)).toBeGreaterThan(1e-6);
+  });
+
+  it('SFT with quantization exits 2: nothing is frozen, so nothing would be quantized', async () => {
+    const result = await cli('train', '--config', writeConfig('sft-q', 'sft', { quantization: { load_in_4bit: true } }));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('model.quantization: quantization needs frozen base weights: use LoRA (model.peft)');
+  });
+
+  it('an unknown or unsupported quantization key exits 2 naming it', async () => {
+    const result = await cli('validate', '--config', writeConfig('bad-q', 'dpo', { quantization: { load_in_4bit: true, llm_int8_threshold: 6, bnb_4bit_use_double_quant: true } }));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('model.quantization.llm_int8_threshold: unknown key');
+    expect(result.stderr).toContain('model.quantization.bnb_4bit_use_double_quant: double quantization (8-bit absmax) is not supported yet');
+  });
+});
