@@ -62,7 +62,7 @@ function runConfig(dir, algo, b, data) {
   return {
     ...(b.backend ? { compute: { backend: b.backend } } : {}),
     algo,
-    model: { name_or_path: join(dir, 'model') },
+    model: { name_or_path: join(dir, 'model'), ...b.model },
     datasets: [{ name: data }],
     chat_template: 'plain',
     train,

@@ -46,6 +46,28 @@ describe('frozen weight storage through aligntune train', () => {
     expect(Math.abs(firstLoss('dpo-nf4') - Math.LN2)).toBeGreaterThan(1e-6);
   });
 
+  it('GRPO with beta > 0 quantizes its reference (int4) and trains; with beta 0 it has none and exits 2', async () => {
+    const grpo = (name: string, beta: number) => {
+      const file = join(dir, `${name}.yaml`);
+      const config = {
+        algo: 'grpo',
+        model: { name_or_path: model, precision: 'bf16', quantization: { load_in_4bit: true, bnb_4bit_quant_type: 'int4', block_size: 32 } },
+        datasets: [{ name: join(REPO_ROOT, 'examples/data/sft.jsonl'), max_samples: 4 }],
+        rewards: [{ type: 'length' }],
+        train: { beta, per_device_batch_size: 4, num_generations: 4, max_completion_length: 4, max_prompt_length: 24, max_steps: 1, logging_steps: 1, save_interval: 0 },
+        logging: { output_dir: join(dir, name) },
+        caching: { enabled: false },
+      };
+      writeFileSync(file, stringify(config));
+      return cli('train', '--config', file);
+    };
+    const withReference = await grpo('grpo-int4', 0.1);
+    expect(withReference.code, withReference.stderr).toBe(0);
+    const withoutReference = await grpo('grpo-no-ref', 0);
+    expect(withoutReference.code).toBe(2);
+    expect(withoutReference.stderr).toContain('quantization needs frozen base weights');
+  });
+
   it('SFT with quantization exits 2: nothing is frozen, so nothing would be quantized', async () => {
     const result = await cli('train', '--config', writeConfig('sft-q', 'sft', { quantization: { load_in_4bit: true } }));
     expect(result.code).toBe(2);
