@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/run-cli.js';
 import { REPO_ROOT, tempDir } from '../helpers/temp-project.js';
+import { initTinyGpt2 } from '../helpers/tiny-model-dir.js';
 
 /**
  * model.precision and model.quantization through the CLI: frozen models (DPO's reference) are stored as asked
@@ -12,26 +13,32 @@ import { REPO_ROOT, tempDir } from '../helpers/temp-project.js';
 let dir: string;
 let model: string;
 
-function writeConfig(name: string, algo: 'sft' | 'dpo', modelFields: Record<string, unknown>): string {
-  const data = algo === 'sft' ? 'examples/data/sft.jsonl' : 'examples/data/preferences.jsonl';
+const DATA = { sft: 'examples/data/sft.jsonl', dpo: 'examples/data/preferences.jsonl', grpo: 'examples/data/sft.jsonl' };
+const TRAIN = {
+  sft: { per_device_batch_size: 2, max_steps: 2 },
+  dpo: { per_device_batch_size: 2, max_steps: 2 },
+  grpo: { per_device_batch_size: 4, num_generations: 4, max_completion_length: 4, max_steps: 1 },
+};
+
+/** A short run of the tiny model writing to `<dir>/<name>`, with these model fields and train entries; returns the file. */
+function writeConfig(name: string, algo: keyof typeof DATA, modelFields: Record<string, unknown>, train: Record<string, unknown> = {}): string {
+  const file = join(dir, `${name}.yaml`);
   const config = {
     algo,
     model: { name_or_path: model, ...modelFields },
-    datasets: [{ name: join(REPO_ROOT, data), max_samples: 8 }],
-    train: { per_device_batch_size: 2, max_steps: 2, max_length: 48, max_prompt_length: 24, logging_steps: 1, save_interval: 0 },
+    datasets: [{ name: join(REPO_ROOT, DATA[algo]), max_samples: 8 }],
+    ...(algo === 'grpo' ? { rewards: [{ type: 'length' }] } : {}),
+    train: { max_length: 48, max_prompt_length: 24, logging_steps: 1, save_interval: 0, ...TRAIN[algo], ...train },
     logging: { output_dir: join(dir, name) },
     caching: { enabled: false },
   };
-  const file = join(dir, `${name}.yaml`);
   writeFileSync(file, stringify(config));
   return file;
 }
 
 beforeAll(async () => {
   dir = tempDir('aligntune-frozen-storage-');
-  model = join(dir, 'model');
-  const init = await cli('model', 'init', '--arch', 'gpt2', '--preset', 'tiny', '--out', model);
-  expect(init.code, init.stderr).toBe(0);
+  model = await initTinyGpt2(dir);
 });
 
 describe('frozen weight storage through aligntune train', () => {
@@ -47,20 +54,8 @@ describe('frozen weight storage through aligntune train', () => {
   });
 
   it('GRPO with beta > 0 quantizes its reference (int4) and trains; with beta 0 it has none and exits 2', async () => {
-    const grpo = (name: string, beta: number) => {
-      const file = join(dir, `${name}.yaml`);
-      const config = {
-        algo: 'grpo',
-        model: { name_or_path: model, precision: 'bf16', quantization: { load_in_4bit: true, bnb_4bit_quant_type: 'int4', block_size: 32 } },
-        datasets: [{ name: join(REPO_ROOT, 'examples/data/sft.jsonl'), max_samples: 4 }],
-        rewards: [{ type: 'length' }],
-        train: { beta, per_device_batch_size: 4, num_generations: 4, max_completion_length: 4, max_prompt_length: 24, max_steps: 1, logging_steps: 1, save_interval: 0 },
-        logging: { output_dir: join(dir, name) },
-        caching: { enabled: false },
-      };
-      writeFileSync(file, stringify(config));
-      return cli('train', '--config', file);
-    };
+    const int4 = { precision: 'bf16', quantization: { load_in_4bit: true, bnb_4bit_quant_type: 'int4', block_size: 32 } };
+    const grpo = (name: string, beta: number) => cli('train', '--config', writeConfig(name, 'grpo', int4, { beta }));
     const withReference = await grpo('grpo-int4', 0.1);
     expect(withReference.code, withReference.stderr).toBe(0);
     const withoutReference = await grpo('grpo-no-ref', 0);

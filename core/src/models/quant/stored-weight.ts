@@ -62,8 +62,9 @@ export function bfloat16Weight(values: Float32Array, dims: readonly number[]): S
     dims,
     parts: { '': { dtype: 'uint8', dims: [...dims, 2], data: bytes } },
     decode: (g, parts) => {
-      const byteValues = g.cast(parts['']!, 'int32');
-      const index = g.reduceSum(g.mul(byteValues, g.const([1, 256], 'int32')), [dims.length]);
+      // lo + 256·hi as one small MatMul over the byte pair (exact in float32): fewer full-size temporaries than int32 arithmetic
+      const pairs = g.cast(parts['']!, 'float32');
+      const index = g.cast(g.squeeze(g.matmul(pairs, g.const([1, 256], 'float32', [2, 1])), [dims.length]), 'int32');
       return g.gather(graphTable(g, 'bf16', () => [...bfloat16Table()]), index);
     },
     toFloat32: () => bf16ToF32(bits),
