@@ -13,6 +13,7 @@ import {
   storeFrozen,
   type HostTensor,
   type QuantFormat,
+  type Tensor,
   type WeightStorage,
 } from '@aligntune/core';
 import { randomArray } from './helpers.js';
@@ -127,6 +128,24 @@ describe('a stored model', () => {
       }),
     );
     expect(err / scale).toBeLessThan(1e-5);
+  });
+});
+
+describe('a stored reference in a training graph', () => {
+  it('each decoded weight is read by one forward op only (freed after it), while the policy weights are also read by the backward', () => {
+    const { model } = tinyModel('llama');
+    const reference = storeFrozen(model, { precision: 'bf16', quantization: { format: 'nf4', blockSize: 64 } });
+    const g = new Graph('policy-and-reference');
+    const inputs = declareTokenInputs(g);
+    const policy = model.forward(g, inputs, 'input');
+    const ref = reference.forward(g, inputs, 'input', 'ref.');
+    const diff = g.sub(model.lmLogits(g, policy.weights, policy.hidden), reference.lmLogits(g, ref.weights, ref.hidden));
+    const loss = g.reduceSum(g.mul(diff, diff));
+    grad(g, loss, policy.weights.params());
+    const readers = (t: Tensor) => g.nodes.filter((n) => n.inputs.includes(t)).length;
+    expect(ref.weights.params()).toEqual([]);
+    for (const t of ref.weights.used.values()) expect(readers(t)).toBe(1);
+    expect(Math.max(...[...policy.weights.used.values()].map(readers))).toBeGreaterThan(1);
   });
 });
 
