@@ -150,7 +150,7 @@ describe('a stored reference in a training graph', () => {
 });
 
 describe('backward through a quantized frozen weight', () => {
-  it('dX = dY·Ŵᵀ from the same codes: no gradient, no float input for the weight', async () => {
+  it('dX = dY·Ŵᵀ decoded again from the same codes: no gradient, no float input for the weight, the forward copy read once', async () => {
     const [k, n] = [40, 24];
     const { model } = tinyModel('llama');
     const name = 'layers.0.attn.q.weight';
@@ -163,6 +163,9 @@ describe('backward through a quantized frozen weight', () => {
     const loss = g.reduceSum(g.mul(y, y));
     expect(weights.params()).toEqual([]);
     const [dx] = grad(g, loss, [x]);
+    const decoded = weights.used.get(name)!;
+    expect(g.nodes.filter((n) => n.inputs.includes(decoded)).length).toBe(1); // the forward MatMul only: the backward decodes its own
+    expect(g.nodes.filter((n) => n.op === 'Gather').length).toBe(2);
     const model2 = emitModel(g, { outputs: { dx: dx! } });
     expect(model2.graph.input.map((i) => i.name).sort()).toEqual([`${name}.absmax`, `${name}.codes`, 'x']);
     const xs = randomArray(3 * k, 11, 1);
