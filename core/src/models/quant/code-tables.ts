@@ -1,9 +1,10 @@
+import type { QuantFormat } from '../../config/quantization-config.js';
+
 /**
  * The 4- and 8-bit codes of blockwise quantization: a code indexes a level in [-1, 1], and a weight is
  * level × its block's absmax. NF4 and FP4 are bitsandbytes' levels (csrc/kernels.cu, dDequantizeNF4 and
  * dDequantizeFP4Tree, whose values are what bitsandbytes actually computes with); int4 and int8 are linear.
  */
-import type { QuantFormat } from '../../config/quantization-config.js';
 
 /** NF4 (QLoRA's normal float): the 16 levels by code, as float32 values. */
 const NF4 = [
