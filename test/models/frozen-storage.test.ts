@@ -11,6 +11,7 @@ import {
   hostValues,
   quantizeBlockwise,
   storeFrozen,
+  weightStorage,
   type HostTensor,
   type QuantFormat,
   type Tensor,
@@ -94,6 +95,17 @@ describe('the graph decode of a stored weight', () => {
     const { decoded, host } = await decodedOnGraph(storage, values, [24, 21]);
     expect(decoded).toEqual(host);
     expect(host).not.toEqual(values); // storage changed the values: the comparison is not fp32 with itself
+  });
+});
+
+describe('precision: auto', () => {
+  it("is the checkpoint's torch_dtype, and float32 for a model sharing the policy's starting weights", () => {
+    const config = (torch_dtype: string) => ({ ...tinyModel('llama').model.config, raw: { torch_dtype } });
+    expect(weightStorage({ precision: 'auto', quantization: {} }, config('bfloat16')).precision).toBe('bf16');
+    expect(weightStorage({ precision: 'auto', quantization: {} }, config('float16')).precision).toBe('fp16');
+    expect(weightStorage({ precision: 'auto', quantization: {} }, config('float32')).precision).toBe('fp32');
+    expect(weightStorage({ precision: 'auto', quantization: {} }, config('bfloat16'), true).precision).toBe('fp32');
+    expect(weightStorage({ precision: 'bf16', quantization: { load_in_8bit: true } }, config('float32'), true)).toEqual({ precision: 'bf16', quantization: { format: 'int8', blockSize: 64 } });
   });
 });
 

@@ -1,7 +1,7 @@
 import { Algorithm, inject, Tokens } from '@aligntune/core/kernel';
 import { trainOptions, type UnifiedConfig } from '@aligntune/core/config';
 import { type Graph, type HostTensor } from '@aligntune/core/engine';
-import { REFERENCE_PREFIX, weightStorage, type DecoderModel } from '@aligntune/core/models';
+import { REFERENCE_PREFIX, type DecoderModel } from '@aligntune/core/models';
 import { collatePairs, resolveModelDir, type TokenizedDataset } from '@aligntune/core/data';
 import {
   float32Tensor,
@@ -50,7 +50,7 @@ export class DpoAlgorithm implements AlgorithmContract {
         executor,
         reference: this.reference,
         referenceDir: refDir,
-        referenceStorage: weightStorage(config.model, this.reference.config),
+        referenceStorage: context.frozen.storageOf(this.reference),
         padTokenId: tokenizer.padTokenId,
         batchSize: config.train.per_device_batch_size,
         cacheRoot: caching.enabled ? caching.root : undefined,

@@ -15,9 +15,14 @@ export interface WeightStorage {
 /** torch_dtype (config.json) → the storage `precision: auto` picks, as transformers' torch_dtype="auto" loads. */
 const AUTO_PRECISION: Record<string, WeightStorage['precision']> = { bfloat16: 'bf16', float16: 'fp16' };
 
-/** What model.precision and model.quantization ask of a frozen model with this config.json. */
-export function weightStorage(model: Pick<ModelConfig, 'precision' | 'quantization'>, config: HfModelConfig): WeightStorage {
-  const precision = model.precision === 'auto' ? (AUTO_PRECISION[String(config.raw.torch_dtype)] ?? 'fp32') : model.precision;
+/**
+ * What model.precision and model.quantization ask of a frozen model with this config.json. `auto` keeps float32
+ * for a model that shares the trained policy's starting weights (a copy in another format would only add
+ * memory: the policy holds the float32 ones anyway), else follows the checkpoint's torch_dtype.
+ */
+export function weightStorage(model: Pick<ModelConfig, 'precision' | 'quantization'>, config: HfModelConfig, sharesPolicyWeights = false): WeightStorage {
+  const checkpoint = sharesPolicyWeights ? 'fp32' : (AUTO_PRECISION[String(config.raw.torch_dtype)] ?? 'fp32');
+  const precision = model.precision === 'auto' ? checkpoint : model.precision;
   return { precision, quantization: parseQuantization(model.quantization ?? {}).spec };
 }
 
@@ -61,12 +66,22 @@ function storedForm(name: string, values: Float32Array, dims: readonly number[],
  */
 export class FrozenWeights {
   private count = 0;
+  private readonly storages = new WeakMap<DecoderModel, WeightStorage>();
 
   constructor(private readonly model: Pick<ModelConfig, 'precision' | 'quantization'>) {}
 
-  freeze(model: DecoderModel): DecoderModel {
+  /** `model` in the storage the config asks for; `sharesPolicyWeights`: its weights are the policy's starting ones. */
+  freeze(model: DecoderModel, options: { sharesPolicyWeights?: boolean } = {}): DecoderModel {
     this.count++;
-    return storeFrozen(model, weightStorage(this.model, model.config));
+    const storage = weightStorage(this.model, model.config, options.sharesPolicyWeights);
+    const frozen = storeFrozen(model, storage);
+    this.storages.set(frozen, storage);
+    return frozen;
+  }
+
+  /** The storage `freeze` gave a model (e.g. for a cache key of values computed with it). */
+  storageOf(model: DecoderModel): WeightStorage | undefined {
+    return this.storages.get(model);
   }
 
   /**

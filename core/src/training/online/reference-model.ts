@@ -24,7 +24,9 @@ export interface ReferenceSource {
  */
 export async function loadReferenceModel(s: ReferenceSource): Promise<DecoderModel> {
   const dir = s.refDir ?? s.startDir;
-  if (dir === s.startDir && !s.resumeDir) return s.frozen.freeze(new DecoderModel({ ...s.policy.model, weights: new Map(s.policy.model.weights) }));
+  if (dir === s.startDir && !s.resumeDir) {
+    return s.frozen.freeze(new DecoderModel({ ...s.policy.model, weights: new Map(s.policy.model.weights) }), { sharesPolicyWeights: true });
+  }
   const reference = await loadModel(dir, { kernel: s.kernel });
   checkVocabulary(reference, s.policy, s.refDir ? 'model.ref_path' : 'model.sft_path / model.name_or_path');
   return s.frozen.freeze(reference);
