@@ -4,13 +4,10 @@
 // it): the largest logit error relative to the largest |logit|, the mean KL(fp32 ‖ stored) per token, and the
 // forward's time per run (the decode's cost). docs/precision.md has the table.
 // Usage: npm run build && node bench/quantization-error.mjs [--shapes tiny,small] [--rows 2 --seq 32]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { declareTokenInputs, emitModel, encodeModel, Graph, hostValues, initWeights, loadModel, parseModelConfig, saveModelDir, storeFrozen } from '@aligntune/core';
+import { DecoderModel, declareTokenInputs, emitModel, encodeModel, Graph, hostValues, hostWeights, initWeights, parseModelConfig, storeFrozen, toCanonicalWeights } from '@aligntune/core';
 import { OnnxRuntimeBackend } from '@aligntune/plugin-backend-onnxruntime';
-import { GPT2_MODEL_TYPES } from '@aligntune/plugin-arch-gpt2';
+import { Gpt2Architecture, GPT2_MODEL_TYPES } from '@aligntune/plugin-arch-gpt2';
 
 const { values: args } = parseArgs({ options: { shapes: { type: 'string', default: 'tiny,small' }, rows: { type: 'string', default: '2' }, seq: { type: 'string', default: '32' } } });
 const SHAPES = {
@@ -29,13 +26,10 @@ const rows = Number(args.rows);
 const seq = Number(args.seq);
 const backend = new OnnxRuntimeBackend().configure({ intraOpNumThreads: 2 });
 
-async function modelOf(shape) {
-  const dir = mkdtempSync(join(tmpdir(), 'aligntune-qerr-'));
+function modelOf(shape) {
   const config = parseModelConfig({ architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', n_positions: 1024, bos_token_id: 0, eos_token_id: 0, ...SHAPES[shape] }, GPT2_MODEL_TYPES, 'bench.json');
-  await saveModelDir(dir, config, { tensors: initWeights(config, 0) });
-  const model = await loadModel(dir);
-  rmSync(dir, { recursive: true, force: true });
-  return model;
+  const { weights, prefix } = toCanonicalWeights(config, initWeights(config, 0));
+  return new DecoderModel({ config, architecture: new Gpt2Architecture(), weights: hostWeights(weights), prefix });
 }
 
 /** Logits [rows·seq, vocab] of `model` on `ids`, and the mean time of a few runs. */
@@ -85,7 +79,7 @@ function logSoftmax(x) {
 }
 
 for (const shape of args.shapes.split(',')) {
-  const model = await modelOf(shape);
+  const model = modelOf(shape);
   const vocab = model.config.vocabSize;
   let seed = 7;
   const ids = Array.from({ length: rows * seq }, () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % vocab);
