@@ -171,18 +171,18 @@ describe('backward through a quantized frozen weight', () => {
     const g = new Graph('frozen-backward');
     const x = g.input('x', 'float32', [3, k]);
     const weights = stored.bind(g, 'input');
-    const y = g.matmul(x, weights.source(name));
+    const y = g.matmul(x, g.mul(weights.source(name), 0.5)); // the backward reads 0.5·Ŵ, derived from the decode: recomputed too
     const loss = g.reduceSum(g.mul(y, y));
     expect(weights.params()).toEqual([]);
     const [dx] = grad(g, loss, [x]);
     const decoded = weights.used.get(name)!;
-    expect(g.nodes.filter((n) => n.inputs.includes(decoded)).length).toBe(1); // the forward MatMul only: the backward decodes its own
+    expect(g.nodes.filter((n) => n.inputs.includes(decoded)).length).toBe(1); // the forward's Mul only: the backward decodes its own
     expect(g.nodes.filter((n) => n.op === 'Gather').length).toBe(2);
     const model2 = emitModel(g, { outputs: { dx: dx! } });
     expect(model2.graph.input.map((i) => i.name).sort()).toEqual([`${name}.absmax`, `${name}.codes`, 'x']);
     const xs = randomArray(3 * k, 11, 1);
     const out = await runGraph(g, { dx: dx! }, { x: { dtype: 'float32', dims: [3, k], data: xs }, ...weights.feeds() });
-    const w = stored.stored.get(name)!.toFloat32(); // what the codes decode to
+    const w = stored.stored.get(name)!.toFloat32().map((v) => v * 0.5); // what the codes decode to, scaled
     const expected = new Float64Array(3 * k);
     for (let r = 0; r < 3; r++) {
       const yr = Array.from({ length: n }, (_, j) => Array.from({ length: k }, (_, i) => xs[r * k + i]! * w[i * n + j]!).reduce((a, b) => a + b, 0));

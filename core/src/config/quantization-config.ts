@@ -3,7 +3,7 @@ import type { UnifiedConfig } from './unified-config.js';
 
 /** Storage formats of quantized frozen weights: bitsandbytes' 4-bit types, onnxruntime's int4, and int8 (load_in_8bit). */
 export type QuantFormat = 'nf4' | 'fp4' | 'int4' | 'int8';
-export const QUANT_TYPES_4BIT = ['nf4', 'fp4', 'int4'] as const;
+const QUANT_TYPES_4BIT = ['nf4', 'fp4', 'int4'] as const;
 
 /** What `model.quantization` asks for, once checked. */
 export interface QuantizationSpec {
@@ -13,7 +13,7 @@ export interface QuantizationSpec {
 }
 
 /** bitsandbytes' blocksize for quantize_4bit; onnxruntime's MatMulNBits tools default to 32 (set block_size for that). */
-export const DEFAULT_BLOCK_SIZE = 64;
+const DEFAULT_BLOCK_SIZE = 64;
 
 const KEYS = ['load_in_4bit', 'load_in_8bit', 'bnb_4bit_quant_type', 'block_size', 'bnb_4bit_compute_dtype', 'bnb_4bit_use_double_quant'] as const;
 /** Spellings of float32 for bnb_4bit_compute_dtype, as transformers accepts them. */

@@ -17,36 +17,41 @@ export function recomputeInBackward(g: Graph, t: Tensor, recompute: Recompute): 
   byId.set(t.id, recompute);
 }
 
-/** `node` as its gradient rule should see it: inputs recomputed after `after` where marked (the node itself when none is). */
-export function withRecomputedInputs(g: Graph, node: Node, after: Tensor, memo: Map<number, Tensor | null>): Node {
-  const byId = recomputes.get(g);
-  if (!byId) return node;
-  const inputs = node.inputs.map((t) => recomputed(g, t, after, byId, memo) ?? t);
-  if (inputs.every((t, i) => t === node.inputs[i])) return node;
-  const view = new Node(node.id, node.op, inputs, node.attrs);
-  view.outputs = node.outputs;
-  return view;
-}
+/** What one `grad` call recomputes: the marked values and those derived from them and constants only, and the copies made. */
+export class RecomputePlan {
+  private readonly derived = new Set<number>();
+  private readonly copies = new Map<number, Tensor>();
 
-/** A late copy of `t` when it derives from marked values and constants only; undefined otherwise (memoised: one walk per grad). */
-function recomputed(g: Graph, t: Tensor, after: Tensor, byId: ReadonlyMap<number, Recompute>, memo: Map<number, Tensor | null>): Tensor | undefined {
-  const known = memo.get(t.id);
-  if (known !== undefined) return known ?? undefined;
-  const copy = lateCopy(g, t, after, byId, memo);
-  memo.set(t.id, copy ?? null);
-  return copy;
-}
-
-function lateCopy(g: Graph, t: Tensor, after: Tensor, byId: ReadonlyMap<number, Recompute>, memo: Map<number, Tensor | null>): Tensor | undefined {
-  const mark = byId.get(t.id);
-  if (mark) return mark(g, after);
-  const node = t.producer;
-  if (!node || node.inputs.length === 0) return undefined;
-  const inputs: Tensor[] = [];
-  for (const input of node.inputs) {
-    const copy = input.constValue ? input : recomputed(g, input, after, byId, memo);
-    if (!copy) return undefined;
-    inputs.push(copy);
+  /** `nodes`: the graph's forward, in creation (topological) order. */
+  constructor(
+    private readonly g: Graph,
+    nodes: readonly Node[],
+  ) {
+    const marks = recomputes.get(g);
+    if (!marks) return;
+    for (const id of marks.keys()) this.derived.add(id);
+    for (const n of nodes) {
+      const fromMarks = n.inputs.some((t) => this.derived.has(t.id)) && n.inputs.every((t) => this.derived.has(t.id) || t.constValue);
+      if (fromMarks) for (const o of n.outputs) this.derived.add(o.id);
+    }
   }
-  return inputs.some((c, i) => c !== node.inputs[i]) ? g.apply(node.op, inputs, node.attrs)[t.index] : undefined;
+
+  /** `node` as its gradient rule should see it: derived inputs recomputed after `after` (the node itself when it has none). */
+  inputsOf(node: Node, after: Tensor): Node {
+    if (!node.inputs.some((t) => this.derived.has(t.id))) return node;
+    const view = new Node(node.id, node.op, node.inputs.map((t) => this.copy(t, after)), node.attrs);
+    view.outputs = node.outputs;
+    return view;
+  }
+
+  private copy(t: Tensor, after: Tensor): Tensor {
+    if (!this.derived.has(t.id)) return t;
+    const made = this.copies.get(t.id);
+    if (made) return made;
+    const mark = recomputes.get(this.g)!.get(t.id);
+    const node = t.producer!;
+    const copy = mark ? mark(this.g, after) : this.g.apply(node.op, node.inputs.map((i) => this.copy(i, after)), node.attrs)[t.index];
+    this.copies.set(t.id, copy);
+    return copy;
+  }
 }
