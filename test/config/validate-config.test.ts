@@ -249,7 +249,8 @@ describe('validateConfig: features not built yet are errors, never ignored', () 
       'model.quantization: set load_in_4bit or load_in_8bit, not both',
     ]);
     expect(quantization({ load_in_8bit: true, bnb_4bit_quant_type: 'nf4' })).toEqual(['model.quantization.bnb_4bit_quant_type: applies to load_in_4bit only']);
-    expect(quantization({ bnb_4bit_quant_type: 'nf4' })).toEqual(['model.quantization: set load_in_4bit: true or load_in_8bit: true (or leave quantization empty)']);
+    expect(quantization({ load_in_4bit: false, bnb_4bit_quant_type: 'nf4' })).toEqual(['model.quantization: bnb_4bit_quant_type: needs load_in_4bit: true or load_in_8bit: true (or leave quantization empty)']);
+    expect(withQuantization({ load_in_4bit: false }).model.quantization).toEqual({ load_in_4bit: false });
   });
 
   it('rejects several processes with the single backend', () => {

@@ -30,7 +30,9 @@ export function parseQuantization(raw: Readonly<Record<string, unknown>>): { spe
   const eight = raw.load_in_8bit === true;
   if (four && eight) issues.push({ path: PATH, message: 'set load_in_4bit or load_in_8bit, not both' });
   if (!four && !eight) {
-    if (Object.keys(raw).length > 0) issues.push({ path: PATH, message: 'set load_in_4bit: true or load_in_8bit: true (or leave quantization empty)' });
+    // load_in_4bit: false alone says "no quantization"; any other key would have nothing to act on
+    const idle = Object.keys(raw).filter((key) => key !== 'load_in_4bit' && key !== 'load_in_8bit');
+    if (idle.length > 0) issues.push({ path: PATH, message: `${idle.join(', ')}: needs load_in_4bit: true or load_in_8bit: true (or leave quantization empty)` });
     return { issues };
   }
   if (eight && !four) issues.push(...fourBitOnlyIssues(raw));
