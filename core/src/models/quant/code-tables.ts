@@ -28,34 +28,35 @@ function table(levels: readonly number[]): Float32Array {
   return Float32Array.from(levels);
 }
 
-/** The nearest level's code; a value exactly between two levels takes the lower one, as bitsandbytes' thresholds do. */
-function nearestCode(levels: Float32Array, codesByLevel: readonly number[], x: number): number {
-  let best = codesByLevel[0]!;
-  let bestDistance = Infinity;
-  for (const code of codesByLevel) {
-    const distance = Math.abs(x - levels[code]!);
-    if (distance < bestDistance) [best, bestDistance] = [code, distance];
-  }
-  return best;
-}
-
-/** Codes ordered by ascending level, so ties resolve to the lower level. */
-function ascendingCodes(levels: Float32Array): number[] {
-  return [...levels.keys()].sort((a, b) => levels[a]! - levels[b]! || a - b);
+/**
+ * The code of the level nearest to x among `levels` (by code): the number of midpoints between ascending levels
+ * that lie strictly below x picks the level, so a value exactly between two levels takes the lower one, as
+ * bitsandbytes' thresholds do. Binary search: quantizing a model visits every weight.
+ */
+function nearestCode(levels: Float32Array): (x: number) => number {
+  const order = [...levels.keys()].sort((a, b) => levels[a]! - levels[b]! || a - b);
+  const mids = order.slice(1).map((code, i) => (levels[order[i]!]! + levels[code]!) / 2);
+  return (x) => {
+    let [lo, hi] = [0, mids.length];
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (mids[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return order[lo]!;
+  };
 }
 
 function nf4(): CodeTable {
   const levels = table(NF4);
-  const order = ascendingCodes(levels);
-  return { bits: 4, levels, quantize: (x) => nearestCode(levels, order, x) };
+  return { bits: 4, levels, quantize: nearestCode(levels) };
 }
 
 function fp4(): CodeTable {
   const levels = table([...FP4_MAGNITUDE, ...FP4_MAGNITUDE.map((m) => -m)]);
-  const magnitudes = table(FP4_MAGNITUDE);
-  const order = ascendingCodes(magnitudes);
+  const magnitude = nearestCode(table(FP4_MAGNITUDE));
   // Sign and magnitude apart, as bitsandbytes' dQuantizeFP4 does (a negative value keeps its sign bit even at 0).
-  return { bits: 4, levels, quantize: (x) => nearestCode(magnitudes, order, Math.abs(x)) | (x < 0 ? 0b1000 : 0) };
+  return { bits: 4, levels, quantize: (x) => magnitude(Math.abs(x)) | (x < 0 ? 0b1000 : 0) };
 }
 
 /** Symmetric int4 as onnxruntime's uint4 with zero point 8: code c is (c − 8)/7, so codes 1..15 hold −7..7. */
