@@ -28,7 +28,8 @@ export type WeightLookup = (canonical: string) => StoredWeight | undefined;
 export class GraphWeights {
   /** canonical name → the weight's float tensor on the graph, in first-use order. */
   readonly used = new Map<string, Tensor>();
-  private readonly bound = new Map<string, { stored: StoredWeight; parts: Record<string, Tensor> }>();
+  /** canonical name → the weight's declared parts (a plain weight's '' part is its float tensor itself). */
+  private readonly parts = new Map<string, Record<string, Tensor>>();
 
   constructor(
     private readonly g: Graph,
@@ -51,7 +52,7 @@ export class GraphWeights {
     const t = stored.decode(this.g, parts);
     // A backward that reads a decoded weight (dX = dY·Wᵀ) decodes it again, so the forward's float32 copy is not kept.
     if (t !== parts['']) recomputeInBackward(this.g, t, (g, after) => stored.decode(g, partsAfter(g, parts, after)));
-    this.bound.set(name, { stored, parts });
+    this.parts.set(name, parts);
     this.used.set(name, t);
     return t;
   };
@@ -63,15 +64,18 @@ export class GraphWeights {
   /** The trainable tensors (input mode, weights kept plain), for `grad` and train-step builders. */
   params(): Tensor[] {
     if (this.options.mode !== 'input') return [];
-    return [...this.used].filter(([name, t]) => this.bound.get(name)!.parts[''] === t).map(([, t]) => t);
+    return [...this.used].filter(([name, t]) => this.parts.get(name)![''] === t).map(([, t]) => t);
   }
 
-  /** Feeds for the weight inputs (empty in initializer mode). Zero-copy views of the host weights. */
+  /**
+   * Feeds for the weight inputs (empty in initializer mode): zero-copy views of the host weights as the model
+   * holds them now, so weights replaced since binding (a trained policy's) are fed, not the bound ones.
+   */
   feeds(): Record<string, HostTensor> {
     if (this.options.mode !== 'input') return {};
     const feeds: Record<string, HostTensor> = {};
-    for (const [name, { stored }] of this.bound) {
-      for (const [suffix, value] of Object.entries(stored.parts)) feeds[this.graphName(name) + suffix] = value;
+    for (const name of this.used.keys()) {
+      for (const [suffix, value] of Object.entries(this.lookup(name)!.parts)) feeds[this.graphName(name) + suffix] = value;
     }
     return feeds;
   }
