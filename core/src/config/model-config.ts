@@ -33,7 +33,7 @@ export class ModelConfig {
   @NonEmptyStr()
   value_path?: string;
 
-  @Describe('Storage of frozen weights (reference, reward model): bf16/fp16 halve them, cast to float32 in the graph; trainable weights stay float32. Default "auto": the checkpoint config.json torch_dtype (bfloat16, float16, else fp32).')
+  @Describe('Storage of frozen weights (reference, reward model): bf16/fp16 halve them, cast to float32 in the graph; trainable weights stay float32. Default "auto": the checkpoint config.json torch_dtype (bfloat16, float16, else fp32), fp32 for a reference sharing the starting policy.')
   @OneOf(PRECISIONS)
   precision: Precision = 'auto';
 
