@@ -13,11 +13,13 @@ import { initTinyGpt2 } from '../helpers/tiny-model-dir.js';
 let dir: string;
 let model: string;
 
-const DATA = { sft: 'examples/data/sft.jsonl', dpo: 'examples/data/preferences.jsonl', grpo: 'examples/data/sft.jsonl' };
+const DATA = { sft: 'examples/data/sft.jsonl', dpo: 'examples/data/preferences.jsonl', reward: 'examples/data/preferences.jsonl', grpo: 'examples/data/sft.jsonl', ppo: 'examples/data/sft.jsonl' };
 const TRAIN = {
   sft: { per_device_batch_size: 2, max_steps: 2 },
   dpo: { per_device_batch_size: 2, max_steps: 2 },
+  reward: { per_device_batch_size: 2, max_steps: 2 },
   grpo: { per_device_batch_size: 4, num_generations: 4, max_completion_length: 4, max_steps: 1 },
+  ppo: { per_device_batch_size: 2, rollout_batch_size: 2, response_length: 4, max_steps: 1 },
 };
 
 /** A short run of the tiny model writing to `<dir>/<name>`, with these model fields and train entries; returns the file. */
@@ -61,6 +63,20 @@ describe('frozen weight storage through aligntune train', () => {
     const withoutReference = await grpo('grpo-no-ref', 0);
     expect(withoutReference.code).toBe(2);
     expect(withoutReference.stderr).toContain('quantization needs frozen base weights');
+  });
+
+  it("PPO stores its reward model (model.reward_path) as asked: the same completions score differently in int8", async () => {
+    const reward = await cli('train', '--config', writeConfig('rm', 'reward', {}));
+    expect(reward.code, reward.stderr).toBe(0);
+    const ppo = async (name: string, storage: Record<string, unknown>) => {
+      const run = await cli('train', '--config', writeConfig(name, 'ppo', { reward_path: join(dir, 'rm/final'), ...storage }));
+      expect(run.code, run.stderr).toBe(0);
+      return (JSON.parse(readFileSync(join(dir, name, 'metrics.jsonl'), 'utf8').split('\n')[0]!) as Record<string, number>)['objective/scores'];
+    };
+    const plain = await ppo('ppo-fp32', { precision: 'fp32' });
+    const int8 = await ppo('ppo-int8', { precision: 'fp32', quantization: { load_in_8bit: true } });
+    expect(int8).not.toBe(plain);
+    expect(int8).toBeCloseTo(plain!, 1);
   });
 
   it('SFT with quantization exits 2: nothing is frozen, so nothing would be quantized', async () => {
