@@ -65,10 +65,13 @@ function int4(): CodeTable {
   return { bits: 4, levels, quantize: (x) => Math.min(15, Math.max(1, Math.round(x * 7) + 8)) };
 }
 
-/** Symmetric int8: the byte is the two's complement integer q ∈ [−127, 127], the level q/127. */
+/**
+ * Symmetric int8, stored offset by 128 (the byte is q + 128, q ∈ [−127, 127]) so the graph decodes it with a Cast
+ * and arithmetic instead of a table lookup; the level is q/127.
+ */
 function int8(): CodeTable {
-  const levels = table([...Array(256).keys()].map((c) => (c < 128 ? c : c - 256) / 127));
-  return { bits: 8, levels, quantize: (x) => Math.min(127, Math.max(-127, Math.round(x * 127))) & 0xff };
+  const levels = table([...Array(256).keys()].map((c) => (c - 128) / 127));
+  return { bits: 8, levels, quantize: (x) => Math.min(127, Math.max(-127, Math.round(x * 127))) + 128 };
 }
 
 const TABLES: Record<QuantFormat, () => CodeTable> = { nf4, fp4, int4, int8 };

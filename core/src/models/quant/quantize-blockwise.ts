@@ -36,13 +36,25 @@ export function quantizeBlockwise(values: Float32Array | Float64Array, dims: rea
   return { format, dims: [...dims], blockSize, codes, absmax };
 }
 
-/** The float32 values the graph's decode produces: float32(level × absmax), element by element. */
+/**
+ * The float32 values the graph's decode produces, element by element: float32(level × absmax) for the 4-bit
+ * formats, float32(q × float32(absmax / 127)) for int8 (decoded arithmetically, see int8Step).
+ */
 export function dequantizeBlockwise(q: QuantizedTensor): Float32Array {
-  const { levels, bits } = codeTable(q.format);
   const out = new Float32Array(q.dims.reduce((a, b) => a * b, 1));
+  if (q.format === 'int8') {
+    for (let i = 0; i < out.length; i++) out[i] = (q.codes[i]! - 128) * int8Step(q.absmax[Math.floor(i / q.blockSize)]!);
+    return out;
+  }
+  const { levels } = codeTable(q.format);
   for (let i = 0; i < out.length; i++) {
-    const c = bits === 8 ? q.codes[i]! : i % 2 === 0 ? q.codes[i >> 1]! >> 4 : q.codes[i >> 1]! & 0x0f;
+    const c = i % 2 === 0 ? q.codes[i >> 1]! >> 4 : q.codes[i >> 1]! & 0x0f;
     out[i] = levels[c]! * q.absmax[Math.floor(i / q.blockSize)]!;
   }
   return out;
+}
+
+/** int8's value of one step in a block, float32(absmax / 127), as the graph computes it. */
+function int8Step(absmax: number): number {
+  return Math.fround(absmax / 127);
 }

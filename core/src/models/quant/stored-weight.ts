@@ -72,9 +72,8 @@ export function bfloat16Weight(values: Float32Array, dims: readonly number[]): S
 }
 
 /**
- * Blockwise quantized storage (`parts`: `.codes` uint8, `.absmax` float32). The decode gathers each byte's
- * level(s) from a [256, codes-per-byte] table (one Gather unpacks both nibbles), scales each block by its
- * absmax and drops the padding of the last block.
+ * Blockwise quantized storage (`parts`: `.codes` uint8, `.absmax` float32). The decode turns the codes into
+ * levels (scaledBlocks), scales each block by its absmax and drops the padding of the last block.
  */
 export function quantizedWeight(q: QuantizedTensor): StoredWeight {
   const numel = q.dims.reduce((a, b) => a * b, 1);
@@ -85,9 +84,7 @@ export function quantizedWeight(q: QuantizedTensor): StoredWeight {
       '.absmax': { dtype: 'float32', dims: [q.absmax.length], data: q.absmax },
     },
     decode: (g, parts) => {
-      const levels = g.gather(byteLevels(g, q), g.cast(parts['.codes']!, 'int32'));
-      const blocks = g.reshape(levels, [q.absmax.length, q.blockSize]);
-      const scaled = g.reshape(g.mul(blocks, g.unsqueeze(parts['.absmax']!, [1])), [q.absmax.length * q.blockSize]);
+      const scaled = g.reshape(scaledBlocks(g, q, parts['.codes']!, parts['.absmax']!), [q.absmax.length * q.blockSize]);
       const exact = scaled.shape[0] === numel ? scaled : g.slice(scaled, 0, 0, numel);
       return g.reshape(exact, q.dims);
     },
@@ -95,11 +92,18 @@ export function quantizedWeight(q: QuantizedTensor): StoredWeight {
   };
 }
 
-/** The level(s) of each byte value: [256, 1] for 8-bit codes, [256, 2] (high nibble, low nibble) for 4-bit ones. */
-function byteLevels(g: Graph, q: QuantizedTensor): Tensor {
-  const { bits, levels } = codeTable(q.format);
-  if (bits === 8) return graphTable(g, q.format, () => [...levels]);
-  return graphTable(g, q.format, () => [...Array(256).keys()].flatMap((b) => [levels[b >> 4]!, levels[b & 0x0f]!]), [256, 2]);
+/**
+ * [blocks, blockSize] decoded values. int8 is arithmetic, (byte − 128) × absmax/127: a Cast and two elementwise
+ * ops ran 4× faster than onnxruntime's Gather. The 4-bit levels are irregular (NF4, FP4), so their bytes index a
+ * [256, 2] table of (high nibble, low nibble) levels: one Gather unpacks both.
+ */
+function scaledBlocks(g: Graph, q: QuantizedTensor, codes: Tensor, absmax: Tensor): Tensor {
+  const blocks = q.absmax.length;
+  const scale = g.unsqueeze(q.format === 'int8' ? g.div(absmax, 127) : absmax, [1]);
+  if (q.format === 'int8') return g.mul(g.sub(g.reshape(g.cast(codes, 'float32'), [blocks, q.blockSize]), 128), scale);
+  const { levels } = codeTable(q.format);
+  const table = graphTable(g, q.format, () => [...Array(256).keys()].flatMap((b) => [levels[b >> 4]!, levels[b & 0x0f]!]), [256, 2]);
+  return g.mul(g.reshape(g.gather(table, g.cast(codes, 'int32')), [blocks, q.blockSize]), scale);
 }
 
 const tables = new WeakMap<Graph, Map<string, Tensor>>();
