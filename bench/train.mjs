@@ -2,7 +2,9 @@
 // Train-step benchmark for one algorithm (sft | dpo | grpo) on a GPT-2-small-sized model (random init, the
 // real GPT-2 tokenizer): seconds per optimizer step, tokens/s, GFLOP/s and peak RSS against the step's memory
 // budget, 2 × (params + grads + AdamW state + reference weights + activations).
-// Usage: npm run build && node bench/train.mjs [--algo dpo] [--layers 12] [--rows 2 --seq 64 --steps 3] [--memory-saving auto|off|update|full] [--backend cpu|ort-capi] [--json]
+// Usage: npm run build && node bench/train.mjs [--algo dpo] [--layers 12] [--rows 2 --seq 64 --steps 3] [--memory-saving auto|off|update|full] [--backend cpu|ort-capi]
+//        [--precision fp32|bf16|fp16] [--quantization nf4|fp4|int4|int8] (how frozen models, DPO's reference, are stored)
+//        [--separate-reference] (DPO: model.ref_path, a copy, instead of sharing the starting policy's weights) [--json]
 import { parseArgs } from 'node:util';
 import { runTrainBench, TRAIN_BENCHES } from './lib/train-bench.mjs';
 
@@ -15,6 +17,9 @@ const { values: args } = parseArgs({
     steps: { type: 'string' },
     'memory-saving': { type: 'string', default: 'auto' },
     backend: { type: 'string' },
+    precision: { type: 'string', default: 'fp32' },
+    quantization: { type: 'string' },
+    'separate-reference': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -23,7 +28,9 @@ if (!(args.algo in TRAIN_BENCHES)) {
   process.exit(2);
 }
 const overrides = Object.fromEntries(['rows', 'seq', 'steps'].filter((k) => args[k] !== undefined).map((k) => [k, Number(args[k])]));
-const result = await runTrainBench(args.algo, { layers: Number(args.layers), memorySaving: args['memory-saving'], backend: args.backend, ...overrides });
+const quantization = args.quantization === undefined ? {} : args.quantization === 'int8' ? { load_in_8bit: true } : { load_in_4bit: true, bnb_4bit_quant_type: args.quantization };
+const model = { precision: args.precision, quantization };
+const result = await runTrainBench(args.algo, { layers: Number(args.layers), memorySaving: args['memory-saving'], backend: args.backend, model, separateReference: args['separate-reference'], ...overrides });
 if (args.json) {
   console.log(JSON.stringify(result));
 } else {

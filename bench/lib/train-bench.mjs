@@ -2,7 +2,7 @@
 // per optimizer step, with a FLOP count per step and the process's peak RSS. bench/train.mjs runs one;
 // bench/all.mjs runs each in its own process so every peak RSS is that algorithm's alone.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initWeights, Kernel, parseModelConfig, saveModelDir, Tokenizer, TrainerFactory } from '@aligntune/core';
@@ -62,7 +62,7 @@ function runConfig(dir, algo, b, data) {
   return {
     ...(b.backend ? { compute: { backend: b.backend } } : {}),
     algo,
-    model: { name_or_path: join(dir, 'model') },
+    model: { name_or_path: join(dir, 'model'), ...(b.separateReference ? { ref_path: join(dir, 'reference') } : {}), ...b.model },
     datasets: [{ name: data }],
     chat_template: 'plain',
     train,
@@ -100,6 +100,7 @@ export async function runTrainBench(algo, { layers = 12, ...overrides } = {}) {
   const dir = mkdtempSync(join(tmpdir(), `aligntune-bench-${algo}-`));
   try {
     const config = writeModelApart(dir, layers);
+    if (b.separateReference) cpSync(join(dir, 'model'), join(dir, 'reference'), { recursive: true });
     const trainer = await TrainerFactory.createTrainer(runConfig(dir, algo, b, writeData(dir, algo, b)), { kernel: new Kernel(), projectDir: ROOT });
     trainer.progress = { enabled: false };
     const times = [];

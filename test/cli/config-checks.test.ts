@@ -161,13 +161,13 @@ describe('defaults follow what the user set', () => {
 });
 
 describe('validate reports every problem at once, with the file', () => {
-  it("bf16 and PPO's missing reward together (the algorithm's rules no longer wait for a second round)", async () => {
-    const path = file('ppo-rounds.yaml', `algo: ppo\nmodel:\n  name_or_path: ${model}\n  precision: bf16\ndatasets:\n  - name: ${PREFERENCES}\ntrain:\n  per_device_batch_size: 0\n  max_steps: 100\n`);
+  it("an unsupported quantization key and PPO's missing reward together (the algorithm's rules no longer wait for a second round)", async () => {
+    const path = file('ppo-rounds.yaml', `algo: ppo\nmodel:\n  name_or_path: ${model}\n  quantization:\n    load_in_4bit: true\n    bnb_4bit_use_double_quant: true\ndatasets:\n  - name: ${PREFERENCES}\ntrain:\n  per_device_batch_size: 0\n  max_steps: 100\n`);
     const result = bin(['validate', '--config', path]); // the installed bin, as a process
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`Invalid configuration in ${path} (3 problems):`);
     expect(result.stderr).toContain('train.per_device_batch_size: must be a positive integer (got 0)');
-    expect(result.stderr).toContain('model.precision: bf16 is not supported');
+    expect(result.stderr).toContain('model.quantization.bnb_4bit_use_double_quant: double quantization (8-bit absmax) is not supported yet');
     expect(result.stderr).toContain('rewards: ppo needs a reward model (model.reward_path), reward functions (rewards:), or both');
   });
 

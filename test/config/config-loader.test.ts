@@ -139,8 +139,8 @@ describe('ConfigLoader.load with overrides', () => {
   });
 
   it('overrides are validated afterwards like any value', () => {
-    expect(issueLines(() => ConfigLoader.load(minimal(), { overrides: ['model.precision=bf16'] }))).toEqual([
-      'model.precision: bf16 is not supported by the cpu compute backend yet; use fp32 or auto',
+    expect(issueLines(() => ConfigLoader.load(minimal(), { overrides: ['model.quantization={"load_in_4bit": true, "block_size": 3}'] }))).toEqual([
+      'model.quantization.block_size: must be a power of two from 16 to 4096, got 3',
     ]);
   });
 });

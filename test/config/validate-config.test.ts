@@ -207,7 +207,7 @@ describe('validateConfig: cross-field rules', () => {
 });
 
 describe('validateConfig: features not built yet are errors, never ignored', () => {
-  it('rejects fp16/bf16, quantization, gradient checkpointing, max_memory, fused attention', () => {
+  it('rejects gradient checkpointing, max_memory, fused attention (bf16 and quantization are accepted)', () => {
     const lines = issueLines(() =>
       validate({
         ...minimal(),
@@ -222,8 +222,6 @@ describe('validateConfig: features not built yet are errors, never ignored', () 
       }),
     );
     expect(lines).toEqual([
-      'model.precision: bf16 is not supported by the cpu compute backend yet; use fp32 or auto',
-      'model.quantization: quantization is not supported by the cpu compute backend yet; remove it or leave it empty',
       'model.gradient_checkpointing: gradient checkpointing is not supported by the cpu compute backend yet; set it to false',
       'model.max_memory: per-device memory limits are not supported by the cpu compute backend yet; remove max_memory',
       'model.attn_implementation: "flash_attention_2" is not supported by the cpu compute backend yet; use "eager" or "auto"',
@@ -233,6 +231,26 @@ describe('validateConfig: features not built yet are errors, never ignored', () 
   it('accepts fp32, auto, eager and an empty quantization mapping', () => {
     const model = { name_or_path: 'gpt2', precision: 'fp32', attn_implementation: 'eager', quantization: {}, max_memory: {} };
     expect(validate({ ...minimal(), model }).model.precision).toBe('fp32');
+  });
+
+  it('model.quantization: BitsAndBytesConfig keys act or are refused, each named', () => {
+    const withQuantization = (q: Record<string, unknown>) => validate({ ...minimal(), model: { name_or_path: 'gpt2', quantization: q } });
+    const quantization = (q: Record<string, unknown>) => issueLines(() => withQuantization(q));
+    expect(withQuantization({ load_in_4bit: true, bnb_4bit_quant_type: 'nf4', block_size: 32, bnb_4bit_compute_dtype: 'float32', bnb_4bit_use_double_quant: false }).model.quantization).toMatchObject({ load_in_4bit: true });
+    expect(withQuantization({ load_in_8bit: true }).model.quantization).toEqual({ load_in_8bit: true });
+    expect(quantization({ load_in_4bit: true, llm_int8_threshold: 6, bnb_4bit_quant_type: 'nf8', block_size: 48 })).toEqual([
+      'model.quantization.llm_int8_threshold: unknown key (supported: load_in_4bit, load_in_8bit, bnb_4bit_quant_type, block_size, bnb_4bit_compute_dtype, bnb_4bit_use_double_quant)',
+      'model.quantization.bnb_4bit_quant_type: "nf8" is not one of nf4, fp4, int4',
+      'model.quantization.block_size: must be a power of two from 16 to 4096, got 48',
+    ]);
+    expect(quantization({ load_in_4bit: true, load_in_8bit: true, bnb_4bit_use_double_quant: true, bnb_4bit_compute_dtype: 'bfloat16' })).toEqual([
+      'model.quantization.bnb_4bit_use_double_quant: double quantization (8-bit absmax) is not supported yet; set it to false',
+      'model.quantization.bnb_4bit_compute_dtype: "bfloat16": the cpu compute backend dequantizes to and computes in float32; use float32',
+      'model.quantization: set load_in_4bit or load_in_8bit, not both',
+    ]);
+    expect(quantization({ load_in_8bit: true, bnb_4bit_quant_type: 'nf4' })).toEqual(['model.quantization.bnb_4bit_quant_type: applies to load_in_4bit only']);
+    expect(quantization({ load_in_4bit: false, bnb_4bit_quant_type: 'nf4' })).toEqual(['model.quantization: bnb_4bit_quant_type: needs load_in_4bit: true or load_in_8bit: true (or leave quantization empty)']);
+    expect(withQuantization({ load_in_4bit: false }).model.quantization).toEqual({ load_in_4bit: false });
   });
 
   it('rejects several processes with the single backend', () => {

@@ -40,6 +40,7 @@ describe('examples/multi-task: the seed multi-task config on local data', () => 
     const local = parse(readFileSync(join(EXAMPLE, 'config.yaml'), 'utf8')) as Record<string, any>;
     const shape = (config: Record<string, any>) => ({
       algo: config.algo,
+      precision: config.model.precision,
       datasets: config.datasets.map((ds: Record<string, unknown>) => [ds.task_type, ds.weight]),
       tasks: config.tasks,
       rewards: config.rewards.map((r: Record<string, unknown>) => [r.type, r.weight, r.shield ?? false]),

@@ -33,11 +33,11 @@ export class ModelConfig {
   @NonEmptyStr()
   value_path?: string;
 
-  @Describe('Weights/compute precision. Default "auto" (fp32 on the CPU backend); fp16/bf16 are not supported yet.')
+  @Describe('Storage of frozen weights (reference, reward model): bf16/fp16 halve them, cast to float32 in the graph; trainable weights stay float32. Default "auto": the checkpoint config.json torch_dtype (bfloat16, float16, else fp32), fp32 for a reference sharing the starting policy.')
   @OneOf(PRECISIONS)
   precision: Precision = 'auto';
 
-  @Describe('Quantization settings (e.g. {load_in_4bit: true}). Not supported yet: must be empty.')
+  @Describe('Frozen weights stored quantized, as BitsAndBytesConfig: load_in_4bit (bnb_4bit_quant_type nf4|fp4|int4) or load_in_8bit, block_size (default 64). Needs a frozen model (a reference or reward model).')
   @Mapping()
   quantization: Record<string, unknown> = {};
 

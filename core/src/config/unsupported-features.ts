@@ -3,7 +3,7 @@ import type { UnifiedConfig } from './unified-config.js';
 
 /**
  * Settings the spec defines but this installation cannot honour yet. They are errors, never silently
- * ignored: a user asking for bf16 or gradient checkpointing must not get an fp32 run without noticing.
+ * ignored: a user asking for gradient checkpointing must not get an fp32 run without noticing.
  * Relax a rule here when the feature lands.
  */
 export function unsupportedFeatureIssues(config: UnifiedConfig): ConfigIssue[] {
@@ -16,12 +16,6 @@ function modelIssues(config: UnifiedConfig): ConfigIssue[] {
   const model = config.model;
   if (!model) return [];
   const issues: ConfigIssue[] = [];
-  if (model.precision === 'fp16' || model.precision === 'bf16') {
-    issues.push({ path: 'model.precision', message: `${model.precision} is not supported by ${BACKEND} yet; use fp32 or auto` });
-  }
-  if (isNonEmptyMapping(model.quantization)) {
-    issues.push({ path: 'model.quantization', message: `quantization is not supported by ${BACKEND} yet; remove it or leave it empty` });
-  }
   if (model.gradient_checkpointing === true) {
     issues.push({ path: 'model.gradient_checkpointing', message: `gradient checkpointing is not supported by ${BACKEND} yet; set it to false` });
   }

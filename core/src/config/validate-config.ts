@@ -10,6 +10,7 @@ import type { AlgorithmOptionsClass } from './unified-key-use.js';
 import { toPlainTree } from './to-plain.js';
 import { UnifiedConfig } from './unified-config.js';
 import { unsupportedFeatureIssues } from './unsupported-features.js';
+import { quantizationIssues } from './quantization-config.js';
 import { validateSection } from './validate-section.js';
 
 /**
@@ -43,7 +44,7 @@ export function inspectConfig(input: unknown, catalog?: ContributionCatalog, sou
   followMaxLength(config, pluginKeys.train);
   applyEntryParams('reward', config.rewards, pluginKeys.rewardParams, catalog, issues);
   applyEntryParams('task', config.tasks, pluginKeys.taskParams, catalog, issues);
-  issues.push(...crossFieldIssues(config), ...catalogIssues(config, catalog), ...unsupportedFeatureIssues(config), ...rewardUseIssues(config, catalog));
+  issues.push(...crossFieldIssues(config), ...catalogIssues(config, catalog), ...unsupportedFeatureIssues(config), ...quantizationIssues(config), ...rewardUseIssues(config, catalog));
   fillDerivedDefaults(config);
   issues.push(...algorithmIssues(config, catalog, issues));
   return { config, issues: sortIssues(issues) };

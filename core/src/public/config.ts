@@ -32,6 +32,7 @@ export {
 export { generateJsonSchema } from '../config/json-schema.js';
 export { LoggingConfig } from '../config/logging-config.js';
 export { ModelConfig } from '../config/model-config.js';
+export { parseQuantization, type QuantFormat, type QuantizationSpec } from '../config/quantization-config.js';
 export { applyOverrides } from '../config/overrides.js';
 export { resolveDatasetLoader } from '../config/resolve-dataset-loader.js';
 export { RewardConfig } from '../config/reward-config.js';

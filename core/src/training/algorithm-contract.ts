@@ -5,6 +5,7 @@ import type { GraphExecutor, HostTensor } from '../engine/graph-executor.js';
 import type { Graph } from '../engine/ir/graph.js';
 import type { Tensor } from '../engine/ir/tensor.js';
 import type { Kernel } from '../kernel/kernel.js';
+import type { FrozenWeights } from '../models/quant/frozen-weights.js';
 import type { DecoderModel } from '../models/roles/decoder-model.js';
 import type { PolicyModel } from '../models/roles/policy-model.js';
 import type { Tokenizer } from '../models/tokenizer.js';
@@ -43,6 +44,8 @@ export interface AlgorithmContext extends PolicyLoadContext {
   readonly startDir: string;
   /** The checkpoint being resumed, if any. */
   readonly resumeDir?: string;
+  /** Where every frozen model (reference, reward model) takes model.precision / model.quantization's storage. */
+  readonly frozen: FrozenWeights;
 }
 
 /**

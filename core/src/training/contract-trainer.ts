@@ -11,6 +11,7 @@ import { encodeModel } from '../engine/onnx/onnx-encoder.js';
 import type { StepResult, TrainSession } from '../engine/optim/train-session.js';
 import type { ProcessGroup } from '../engine/process-group.js';
 import type { Kernel } from '../kernel/kernel.js';
+import { FrozenWeights } from '../models/quant/frozen-weights.js';
 import { PolicyModel } from '../models/roles/policy-model.js';
 import { Tokenizer } from '../models/tokenizer.js';
 import { BatchStream } from './batch-stream.js';
@@ -187,7 +188,9 @@ export class ContractTrainer implements Trainer {
       );
     }
     const { kernel, logger, tokenizer, policy, data, executor, resumeDir } = this;
-    await this.driver.setup({ config, kernel, logger, tokenizer, policy, data, executor, startDir, resumeDir });
+    const frozen = new FrozenWeights(config.model);
+    await this.driver.setup({ config, kernel, logger, tokenizer, policy, data, executor, startDir, resumeDir, frozen });
+    frozen.requireFrozenBase();
   }
 
   private async compileEval(): Promise<CompiledGraph> {

@@ -50,6 +50,7 @@ export class DpoAlgorithm implements AlgorithmContract {
         executor,
         reference: this.reference,
         referenceDir: refDir,
+        referenceStorage: context.frozen.storageOf(this.reference),
         padTokenId: tokenizer.padTokenId,
         batchSize: config.train.per_device_batch_size,
         cacheRoot: caching.enabled ? caching.root : undefined,

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeDataAtomic } from '@aligntune/core/util';
 import { emitModel, encodeModel, Graph, hostValues, type GraphExecutor, type HostTensor } from '@aligntune/core/engine';
-import { type DecoderModel } from '@aligntune/core/models';
+import { type DecoderModel, type WeightStorage } from '@aligntune/core/models';
 import { collatePairs, type SequenceBatch, hashFile, type TokenizedDataset } from '@aligntune/core/data';
 import { float32Tensor, tokenFeeds } from '@aligntune/core/training';
 import { COMPLETION_MASK, declarePairInputs, referencePairLogps } from './pair-graph.js';
@@ -22,6 +22,8 @@ export interface PrecomputeOptions {
   reference: DecoderModel;
   /** Directory of the reference weights (their content is part of the cache key). */
   referenceDir?: string;
+  /** How the reference's weights are stored (bf16, quantized): part of the cache key, since it changes the log-probs. */
+  referenceStorage?: WeightStorage;
   padTokenId: number;
   batchSize: number;
   /** `<caching.root>` when caching is enabled. */
@@ -35,7 +37,7 @@ export interface PrecomputeOptions {
  * so a second run over the same data and reference reuses them.
  */
 export async function precomputeReferenceLogps(table: TokenizedDataset, options: PrecomputeOptions): Promise<{ logps: PairTable; hit: boolean }> {
-  const file = options.cacheRoot && options.referenceDir ? join(options.cacheRoot, 'ref-logps', `${await cacheKey(table, options.referenceDir)}.json`) : undefined;
+  const file = options.cacheRoot && options.referenceDir ? join(options.cacheRoot, 'ref-logps', `${await cacheKey(table, options.referenceDir, options.referenceStorage)}.json`) : undefined;
   if (file && existsSync(file)) {
     const stored = JSON.parse(await readFile(file, 'utf8')) as { chosen: number[]; rejected: number[] };
     if (stored.chosen.length === table.size) return { logps: { chosen: Float32Array.from(stored.chosen), rejected: Float32Array.from(stored.rejected) }, hit: true };
@@ -70,8 +72,9 @@ export function pairFeeds(batch: SequenceBatch): Record<string, HostTensor> {
   return { ...tokenFeeds(batch), [COMPLETION_MASK]: float32Tensor(batch.completionMask, [batch.rows, batch.length]) };
 }
 
-async function cacheKey(table: TokenizedDataset, referenceDir: string): Promise<string> {
+async function cacheKey(table: TokenizedDataset, referenceDir: string, storage?: WeightStorage): Promise<string> {
   const hash = createHash('sha256').update(`ref-logps:${FORMAT}\n`);
+  if (storage && (storage.precision !== 'fp32' || storage.quantization)) hash.update(`storage:${JSON.stringify(storage)}\n`);
   for (const file of readdirSync(referenceDir).filter((f) => f.endsWith('.safetensors') || f === 'config.json').sort()) {
     hash.update(`${file}:${await hashFile(join(referenceDir, file))}\n`);
   }

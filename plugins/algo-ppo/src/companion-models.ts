@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Kernel } from '@aligntune/core/kernel';
 import { ConfigValidationError, type ModelConfig } from '@aligntune/core/config';
-import { RewardModel, ValueModel, type PolicyModel } from '@aligntune/core/models';
+import { RewardModel, ValueModel, type FrozenWeights, type PolicyModel } from '@aligntune/core/models';
 import { checkVocabulary, type TrainerLogger } from '@aligntune/core/training';
 
 /** Where checkpoints and final/ keep the value model (a sequence-classification model directory). */
@@ -23,6 +23,8 @@ export interface CompanionContext {
   /** Seeds a fresh value head (train.seed). */
   readonly seed: number;
   readonly logger?: TrainerLogger;
+  /** Gives the frozen reward model model.precision / model.quantization's storage. */
+  readonly frozen: FrozenWeights;
 }
 
 /**
@@ -55,5 +57,5 @@ export async function loadRewardModel(c: CompanionContext): Promise<RewardModel 
     throw new ConfigValidationError([{ path: 'model.reward_path', message: `the reward model's score head has ${head.numLabels} outputs; PPO needs one` }]);
   }
   checkVocabulary(reward.model, c.policy, 'model.reward_path');
-  return reward;
+  return new RewardModel(c.frozen.freeze(reward.model));
 }

@@ -140,6 +140,6 @@ export class PpoAlgorithm implements OnlineAlgorithmContract {
   }
 }
 
-function companionContext({ config, policy, startDir, resumeDir, kernel, logger }: OnlineContext): CompanionContext {
-  return { model: config.model, policy, startDir, resumeDir, kernel, resolveDir: (id) => resolveModelDir(id, { logger }), seed: config.train.seed, logger };
+function companionContext({ config, policy, startDir, resumeDir, kernel, logger, frozen }: OnlineContext): CompanionContext {
+  return { model: config.model, policy, startDir, resumeDir, kernel, resolveDir: (id) => resolveModelDir(id, { logger }), seed: config.train.seed, logger, frozen };
 }

@@ -2,6 +2,7 @@ import type { Graph } from '../ir/graph.js';
 import type { Node, Tensor } from '../ir/tensor.js';
 import { isFloat } from '../ops/elementwise.js';
 import { gradRegistry, NON_DIFFERENTIABLE } from './grad-registry.js';
+import { RecomputePlan } from './recompute.js';
 import './rules.js';
 
 /**
@@ -18,13 +19,14 @@ export function grad(g: Graph, loss: Tensor, wrt: readonly Tensor[], seed?: Tens
     grads.set(t.id, prev ? g.add(prev, dt) : dt);
   };
   accumulate(loss, seed ?? g.fill(loss.shape, 1, loss.dtype));
+  const recompute = new RecomputePlan(g, nodes);
   for (let i = nodes.length - 1; i >= 0; i--) {
     const node = nodes[i];
     if (!active.nodes.has(node)) continue;
     const dys = node.outputs.map((o) => grads.get(o.id));
     if (dys.every((d) => d === undefined)) continue;
     const needs = node.inputs.map((t) => active.tensors.has(t.id));
-    const dxs = runRule(g, node, dys, needs);
+    const dxs = runRule(g, recompute.inputsOf(node, dys.find((d) => d !== undefined)!), dys, needs);
     node.inputs.forEach((t, k) => {
       const dx = dxs[k];
       if (needs[k] && dx) accumulate(t, dx);

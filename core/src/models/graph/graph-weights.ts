@@ -1,7 +1,9 @@
+import { recomputeInBackward } from '../../engine/autodiff/recompute.js';
 import type { DType, HostTensor } from '../../engine/graph-executor.js';
 import type { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
 import type { WeightSource } from '../architecture.js';
+import type { StoredWeight } from '../quant/stored-weight.js';
 
 /** Weights as graph inputs (trainable: fed every run, differentiable) or initializers (frozen: baked into the model bytes). */
 export type WeightMode = 'input' | 'initializer';
@@ -10,35 +12,47 @@ export interface GraphWeightsOptions {
   readonly mode: WeightMode;
   /** Prepended to every graph name, so two models (policy and reference) can share one graph. */
   readonly prefix?: string;
+  /** The dtype the weights compute in (float32, or float64 in gradient checks). */
+  readonly dtype?: DType;
 }
 
+/** A model's weight by canonical name, as it is stored (plain, half or quantized); undefined if it has none. */
+export type WeightLookup = (canonical: string) => StoredWeight | undefined;
+
 /**
- * Binds a model's host weights (canonical names) to one graph. Tensors are declared on first use, so a
- * graph only carries the weights its outputs need (a decode graph without the score head, say).
+ * Binds a model's weights (canonical names) to one graph: the one place a weight enters a graph. Tensors are
+ * declared on first use, so a graph only carries the weights its outputs need (a decode graph without the score
+ * head, say). A stored weight's parts are declared under its graph name (plus their suffixes) and decoded to
+ * float32 on the graph; only plain weights are trainable.
  */
 export class GraphWeights {
-  /** canonical name → graph tensor, in first-use order. */
+  /** canonical name → the weight's float tensor on the graph, in first-use order. */
   readonly used = new Map<string, Tensor>();
+  /** canonical name → the weight's declared parts (a plain weight's '' part is its float tensor itself). */
+  private readonly parts = new Map<string, Record<string, Tensor>>();
 
   constructor(
     private readonly g: Graph,
-    private readonly host: ReadonlyMap<string, HostTensor>,
+    private readonly lookup: WeightLookup,
     readonly options: GraphWeightsOptions,
   ) {}
 
-  /** The dtype of the model's weights (every weight shares it). */
+  /** The dtype of the model's weights on the graph (every weight shares it). */
   get dtype(): DType {
-    const first = this.host.values().next();
-    return first.done ? 'float32' : first.value.dtype;
+    return this.options.dtype ?? 'float32';
   }
 
   readonly source: WeightSource = (name) => {
     const hit = this.used.get(name);
     if (hit) return hit;
-    const value = this.host.get(name);
-    if (!value) throw new Error(`model has no weight '${name}'`);
-    const graphName = this.graphName(name);
-    const t = this.options.mode === 'input' ? this.g.input(graphName, value.dtype, value.dims) : this.g.initializer(graphName, value);
+    const stored = this.lookup(name);
+    if (!stored) throw new Error(`model has no weight '${name}'`);
+    const parts: Record<string, Tensor> = {};
+    for (const [suffix, value] of Object.entries(stored.parts)) parts[suffix] = this.declare(this.graphName(name) + suffix, value);
+    const t = stored.decode(this.g, parts);
+    // A backward that reads a decoded weight (dX = dY·Wᵀ) decodes it again, so the forward's float32 copy is not kept.
+    if (t !== parts['']) recomputeInBackward(this.g, t, (g, after) => stored.decode(g, partsAfter(g, parts, after)));
+    this.parts.set(name, parts);
     this.used.set(name, t);
     return t;
   };
@@ -47,14 +61,36 @@ export class GraphWeights {
     return `${this.options.prefix ?? ''}${canonical}`;
   }
 
-  /** The trainable tensors (input mode), for `grad` and train-step builders. */
+  /** The trainable tensors (input mode, weights kept plain), for `grad` and train-step builders. */
   params(): Tensor[] {
-    return this.options.mode === 'input' ? [...this.used.values()] : [];
+    if (this.options.mode !== 'input') return [];
+    return [...this.used].filter(([name, t]) => this.parts.get(name)![''] === t).map(([, t]) => t);
   }
 
-  /** Feeds for the weight inputs (empty in initializer mode). Zero-copy views of the host weights. */
+  /**
+   * Feeds for the weight inputs (empty in initializer mode): zero-copy views of the host weights as the model
+   * holds them now, so weights replaced since binding (a trained policy's) are fed, not the bound ones.
+   */
   feeds(): Record<string, HostTensor> {
     if (this.options.mode !== 'input') return {};
-    return Object.fromEntries([...this.used.keys()].map((n) => [this.graphName(n), this.host.get(n)!]));
+    const feeds: Record<string, HostTensor> = {};
+    for (const name of this.used.keys()) {
+      for (const [suffix, value] of Object.entries(this.lookup(name)!.parts)) feeds[this.graphName(name) + suffix] = value;
+    }
+    return feeds;
   }
+
+  private declare(graphName: string, value: HostTensor): Tensor {
+    return this.options.mode === 'input' ? this.g.input(graphName, value.dtype, value.dims) : this.g.initializer(graphName, value);
+  }
+}
+
+/**
+ * The parts again, as values that only exist once `after` does: Where(c, p, p) is p whatever c is, and c comes
+ * from one element of `after`. So the backward's decode runs late and is not merged with the forward's.
+ */
+function partsAfter(g: Graph, parts: Readonly<Record<string, Tensor>>, after: Tensor): Record<string, Tensor> {
+  const first = g.slice(g.reshape(after, [-1]), 0, 0, 1);
+  const tie = g.equal(first, first);
+  return Object.fromEntries(Object.entries(parts).map(([suffix, part]) => [suffix, g.where(tie, part, part)]));
 }

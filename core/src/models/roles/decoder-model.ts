@@ -8,6 +8,7 @@ import { decoderForward, lmHeadLogits, scoreHead, type DecoderForward, type Toke
 import { GraphWeights, type WeightMode } from '../graph/graph-weights.js';
 import type { HfModelConfig } from '../hf-model-config.js';
 import { saveModelDir, type SaveModelDirOptions } from '../model-dir.js';
+import { plainWeight, type StoredWeight } from '../quant/stored-weight.js';
 
 export interface DecoderModelInit {
   readonly config: HfModelConfig;
@@ -19,6 +20,8 @@ export interface DecoderModelInit {
   /** Where the model was loaded from (a directory), for messages and tokenizer copies. */
   readonly source?: string;
   readonly generationConfig?: HfGenerationConfig | null;
+  /** Frozen weights held in another form (half, quantized): canonical name → stored weight, beside `weights`. */
+  readonly stored?: ReadonlyMap<string, StoredWeight>;
 }
 
 /** What a forward builder returns: the decoder's outputs plus the weights it bound (params/feeds). */
@@ -37,6 +40,7 @@ export class DecoderModel {
   readonly prefix: string | undefined;
   readonly source: string | undefined;
   readonly generationConfig: HfGenerationConfig | null;
+  readonly stored: ReadonlyMap<string, StoredWeight>;
 
   constructor(init: DecoderModelInit) {
     this.config = init.config;
@@ -45,15 +49,24 @@ export class DecoderModel {
     this.prefix = init.prefix;
     this.source = init.source;
     this.generationConfig = init.generationConfig ?? null;
+    this.stored = init.stored ?? new Map();
   }
 
   get dtype(): DType {
     return this.weights.get('embed.tokens')?.dtype ?? 'float32';
   }
 
+  /** A weight as it is held: stored (frozen, half or quantized) or plain. */
+  storedWeight(name: string): StoredWeight | undefined {
+    const stored = this.stored.get(name);
+    if (stored) return stored;
+    const plain = this.weights.get(name);
+    return plain && plainWeight(plain);
+  }
+
   /** Binds the weights to `g`: graph inputs (`input`, trainable) or initializers (`initializer`, frozen). */
   bind(g: Graph, mode: WeightMode, prefix = ''): GraphWeights {
-    return new GraphWeights(g, this.weights, { mode, prefix });
+    return new GraphWeights(g, (name) => this.storedWeight(name), { mode, prefix, dtype: this.dtype });
   }
 
   /** Decoder over padded token inputs: final hidden states and per-layer keys/values. */
@@ -70,9 +83,13 @@ export class DecoderModel {
     return scoreHead(weights.source, g, hidden);
   }
 
-  /** The weights by graph name (`prefix` + canonical name): the feeds of a graph that binds them as inputs. */
+  /** The weights by graph name (`prefix` + canonical name, plus a stored weight's part suffixes): the feeds of a graph that binds them as inputs. */
   namedWeights(prefix = ''): Record<string, HostTensor> {
-    return Object.fromEntries([...this.weights].map(([name, t]) => [`${prefix}${name}`, t]));
+    const named: Record<string, HostTensor> = Object.fromEntries([...this.weights].map(([name, t]) => [`${prefix}${name}`, t]));
+    for (const [name, stored] of this.stored) {
+      for (const [suffix, part] of Object.entries(stored.parts)) named[`${prefix}${name}${suffix}`] = part;
+    }
+    return named;
   }
 
   /** Replaces weights by canonical name (e.g. a TrainSession's params, with the graph-name prefix removed). */
@@ -90,7 +107,8 @@ export class DecoderModel {
   /** The weights as float32 canonical tensors (views where already float32). */
   canonicalWeights(): CanonicalWeights {
     const out: CanonicalWeights = new Map();
-    for (const [name, t] of this.weights) out.set(name, { shape: t.dims, data: t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as Float64Array) });
+    for (const [name, t] of this.weights) out.set(name, { shape: t.dims, data: plainWeight(t).toFloat32() });
+    for (const [name, stored] of this.stored) out.set(name, { shape: stored.dims, data: stored.toFloat32() });
     return out;
   }
 

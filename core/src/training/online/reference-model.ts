@@ -2,6 +2,7 @@ import { ConfigValidationError } from '../../config/config-validation-error.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import { DecoderModel } from '../../models/roles/decoder-model.js';
 import { loadModel } from '../../models/roles/load-model.js';
+import type { FrozenWeights } from '../../models/quant/frozen-weights.js';
 import type { PolicyModel } from '../../models/roles/policy-model.js';
 
 export interface ReferenceSource {
@@ -12,19 +13,23 @@ export interface ReferenceSource {
   readonly startDir: string;
   readonly resumeDir?: string;
   readonly kernel: Kernel;
+  /** Gives the reference model.precision / model.quantization's storage. */
+  readonly frozen: FrozenWeights;
 }
 
 /**
  * The KL reference: model.ref_path, else the starting policy. Without a resume, the starting policy's weights are
  * shared with the policy's initial ones (its updates replace map entries, never write into these tensors): no
- * second copy. A loaded reference must read the policy's token ids.
+ * second copy, unless its storage (bf16, quantized) makes one. A loaded reference must read the policy's token ids.
  */
 export async function loadReferenceModel(s: ReferenceSource): Promise<DecoderModel> {
   const dir = s.refDir ?? s.startDir;
-  if (dir === s.startDir && !s.resumeDir) return new DecoderModel({ ...s.policy.model, weights: new Map(s.policy.model.weights) });
+  if (dir === s.startDir && !s.resumeDir) {
+    return s.frozen.freeze(new DecoderModel({ ...s.policy.model, weights: new Map(s.policy.model.weights) }), { sharesPolicyWeights: true });
+  }
   const reference = await loadModel(dir, { kernel: s.kernel });
   checkVocabulary(reference, s.policy, s.refDir ? 'model.ref_path' : 'model.sft_path / model.name_or_path');
-  return reference;
+  return s.frozen.freeze(reference);
 }
 
 /** A model that reads the policy's token ids (reference, value, reward model) must share its vocabulary. */
