@@ -44,7 +44,9 @@ export function registerTrainCommand(program: Command, context: CliContext): voi
         context.setExitCode(await runLaunch(start.plan));
         return;
       }
-      // rank 0 owns the output directory and its run log; the trainer's other ranks wait for it to claim the directory
+      // rank 0 owns the output directory, its run log and the console; the other ranks log only warnings and
+      // errors, and the trainer makes them wait until rank 0 has claimed the directory
+      if (start.rank > 0 && !debug) context.logger.setLevel('warn');
       if (start.rank === 0) {
         // before the run log opens there: a directory holding another run is refused (or cleared) untouched
         await claimOutputDir(config, { logger: context.logger, inputs: options.config ? { '--config': options.config } : {} });

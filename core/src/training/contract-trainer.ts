@@ -143,6 +143,10 @@ export class ContractTrainer implements Trainer {
     const totalSteps = train.max_steps ?? Math.ceil(((train.epochs ?? 1) * stream.microBatchesPerEpoch) / train.gradient_accumulation_steps);
     const steps = (held.steps = await StepExecutor.create(this.executor, { train, label: this.config.algo, buildLoss: (g) => this.driver.buildLoss(g), params: this.trainableParams(), parallel: this.parallel }));
     const { session } = steps;
+    if (steps.zero) {
+      const shards = await steps.zero.describeShards();
+      if (this.group.rank === 0) this.logger?.info(shards);
+    }
     const checkpointer = new Checkpointer({ layout: this.layout, group: this.group, policy: this.policy, saveTotalLimit: train.save_total_limit, saveExtras: async (dir, params) => this.algorithm.saveExtras?.(dir, params), logger: this.logger });
     const evalGraph = (held.evalGraph = this.data.eval && this.driver.evaluatesLoss ? await this.compileEval() : undefined);
     const evaluator = (held.evaluator = this.data.eval ? await this.createEvaluator() : undefined);
@@ -151,7 +155,8 @@ export class ContractTrainer implements Trainer {
     if (this.resumeDir) await this.restore(steps, loop);
     const evaluations = new EvaluationSchedule(train.eval_interval, evaluation !== undefined);
     await inPlace(Object.values(session.currentParams()), (buffers) => this.group.broadcast(buffers, 0));
-    const progress = (held.progress = new ProgressReporter({ total: totalSteps, ...this.progress }));
+    // one progress display for the job: rank 0's
+    const progress = (held.progress = new ProgressReporter({ total: totalSteps, ...this.progress, ...(this.group.rank > 0 ? { enabled: false } : {}) }));
     await this.openSinks(loop);
     this.signals.install((signal) => this.logger?.warn(`${signal}: stopping after this step and saving a checkpoint`));
     progress.start(loop.step);

@@ -65,6 +65,16 @@ export class ZeroOptimizer {
     return [...this.state.values()].reduce((sum, t) => sum + t.data.byteLength, 0);
   }
 
+  /** Each rank's optimizer-state bytes against one process's, as a log line (a collective every rank calls). */
+  async describeShards(): Promise<string> {
+    const { group, stage, params, optimizer } = this.options;
+    const bytes = new Float64Array(group.worldSize);
+    bytes[group.rank] = this.stateBytes;
+    await group.allReduce([bytes], 'sum');
+    const whole = params.reduce((sum, p) => sum + count(p.dims), 0) * 4 * optimizer.slots.length;
+    return `ZeRO stage ${stage}: optimizer state per rank ${[...bytes].map((b) => `${b} bytes`).join(', ')}; one process would hold ${whole} bytes`;
+  }
+
   /** Reduces the gradients (allreduce for stage 1, to each range's owner for stage 2), updates this rank's range, gathers every range; returns the global gradient norm. */
   async step(params: ReadonlyMap<string, RunValue>, grads: ReadonlyMap<string, RunValue>, lr: number, step: number): Promise<number> {
     const { group, stage } = this.options;
