@@ -119,8 +119,11 @@ describe.skipIf(missing !== undefined)('distributed training on Open MPI (2 rank
     expect(Math.abs(perRank0! - single! / 2)).toBeLessThanOrEqual(8); // one float32 element of each of the two moments
   });
 
-  it('learns with 2 ranks: the loss of a tiny model falls', async () => {
-    const out = await trained('learn', 'sft', sftData, { per_device_batch_size: 2, learning_rate: 3e-2, max_steps: 16, logging_steps: 4 }, { distributed: DDP });
+  it('learns with 2 ranks under fsdp, which says it runs as ZeRO stage 2: the loss of a tiny model falls', async () => {
+    const { out, run } = await train('learn', 'sft', sftData, { per_device_batch_size: 2, learning_rate: 3e-2, max_steps: 16, logging_steps: 4 }, { distributed: { backend: 'fsdp', gpus_per_node: 2 } });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('distributed.backend fsdp runs as ZeRO stage 2');
+    expect(run.stderr).toMatch(/ZeRO stage 2: optimizer state per rank \d+ bytes, \d+ bytes/);
     const losses = readMetrics(out).map((row) => row.loss!);
     expect(losses.at(-1)!).toBeLessThan(0.5 * losses[0]!);
   });
@@ -161,6 +164,13 @@ describe.skipIf(missing !== undefined)('distributed training on Open MPI (2 rank
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('distributed.backend');
     expect(run.stderr).toContain('apt-get install openmpi-bin');
+  });
+
+  it('refuses deepspeed_config under a backend that does not act on it (exit 2)', async () => {
+    const config = writeYaml(join(dir, 'ddp-ds.yaml'), runConfig('sft', model, sftData, join(dir, 'ddp-ds'), { max_steps: 1 }, { distributed: { ...DDP, deepspeed_config: { zero_optimization: { stage: 2 } } } }));
+    const run = await runAligntune(['train', '--config', config]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('distributed.deepspeed_config: distributed backend "ddp" does not act on it');
   });
 
   it('refuses ZeRO stage 3 and keys it would ignore (exit 2)', async () => {

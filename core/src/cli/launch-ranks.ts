@@ -5,6 +5,7 @@ import type { UnifiedConfig } from '../config/unified-config.js';
 import { THREADS_PER_RANK_ENV } from '../engine/compute-threads.js';
 import type { DistributedBackendOptions, LaunchPlan } from '../kernel/contribution.js';
 import type { Kernel } from '../kernel/kernel.js';
+import { refuseUnreadKeys } from '../training/data-parallel-plan.js';
 import { ExtensionPoints } from '../training/extension-points.js';
 
 /** What `aligntune train` does about processes: run here (as `rank`), or start every rank with a launcher's command. */
@@ -22,6 +23,7 @@ export async function planRanks(kernel: Kernel, config: UnifiedConfig, argv: rea
   const declared = await kernel.declaredOptions<DistributedBackendOptions>(ExtensionPoints.distributedBackend.kind, backend);
   const refuse = (message: string) => new ConfigValidationError([{ path: 'distributed.backend', message }]);
   if ('failure' in declared) throw refuse(`"${backend}": its plugin does not load: ${declared.failure}`);
+  refuseUnreadKeys(config, declared.options);
   const launched = declared.options.launchedRank?.();
   if (launched !== undefined) return { rank: launched };
   if (!declared.options.launch) throw refuse(`"${backend}" declares no launcher: start its ${processes} processes yourself`);

@@ -23,7 +23,7 @@ export class DistributedConfig {
   @NonNegativeInt()
   seed?: number;
 
-  @Describe('backend deepspeed only: DeepSpeed\'s config; the one key acted on is zero_optimization.stage (1 or 2, default 2), any other is refused.')
+  @Describe('DeepSpeed\'s config, for a backend that acts on it (deepspeed): the one key acted on is zero_optimization.stage (1 or 2, default 2); any other, and stage 3, is refused.')
   @Optional()
   @Mapping()
   deepspeed_config?: Record<string, unknown>;

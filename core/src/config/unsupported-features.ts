@@ -39,7 +39,7 @@ function modelIssues(config: UnifiedConfig): ConfigIssue[] {
 function distributedIssues(config: UnifiedConfig): ConfigIssue[] {
   const d = config.distributed;
   if (!d) return [];
-  if (d.deepspeed_config !== undefined) return deepspeedIssues(d.backend, d.deepspeed_config);
+  if (d.deepspeed_config !== undefined) return deepspeedIssues(d.deepspeed_config);
   if (d.backend !== 'single') return [];
   const issues: ConfigIssue[] = [];
   if (typeof d.nodes === 'number' && d.nodes > 1) {
@@ -54,9 +54,9 @@ function distributedIssues(config: UnifiedConfig): ConfigIssue[] {
 /** The ZeRO stages whole-step graphs can run: 3 would gather each layer's parameters inside a step's graph. */
 export const ZERO_STAGES = [1, 2] as const;
 
-function deepspeedIssues(backend: string, ds: unknown): ConfigIssue[] {
+/** The spec's DeepSpeed config, whose backend (a plugin declaring `configKeys: ['deepspeed_config']`) acts on the ZeRO stage only. */
+function deepspeedIssues(ds: unknown): ConfigIssue[] {
   const path = 'distributed.deepspeed_config';
-  if (backend !== 'deepspeed') return [{ path, message: `is read by backend "deepspeed" only, but distributed.backend is "${backend}"; remove it or set backend: deepspeed` }];
   if (!isPlainMapping(ds)) return [];
   const issues: ConfigIssue[] = Object.keys(ds).filter((k) => k !== 'zero_optimization').map((k) => ({ path: `${path}.${k}`, message: 'is not supported: only zero_optimization.stage is acted on (batch sizes, precision and the optimizer come from train: and model:)' }));
   const zero = ds.zero_optimization;

@@ -15,6 +15,8 @@ export interface ProcessGroupInit {
   processesPerNode: number;
   /** Seed shared by every rank, so data order and initialisation agree. */
   seed: number;
+  /** The `distributed:` section as configured, for a backend's own keys (deepspeed_config). */
+  settings?: Readonly<Record<string, unknown>>;
 }
 
 export interface ProcessGroup {
@@ -24,6 +26,14 @@ export interface ProcessGroup {
   /** Its rank among the processes of its node: the device it drives (one rank per GPU). */
   readonly localRank: number;
   readonly worldSize: number;
+  /**
+   * How the trainer shares the optimizer among several ranks (ZeRO's stages): 0 or unset = replicated (ddp's
+   * allreduce), 1 = each rank keeps and updates a shard of the optimizer state, 2 = also reduces each gradient
+   * shard to its owner only. Known after init(); the backend reads it from its config.
+   */
+  readonly zeroStage?: 0 | 1 | 2;
+  /** What the user should know about how the backend runs (fsdp mapped to ZeRO-2): logged as a warning on rank 0 after init(). */
+  readonly notice?: string;
   init(options: ProcessGroupInit): Promise<void>;
   /** Reduces each buffer across ranks in place (gradients after backward). */
   allReduce(buffers: CollectiveBuffer[], op: ReduceOp): Promise<void>;

@@ -101,6 +101,8 @@ export interface DistributedBackendOptions extends ContributionOptions {
   launchedRank?: () => number | undefined;
   /** The command that starts `request.processes` ranks of this command line; throws a sentence saying what to install when it cannot. */
   launch?: (request: LaunchRequest) => LaunchPlan;
+  /** `distributed.*` keys it acts on besides backend, nodes, gpus_per_node and seed (e.g. `deepspeed_config`); any other set is refused. */
+  configKeys?: readonly string[];
 }
 
 /** `@DistributedBackend('single')` on a distributed backend class. */

@@ -10,6 +10,7 @@ import { emitModel } from '../engine/onnx/emit-model.js';
 import { encodeModel } from '../engine/onnx/onnx-encoder.js';
 import type { StepResult, TrainSession } from '../engine/optim/train-session.js';
 import type { ProcessGroup } from '../engine/process-group.js';
+import type { DistributedBackendOptions } from '../kernel/contribution.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { PolicyModel } from '../models/roles/policy-model.js';
 import { Tokenizer } from '../models/tokenizer.js';
@@ -20,7 +21,7 @@ import { createComputeBackend } from './compute-backend.js';
 import { EvaluationSchedule } from './evaluation-schedule.js';
 import { StepExecutor, type DataParallel, type ParallelStepOutcome } from './step-executor.js';
 import { inPlace } from './collective-buffers.js';
-import { abortCode, dataParallelPlan } from './data-parallel-plan.js';
+import { abortCode, dataParallelPlan, refuseUnreadKeys } from './data-parallel-plan.js';
 import { ExtensionPoints } from './extension-points.js';
 import { MetricWindow, weightedMeans, type MetricRow } from './metrics-log.js';
 import { flattenHparams } from './metric-sink.js';
@@ -185,8 +186,11 @@ export class ContractTrainer implements Trainer {
   private async prepareRun(): Promise<void> {
     const { config } = this;
     this.group = await this.kernel.create(ExtensionPoints.distributedBackend, config.distributed.backend);
-    await this.group.init({ nodes: config.distributed.nodes, processesPerNode: config.distributed.gpus_per_node, seed: config.distributed.seed ?? config.train.seed });
-    this.parallel = dataParallelPlan(config, this.group, !this.driver.evaluatesLoss, this.logger);
+    refuseUnreadKeys(config, this.kernel.metadata(ExtensionPoints.distributedBackend.kind, config.distributed.backend) as DistributedBackendOptions | undefined);
+    const { distributed } = config;
+    await this.group.init({ nodes: distributed.nodes, processesPerNode: distributed.gpus_per_node, seed: distributed.seed ?? config.train.seed, settings: { ...distributed } });
+    if (this.group.notice && this.group.rank === 0) this.logger?.warn(this.group.notice);
+    this.parallel = dataParallelPlan(config, this.group, !this.driver.evaluatesLoss);
     // rank 0 owns the output directory; the others wait until it is claimed (or cleared)
     if (this.group.rank === 0) {
       await claimOutputDir(config, { logger: this.logger });

@@ -1,30 +1,33 @@
 import { ConfigValidationError } from '../config/config-validation-error.js';
 import type { UnifiedConfig } from '../config/unified-config.js';
 import type { ProcessGroup } from '../engine/process-group.js';
+import type { DistributedBackendOptions } from '../kernel/contribution.js';
 import { OutputDirError } from './output-dir-error.js';
 import type { DataParallel } from './step-executor.js';
-import type { TrainerLogger } from './trainer.js';
 
 /**
- * How several ranks train together, from `distributed.backend`: ddp allreduces the gradients; deepspeed runs ZeRO
- * stage 1 or 2 (`deepspeed_config.zero_optimization.stage`, default 2); fsdp runs as ZeRO stage 2, said in the log,
- * because whole-step graphs cannot gather one layer's parameters at a time. One rank: undefined.
+ * How several ranks train together: the backend's ZeRO stage (0 = ddp's allreduce; 1 and 2 shard the optimizer,
+ * see ZeroOptimizer). One rank: undefined.
  */
-export function dataParallelPlan(config: UnifiedConfig, group: ProcessGroup, online: boolean, logger?: TrainerLogger): DataParallel | undefined {
+export function dataParallelPlan(config: UnifiedConfig, group: ProcessGroup, online: boolean): DataParallel | undefined {
   if (group.worldSize === 1) return undefined;
   if (online) {
-    throw new ConfigValidationError([{ path: 'distributed.backend', message: `"${config.distributed.backend}" with several processes trains offline algorithms (sft, dpo, reward) for now; run ${config.algo} with backend: single (docs/distributed.md)` }]);
+    throw new ConfigValidationError([{ path: 'distributed.backend', message: `"${config.distributed.backend}" with several processes trains offline algorithms (sft, dpo, reward) for now; run ${config.algo} with one process (docs/distributed.md)` }]);
   }
-  const backend = config.distributed.backend;
-  if (backend === 'fsdp') {
-    if (group.rank === 0) logger?.warn('distributed.backend fsdp runs as ZeRO stage 2 (optimizer state and gradients sharded across ranks, parameters replicated): whole-step graphs cannot gather parameters layer by layer; see docs/distributed.md');
-    return { group, zeroStage: 2 };
-  }
-  if (backend === 'deepspeed') {
-    const zero = config.distributed.deepspeed_config?.zero_optimization as { stage?: 1 | 2 } | undefined;
-    return { group, zeroStage: zero?.stage ?? 2 };
-  }
-  return { group, zeroStage: 0 };
+  return { group, zeroStage: group.zeroStage ?? 0 };
+}
+
+/** `distributed:` keys only some backends act on (those that list them in `configKeys`). */
+const BACKEND_KEYS = ['deepspeed_config'] as const;
+
+/** Refuses a `distributed.*` key the chosen backend does not act on (`deepspeed_config` under ddp, say), naming it. */
+export function refuseUnreadKeys(config: UnifiedConfig, declared: Pick<DistributedBackendOptions, 'configKeys'> | undefined): void {
+  const reads = declared?.configKeys ?? [];
+  const issues = BACKEND_KEYS.filter((key) => config.distributed[key] !== undefined && !reads.includes(key)).map((key) => ({
+    path: `distributed.${key}`,
+    message: `distributed backend "${config.distributed.backend}" does not act on it: remove it or choose a backend that does (docs/distributed.md)`,
+  }));
+  if (issues.length) throw new ConfigValidationError(issues);
 }
 
 /** The exit code every rank ends with when one fails: 2 for the user's config, data or output directory, else 1 (the CLI's codes). */

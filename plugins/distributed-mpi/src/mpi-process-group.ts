@@ -18,9 +18,13 @@ export class MpiProcessGroup implements ProcessGroup {
   rank = 0;
   localRank = 0;
   worldSize = 1;
+  /** ddp: gradients allreduced, optimizer state replicated. */
+  zeroStage: 0 | 1 | 2 = 0;
+  notice?: string;
   private mpi?: MpiLibrary;
 
   async init(options: ProcessGroupInit): Promise<void> {
+    this.configure(options.settings ?? {});
     const mpi = (this.mpi = loadMpi());
     const initialised = [0];
     check(mpi.fn.Initialized(initialised), 'Initialized');
@@ -44,6 +48,11 @@ export class MpiProcessGroup implements ProcessGroup {
         },
       ]);
     }
+  }
+
+  /** What a subclass reads from the `distributed:` section (ddp reads nothing more). */
+  protected configure(settings: Readonly<Record<string, unknown>>): void {
+    void settings;
   }
 
   async allReduce(buffers: CollectiveBuffer[], op: ReduceOp): Promise<void> {
@@ -98,13 +107,22 @@ export class MpiProcessGroup implements ProcessGroup {
 }
 
 /** `deepspeed`: ZeRO stage 1/2 (distributed.deepspeed_config.zero_optimization.stage) on the same collectives. */
-@DistributedBackend('deepspeed', { description: 'ZeRO stage 1/2 over Open MPI: optimizer state (stage 1) and gradients (stage 2) sharded across ranks', ...LAUNCH })
+@DistributedBackend('deepspeed', { description: 'ZeRO stage 1/2 over Open MPI: optimizer state (stage 1) and gradients (stage 2) sharded across ranks', configKeys: ['deepspeed_config'], ...LAUNCH })
 export class MpiDeepSpeedGroup extends MpiProcessGroup {
   override readonly id: string = 'deepspeed';
+
+  /** deepspeed_config.zero_optimization.stage (core's validation admits 1 and 2), default 2. */
+  protected override configure(settings: Readonly<Record<string, unknown>>): void {
+    const deepspeed = settings.deepspeed_config as { zero_optimization?: { stage?: 1 | 2 } } | undefined;
+    this.zeroStage = deepspeed?.zero_optimization?.stage ?? 2;
+  }
 }
 
 /** `fsdp`: runs as ZeRO stage 2 (whole-step graphs gather no parameters per layer); validation logs the mapping. */
 @DistributedBackend('fsdp', { description: 'runs as ZeRO stage 2 over Open MPI (sharded optimizer state and gradients; parameters are not sharded)', ...LAUNCH })
 export class MpiFsdpGroup extends MpiProcessGroup {
   override readonly id: string = 'fsdp';
+  override zeroStage = 2 as const;
+  override notice =
+    'distributed.backend fsdp runs as ZeRO stage 2 (optimizer state and gradients sharded across ranks, parameters replicated): whole-step graphs cannot gather parameters layer by layer; see docs/distributed.md';
 }
