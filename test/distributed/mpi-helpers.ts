@@ -1,30 +1,20 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { readSafetensors } from '@aligntune/core';
+import { findExecutable } from '@aligntune/core/util';
 import { REPO_ROOT } from '../helpers/temp-project.js';
 
 const BIN = join(REPO_ROOT, 'core/bin/aligntune.js');
 /** Debian's Open MPI 4 (openmpi-bin, libopenmpi3): what the distributed-mpi plugin loads. */
 const LIBMPI_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib'];
 
-function onPath(name: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
 /** Why the multi-process tests cannot run here (printed when they are skipped), or undefined when they can. */
 export function mpiMissing(): string | undefined {
   if (process.platform !== 'linux') return `Open MPI tests run on Linux only (this is ${process.platform})`;
-  if (!onPath('mpirun')) return 'mpirun is not on PATH (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev)';
-  const lib = process.env.ALIGNTUNE_MPI_LIBRARY ?? LIBMPI_DIRS.map((d) => join(d, 'libmpi.so.40')).find((p) => { try { accessSync(p); return true; } catch { return false; } });
+  if (!findExecutable('mpirun')) return 'mpirun is not installed (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev)';
+  const lib = process.env.ALIGNTUNE_MPI_LIBRARY ?? LIBMPI_DIRS.map((d) => join(d, 'libmpi.so.40')).find((path) => existsSync(path));
   if (!lib) return 'libmpi.so.40 was not found (Debian/Ubuntu: apt-get install libopenmpi-dev)';
   return undefined;
 }

@@ -16,26 +16,28 @@ import { expectSameMetrics, MPI_ENV, mpiMissing, readMetrics, runAligntune, weig
 const missing = mpiMissing();
 if (missing) console.warn(`skipping the Open MPI tests: ${missing}`);
 
+/** Prompt and completion pairs of unequal lengths, so the ranks hold different token counts. */
 const SFT_ROWS = [
-  { prompt: 'the cat sat', completion: ' on the mat' },
-  { prompt: 'hello', completion: ' world, how are you' },
-  { prompt: 'one two three', completion: ' four' },
-  { prompt: 'a b', completion: ' c d e f g h' },
-  { prompt: 'blue', completion: ' sky' },
-  { prompt: 'count to five', completion: ' one two three four five' },
-  { prompt: 'x', completion: ' y' },
-  { prompt: 'good morning', completion: ' to you too' },
-];
+  ['the cat sat', ' on the mat'],
+  ['hello', ' world, how are you'],
+  ['one two three', ' four'],
+  ['a b', ' c d e f g h'],
+  ['blue', ' sky'],
+  ['count to five', ' one two three four five'],
+  ['x', ' y'],
+  ['good morning', ' to you too'],
+].map(([prompt, completion]) => ({ prompt, completion }));
+/** Prompt, chosen, rejected. */
 const PREF_ROWS = [
-  { prompt: 'pick a colour', chosen: 'blue sky', rejected: 'no' },
-  { prompt: 'say hi', chosen: 'hi there friend', rejected: 'bye' },
-  { prompt: 'count', chosen: 'one two', rejected: 'three four five six' },
-  { prompt: 'name a fruit', chosen: 'apple', rejected: 'a car' },
-  { prompt: 'greet', chosen: 'hello', rejected: 'go away now please' },
-  { prompt: 'finish: a b', chosen: 'c', rejected: 'z z' },
-  { prompt: 'weather', chosen: 'sunny and warm', rejected: 'what' },
-  { prompt: 'yes or no', chosen: 'yes', rejected: 'maybe later on' },
-];
+  ['pick a colour', 'blue sky', 'no'],
+  ['say hi', 'hi there friend', 'bye'],
+  ['count', 'one two', 'three four five six'],
+  ['name a fruit', 'apple', 'a car'],
+  ['greet', 'hello', 'go away now please'],
+  ['finish: a b', 'c', 'z z'],
+  ['weather', 'sunny and warm', 'what'],
+  ['yes or no', 'yes', 'maybe later on'],
+].map(([prompt, chosen, rejected]) => ({ prompt, chosen, rejected }));
 /** SGD with momentum (state for ZeRO to shard) and clipping (the global norm across shards): AdamW would turn float32 reduction-order noise in zero-gradient weights into full-size steps. */
 const EXACT = { optimizer: 'sgd', sgd_momentum: 0.9, learning_rate: 0.1, max_grad_norm: 1, max_steps: 3, shuffle: true };
 const DDP = { backend: 'ddp', gpus_per_node: 2 };
@@ -158,9 +160,9 @@ describe.skipIf(missing !== undefined)('distributed training on Open MPI (2 rank
     expect(run.stderr).toContain('mpirun started 2');
   });
 
-  it('refuses ddp when mpirun is not installed, saying what to install (exit 2)', async () => {
+  it('refuses ddp when mpirun is not installed (ALIGNTUNE_MPIRUN names a missing one), saying what to install (exit 2)', async () => {
     const config = writeYaml(join(dir, 'no-mpirun.yaml'), runConfig('sft', model, sftData, join(dir, 'no-mpirun'), { max_steps: 1 }, { distributed: DDP }));
-    const run = await runAligntune(['train', '--config', config], { env: { ...MPI_ENV, PATH: '/nonexistent' } });
+    const run = await runAligntune(['train', '--config', config], { env: { ...MPI_ENV, ALIGNTUNE_MPIRUN: '/nonexistent/mpirun' } });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('distributed.backend');
     expect(run.stderr).toContain('apt-get install openmpi-bin');

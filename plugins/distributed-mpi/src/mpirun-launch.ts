@@ -1,7 +1,6 @@
-import { accessSync, constants } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { delimiter, join } from 'node:path';
 import type { LaunchPlan, LaunchRequest } from '@aligntune/core/kernel';
+import { findExecutable } from '@aligntune/core/util';
 
 /** The rank Open MPI's mpirun (OMPI_COMM_WORLD_RANK) or a PMIx/PMI launcher such as srun gave this process. */
 export function mpiLaunchedRank(): number | undefined {
@@ -22,20 +21,7 @@ export function launchUnderMpirun(request: LaunchRequest): LaunchPlan {
   if (request.nodes > 1) {
     throw new Error(`${request.nodes} nodes need your cluster's host list: run \`mpirun -np ${request.processes} --hostfile hosts.txt --bind-to none ${request.argv.join(' ')}\` (or srun) yourself; see docs/distributed.md`);
   }
-  const mpirun = process.env.ALIGNTUNE_MPIRUN ?? findOnPath('mpirun');
-  if (!mpirun) throw new Error('mpirun was not found on PATH; install Open MPI (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev) or launch the ranks yourself (docs/distributed.md)');
+  const mpirun = findExecutable(process.env.ALIGNTUNE_MPIRUN ?? 'mpirun');
+  if (!mpirun) throw new Error(`${process.env.ALIGNTUNE_MPIRUN ?? 'mpirun'} was not found; install Open MPI (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev) or launch the ranks yourself (docs/distributed.md)`);
   return { command: mpirun, args, env: {} };
-}
-
-function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
 }
