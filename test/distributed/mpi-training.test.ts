@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -150,6 +150,26 @@ describe.skipIf(missing !== undefined)('distributed training on Open MPI (2 rank
     const checkpoints = readdirSync(join(out, 'checkpoints')).filter((name) => name.startsWith('step-'));
     expect(checkpoints.length).toBeGreaterThan(0);
     for (const name of checkpoints) for (const file of ['trainer_state.json', 'model.safetensors']) expect(existsSync(join(out, 'checkpoints', name, file)), `${name}/${file}`).toBe(true);
+  });
+
+  it('a stop signal to one rank stops every rank after the same step, with a complete checkpoint there', async () => {
+    let signalled = false;
+    const out = join(dir, 'stop');
+    const config = writeYaml(join(dir, 'stop.yaml'), runConfig('sft', model, sftData, out, { per_device_batch_size: 2, max_steps: 100000 }, { distributed: DDP }));
+    const run = await runAligntune(['train', '--config', config], {
+      onStderr: (all, pid) => {
+        if (signalled || !/step 3\//.test(all)) return;
+        signalled = true;
+        process.kill(childrenOf(childrenOf(pid)[0]!).at(-1)!, 'SIGTERM'); // one rank only, as a scheduler's signal may land
+      },
+    });
+    expect(signalled).toBe(true);
+    expect(run.code, run.stderr).toBe(143);
+    const checkpoints = readdirSync(join(out, 'checkpoints'));
+    expect(checkpoints).toHaveLength(1);
+    const state = JSON.parse(readFileSync(join(out, 'checkpoints', checkpoints[0]!, 'trainer_state.json'), 'utf8')) as { global_step: number };
+    expect(checkpoints[0]).toBe(`step-${state.global_step}`);
+    expect(existsSync(join(out, 'checkpoints', checkpoints[0]!, 'model.safetensors'))).toBe(true);
   });
 
   it('refuses a world size other than nodes × gpus_per_node, naming the field (exit 2)', async () => {

@@ -161,7 +161,7 @@ export class ContractTrainer implements Trainer {
     await this.openSinks(loop);
     this.signals.install((signal) => this.logger?.warn(`${signal}: stopping after this step and saving a checkpoint`));
     progress.start(loop.step);
-    while (loop.step < totalSteps && !this.signals.stopRequested) {
+    while (loop.step < totalSteps && !this.stopping(loop)) {
       const values = await this.optimizerStep(steps, loop);
       await this.hooks.onStep?.(loop.step, values);
       const logged = loop.step % train.logging_steps === 0 || loop.step === totalSteps ? this.logWindow(loop) : undefined;
@@ -170,11 +170,11 @@ export class ContractTrainer implements Trainer {
       if (train.save_interval > 0 && loop.step % train.save_interval === 0 && loop.step < totalSteps) await this.checkpoint(checkpointer, steps, loop);
     }
     progress.stop();
-    if (this.signals.stopRequested) {
+    if (this.stopping(loop)) {
       // the checkpoint keeps the partial logging window, so a resumed run logs the same means; then flush it here
       await this.checkpoint(checkpointer, steps, loop);
       if (loop.window.counts.loss) this.logWindow(loop);
-      return { steps: loop.step, metrics: loop.lastMetrics, interrupted: true, stopSignal: this.signals.stopRequested };
+      return { steps: loop.step, metrics: loop.lastMetrics, interrupted: true, stopSignal: this.signals.stopRequested ?? 'SIGTERM' };
     }
     if (evaluations.dueAtEnd(loop.step)) await this.logEval(session, evaluation!, loop);
     await checkpointer.saveFinal(session.params);
@@ -242,7 +242,8 @@ export class ContractTrainer implements Trainer {
     loop.step++;
     loop.tokensSeen += tokens;
     const seconds = (performance.now() - started) / 1000;
-    const reduced = 'totals' in outcome ? await this.reduceAcrossRanks(outcome as ParallelStepOutcome, tokens) : { means: stepMeans(results), tokens };
+    const reduced = 'totals' in outcome ? await this.reduceAcrossRanks(outcome as ParallelStepOutcome, tokens) : { means: stepMeans(results), tokens, stop: false };
+    loop.ranksStopping = reduced.stop;
     const values: MetricRow = { ...reduced.means, ...hostMetrics, learning_rate: lr, grad_norm: gradNorm, tokens_per_second: reduced.tokens / seconds };
     loop.window.add(values);
     loop.lastStep = { learning_rate: lr, grad_norm: gradNorm };
@@ -265,14 +266,22 @@ export class ContractTrainer implements Trainer {
    * A data-parallel step's values as one process would log them: each micro-batch's loss and metrics weighted by
    * its normaliser, summed across ranks and divided by the global one, then the mean over the micro-batches; tokens summed.
    */
-  private async reduceAcrossRanks({ results, weights, totals }: ParallelStepOutcome, tokens: number): Promise<{ means: MetricRow; tokens: number }> {
+  private async reduceAcrossRanks({ results, weights, totals }: ParallelStepOutcome, tokens: number): Promise<{ means: MetricRow; tokens: number; stop: boolean }> {
     const keys = ['loss', ...Object.keys(results[0]!.metrics)];
-    const sums = new Float64Array(results.length * keys.length + 1);
+    const at = results.length * keys.length;
+    const sums = new Float64Array(at + 2);
     results.forEach((r, k) => keys.forEach((key, i) => (sums[k * keys.length + i] = weights[k]! * (key === 'loss' ? r.loss : r.metrics[key]!))));
-    sums[sums.length - 1] = tokens;
+    sums[at] = tokens;
+    // a stop signal reaches each rank at its own moment: the ranks agree here, so all stop after the same step
+    sums[at + 1] = this.signals.stopRequested ? 1 : 0;
     await this.group.allReduce([sums], 'sum');
     const means = Object.fromEntries(keys.map((key, i) => [key, results.reduce((s, _, k) => s + sums[k * keys.length + i]! / totals[k]!, 0) / results.length]));
-    return { means, tokens: sums[sums.length - 1]! };
+    return { means, tokens: sums[at]!, stop: sums[at + 1]! > 0 };
+  }
+
+  /** Whether to stop after this step: a signal here, or (several ranks) on any rank at the last step's reduction. */
+  private stopping(loop: LoopState): boolean {
+    return this.parallel ? loop.ranksStopping : this.signals.stopRequested !== undefined;
   }
 
   /** Opens the metric sinks on rank 0 and logs the run's hyperparameters once. */
@@ -400,6 +409,8 @@ class LoopState {
   window = new MetricWindow();
   lastMetrics: MetricRow = {};
   lastStep: MetricRow = {};
+  /** Several ranks: whether any had a stop signal when the last step's values were reduced. */
+  ranksStopping = false;
   readonly plannedSteps: number;
   private scheduleFor?: { total: number; fn: (step: number) => number };
 
