@@ -42,6 +42,7 @@ const PREF_ROWS = [
 const EXACT = { optimizer: 'sgd', sgd_momentum: 0.9, learning_rate: 0.1, max_grad_norm: 1, max_steps: 3, shuffle: true };
 const DDP = { backend: 'ddp', gpus_per_node: 2 };
 const ZERO2 = { backend: 'deepspeed', gpus_per_node: 2, deepspeed_config: { zero_optimization: { stage: 2 } } };
+const ZERO1 = { ...ZERO2, deepspeed_config: { zero_optimization: { stage: 1 } } };
 /** Weights and metrics of 2 ranks vs 1 process: float32 sums in another order, nothing more. */
 const TOLERANCE = 1e-5;
 
@@ -76,15 +77,16 @@ describe.skipIf(missing !== undefined)('distributed training on Open MPI (2 rank
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.each([
-    ['sft', () => sftData],
-    ['dpo', () => dpoData],
-  ])('%s: 2 ranks × 2 rows give the weights and metrics of 1 process × 4 rows, under ddp and deepspeed stage 2', async (algo, data) => {
+    ['sft', () => sftData, [ZERO2, ZERO1]],
+    ['dpo', () => dpoData, [ZERO2]],
+  ])('%s: 2 ranks × 2 rows give the weights and metrics of 1 process × 4 rows, under ddp and deepspeed (ZeRO stages)', async (algo, data, zeroStages) => {
     const one = await trained(`${algo}-one`, algo, data(), { ...EXACT, per_device_batch_size: 4 });
     const ddp = await train(`${algo}-ddp`, algo, data(), { ...EXACT, per_device_batch_size: 2 }, { distributed: DDP });
     expect(ddp.run.code, ddp.run.stderr).toBe(0);
     expect(ddp.run.stderr).toMatch(/starting 2 ranks: .*mpirun -np 2 .*aligntune\.js train --config/);
-    const zero = await trained(`${algo}-zero2`, algo, data(), { ...EXACT, per_device_batch_size: 2 }, { distributed: ZERO2 });
-    for (const out of [ddp.out, zero]) {
+    const zero: string[] = [];
+    for (const distributed of zeroStages) zero.push(await trained(`${algo}-zero${distributed.deepspeed_config.zero_optimization.stage}`, algo, data(), { ...EXACT, per_device_batch_size: 2 }, { distributed }));
+    for (const out of [ddp.out, ...zero]) {
       expect((await weightDifference(join(one, 'final'), join(out, 'final'))).relative).toBeLessThan(TOLERANCE);
       expect(expectSameMetrics(readMetrics(one), readMetrics(out), TOLERANCE)).toEqual([]);
     }
