@@ -133,7 +133,7 @@ describe('ids only plugins provide', () => {
   it('says an unregistered spec backend is not supported by this installation yet', () => {
     const lines = issueLines(() => withDpo({ ...minimal(), distributed: { backend: 'ddp', gpus_per_node: 2 } }));
     expect(lines).toEqual([
-      'distributed.backend: "ddp" is not supported by this installation yet: no plugin provides distributed backend "ddp"; installed: single',
+      'distributed.backend: "ddp" is not supported by this installation yet: no plugin provides distributed backend "ddp"; installed: single; install a plugin that provides it (docs/distributed.md: the Open MPI one and what it needs)',
     ]);
   });
 
@@ -150,7 +150,7 @@ describe('ids only plugins provide', () => {
     const empty = { ids: () => [], metadata: () => undefined };
     expect(issueLines(() => ConfigLoader.validateConfig({ ...minimal(), distributed: { backend: 'single' }, rewards: [{ type: 'length' }] }, empty))).toEqual([
       'rewards.0.type: unknown reward "length"; no installed plugin provides any reward',
-      'distributed.backend: "single" is not supported by this installation yet: no plugin provides distributed backend "single"; no installed plugin provides any distributed backend',
+      'distributed.backend: "single" is not supported by this installation yet: no plugin provides distributed backend "single"; no installed plugin provides any distributed backend; install a plugin that provides it (docs/distributed.md: the Open MPI one and what it needs)',
     ]);
   });
 });

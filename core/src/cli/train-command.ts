@@ -10,6 +10,7 @@ import { resolveComputeBackend } from '../training/compute-backend.js';
 import { signalExitCode } from '../training/signal-guard.js';
 import { TrainerFactory } from '../training/trainer-factory.js';
 import { UsageError } from './exit-codes.js';
+import { formatLaunch, planRanks, runLaunch } from './launch-ranks.js';
 import { positiveInt, positiveNumber } from './option-parsers.js';
 import type { CliContext } from './cli-context.js';
 
@@ -37,9 +38,20 @@ export function registerTrainCommand(program: Command, context: CliContext): voi
       const { config, kernel, setup } = await resolveConfig(options, context, true);
       const { debug, quiet } = context.globals();
       if (!debug && !quiet) context.logger.setLevel(config.logging.level); // --debug/--quiet win over the config
-      // before the run log opens there: a directory holding another run is refused (or cleared) untouched
-      await claimOutputDir(config, { logger: context.logger, inputs: options.config ? { '--config': options.config } : {} });
-      context.logger.attachRunLog(config.logging.output_dir);
+      const start = await planRanks(kernel, config, process.argv);
+      if ('plan' in start) {
+        context.logger.info(`starting ${config.distributed.nodes * config.distributed.gpus_per_node} ranks: ${formatLaunch(start.plan)}`);
+        context.setExitCode(await runLaunch(start.plan));
+        return;
+      }
+      // rank 0 owns the output directory, its run log and the console; the other ranks log only warnings and
+      // errors, and the trainer makes them wait until rank 0 has claimed the directory
+      if (start.rank > 0 && !debug) context.logger.setLevel('warn');
+      if (start.rank === 0) {
+        // before the run log opens there: a directory holding another run is refused (or cleared) untouched
+        await claimOutputDir(config, { logger: context.logger, inputs: options.config ? { '--config': options.config } : {} });
+        context.logger.attachRunLog(config.logging.output_dir);
+      }
       context.logger.info(`aligntune: ${config.algo} on ${config.model.name_or_path}`);
       for (const note of configNotes(config, kernel)) context.logger.info(note);
       // the same project and config directory as validation, so relative `plugins:` paths resolve alike

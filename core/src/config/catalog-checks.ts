@@ -60,7 +60,7 @@ function checkBackend(config: UnifiedConfig, catalog: ContributionCatalog | unde
   if (installed?.includes(backend)) return;
   if (installed && (SPEC_DISTRIBUTED_BACKENDS as readonly string[]).includes(backend)) {
     const message = `"${backend}" is not supported by this installation yet: no plugin provides distributed backend "${backend}"`;
-    issues.push({ path, message: `${message}${installedList(installed, 'distributed backend')}` });
+    issues.push({ path, message: `${message}${installedList(installed, 'distributed backend')}; install a plugin that provides it (docs/distributed.md: the Open MPI one and what it needs)` });
   } else if (installed) {
     checkId(catalog!, 'distributed-backend', backend, path, issues);
   } else if (!(SPEC_DISTRIBUTED_BACKENDS as readonly string[]).includes(backend)) {

@@ -1,4 +1,4 @@
-import { Examples, Describe, NonEmptyStr, NonNegativeInt, Optional, PositiveInt } from './field-rules.js';
+import { Examples, Describe, Mapping, NonEmptyStr, NonNegativeInt, Optional, PositiveInt } from './field-rules.js';
 
 /** The distributed backends the spec names; only ids an installed plugin provides are accepted. */
 export const SPEC_DISTRIBUTED_BACKENDS = ['single', 'ddp', 'fsdp', 'deepspeed'] as const;
@@ -22,4 +22,9 @@ export class DistributedConfig {
   @Optional()
   @NonNegativeInt()
   seed?: number;
+
+  @Describe('DeepSpeed\'s config, for a backend that acts on it (deepspeed): the one key acted on is zero_optimization.stage (1 or 2, default 2); any other, and stage 3, is refused.')
+  @Optional()
+  @Mapping()
+  deepspeed_config?: Record<string, unknown>;
 }

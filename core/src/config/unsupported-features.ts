@@ -1,5 +1,6 @@
 import type { ConfigIssue } from './config-validation-error.js';
 import type { UnifiedConfig } from './unified-config.js';
+import { isPlainMapping } from './field-rules.js';
 
 /**
  * Settings the spec defines but this installation cannot honour yet. They are errors, never silently
@@ -31,7 +32,9 @@ function modelIssues(config: UnifiedConfig): ConfigIssue[] {
 
 function distributedIssues(config: UnifiedConfig): ConfigIssue[] {
   const d = config.distributed;
-  if (d?.backend !== 'single') return [];
+  if (!d) return [];
+  if (d.deepspeed_config !== undefined) return deepspeedIssues(d.deepspeed_config);
+  if (d.backend !== 'single') return [];
   const issues: ConfigIssue[] = [];
   if (typeof d.nodes === 'number' && d.nodes > 1) {
     issues.push({ path: 'distributed.nodes', message: 'the "single" backend runs one process: nodes must be 1' });
@@ -39,6 +42,23 @@ function distributedIssues(config: UnifiedConfig): ConfigIssue[] {
   if (typeof d.gpus_per_node === 'number' && d.gpus_per_node > 1) {
     issues.push({ path: 'distributed.gpus_per_node', message: 'the "single" backend runs one process: gpus_per_node must be 1' });
   }
+  return issues;
+}
+
+/** The ZeRO stages whole-step graphs can run: 3 would gather each layer's parameters inside a step's graph. */
+export const ZERO_STAGES = [1, 2] as const;
+
+/** The spec's DeepSpeed config, whose backend (a plugin declaring `configKeys: ['deepspeed_config']`) acts on the ZeRO stage only. */
+function deepspeedIssues(ds: unknown): ConfigIssue[] {
+  const path = 'distributed.deepspeed_config';
+  if (!isPlainMapping(ds)) return [];
+  const issues: ConfigIssue[] = Object.keys(ds).filter((k) => k !== 'zero_optimization').map((k) => ({ path: `${path}.${k}`, message: 'is not supported: only zero_optimization.stage is acted on (batch sizes, precision and the optimizer come from train: and model:)' }));
+  const zero = ds.zero_optimization;
+  if (zero === undefined) return issues;
+  if (!isPlainMapping(zero)) return [...issues, { path: `${path}.zero_optimization`, message: 'must be a mapping such as { stage: 2 }' }];
+  for (const k of Object.keys(zero).filter((key) => key !== 'stage')) issues.push({ path: `${path}.zero_optimization.${k}`, message: 'is not supported: only stage is acted on' });
+  if (zero.stage === 3) issues.push({ path: `${path}.zero_optimization.stage`, message: 'ZeRO stage 3 shards the parameters themselves, which needs per-layer gathers inside a step graph that aligntune cannot express yet; use stage 2 (sharded optimizer state and gradients)' });
+  else if (zero.stage !== undefined && !(ZERO_STAGES as readonly unknown[]).includes(zero.stage)) issues.push({ path: `${path}.zero_optimization.stage`, message: `must be 1 or 2, got ${JSON.stringify(zero.stage)}` });
   return issues;
 }
 

@@ -29,6 +29,11 @@ export interface ResidentTensor {
   read(): HostTensor;
   /** Overwrites the contents with a host tensor of the same dtype and dims. */
   write(tensor: HostTensor): void;
+  /**
+   * The contents as a typed-array view of the tensor's own memory when it lives in host memory, so collectives
+   * (MPI) read and write it in place; undefined for device memory (read, reduce, write back).
+   */
+  hostView?(): HostTensor['data'] | undefined;
   /** Frees the memory; the tensor must not be used afterwards. */
   dispose(): void;
 }

@@ -77,8 +77,36 @@ export const Task = (id: string, options?: ContributionOptions) => contributionD
 /** `@MetricLogger('tensorboard')` on a logger class. */
 export const MetricLogger = (id: string, options?: ContributionOptions) =>
   contributionDecorator('metric-logger', [id], options);
+/** What the launcher of a multi-process backend is asked to start: this command line, `processes` times. */
+export interface LaunchRequest {
+  readonly processes: number;
+  readonly nodes: number;
+  /** The command that started this process (node, script, its arguments). */
+  readonly argv: readonly string[];
+}
+
+/** A command that starts every rank (mpirun ...), printed before it runs so users can run it themselves. */
+export interface LaunchPlan {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** What a distributed backend declares so that `aligntune train` can start its ranks without core naming it. */
+export interface DistributedBackendOptions extends ContributionOptions {
+  /**
+   * This process's rank when a launcher started it (read from the environment before any library loads), else
+   * undefined: the CLI then asks `launch` for the command that starts every rank.
+   */
+  launchedRank?: () => number | undefined;
+  /** The command that starts `request.processes` ranks of this command line; throws a sentence saying what to install when it cannot. */
+  launch?: (request: LaunchRequest) => LaunchPlan;
+  /** `distributed.*` keys it acts on besides backend, nodes, gpus_per_node and seed (e.g. `deepspeed_config`); any other set is refused. */
+  configKeys?: readonly string[];
+}
+
 /** `@DistributedBackend('single')` on a distributed backend class. */
-export const DistributedBackend = (id: string, options?: ContributionOptions) =>
+export const DistributedBackend = (id: string, options?: DistributedBackendOptions) =>
   contributionDecorator('distributed-backend', [id], options);
 /** What a compute backend declares so that core can choose one by `compute:` config without naming it. */
 export interface ComputeBackendOptions extends ContributionOptions {

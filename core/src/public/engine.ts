@@ -46,4 +46,5 @@ export { learningRate } from '../engine/optim/schedules.js';
 export { Sgd } from '../engine/optim/sgd.js';
 export { TrainSession } from '../engine/optim/train-session.js';
 export { buildAccumulateStep, buildApplyStep, buildTrainStep } from '../engine/optim/train-step.js';
-export { type ProcessGroup, type ProcessGroupInit, type ReduceOp } from '../engine/process-group.js';
+export { computeThreads } from '../engine/compute-threads.js';
+export { type CollectiveBuffer, type ProcessGroup, type ProcessGroupInit, type ReduceOp } from '../engine/process-group.js';

@@ -10,6 +10,7 @@ import { emitModel } from '../engine/onnx/emit-model.js';
 import { encodeModel } from '../engine/onnx/onnx-encoder.js';
 import type { StepResult, TrainSession } from '../engine/optim/train-session.js';
 import type { ProcessGroup } from '../engine/process-group.js';
+import type { DistributedBackendOptions } from '../kernel/contribution.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { FrozenWeights } from '../models/quant/frozen-weights.js';
 import { PolicyModel } from '../models/roles/policy-model.js';
@@ -19,7 +20,9 @@ import { resolveResumePath } from './checkpoint-store.js';
 import { Checkpointer } from './checkpointer.js';
 import { createComputeBackend } from './compute-backend.js';
 import { EvaluationSchedule } from './evaluation-schedule.js';
-import { StepExecutor } from './step-executor.js';
+import { StepExecutor, type DataParallel, type ParallelStepOutcome } from './step-executor.js';
+import { inPlace } from './collective-buffers.js';
+import { abortCode, dataParallelPlan, refuseUnreadKeys } from './data-parallel-plan.js';
 import { ExtensionPoints } from './extension-points.js';
 import { MetricWindow, weightedMeans, type MetricRow } from './metrics-log.js';
 import { flattenHparams } from './metric-sink.js';
@@ -34,7 +37,7 @@ import { SignalGuard } from './signal-guard.js';
 import type { Trainer, TrainerLogger, TrainResult } from './trainer.js';
 import { TRAINER_STATE_VERSION, type TrainerState } from './trainer-state.js';
 import type { TrainingData } from './training-data.js';
-import type { AlgorithmParts } from './algorithm-contract.js';
+import type { AlgorithmParts, TrainBatch } from './algorithm-contract.js';
 import type { AlgorithmDriver } from './algorithm-driver.js';
 import { UnifiedEvaluator } from './evaluator/unified-evaluator.js';
 import { evalTablesByTask } from './evaluator/eval-tables.js';
@@ -69,6 +72,8 @@ export class ContractTrainer implements Trainer {
   private data!: TrainingData;
   private executor!: GraphExecutor;
   private group!: ProcessGroup;
+  /** Set when several ranks train together (distributed.backend ddp, deepspeed or fsdp under a launcher). */
+  private parallel?: DataParallel;
   /** The checkpoint being resumed, if any. */
   private resumeDir?: string;
   /** metrics.jsonl plus the `logging.loggers` plugins; the online layer logs completion tables here. */
@@ -112,6 +117,13 @@ export class ContractTrainer implements Trainer {
       if (result.interrupted) this.logger?.info(`stopped at step ${result.steps} after ${elapsed}; resume with train.resume_from_checkpoint: latest`);
       else this.logger?.info(`finished at step ${result.steps} after ${elapsed}`);
       return result;
+    } catch (error) {
+      // a rank that fails must not leave the others waiting in a collective: log why, then end every rank
+      if (this.group?.worldSize > 1) {
+        (this.logger?.error ?? this.logger?.warn)?.call(this.logger, `rank ${this.group.rank}: ${(error as Error).message}; stopping every rank`);
+        this.group.abort(abortCode(error));
+      }
+      throw error;
     } finally {
       // whatever was created is released, also when setup failed half-way (a bad resume, a graph onnxruntime rejects)
       held.progress?.stop();
@@ -128,36 +140,42 @@ export class ContractTrainer implements Trainer {
   /** Session, evaluation, resume, then the step loop; everything it creates goes into `held` for train() to release. */
   private async runSteps(held: HeldResources): Promise<TrainResult> {
     const train = this.config.train;
-    const stream = new BatchStream({ rows: this.driver.epochRows(), batchSize: train.per_device_batch_size, shuffle: train.shuffle, seed: train.seed });
+    // several ranks read one global batch (per-device batch × ranks) in the order one process would, each its share
+    const stream = new BatchStream({ rows: this.driver.epochRows(), batchSize: train.per_device_batch_size * this.group.worldSize, shuffle: train.shuffle, seed: train.seed });
     const totalSteps = train.max_steps ?? Math.ceil(((train.epochs ?? 1) * stream.microBatchesPerEpoch) / train.gradient_accumulation_steps);
-    const steps = (held.steps = await StepExecutor.create(this.executor, { train, label: this.config.algo, buildLoss: (g) => this.driver.buildLoss(g), params: this.trainableParams() }));
+    const steps = (held.steps = await StepExecutor.create(this.executor, { train, label: this.config.algo, buildLoss: (g) => this.driver.buildLoss(g), params: this.trainableParams(), parallel: this.parallel }));
     const { session } = steps;
+    if (steps.zero) {
+      const shards = await steps.zero.describeShards();
+      if (this.group.rank === 0) this.logger?.info(shards);
+    }
     const checkpointer = new Checkpointer({ layout: this.layout, group: this.group, policy: this.policy, saveTotalLimit: train.save_total_limit, saveExtras: async (dir, params) => this.algorithm.saveExtras?.(dir, params), logger: this.logger });
     const evalGraph = (held.evalGraph = this.data.eval && this.driver.evaluatesLoss ? await this.compileEval() : undefined);
     const evaluator = (held.evaluator = this.data.eval ? await this.createEvaluator() : undefined);
     const evaluation = evalGraph || evaluator ? { graph: evalGraph, evaluator } : undefined;
     const loop = new LoopState(totalSteps, stream);
-    if (this.resumeDir) await this.restore(session, loop);
+    if (this.resumeDir) await this.restore(steps, loop);
     const evaluations = new EvaluationSchedule(train.eval_interval, evaluation !== undefined);
-    await this.group.broadcast(float32Params(session.params), 0);
-    const progress = (held.progress = new ProgressReporter({ total: totalSteps, ...this.progress }));
+    await inPlace(Object.values(session.currentParams()), (buffers) => this.group.broadcast(buffers, 0));
+    // one progress display for the job: rank 0's
+    const progress = (held.progress = new ProgressReporter({ total: totalSteps, ...this.progress, ...(this.group.rank > 0 ? { enabled: false } : {}) }));
     await this.openSinks(loop);
     this.signals.install((signal) => this.logger?.warn(`${signal}: stopping after this step and saving a checkpoint`));
     progress.start(loop.step);
-    while (loop.step < totalSteps && !this.signals.stopRequested) {
+    while (loop.step < totalSteps && !this.stopping(loop)) {
       const values = await this.optimizerStep(steps, loop);
       await this.hooks.onStep?.(loop.step, values);
       const logged = loop.step % train.logging_steps === 0 || loop.step === totalSteps ? this.logWindow(loop) : undefined;
       progress.update(loop.step, logged); // the console shows the logged (window-mean) values, as metrics.jsonl has them
       if (evaluations.dueAfter(loop.step)) await this.logEval(session, evaluation!, loop);
-      if (train.save_interval > 0 && loop.step % train.save_interval === 0 && loop.step < totalSteps) await this.checkpoint(checkpointer, session, loop);
+      if (train.save_interval > 0 && loop.step % train.save_interval === 0 && loop.step < totalSteps) await this.checkpoint(checkpointer, steps, loop);
     }
     progress.stop();
-    if (this.signals.stopRequested) {
+    if (this.stopping(loop)) {
       // the checkpoint keeps the partial logging window, so a resumed run logs the same means; then flush it here
-      await this.checkpoint(checkpointer, session, loop);
+      await this.checkpoint(checkpointer, steps, loop);
       if (loop.window.counts.loss) this.logWindow(loop);
-      return { steps: loop.step, metrics: loop.lastMetrics, interrupted: true, stopSignal: this.signals.stopRequested };
+      return { steps: loop.step, metrics: loop.lastMetrics, interrupted: true, stopSignal: this.signals.stopRequested ?? 'SIGTERM' };
     }
     if (evaluations.dueAtEnd(loop.step)) await this.logEval(session, evaluation!, loop);
     await checkpointer.saveFinal(session.params);
@@ -168,13 +186,21 @@ export class ContractTrainer implements Trainer {
   /** Output dir (refused or cleared before anything is written, see claimOutputDir), backends, policy, tokenizer, data, then the algorithm's setup. */
   private async prepareRun(): Promise<void> {
     const { config } = this;
-    await claimOutputDir(config, { logger: this.logger });
-    if (config.train.resume_from_checkpoint) this.resumeDir = resolveResumePath(config.train.resume_from_checkpoint, this.layout);
-    await mkdir(this.layout.root, { recursive: true });
-    await writeFile(this.layout.resolvedConfig, ConfigLoader.stringify(config));
-    this.runName = config.logging.run_name ?? defaultRunName(config.algo);
     this.group = await this.kernel.create(ExtensionPoints.distributedBackend, config.distributed.backend);
-    await this.group.init({ nodes: config.distributed.nodes, processesPerNode: config.distributed.gpus_per_node, seed: config.distributed.seed ?? config.train.seed });
+    refuseUnreadKeys(config, this.kernel.metadata(ExtensionPoints.distributedBackend.kind, config.distributed.backend) as DistributedBackendOptions | undefined);
+    const { distributed } = config;
+    await this.group.init({ nodes: distributed.nodes, processesPerNode: distributed.gpus_per_node, seed: distributed.seed ?? config.train.seed, settings: { ...distributed } });
+    if (this.group.notice && this.group.rank === 0) this.logger?.warn(this.group.notice);
+    this.parallel = dataParallelPlan(config, this.group, !this.driver.evaluatesLoss);
+    // rank 0 owns the output directory; the others wait until it is claimed (or cleared)
+    if (this.group.rank === 0) {
+      await claimOutputDir(config, { logger: this.logger });
+      await mkdir(this.layout.root, { recursive: true });
+      await writeFile(this.layout.resolvedConfig, ConfigLoader.stringify(config));
+    }
+    await this.group.barrier();
+    if (config.train.resume_from_checkpoint) this.resumeDir = resolveResumePath(config.train.resume_from_checkpoint, this.layout);
+    this.runName = config.logging.run_name ?? defaultRunName(config.algo);
     this.executor = await createComputeBackend(this.kernel, config.compute);
     const startDir = await resolveModelDir(config.model.sft_path ?? config.model.name_or_path, { logger: this.logger });
     const tokenizerDir = existsSync(join(startDir, 'tokenizer.json')) ? startDir : await resolveModelDir(config.model.name_or_path, { logger: this.logger });
@@ -206,29 +232,59 @@ export class ContractTrainer implements Trainer {
     const started = performance.now();
     const hostMetrics = (await this.driver.beforeStep(steps.session.currentParams(), loop.step, this.sinks)) ?? {};
     let tokens = 0;
-    const { results, gradNorm } = await steps.step(() => {
-      const batch = this.driver.collate(this.data.train, loop.stream.next(), 'train');
+    const next = () => {
+      const batch = this.collateShare(loop.stream.next());
       tokens += batch.tokens;
-      return { ...this.constantFeeds(), ...batch.feeds };
-    }, lr);
+      return { feeds: { ...this.constantFeeds(), ...batch.feeds }, weight: batch.weight };
+    };
+    const outcome = this.parallel ? await steps.stepAcrossRanks(next, lr) : await steps.step(() => next().feeds, lr);
+    const { results, gradNorm } = outcome;
     // the policy follows the session's weights, so the starting weights are freed unless a reference keeps them;
     // resident weights are read out only where needed (checkpoints, the final save, rollouts, evaluation)
     if (!steps.session.resident) this.policy.absorb(steps.session.params);
     loop.step++;
     loop.tokensSeen += tokens;
     const seconds = (performance.now() - started) / 1000;
-    const values: MetricRow = { ...(await this.reduceAcrossRanks(results)), ...hostMetrics, learning_rate: lr, grad_norm: gradNorm, tokens_per_second: tokens / seconds };
+    const reduced = 'totals' in outcome ? await this.reduceAcrossRanks(outcome as ParallelStepOutcome, tokens) : { means: stepMeans(results), tokens, stop: false };
+    loop.ranksStopping = reduced.stop;
+    const values: MetricRow = { ...reduced.means, ...hostMetrics, learning_rate: lr, grad_norm: gradNorm, tokens_per_second: reduced.tokens / seconds };
     loop.window.add(values);
     loop.lastStep = { learning_rate: lr, grad_norm: gradNorm };
     return values;
   }
 
-  /** Means over the micro-batches, all-reduced (mean) across ranks: the hook a data-parallel backend fills. */
-  private async reduceAcrossRanks(results: readonly StepResult[]): Promise<MetricRow> {
+  /**
+   * This rank's share of a global micro-batch: rows [rank·b, (rank+1)·b) of it. A rank whose share of a short last
+   * batch is empty still runs (collectives wait for every rank) on one row with weight 0, which adds nothing.
+   */
+  private collateShare(rows: number[]): TrainBatch {
+    if (!this.parallel) return this.driver.collate(this.data.train, rows, 'train');
+    const size = this.config.train.per_device_batch_size;
+    const mine = rows.slice(this.group.rank * size, (this.group.rank + 1) * size);
+    if (mine.length > 0) return this.driver.collate(this.data.train, mine, 'train');
+    return { ...this.driver.collate(this.data.train, rows.slice(0, 1), 'train'), tokens: 0, weight: 0 };
+  }
+
+  /**
+   * A data-parallel step's values as one process would log them: each micro-batch's loss and metrics weighted by
+   * its normaliser, summed across ranks and divided by the global one, then the mean over the micro-batches; tokens summed.
+   */
+  private async reduceAcrossRanks({ results, weights, totals }: ParallelStepOutcome, tokens: number): Promise<{ means: MetricRow; tokens: number; stop: boolean }> {
     const keys = ['loss', ...Object.keys(results[0]!.metrics)];
-    const buffers = results.map((r) => Float32Array.from(keys, (k) => (k === 'loss' ? r.loss : r.metrics[k]!)));
-    await this.group.allReduce(buffers, 'mean');
-    return Object.fromEntries(keys.map((k, i) => [k, buffers.reduce((s, b) => s + b[i]!, 0) / buffers.length]));
+    const at = results.length * keys.length;
+    const sums = new Float64Array(at + 2);
+    results.forEach((r, k) => keys.forEach((key, i) => (sums[k * keys.length + i] = weights[k]! * (key === 'loss' ? r.loss : r.metrics[key]!))));
+    sums[at] = tokens;
+    // a stop signal reaches each rank at its own moment: the ranks agree here, so all stop after the same step
+    sums[at + 1] = this.signals.stopRequested ? 1 : 0;
+    await this.group.allReduce([sums], 'sum');
+    const means = Object.fromEntries(keys.map((key, i) => [key, results.reduce((s, _, k) => s + sums[k * keys.length + i]! / totals[k]!, 0) / results.length]));
+    return { means, tokens: sums[at]!, stop: sums[at + 1]! > 0 };
+  }
+
+  /** Whether to stop after this step: a signal here, or (several ranks) on any rank at the last step's reduction. */
+  private stopping(loop: LoopState): boolean {
+    return this.parallel ? loop.ranksStopping : this.signals.stopRequested !== undefined;
   }
 
   /** Opens the metric sinks on rank 0 and logs the run's hyperparameters once. */
@@ -301,9 +357,9 @@ export class ContractTrainer implements Trainer {
     return weightedMeans(rows);
   }
 
-  private async restore(session: TrainSession, loop: LoopState): Promise<void> {
+  private async restore(steps: StepExecutor, loop: LoopState): Promise<void> {
     const { optimizer, state } = await Checkpointer.load(this.resumeDir!, this.config.algo);
-    session.store.importState(optimizer);
+    steps.importState(optimizer);
     loop.step = state.global_step;
     loop.tokensSeen = state.tokens_seen;
     loop.totalSteps = state.total_steps;
@@ -317,7 +373,7 @@ export class ContractTrainer implements Trainer {
   }
 
   /** The loop's state (trainer_state.json) and the optimizer's moments, written by the checkpointer. */
-  private async checkpoint(checkpointer: Checkpointer, session: TrainSession, loop: LoopState): Promise<void> {
+  private async checkpoint(checkpointer: Checkpointer, steps: StepExecutor, loop: LoopState): Promise<void> {
     const state: TrainerState = {
       version: TRAINER_STATE_VERSION,
       algo: this.config.algo,
@@ -331,7 +387,7 @@ export class ContractTrainer implements Trainer {
       run_name: this.runName,
       algorithm: this.driver.saveState(),
     };
-    await checkpointer.save(state, session.store.exportState(), session.params);
+    await checkpointer.save(state, await steps.exportState(), steps.session.params);
   }
 }
 
@@ -356,6 +412,8 @@ class LoopState {
   window = new MetricWindow();
   lastMetrics: MetricRow = {};
   lastStep: MetricRow = {};
+  /** Several ranks: whether any had a stop signal when the last step's values were reduced. */
+  ranksStopping = false;
   readonly plannedSteps: number;
   private scheduleFor?: { total: number; fn: (step: number) => number };
 
@@ -387,6 +445,8 @@ function defaultRunName(algo: string): string {
   return `${algo}-${stamp}`;
 }
 
-function float32Params(params: Readonly<Record<string, HostTensor>>): Float32Array[] {
-  return Object.values(params).flatMap((t) => (t.data instanceof Float32Array ? [t.data] : []));
+/** One process's values: the means over its micro-batches. */
+function stepMeans(results: readonly StepResult[]): MetricRow {
+  const keys = ['loss', ...Object.keys(results[0]!.metrics)];
+  return Object.fromEntries(keys.map((k) => [k, results.reduce((s, r) => s + Math.fround(k === 'loss' ? r.loss : r.metrics[k]!), 0) / results.length]));
 }

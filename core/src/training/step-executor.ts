@@ -3,11 +3,27 @@ import type { GraphExecutor, HostTensor } from '../engine/graph-executor.js';
 import { Graph } from '../engine/ir/graph.js';
 import type { Tensor } from '../engine/ir/tensor.js';
 import { buildAccumulateStep, buildApplyStep, buildNormStep, buildTrainStep, paramGroups, totalBytes, type TrainStepSpec } from '../engine/optim/train-step.js';
+import type { OptimizerStateSnapshot } from '../engine/optim/param-store.js';
 import { TrainSession, type StepResult, type TrainSessionGraphs } from '../engine/optim/train-session.js';
+import type { ProcessGroup } from '../engine/process-group.js';
+import { inPlace } from './collective-buffers.js';
 import { createOptimizer } from './optimizer-config.js';
+import { ZeroOptimizer } from './zero-optimizer.js';
 
 /** How an optimizer step runs: one fused run, accumulate × N + apply, or the grouped update of large models. */
-export type StepMode = 'fused' | 'accumulated' | 'grouped';
+export type StepMode = 'fused' | 'accumulated' | 'grouped' | 'data-parallel';
+
+/** Several ranks: how gradients meet (stage 0 = ddp's allreduce; 1/2 = ZeRO's sharded optimizer, see ZeroOptimizer). */
+export interface DataParallel {
+  readonly group: ProcessGroup;
+  readonly zeroStage: 0 | 1 | 2;
+}
+
+/** A micro-batch's feeds and its loss normaliser (the tokens of a token mean, the rows of a row mean: TrainBatch.weight). */
+export interface WeightedFeeds {
+  readonly feeds: Readonly<Record<string, HostTensor>>;
+  readonly weight: number;
+}
 
 export interface StepExecutorOptions {
   /** Optimizer, gradient clipping, accumulation and memory settings. */
@@ -18,12 +34,20 @@ export interface StepExecutorOptions {
   readonly buildLoss: (g: Graph) => { readonly loss: Tensor; readonly metrics?: Readonly<Record<string, Tensor>> };
   /** Initial values of the trained parameters by graph name. */
   readonly params: Readonly<Record<string, HostTensor>>;
+  /** Set when several ranks train together. */
+  readonly parallel?: DataParallel;
 }
 
 /** One optimizer step's micro-batch results and the gradient norm of its update. */
 export interface StepOutcome {
   readonly results: StepResult[];
   readonly gradNorm: number;
+}
+
+/** A data-parallel step: also each micro-batch's normaliser here and summed over the ranks (for weighting the metrics). */
+export interface ParallelStepOutcome extends StepOutcome {
+  readonly weights: readonly number[];
+  readonly totals: readonly number[];
 }
 
 /**
@@ -36,9 +60,12 @@ export class StepExecutor {
     readonly session: TrainSession,
     readonly mode: StepMode,
     private readonly accumulate: number,
+    private readonly parallel?: DataParallel,
+    readonly zero?: ZeroOptimizer,
   ) {}
 
   static async create(executor: GraphExecutor, o: StepExecutorOptions): Promise<StepExecutor> {
+    if (o.parallel) return StepExecutor.createParallel(executor, o, o.parallel);
     const spec = stepSpec(o, 'train');
     const accumulate = o.train.gradient_accumulation_steps;
     const saving = memorySaving(o.train, spec.params, executor.resident !== undefined);
@@ -63,6 +90,60 @@ export class StepExecutor {
     return new StepExecutor(session, mode, accumulate);
   }
 
+  /**
+   * Several ranks: gradients (fresh, then accumulated) and the update as separate runs, so the gradients are
+   * reduced across ranks between them. Under ZeRO the session keeps no optimizer state (ZeroOptimizer holds this
+   * rank's shard) and owns a copy of the params, which the update writes in place.
+   */
+  private static async createParallel(executor: GraphExecutor, o: StepExecutorOptions, parallel: DataParallel): Promise<StepExecutor> {
+    const spec = stepSpec(o, 'train');
+    const programs: TrainSessionGraphs = { gradient: buildAccumulateStep(spec, { fresh: true }) };
+    if (o.train.gradient_accumulation_steps > 1) programs.accumulate = buildAccumulateStep(stepSpec(o, 'accumulate'));
+    if (parallel.zeroStage === 0) {
+      programs.apply = buildApplyStep(spec);
+      const session = await TrainSession.create(executor, programs, o.params);
+      return new StepExecutor(session, 'data-parallel', o.train.gradient_accumulation_steps, parallel);
+    }
+    const params = Object.fromEntries(Object.entries(o.params).map(([name, t]) => [name, { ...t, dims: [...t.dims], data: t.data.slice() }]));
+    const session = await TrainSession.create(executor, programs, params, { externalUpdate: true });
+    const zero = await ZeroOptimizer.create(executor, { group: parallel.group, stage: parallel.zeroStage, params: programs.gradient!.params, optimizer: spec.optimizer, maxGradNorm: spec.maxGradNorm ?? null });
+    return new StepExecutor(session, 'data-parallel', o.train.gradient_accumulation_steps, parallel, zero);
+  }
+
+  /**
+   * One data-parallel step: this rank's micro-batches are collated first, so that each is scaled by its share of
+   * the global normaliser (its weight over the sum across ranks, over the accumulation count) and the summed
+   * gradients equal one process's on the global batch (docs/distributed.md); then the update.
+   */
+  async stepAcrossRanks(next: () => WeightedFeeds, lr: number): Promise<ParallelStepOutcome> {
+    const { group } = this.parallel!;
+    const batches = Array.from({ length: this.accumulate }, next);
+    const totals = Float64Array.from(batches, (b) => b.weight);
+    await group.allReduce([totals], 'sum');
+    const results: StepResult[] = [];
+    for (const [k, b] of batches.entries()) results.push(await this.session.accumulate(b.feeds, totals[k]! > 0 ? b.weight / totals[k]! / this.accumulate : 0));
+    const grads = this.session.accumulatedGradients();
+    let gradNorm: number;
+    if (this.zero) {
+      gradNorm = await this.zero.step(new Map(Object.entries(this.session.currentParams())), grads, lr, this.session.store.step + 1);
+      this.session.clearGradients();
+    } else {
+      await inPlace(grads.values(), (buffers) => group.allReduce(buffers, 'sum'));
+      gradNorm = await this.session.applyAccumulated(lr);
+    }
+    return { results, gradNorm, weights: batches.map((b) => b.weight), totals: [...totals] };
+  }
+
+  /** The optimizer state as checkpoints hold it (under ZeRO gathered on rank 0: every rank calls it). */
+  exportState(): Promise<OptimizerStateSnapshot> | OptimizerStateSnapshot {
+    return this.zero ? this.zero.exportState(this.session.store.step) : this.session.store.exportState();
+  }
+
+  importState(snapshot: OptimizerStateSnapshot): void {
+    this.session.store.importState(snapshot);
+    this.zero?.importState(snapshot);
+  }
+
   /** One optimizer step at learning rate `lr` over the micro-batches `next` collates (gradient_accumulation_steps of them). */
   async step(next: () => Readonly<Record<string, HostTensor>>, lr: number): Promise<StepOutcome> {
     if (this.accumulate === 1) {
@@ -74,8 +155,9 @@ export class StepExecutor {
     return { results, gradNorm: await this.session.applyAccumulated(lr) };
   }
 
-  dispose(): Promise<void> {
-    return this.session.dispose();
+  async dispose(): Promise<void> {
+    await this.zero?.dispose();
+    await this.session.dispose();
   }
 }
 

@@ -23,4 +23,6 @@ export interface TrainerLogger {
   info(message: string, meta?: Record<string, unknown>): void;
   warn(message: string, meta?: Record<string, unknown>): void;
   debug(message: string, meta?: Record<string, unknown>): void;
+  /** A failure the run ends on (the CLI's logger has it; a bare logger falls back to warn). */
+  error?(message: string, meta?: Record<string, unknown>): void;
 }

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   compileCacheKey,
@@ -18,6 +18,7 @@ import {
   type ResidentValues,
   type RunOptions,
   type RunValue,
+  computeThreads,
 } from '@aligntune/core/engine';
 import { ComputeBackend, Tokens, inject } from '@aligntune/core/kernel';
 import { probeCuda } from './cuda-probe.js';
@@ -28,7 +29,7 @@ import { releaseValue, wrapHost } from './ort-value.js';
 import { OrtResidentTensor } from './resident-tensor.js';
 
 export interface CapiBackendOptions {
-  /** Threads inside one kernel. Default `os.availableParallelism()`. */
+  /** Threads inside one kernel. Default: this rank's share of the cores (`computeThreads()`). */
   intraOpNumThreads?: number;
   /** Default 'all', as the onnxruntime-node backend. */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
@@ -77,7 +78,7 @@ export class CapiBackend implements GraphExecutor {
   readonly placement: PlacementPolicy = { stepsPerRun: 1 };
   readonly resident: ResidentValues = { create: (source) => this.createResident(source) };
   protected settings: Omit<SessionSettings, 'logId' | 'appendProvider'> = {
-    intraOpNumThreads: availableParallelism(),
+    intraOpNumThreads: computeThreads(),
     graphOptimizationLevel: OPTIMIZATION_LEVEL.all,
     arena: true,
     logSeverityLevel: ORT_LOGGING_LEVEL_ERROR,

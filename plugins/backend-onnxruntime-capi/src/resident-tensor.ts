@@ -1,7 +1,7 @@
-import { elementCount, type DType, type HostTensor, type ResidentTensor } from '@aligntune/core/engine';
+import { DTYPE_ARRAY, elementCount, type DType, type HostTensor, type ResidentTensor } from '@aligntune/core/engine';
 import type { Ptr } from './ort-api.js';
 import type { OrtDevice } from './ort-device.js';
-import { releaseValue } from './ort-value.js';
+import { hostBytes, releaseValue } from './ort-value.js';
 
 /** Values a caller dropped without dispose() are freed when collected, so a forgotten tensor cannot leak for good. */
 const unreleased = new FinalizationRegistry<Ptr>((value) => releaseValue(value));
@@ -36,6 +36,15 @@ export class OrtResidentTensor implements ResidentTensor {
       throw new Error(`resident tensor is ${this.dtype}[${this.dims.join(', ')}]; cannot write ${tensor.dtype}[${tensor.dims.join(', ')}]`);
     }
     this.device.write(this.value, tensor);
+  }
+
+  /** A view of the value's host memory (CPU device): what MPI reduces in place. */
+  hostView(): HostTensor['data'] | undefined {
+    this.checkLive();
+    if (this.device.kind !== 'cpu') return undefined;
+    const Typed = DTYPE_ARRAY[this.dtype] as unknown as { new (buffer: ArrayBufferLike, offset: number, length: number): HostTensor['data']; BYTES_PER_ELEMENT: number };
+    const bytes = hostBytes(this.value, elementCount(this.dims) * Typed.BYTES_PER_ELEMENT);
+    return new Typed(bytes.buffer, bytes.byteOffset, elementCount(this.dims));
   }
 
   dispose(): void {

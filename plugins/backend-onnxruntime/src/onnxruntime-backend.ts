@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { listSupportedBackends, type InferenceSession } from 'onnxruntime-node';
 import {
   compileCacheKey,
@@ -12,6 +11,7 @@ import {
   type PlacementPolicy,
   type RunOptions,
   type RunValue,
+  computeThreads,
 } from '@aligntune/core/engine';
 import { ComputeBackend } from '@aligntune/core/kernel';
 import { InProcessHost, type SessionHost, type SessionInfo } from './session-host.js';
@@ -21,7 +21,7 @@ import { WorkerHost } from './worker-host.js';
 export interface OnnxRuntimeBackendOptions {
   /** onnxruntime execution providers, in priority order. Default `['cpu']`; a CUDA plugin passes `[{ name: 'cuda' }]`. */
   executionProviders?: InferenceSession.ExecutionProviderConfig[];
-  /** Threads inside one kernel. Default `os.availableParallelism()`. */
+  /** Threads inside one kernel. Default: this rank's share of the cores (`computeThreads()`). */
   intraOpNumThreads?: number;
   /** Threads across independent nodes (only with `executionMode: 'parallel'`). Default 1. */
   interOpNumThreads?: number;
@@ -64,7 +64,7 @@ type ResolvedOptions = Required<Omit<OnnxRuntimeBackendOptions, 'profileFilePref
 function resolveOptions(options: OnnxRuntimeBackendOptions): ResolvedOptions {
   const resolved: ResolvedOptions = {
     executionProviders: ['cpu'],
-    intraOpNumThreads: availableParallelism(),
+    intraOpNumThreads: computeThreads(),
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',

@@ -1,4 +1,4 @@
-import { type ProcessGroup, type ProcessGroupInit, type ReduceOp } from '@aligntune/core/engine';
+import { type CollectiveBuffer, type ProcessGroup, type ProcessGroupInit, type ReduceOp } from '@aligntune/core/engine';
 import { DistributedBackend } from '@aligntune/core/kernel';
 
 /**
@@ -22,15 +22,19 @@ export class SingleProcessGroup implements ProcessGroup {
     this.initialised = true;
   }
 
-  async allReduce(buffers: Float32Array[], op: ReduceOp): Promise<void> {
+  async allReduce(buffers: CollectiveBuffer[], op: ReduceOp): Promise<void> {
     this.checkReady('allReduce');
     if (op !== 'sum' && op !== 'mean') throw new Error(`allReduce: unknown op "${String(op)}"`);
     void buffers; // sum and mean over one rank leave each buffer unchanged
   }
 
-  async broadcast(buffers: Float32Array[], root: number): Promise<void> {
-    this.checkReady('broadcast');
-    if (root !== 0) throw new Error(`broadcast: root rank ${root} does not exist in a world of size 1`);
+  async reduce(buffers: CollectiveBuffer[], root: number): Promise<void> {
+    this.checkRoot('reduce', root);
+    void buffers; // the sum over one rank is its own buffer
+  }
+
+  async broadcast(buffers: CollectiveBuffer[], root: number): Promise<void> {
+    this.checkRoot('broadcast', root);
     void buffers;
   }
 
@@ -38,8 +42,17 @@ export class SingleProcessGroup implements ProcessGroup {
     this.checkReady('barrier');
   }
 
+  abort(code: number): never {
+    process.exit(code);
+  }
+
   async destroy(): Promise<void> {
     this.initialised = false;
+  }
+
+  private checkRoot(operation: string, root: number): void {
+    this.checkReady(operation);
+    if (root !== 0) throw new Error(`${operation}: root rank ${root} does not exist in a world of size 1`);
   }
 
   private checkReady(operation: string): void {

@@ -56,9 +56,10 @@ export class TrainSession {
    * Compiles the programs. The update and norm graphs of the grouped update are all outputs: they never keep
    * working memory between runs (an arena would pin every group's outputs at once). `leanMemory` releases the
    * gradient run's working memory (activations) after each run too: the lowest peak, at the cost of
-   * re-allocating it every step.
+   * re-allocating it every step. `externalUpdate` (ZeRO's sharded optimizer) keeps params as host tensors and no
+   * optimizer state: the caller updates the params in place from `accumulatedGradients()` and calls `clearGradients()`.
    */
-  static async create(executor: GraphExecutor, programs: TrainSessionGraphs, params: Readonly<Record<string, HostTensor>>, { leanMemory = false } = {}): Promise<TrainSession> {
+  static async create(executor: GraphExecutor, programs: TrainSessionGraphs, params: Readonly<Record<string, HostTensor>>, { leanMemory = false, externalUpdate = false } = {}): Promise<TrainSession> {
     const { applyGroups = [], ...single } = programs;
     const entries: Array<[GraphKey, StepProgram]> = [
       ...(Object.entries(single) as Array<[GraphKey, StepProgram | undefined]>).filter((e): e is [GraphKey, StepProgram] => e[1] !== undefined),
@@ -68,8 +69,8 @@ export class TrainSession {
     if (!whole) throw new Error('TrainSession needs at least one step program');
     // params, state and gradients stay in the backend for the whole run where it can keep them; the grouped
     // update and the K-step loop exist for host-tensor backends and keep host tensors
-    const resident = applyGroups.length === 0 && !programs.loop ? executor.resident : undefined;
-    const session = new TrainSession(new ParamStore(whole[1], params), resident);
+    const resident = applyGroups.length === 0 && !programs.loop && !externalUpdate ? executor.resident : undefined;
+    const session = new TrainSession(new ParamStore(externalUpdate ? { ...whole[1], slots: [] } : whole[1], params), resident);
     if (resident) session.store.makeResident(resident);
     session.groupCount = applyGroups.length;
     for (const [k, program] of entries) {
@@ -176,6 +177,18 @@ export class TrainSession {
 
   private gradSet(program: StepProgram): Map<string, ResidentTensor> {
     return new Map(program.params.map((p) => [stepNames.grad(p.name), this.residentValues!.create({ dtype: p.dtype, dims: p.dims })]));
+  }
+
+  /** The step's accumulated gradients by `<p>::grad` name, where they live: a data-parallel step reduces them across ranks in place before the update. */
+  accumulatedGradients(): ReadonlyMap<string, RunValue> {
+    if (!this.gradBuffers) throw new Error('accumulatedGradients: nothing accumulated');
+    return this.gradBuffers;
+  }
+
+  /** Ends a step whose update ran outside the session (`externalUpdate`). */
+  clearGradients(): void {
+    this.gradBuffers = undefined;
+    this.store.step++;
   }
 
   /** Clip + optimizer step over the accumulated gradients; clears the buffers. */

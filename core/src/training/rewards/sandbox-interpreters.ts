@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { findExecutable } from './find-executable.js';
+import { findExecutable } from '../../util/find-executable.js';
 
 /** An interpreter and the host directories it needs visible inside the namespace sandbox. */
 export interface SandboxInterpreter {

@@ -1,4 +1,4 @@
-import { findExecutable } from './find-executable.js';
+import { findExecutable } from '../../util/find-executable.js';
 
 /**
  * `namespaces`: unprivileged user + network + mount + PID namespaces and a chroot that shows only /usr

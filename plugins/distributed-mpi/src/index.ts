@@ -1,0 +1,1 @@
+export { MpiDeepSpeedGroup, MpiFsdpGroup, MpiProcessGroup } from './mpi-process-group.js';
