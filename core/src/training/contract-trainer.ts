@@ -8,6 +8,7 @@ import { hostValues } from '../engine/interpret/nd-array.js';
 import { Graph } from '../engine/ir/graph.js';
 import { emitModel } from '../engine/onnx/emit-model.js';
 import { encodeModel } from '../engine/onnx/onnx-encoder.js';
+import { collectGarbage } from '../engine/optim/collect-garbage.js';
 import type { StepResult, TrainSession } from '../engine/optim/train-session.js';
 import type { ProcessGroup } from '../engine/process-group.js';
 import type { Kernel } from '../kernel/kernel.js';
@@ -139,6 +140,7 @@ export class ContractTrainer implements Trainer {
     if (this.resumeDir) await this.restore(session, loop);
     const evaluations = new EvaluationSchedule(train.eval_interval, evaluation !== undefined);
     await this.group.broadcast(float32Params(session.params), 0);
+    this.followResidentWeights(session);
     const progress = (held.progress = new ProgressReporter({ total: totalSteps, ...this.progress }));
     await this.openSinks(loop);
     this.signals.install((signal) => this.logger?.warn(`${signal}: stopping after this step and saving a checkpoint`));
@@ -220,6 +222,17 @@ export class ContractTrainer implements Trainer {
     return values;
   }
 
+  /**
+   * On a resident session the policy's weights become views read out of the backend when touched: its starting
+   * weights (or the copy a checkpoint or evaluation read out) are freed instead of staying beside the resident
+   * ones (a reference model that shares the starting weights keeps its own references to them).
+   */
+  private followResidentWeights(session: TrainSession): void {
+    if (!session.resident) return;
+    this.policy.absorb(session.store.liveParams());
+    collectGarbage();
+  }
+
   /** Means over the micro-batches, all-reduced (mean) across ranks: the hook a data-parallel backend fills. */
   private async reduceAcrossRanks(results: readonly StepResult[]): Promise<MetricRow> {
     const keys = ['loss', ...Object.keys(results[0]!.metrics)];
@@ -276,6 +289,7 @@ export class ContractTrainer implements Trainer {
     if (evaluator) {
       if (session.resident) this.policy.absorb(params); // the evaluator runs the live policy: give it the weights read out of the backend
       Object.assign(values, flattenEvaluation(await evaluator.evaluate({ maxSamples: this.config.train.eval_samples })));
+      this.followResidentWeights(session);
     }
     const row: MetricRow = { step: loop.step, epoch: loop.stream.epochProgress, ...Object.fromEntries(Object.entries(values).map(([k, v]) => [`eval/${k}`, v])) };
     this.sinks.logRow(row);
@@ -329,6 +343,7 @@ export class ContractTrainer implements Trainer {
       algorithm: this.driver.saveState(),
     };
     await checkpointer.save(state, session.store.exportState(), session.params);
+    this.followResidentWeights(session);
   }
 }
 

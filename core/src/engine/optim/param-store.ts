@@ -84,6 +84,16 @@ export class ParamStore {
     return view;
   }
 
+  /**
+   * Host views of the current parameters whose `data` is read out of the backend at each access (resident
+   * mode) and never kept: what a model that must follow the trained weights holds instead of a copy.
+   */
+  liveParams(): Record<string, HostTensor> {
+    const view = (name: string, { dtype, dims }: RunValue): [string, HostTensor] => [name, { dtype, dims, get data() { return host(current(name)).data; } }];
+    const current = (name: string): RunValue => this.params.get(name)!;
+    return Object.fromEntries([...this.params].map(([name, value]) => view(name, value)));
+  }
+
   /** Params and state as a run's feeds: resident tensors when resident, else host tensors. */
   runFeeds(): Record<string, RunValue> {
     return { ...Object.fromEntries(this.params), ...Object.fromEntries(this.state) };
