@@ -49,7 +49,7 @@ export class ModelConfig {
   @Bool()
   gradient_checkpointing = false;
 
-  @Describe('Memory limit per device, e.g. {"0": "20GiB", cpu: "64GiB"}. Not supported yet.')
+  @Describe('Memory budget, e.g. {cpu: "8GiB"} (KB/MB/GB are powers of 10, KiB/MiB/GiB of 2): before the first step the trainer refuses a run whose memory estimate exceeds it, saying what to change. Only the host ("cpu") is checked.')
   @Optional()
   @StrRecord()
   max_memory?: Record<string, string>;

@@ -1,4 +1,5 @@
 import type { ConfigIssue } from './config-validation-error.js';
+import { parseByteSize } from './byte-size.js';
 import type { UnifiedConfig } from './unified-config.js';
 
 /**
@@ -25,9 +26,7 @@ function modelIssues(config: UnifiedConfig): ConfigIssue[] {
   if (model.gradient_checkpointing === true) {
     issues.push({ path: 'model.gradient_checkpointing', message: `gradient checkpointing is not supported by ${BACKEND} yet; set it to false` });
   }
-  if (isNonEmptyMapping(model.max_memory)) {
-    issues.push({ path: 'model.max_memory', message: `per-device memory limits are not supported by ${BACKEND} yet; remove max_memory` });
-  }
+  issues.push(...maxMemoryIssues(model.max_memory));
   const attn = model.attn_implementation;
   if (attn === 'sdpa' || attn === 'flash_attention_2' || attn === 'flex_attention') {
     issues.push({ path: 'model.attn_implementation', message: `"${attn}" is not supported by ${BACKEND} yet; use "eager" or "auto"` });
@@ -46,6 +45,22 @@ function distributedIssues(config: UnifiedConfig): ConfigIssue[] {
     issues.push({ path: 'distributed.gpus_per_node', message: 'the "single" backend runs one process: gpus_per_node must be 1' });
   }
   return issues;
+}
+
+/** The devices whose budget the trainer checks: the host, where every CPU backend keeps its memory. */
+export const MAX_MEMORY_DEVICES = ['cpu'] as const;
+
+/** `model.max_memory`: a size per device the trainer checks; another device key would be ignored, so it is refused. */
+function maxMemoryIssues(maxMemory: Record<string, string> | undefined): ConfigIssue[] {
+  if (!isNonEmptyMapping(maxMemory)) return [];
+  return Object.entries(maxMemory!).flatMap(([device, size]): ConfigIssue[] => {
+    const path = `model.max_memory.${device}`;
+    if (!(MAX_MEMORY_DEVICES as readonly string[]).includes(device)) {
+      return [{ path, message: `only the host budget is checked (key "cpu"); a budget for device "${device}" is not supported yet` }];
+    }
+    if (typeof size !== 'string' || parseByteSize(size) === undefined) return [{ path, message: `"${size}" is not a size: give a number with a unit, e.g. "8GiB", "8GB" or "512MiB"` }];
+    return [];
+  });
 }
 
 function isNonEmptyMapping(value: unknown): boolean {

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { formatBytes, parseByteSize } from '../config/byte-size.js';
 import { ConfigLoader } from '../config/config-loader.js';
+import { ConfigValidationError } from '../config/config-validation-error.js';
 import type { UnifiedConfig } from '../config/unified-config.js';
 import type { CompiledGraph, GraphExecutor, HostTensor } from '../engine/graph-executor.js';
 import { hostValues } from '../engine/interpret/nd-array.js';
@@ -19,14 +21,15 @@ import { resolveResumePath } from './checkpoint-store.js';
 import { Checkpointer } from './checkpointer.js';
 import { createComputeBackend } from './compute-backend.js';
 import { EvaluationSchedule } from './evaluation-schedule.js';
-import { StepExecutor } from './step-executor.js';
+import { describeEstimate, estimateStepMemory } from './memory-estimate.js';
+import { memorySaving, StepExecutor } from './step-executor.js';
 import { ExtensionPoints } from './extension-points.js';
 import { MetricWindow, weightedMeans, type MetricRow } from './metrics-log.js';
 import { flattenHparams } from './metric-sink.js';
 import { MetricSinks } from './metric-sinks.js';
 import { toPlainTree } from '../config/to-plain.js';
 import { resolveModelDir } from '../data/hub/resolve-model-dir.js';
-import { createSchedule } from './optimizer-config.js';
+import { createOptimizer, createSchedule } from './optimizer-config.js';
 import { OutputLayout } from './output-layout.js';
 import { formatSeconds, ProgressReporter, type ProgressOptions } from './progress-reporter.js';
 import { claimOutputDir } from './claim-output-dir.js';
@@ -130,7 +133,9 @@ export class ContractTrainer implements Trainer {
     const train = this.config.train;
     const stream = new BatchStream({ rows: this.driver.epochRows(), batchSize: train.per_device_batch_size, shuffle: train.shuffle, seed: train.seed });
     const totalSteps = train.max_steps ?? Math.ceil(((train.epochs ?? 1) * stream.microBatchesPerEpoch) / train.gradient_accumulation_steps);
-    const steps = (held.steps = await StepExecutor.create(this.executor, { train, label: this.config.algo, buildLoss: (g) => this.driver.buildLoss(g), params: this.trainableParams() }));
+    const params = this.trainableParams();
+    this.checkMemoryBudget(params);
+    const steps = (held.steps = await StepExecutor.create(this.executor, { train, label: this.config.algo, buildLoss: (g) => this.driver.buildLoss(g), params }));
     const { session } = steps;
     const checkpointer = new Checkpointer({ layout: this.layout, group: this.group, policy: this.policy, saveTotalLimit: train.save_total_limit, saveExtras: async (dir, params) => this.algorithm.saveExtras?.(dir, params), logger: this.logger });
     const evalGraph = (held.evalGraph = this.data.eval && this.driver.evaluatesLoss ? await this.compileEval() : undefined);
@@ -220,6 +225,37 @@ export class ContractTrainer implements Trainer {
     loop.window.add(values);
     loop.lastStep = { learning_rate: lr, grad_norm: gradNorm };
     return values;
+  }
+
+  /**
+   * `model.max_memory.cpu`: the step's memory estimate must fit, else the run is refused (exit 2) before anything
+   * large is allocated, with the estimate's parts and what lowers them, rather than killed by the system mid-run.
+   */
+  private checkMemoryBudget(params: Readonly<Record<string, HostTensor>>): void {
+    const size = this.config.model.max_memory?.cpu;
+    if (size === undefined) return;
+    const budget = parseByteSize(size)!;
+    const train = this.config.train;
+    const trainableBytes = tensorBytes(Object.values(params));
+    const reference = this.driver.evaluationReference();
+    const hostCopies = !this.executor.resident && memorySaving(train, trainableBytes, false) === 'off';
+    const estimate = estimateStepMemory({
+      model: this.policy.model.config,
+      trainableBytes,
+      frozenBytes: reference ? tensorBytes([...reference.weights.values()]) : 0,
+      optimizerSlots: createOptimizer(train).slots.length,
+      hostCopies,
+      sequences: train.per_device_batch_size * (this.algorithm.recordKinds.includes('preference') ? 2 : 1),
+      tokens: train.max_length,
+    });
+    const summary = `estimated ${formatBytes(estimate.total)} per step (${describeEstimate(estimate)})`;
+    if (estimate.total <= budget) return void this.logger?.info(`memory: ${summary}, within model.max_memory.cpu ${size}`);
+    const advice = [
+      'lower train.per_device_batch_size (raise train.gradient_accumulation_steps to keep the batch) or train.max_length',
+      ...(hostCopies ? ['set train.memory_saving: full'] : []),
+      'train a smaller model, or raise the budget',
+    ].join('; ');
+    throw new ConfigValidationError([{ path: 'model.max_memory.cpu', message: `${summary} exceeds the budget of ${size}: ${advice}` }]);
   }
 
   /**
@@ -397,6 +433,10 @@ function orderedMetrics(means: MetricRow): MetricRow {
 function defaultRunName(algo: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${algo}-${stamp}`;
+}
+
+function tensorBytes(tensors: readonly HostTensor[]): number {
+  return tensors.reduce((sum, t) => sum + t.data.byteLength, 0);
 }
 
 function float32Params(params: Readonly<Record<string, HostTensor>>): Float32Array[] {

@@ -41,7 +41,7 @@ export class StepExecutor {
   static async create(executor: GraphExecutor, o: StepExecutorOptions): Promise<StepExecutor> {
     const spec = stepSpec(o, 'train');
     const accumulate = o.train.gradient_accumulation_steps;
-    const saving = memorySaving(o.train, spec.params, executor.resident !== undefined);
+    const saving = memorySaving(o.train, totalBytes(spec.params), executor.resident !== undefined);
     let programs: TrainSessionGraphs;
     let mode: StepMode;
     if (saving === 'off') {
@@ -95,8 +95,8 @@ const AUTO_SAVING_ABOVE_BYTES = 256 * MIB;
  * `memory_saving` with `auto` resolved: off on a backend that keeps state resident (nothing is copied per step,
  * so the grouped update has nothing to save), else by the size of the trainable parameters.
  */
-function memorySaving(train: TrainingConfig, params: readonly Tensor[], resident: boolean): Exclude<MemorySaving, 'auto'> {
+export function memorySaving(train: TrainingConfig, paramBytes: number, resident: boolean): Exclude<MemorySaving, 'auto'> {
   if (train.memory_saving !== 'auto') return train.memory_saving;
   if (resident) return 'off';
-  return totalBytes(params) > AUTO_SAVING_ABOVE_BYTES ? 'full' : 'off';
+  return paramBytes > AUTO_SAVING_ABOVE_BYTES ? 'full' : 'off';
 }
