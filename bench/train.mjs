@@ -2,7 +2,7 @@
 // Train-step benchmark for one algorithm (sft | dpo | grpo) on a GPT-2-small-sized model (random init, the
 // real GPT-2 tokenizer): seconds per optimizer step, tokens/s, GFLOP/s and peak RSS against the step's memory
 // budget, 2 × (params + grads + AdamW state + reference weights + activations).
-// Usage: npm run build && node bench/train.mjs [--algo dpo] [--layers 12] [--rows 2 --seq 64 --steps 3] [--memory-saving auto|off|update|full] [--backend cpu|ort-capi] [--json]
+// Usage: npm run build && node bench/train.mjs [--algo dpo] [--layers 12] [--rows 2 --seq 64 --steps 3] [--memory-saving auto|off|update|full] [--backend cpu|ort-capi] [--gradient-checkpointing] [--json]
 import { parseArgs } from 'node:util';
 import { runTrainBench, TRAIN_BENCHES } from './lib/train-bench.mjs';
 
@@ -15,6 +15,7 @@ const { values: args } = parseArgs({
     steps: { type: 'string' },
     'memory-saving': { type: 'string', default: 'auto' },
     backend: { type: 'string' },
+    'gradient-checkpointing': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -23,13 +24,13 @@ if (!(args.algo in TRAIN_BENCHES)) {
   process.exit(2);
 }
 const overrides = Object.fromEntries(['rows', 'seq', 'steps'].filter((k) => args[k] !== undefined).map((k) => [k, Number(args[k])]));
-const result = await runTrainBench(args.algo, { layers: Number(args.layers), memorySaving: args['memory-saving'], backend: args.backend, ...overrides });
+const result = await runTrainBench(args.algo, { layers: Number(args.layers), memorySaving: args['memory-saving'], backend: args.backend, gradientCheckpointing: args['gradient-checkpointing'], ...overrides });
 if (args.json) {
   console.log(JSON.stringify(result));
 } else {
   const gb = (x) => `${(x / 2 ** 30).toFixed(2)} GiB`;
   const budget = 2 * Object.values(result.memoryParts).reduce((a, b) => a + b, 0);
-  console.log(`${result.algo} on ${result.model}, ${result.shape}, memory_saving ${args['memory-saving']}, backend ${args.backend ?? 'default'}`);
+  console.log(`${result.algo} on ${result.model}, ${result.shape}, memory_saving ${args['memory-saving']}${args['gradient-checkpointing'] ? ', gradient checkpointing' : ''}, backend ${args.backend ?? 'default'}`);
   console.log(`first step incl. setup + compile: ${result.setupSeconds.toFixed(1)} s; then ${result.stepSeconds.map((t) => `${t.toFixed(2)} s`).join(', ')} per step`);
   console.log(`${result.tokensPerSecond.toFixed(0)} tokens/s, ${result.achievedGflops.toFixed(1)} GFLOP/s (${(result.flopsPerStep / 1e9).toFixed(1)} GFLOP per step)`);
   console.log(`parts: ${Object.entries(result.memoryParts).map(([k, v]) => `${k} ${gb(v)}`).join(', ')}`);

@@ -62,7 +62,7 @@ function runConfig(dir, algo, b, data) {
   return {
     ...(b.backend ? { compute: { backend: b.backend } } : {}),
     algo,
-    model: { name_or_path: join(dir, 'model') },
+    model: { name_or_path: join(dir, 'model'), gradient_checkpointing: b.gradientCheckpointing ?? false },
     datasets: [{ name: data }],
     chat_template: 'plain',
     train,
@@ -152,6 +152,7 @@ function memoryParts(algo, c, b) {
     hostCopies: false,
     sequences: (algo === 'dpo' ? 2 : 1) * b.rows,
     tokens: b.seq,
+    recompute: b.gradientCheckpointing ?? false,
   });
   return parts;
 }

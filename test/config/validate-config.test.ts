@@ -207,7 +207,7 @@ describe('validateConfig: cross-field rules', () => {
 });
 
 describe('validateConfig: features not built yet are errors, never ignored', () => {
-  it('rejects fp16/bf16, quantization, gradient checkpointing, a max_memory device other than the host, fused attention', () => {
+  it('rejects fp16/bf16, quantization, a max_memory device other than the host, fused attention; accepts gradient checkpointing', () => {
     const lines = issueLines(() =>
       validate({
         ...minimal(),
@@ -224,7 +224,6 @@ describe('validateConfig: features not built yet are errors, never ignored', () 
     expect(lines).toEqual([
       'model.precision: bf16 is not supported by the cpu compute backend yet; use fp32 or auto',
       'model.quantization: quantization is not supported by the cpu compute backend yet; remove it or leave it empty',
-      'model.gradient_checkpointing: gradient checkpointing is not supported by the cpu compute backend yet; set it to false',
       'model.max_memory.0: only the host budget is checked (key "cpu"); a budget for device "0" is not supported yet',
       'model.attn_implementation: "flash_attention_2" is not supported by the cpu compute backend yet; use "eager" or "auto"',
     ]);

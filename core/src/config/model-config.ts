@@ -45,7 +45,7 @@ export class ModelConfig {
   @OneOf(ATTN_IMPLEMENTATIONS)
   attn_implementation: AttnImplementation = 'auto';
 
-  @Describe('Recompute activations in the backward pass to save memory. Default false; not supported yet.')
+  @Describe('Gradient checkpointing: the backward pass recomputes each decoder layer\'s activations from the layer\'s input instead of keeping them (less memory, about one more forward of compute). Default false.')
   @Bool()
   gradient_checkpointing = false;
 

@@ -23,9 +23,6 @@ function modelIssues(config: UnifiedConfig): ConfigIssue[] {
   if (isNonEmptyMapping(model.quantization)) {
     issues.push({ path: 'model.quantization', message: `quantization is not supported by ${BACKEND} yet; remove it or leave it empty` });
   }
-  if (model.gradient_checkpointing === true) {
-    issues.push({ path: 'model.gradient_checkpointing', message: `gradient checkpointing is not supported by ${BACKEND} yet; set it to false` });
-  }
   issues.push(...maxMemoryIssues(model.max_memory));
   const attn = model.attn_implementation;
   if (attn === 'sdpa' || attn === 'flash_attention_2' || attn === 'flex_attention') {

@@ -135,7 +135,7 @@ export class ContractTrainer implements Trainer {
     const totalSteps = train.max_steps ?? Math.ceil(((train.epochs ?? 1) * stream.microBatchesPerEpoch) / train.gradient_accumulation_steps);
     const params = this.trainableParams();
     this.checkMemoryBudget(params);
-    const steps = (held.steps = await StepExecutor.create(this.executor, { train, label: this.config.algo, buildLoss: (g) => this.driver.buildLoss(g), params }));
+    const steps = (held.steps = await StepExecutor.create(this.executor, { train, label: this.config.algo, buildLoss: (g) => this.driver.buildLoss(g), params, recompute: this.config.model.gradient_checkpointing }));
     const { session } = steps;
     const checkpointer = new Checkpointer({ layout: this.layout, group: this.group, policy: this.policy, saveTotalLimit: train.save_total_limit, saveExtras: async (dir, params) => this.algorithm.saveExtras?.(dir, params), logger: this.logger });
     const evalGraph = (held.evalGraph = this.data.eval && this.driver.evaluatesLoss ? await this.compileEval() : undefined);
@@ -247,11 +247,13 @@ export class ContractTrainer implements Trainer {
       hostCopies,
       sequences: train.per_device_batch_size * (this.algorithm.recordKinds.includes('preference') ? 2 : 1),
       tokens: train.max_length,
+      recompute: this.config.model.gradient_checkpointing,
     });
     const summary = `estimated ${formatBytes(estimate.total)} per step (${describeEstimate(estimate)})`;
     if (estimate.total <= budget) return void this.logger?.info(`memory: ${summary}, within model.max_memory.cpu ${size}`);
     const advice = [
       'lower train.per_device_batch_size (raise train.gradient_accumulation_steps to keep the batch) or train.max_length',
+      ...(this.config.model.gradient_checkpointing ? [] : ['set model.gradient_checkpointing: true']),
       ...(hostCopies ? ['set train.memory_saving: full'] : []),
       'train a smaller model, or raise the budget',
     ].join('; ');

@@ -15,6 +15,8 @@ export interface StepMemoryInputs {
   /** Sequences in one micro-batch (a preference pair is two) and their length in tokens. */
   readonly sequences: number;
   readonly tokens: number;
+  /** Gradient checkpointing: one layer's activations at a time, plus every layer's input. */
+  readonly recompute?: boolean;
 }
 
 export interface StepMemoryEstimate {
@@ -35,17 +37,19 @@ const FLOAT = 4;
 /**
  * The memory of one step: weights, gradients and optimizer state, frozen weights, the extra copy a host-tensor
  * backend makes, and the activations kept for the backward pass: per layer ~16·d floats per token and two
- * [heads, T, T] attention maps per sequence, plus the logits, their log-softmax and its gradient (3·V per token).
+ * [heads, T, T] attention maps per sequence (one layer's, plus each layer's input, with gradient checkpointing),
+ * plus the logits, their log-softmax and its gradient (3·V per token).
  */
 export function estimateStepMemory(i: StepMemoryInputs): StepMemoryEstimate {
   const { hiddenSize: d, numLayers: layers, numHeads: heads, vocabSize: vocab } = i.model;
   const tokens = i.sequences * i.tokens;
   const perLayer = tokens * 16 * d + i.sequences * 2 * heads * i.tokens * i.tokens;
+  const layerActivations = i.recompute ? perLayer + layers * tokens * d : layers * perLayer;
   const parts: Record<string, number> = {
     weights: i.trainableBytes,
     gradients: i.trainableBytes,
     'optimizer state': i.optimizerSlots * i.trainableBytes,
-    activations: ARENA_SLACK * FLOAT * (layers * perLayer + 3 * tokens * vocab),
+    activations: ARENA_SLACK * FLOAT * (layerActivations + 3 * tokens * vocab),
     runtime: RUNTIME_BYTES,
   };
   if (i.frozenBytes > 0) parts['frozen weights'] = i.frozenBytes;

@@ -18,6 +18,8 @@ export interface StepExecutorOptions {
   readonly buildLoss: (g: Graph) => { readonly loss: Tensor; readonly metrics?: Readonly<Record<string, Tensor>> };
   /** Initial values of the trained parameters by graph name. */
   readonly params: Readonly<Record<string, HostTensor>>;
+  /** `model.gradient_checkpointing`: the backward recomputes each decoder layer from its input. */
+  readonly recompute?: boolean;
 }
 
 /** One optimizer step's micro-batch results and the gradient norm of its update. */
@@ -84,7 +86,7 @@ function stepSpec(o: StepExecutorOptions, name: string): TrainStepSpec {
   const g = new Graph(`${o.label}-${name}`);
   const { loss, metrics } = o.buildLoss(g);
   const params = g.inputs.filter((t) => (t.name as string) in o.params);
-  return { graph: g, loss, params, metrics, optimizer: createOptimizer(o.train), maxGradNorm: o.train.max_grad_norm || null };
+  return { graph: g, loss, params, metrics, optimizer: createOptimizer(o.train), maxGradNorm: o.train.max_grad_norm || null, recompute: o.recompute };
 }
 
 const MIB = 2 ** 20;

@@ -2,16 +2,23 @@ import type { Graph } from '../ir/graph.js';
 import type { Node, Tensor } from '../ir/tensor.js';
 import { isFloat } from '../ops/elementwise.js';
 import { gradRegistry, NON_DIFFERENTIABLE } from './grad-registry.js';
+import { Recomputation } from './recompute.js';
 import './rules.js';
+
+export interface GradOptions {
+  /** Gradient checkpointing: recompute each segment's forward (`Graph.beginSegment`) in the backward pass. */
+  readonly recompute?: boolean;
+}
 
 /**
  * Reverse-mode autodiff: appends to `g` the nodes computing d(loss)/d(w) for each w in `wrt`, and
  * returns them in order (zeros where loss does not depend on w). `seed` is d(loss) (default 1; loss
  * should then be a scalar).
  */
-export function grad(g: Graph, loss: Tensor, wrt: readonly Tensor[], seed?: Tensor): Tensor[] {
+export function grad(g: Graph, loss: Tensor, wrt: readonly Tensor[], seed?: Tensor, { recompute = false }: GradOptions = {}): Tensor[] {
   const nodes = g.nodes.slice(0, g.nodes.length);
   const active = activeNodes(nodes, loss, wrt);
+  const replay = recompute ? new Recomputation(g, nodes) : undefined;
   const grads = new Map<number, Tensor>();
   const accumulate = (t: Tensor, dt: Tensor) => {
     const prev = grads.get(t.id);
@@ -24,7 +31,7 @@ export function grad(g: Graph, loss: Tensor, wrt: readonly Tensor[], seed?: Tens
     const dys = node.outputs.map((o) => grads.get(o.id));
     if (dys.every((d) => d === undefined)) continue;
     const needs = node.inputs.map((t) => active.tensors.has(t.id));
-    const dxs = runRule(g, node, dys, needs);
+    const dxs = runRule(g, replay ? replay.source(node, dys) : node, dys, needs);
     node.inputs.forEach((t, k) => {
       const dx = dxs[k];
       if (needs[k] && dx) accumulate(t, dx);

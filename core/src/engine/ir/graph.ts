@@ -31,6 +31,9 @@ export class Graph {
   private nextId = 0;
   private readonly memo = new Map<string, Node>();
   private readonly names = new Set<string>();
+  /** The recompute segment new nodes join, if one is open. */
+  private openSegment?: number;
+  private segmentCount = 0;
 
   constructor(readonly label = 'graph') {}
 
@@ -87,9 +90,33 @@ export class Graph {
     }
     const node = new Node(this.nextId++, op, inputs, attrs);
     node.outputs = types.map((t, i) => new Tensor(this.nextId++, t.dtype, t.shape.map(canonDim), node, i));
+    node.segment = this.openSegment;
     this.nodes.push(node);
     if (key !== undefined) this.memo.set(key, node);
     return node.outputs;
+  }
+
+  /**
+   * Starts a recompute segment (one decoder layer): nodes built from now on belong to it until the next
+   * `beginSegment` or `endSegment`. With gradient checkpointing, `grad` recomputes a segment's nodes from its
+   * inputs in the backward pass instead of keeping their outputs. A node reused by hash-consing keeps its own.
+   */
+  beginSegment(): void {
+    this.openSegment = ++this.segmentCount;
+  }
+
+  endSegment(): void {
+    this.openSegment = undefined;
+  }
+
+  /** A fresh copy of `node` on `inputs`, never merged with an existing node (a recomputation); found by `find` when first. */
+  recompute(node: Node, inputs: readonly Tensor[]): Tensor[] {
+    const copy = new Node(this.nextId++, node.op, inputs, node.attrs);
+    copy.outputs = node.outputs.map((t, i) => new Tensor(this.nextId++, t.dtype, t.shape, copy, i));
+    this.nodes.push(copy);
+    const key = this.key(node.op, inputs, node.attrs);
+    if (key !== undefined && !this.memo.has(key)) this.memo.set(key, copy);
+    return copy.outputs;
   }
 
   /** The outputs of an existing node `op(inputs, attrs)`, without creating it (hash-cons lookup). */

@@ -36,6 +36,8 @@ export class Tensor implements TensorType {
 
 export class Node {
   outputs: Tensor[] = [];
+  /** The recompute segment the node was built in (a decoder layer), for gradient checkpointing; see `grad`. */
+  segment?: number;
   constructor(
     readonly id: number,
     readonly op: string,

@@ -1,12 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli } from '../helpers/run-cli.js';
-import { REPO_ROOT, tempDir } from '../helpers/temp-project.js';
+import { REPO_ROOT } from '../helpers/temp-project.js';
+import { tinyModelDir, writeYamlConfig } from '../helpers/tiny-model-dir.js';
 
-/** `model.max_memory`: the trainer's estimate is checked before the first step; a run over budget exits 2 saying what to change. */
+/**
+ * The model's memory options through the CLI: `model.max_memory` (the trainer's estimate is checked before the
+ * first step; a run over budget exits 2 saying what to change) and `model.gradient_checkpointing`.
+ */
 
 let dir: string;
 let model: string;
@@ -16,26 +18,21 @@ function bin(args: string[]): { code: number | null; stdout: string; stderr: str
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-function writeConfig(name: string, algo: 'sft' | 'dpo', maxMemory: Record<string, string>): string {
+function writeConfig(name: string, algo: 'sft' | 'dpo', maxMemory: Record<string, string>, checkpointing = false): string {
   const data = join(REPO_ROOT, algo === 'sft' ? 'examples/data/sft.jsonl' : 'examples/data/preferences.jsonl');
   const config = {
     algo,
-    model: { name_or_path: model, max_memory: maxMemory },
+    model: { name_or_path: model, max_memory: maxMemory, gradient_checkpointing: checkpointing },
     datasets: [{ name: data, max_samples: 8 }],
     train: { per_device_batch_size: 2, max_length: 48, max_prompt_length: 24, max_steps: 2, logging_steps: 1, save_interval: 0 },
     logging: { output_dir: join(dir, `out-${name}`) },
     caching: { enabled: false },
   };
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, stringify(config));
-  return file;
+  return writeYamlConfig(dir, name, config);
 }
 
 beforeAll(async () => {
-  dir = tempDir('aligntune-max-memory-');
-  model = join(dir, 'model');
-  const init = await cli('model', 'init', '--arch', 'gpt2', '--preset', 'tiny', '--out', model);
-  expect(init.code, init.stderr).toBe(0);
+  ({ dir, model } = await tinyModelDir('aligntune-memory-options-'));
 });
 
 describe('model.max_memory', () => {
@@ -59,5 +56,17 @@ describe('model.max_memory', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('model.max_memory.cpu: "lots" is not a size: give a number with a unit, e.g. "8GiB", "8GB" or "512MiB"');
     expect(result.stderr).toContain('model.max_memory.0: only the host budget is checked (key "cpu"); a budget for device "0" is not supported yet');
+  });
+});
+
+describe('model.gradient_checkpointing', () => {
+  const estimate = (stderr: string) => Number(/memory: estimated ([\d.]+) MiB per step \(.*activations ([\d.]+) MiB/.exec(stderr)![2]);
+
+  it('trains, and the step estimate counts one layer of activations instead of all', () => {
+    const plain = bin(['train', '--config', writeConfig('plain', 'sft', { cpu: '8GiB' })]);
+    const recomputed = bin(['train', '--config', writeConfig('recomputed', 'sft', { cpu: '8GiB' }, true)]);
+    expect(recomputed.code, recomputed.stderr).toBe(0);
+    expect(existsSync(join(dir, 'out-recomputed/final'))).toBe(true);
+    expect(estimate(recomputed.stderr)).toBeLessThan(estimate(plain.stderr));
   });
 });
