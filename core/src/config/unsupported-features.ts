@@ -1,5 +1,6 @@
 import type { ConfigIssue } from './config-validation-error.js';
 import { parseByteSize } from './byte-size.js';
+import { HOST_DEVICE } from './compute-config.js';
 import type { UnifiedConfig } from './unified-config.js';
 
 /**
@@ -44,16 +45,14 @@ function distributedIssues(config: UnifiedConfig): ConfigIssue[] {
   return issues;
 }
 
-/** The devices whose budget the trainer checks: the host, where every CPU backend keeps its memory. */
-export const MAX_MEMORY_DEVICES = ['cpu'] as const;
 
-/** `model.max_memory`: a size per device the trainer checks; another device key would be ignored, so it is refused. */
+/** `model.max_memory`: a size for the host, which the trainer checks; another device key would be ignored, so it is refused. */
 function maxMemoryIssues(maxMemory: Record<string, string> | undefined): ConfigIssue[] {
   if (!isNonEmptyMapping(maxMemory)) return [];
   return Object.entries(maxMemory!).flatMap(([device, size]): ConfigIssue[] => {
     const path = `model.max_memory.${device}`;
-    if (!(MAX_MEMORY_DEVICES as readonly string[]).includes(device)) {
-      return [{ path, message: `only the host budget is checked (key "cpu"); a budget for device "${device}" is not supported yet` }];
+    if (device !== HOST_DEVICE) {
+      return [{ path, message: `only the host budget is checked (key "${HOST_DEVICE}"); a budget for device "${device}" is not supported yet` }];
     }
     if (typeof size !== 'string' || parseByteSize(size) === undefined) return [{ path, message: `"${size}" is not a size: give a number with a unit, e.g. "8GiB", "8GB" or "512MiB"` }];
     return [];

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatBytes, parseByteSize } from '../config/byte-size.js';
 import { ConfigLoader } from '../config/config-loader.js';
+import { HOST_DEVICE } from '../config/compute-config.js';
 import { ConfigValidationError } from '../config/config-validation-error.js';
 import type { UnifiedConfig } from '../config/unified-config.js';
 import type { CompiledGraph, GraphExecutor, HostTensor } from '../engine/graph-executor.js';
@@ -228,11 +229,11 @@ export class ContractTrainer implements Trainer {
   }
 
   /**
-   * `model.max_memory.cpu`: the step's memory estimate must fit, else the run is refused (exit 2) before anything
+   * `model.max_memory.cpu` (the host): the step's memory estimate must fit, else the run is refused (exit 2) before anything
    * large is allocated, with the estimate's parts and what lowers them, rather than killed by the system mid-run.
    */
   private checkMemoryBudget(params: Readonly<Record<string, HostTensor>>): void {
-    const size = this.config.model.max_memory?.cpu;
+    const size = this.config.model.max_memory?.[HOST_DEVICE];
     if (size === undefined) return;
     const budget = parseByteSize(size)!;
     const train = this.config.train;
@@ -250,14 +251,15 @@ export class ContractTrainer implements Trainer {
       recompute: this.config.model.gradient_checkpointing,
     });
     const summary = `estimated ${formatBytes(estimate.total)} per step (${describeEstimate(estimate)})`;
-    if (estimate.total <= budget) return void this.logger?.info(`memory: ${summary}, within model.max_memory.cpu ${size}`);
+    const path = `model.max_memory.${HOST_DEVICE}`;
+    if (estimate.total <= budget) return void this.logger?.info(`memory: ${summary}, within ${path} ${size}`);
     const advice = [
       'lower train.per_device_batch_size (raise train.gradient_accumulation_steps to keep the batch) or train.max_length',
       ...(this.config.model.gradient_checkpointing ? [] : ['set model.gradient_checkpointing: true']),
       ...(hostCopies ? ['set train.memory_saving: full'] : []),
       'train a smaller model, or raise the budget',
     ].join('; ');
-    throw new ConfigValidationError([{ path: 'model.max_memory.cpu', message: `${summary} exceeds the budget of ${size}: ${advice}` }]);
+    throw new ConfigValidationError([{ path, message: `${summary} exceeds the budget of ${size}: ${advice}` }]);
   }
 
   /**
