@@ -18,7 +18,7 @@ import {
   type WeightStorage,
 } from '@aligntune/core';
 import { randomArray } from './helpers.js';
-import { runGraph, tinyModel, tokenFeeds } from './graph-helpers.js';
+import { maxAbsDiff, runGraph, tinyModel, tokenFeeds } from './graph-helpers.js';
 import { referenceForward } from './reference/reference-forward.js';
 
 /**
@@ -190,6 +190,38 @@ describe('backward through a quantized frozen weight', () => {
     }
     const got = hostValues(out.dx!);
     expected.forEach((v, i) => expect(Math.abs(got[i]! - v)).toBeLessThan(1e-4 * (1 + Math.abs(v))));
+  });
+
+  it('under gradient checkpointing, a layer reading a decoded weight replays the decode with the layer: same gradients, the forward copy read once', async () => {
+    const [k, n] = [40, 24];
+    const { model } = tinyModel('llama');
+    const name = 'layers.0.mlp.down.weight';
+    const base = new DecoderModel({ ...model, weights: new Map([[name, { dtype: 'float32', dims: [n, k], data: randomArray(n * k, 21, 0.5) } as HostTensor]]) });
+    const stored = storeFrozen(base, { precision: 'bf16', quantization: { format: 'nf4', blockSize: 64 } });
+    /** One checkpointed layer, tanh(x·W)·Ŵ, with W trained and Ŵ the stored weight decoded inside the layer. */
+    const layer = (recompute: boolean) => {
+      const g = new Graph(recompute ? 'checkpointed' : 'plain');
+      const x = g.input('x', 'float32', [3, k]);
+      const w = g.input('w', 'float32', [k, n]);
+      const weights = stored.bind(g, 'input');
+      g.beginSegment();
+      const y = g.matmul(g.tanh(g.matmul(x, w)), weights.source(name));
+      g.endSegment();
+      const grads = grad(g, g.reduceSum(g.mul(y, y)), [x, w], undefined, { recompute });
+      return { g, grads, decoded: weights.used.get(name)!, feeds: weights.feeds() };
+    };
+    const feeds = { x: { dtype: 'float32', dims: [3, k], data: randomArray(3 * k, 22, 1) }, w: { dtype: 'float32', dims: [k, n], data: randomArray(k * n, 23, 0.3) } } as const;
+    const results = [];
+    for (const recompute of [false, true]) {
+      const { g, grads, decoded, feeds: stored } = layer(recompute);
+      expect(g.nodes.filter((node) => node.inputs.includes(decoded)).length).toBe(1); // the forward's MatMul only
+      expect(g.nodes.filter((node) => node.op === 'Gather').length).toBe(2); // one decode in the backward, shared by the replayed layer
+      expect(g.nodes.filter((node) => node.op === 'Tanh').length).toBe(recompute ? 2 : 1);
+      const out = await runGraph(g, { dx: grads[0]!, dw: grads[1]! }, { ...feeds, ...stored });
+      results.push([hostValues(out.dx!), hostValues(out.dw!)]);
+    }
+    const [plain, checkpointed] = results;
+    plain!.forEach((values, i) => expect(maxAbsDiff(checkpointed![i]!, values)).toBeLessThan(1e-6 * Math.max(...values.map(Math.abs))));
   });
 
   it('one linear layer: |x·W − x·Ŵ| ≤ Σₖ |xₖ| · absmax(block) · half gap, per output', async () => {
