@@ -161,13 +161,18 @@ describe('a stored reference in a training graph', () => {
   });
 });
 
+/** A model holding only `name` (random values, `seed`), stored as `storage` says. */
+function oneStoredWeight(name: string, dims: [number, number], seed: number, storage: WeightStorage): DecoderModel {
+  const { model } = tinyModel('llama');
+  const weight: HostTensor = { dtype: 'float32', dims, data: randomArray(dims[0] * dims[1], seed, 0.5) };
+  return storeFrozen(new DecoderModel({ ...model, weights: new Map([[name, weight]]) }), storage);
+}
+
 describe('backward through a quantized frozen weight', () => {
   it('dX = dY·Ŵᵀ decoded again from the same codes: no gradient, no float input for the weight, the forward copy read once', async () => {
     const [k, n] = [40, 24];
-    const { model } = tinyModel('llama');
     const name = 'layers.0.attn.q.weight';
-    const base = new DecoderModel({ ...model, weights: new Map([[name, { dtype: 'float32', dims: [k, n], data: randomArray(k * n, 9, 0.5) } as HostTensor]]) });
-    const stored = storeFrozen(base, { precision: 'fp32', quantization: { format: 'nf4', blockSize: 64 } });
+    const stored = oneStoredWeight(name, [k, n], 9, { precision: 'fp32', quantization: { format: 'nf4', blockSize: 64 } });
     const g = new Graph('frozen-backward');
     const x = g.input('x', 'float32', [3, k]);
     const weights = stored.bind(g, 'input');
@@ -194,10 +199,8 @@ describe('backward through a quantized frozen weight', () => {
 
   it('under gradient checkpointing, a layer reading a decoded weight replays the decode with the layer: same gradients, the forward copy read once', async () => {
     const [k, n] = [40, 24];
-    const { model } = tinyModel('llama');
     const name = 'layers.0.mlp.down.weight';
-    const base = new DecoderModel({ ...model, weights: new Map([[name, { dtype: 'float32', dims: [n, k], data: randomArray(n * k, 21, 0.5) } as HostTensor]]) });
-    const stored = storeFrozen(base, { precision: 'bf16', quantization: { format: 'nf4', blockSize: 64 } });
+    const stored = oneStoredWeight(name, [n, k], 21, { precision: 'bf16', quantization: { format: 'nf4', blockSize: 64 } });
     /** One checkpointed layer, tanh(x·W)·Ŵ, with W trained and Ŵ the stored weight decoded inside the layer. */
     const layer = (recompute: boolean) => {
       const g = new Graph(recompute ? 'checkpointed' : 'plain');
