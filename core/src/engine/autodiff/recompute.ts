@@ -76,6 +76,7 @@ export class Recomputation {
     return t.producer !== undefined && this.segmentOf.get(t.producer)?.recompute === 'always';
   }
 
+  /** `t` decoded again: its segment's replay, made on first use. */
   private again(t: Tensor, arriving: Tensor): Tensor {
     if (!this.copies.has(t.id)) this.replay(this.segmentOf.get(t.producer!)!, arriving);
     return this.copies.get(t.id)!;
