@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { initWeights, Kernel, parseModelConfig, saveModelDir, Tokenizer, TrainerFactory } from '@aligntune/core';
+import { estimateStepMemory, initWeights, Kernel, parseModelConfig, saveModelDir, Tokenizer, TrainerFactory } from '@aligntune/core';
 import { buildGpt2TokenizerFiles } from '@aligntune/core/testing';
 import { GPT2_MODEL_TYPES } from '@aligntune/plugin-arch-gpt2';
 
@@ -62,7 +62,7 @@ function runConfig(dir, algo, b, data) {
   return {
     ...(b.backend ? { compute: { backend: b.backend } } : {}),
     algo,
-    model: { name_or_path: join(dir, 'model'), ...(b.separateReference ? { ref_path: join(dir, 'reference') } : {}), ...b.model },
+    model: { name_or_path: join(dir, 'model'), ...(b.separateReference ? { ref_path: join(dir, 'reference') } : {}), gradient_checkpointing: b.gradientCheckpointing ?? false, ...b.model },
     datasets: [{ name: data }],
     chat_template: 'plain',
     train,
@@ -125,7 +125,7 @@ export async function runTrainBench(algo, { layers = 12, ...overrides } = {}) {
       flopsPerStep: stepFlops(algo, config, b),
       achievedGflops: stepFlops(algo, config, b) / seconds / 1e9,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
-      memoryParts: memoryParts(algo, config, b, layers),
+      memoryParts: memoryParts(algo, config, b),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -140,15 +140,21 @@ export function countParams(c) {
 }
 
 /**
- * What a step must hold (bytes): params, grads, AdamW state, the reference weights (DPO), and the activations
- * kept for backward plus the transient logits-sized tensors — per layer ~16·d floats per token and two
- * [heads, T, T] attention maps per row; the LM head's logits, log-softmax and their gradient (3 × rows·T·V).
+ * What a step must hold (bytes), by core's estimate (the one `model.max_memory` is checked against): weights,
+ * gradients, AdamW state, the reference weights (DPO; counted at float32 here, whatever --precision or
+ * --quantization store them in) and the activations, at the bench's real sequence length.
  */
-function memoryParts(algo, c, b, layers) {
-  const n = countParams(c);
-  const rows = (algo === 'dpo' ? 2 : 1) * b.rows;
-  const perLayer = rows * b.seq * 16 * D + rows * 2 * HEADS * b.seq * b.seq;
-  const parts = { params: 4 * n, grads: 4 * n, adamw: 8 * n, activations: 4 * (layers * perLayer + 3 * rows * b.seq * c.vocabSize) };
-  if (algo === 'dpo') parts.reference = 4 * n;
+function memoryParts(algo, c, b) {
+  const bytes = 4 * countParams(c);
+  const { parts } = estimateStepMemory({
+    model: c,
+    trainableBytes: bytes,
+    frozenBytes: algo === 'dpo' ? bytes : 0,
+    optimizerSlots: 2,
+    hostCopies: false,
+    sequences: (algo === 'dpo' ? 2 : 1) * b.rows,
+    tokens: b.seq,
+    recompute: b.gradientCheckpointing ?? false,
+  });
   return parts;
 }

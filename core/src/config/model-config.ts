@@ -45,11 +45,11 @@ export class ModelConfig {
   @OneOf(ATTN_IMPLEMENTATIONS)
   attn_implementation: AttnImplementation = 'auto';
 
-  @Describe('Recompute activations in the backward pass to save memory. Default false; not supported yet.')
+  @Describe('Gradient checkpointing: the backward pass recomputes each decoder layer\'s activations from the layer\'s input instead of keeping them (less memory, about one more forward of compute). Default false.')
   @Bool()
   gradient_checkpointing = false;
 
-  @Describe('Memory limit per device, e.g. {"0": "20GiB", cpu: "64GiB"}. Not supported yet.')
+  @Describe('Memory budget, e.g. {cpu: "8GiB"} (KB/MB/GB are powers of 10, KiB/MiB/GiB of 2): before the first step the trainer refuses a run whose memory estimate exceeds it, saying what to change. Only the host ("cpu") is checked.')
   @Optional()
   @StrRecord()
   max_memory?: Record<string, string>;

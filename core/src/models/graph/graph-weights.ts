@@ -1,4 +1,3 @@
-import { recomputeInBackward } from '../../engine/autodiff/recompute.js';
 import type { DType, HostTensor } from '../../engine/graph-executor.js';
 import type { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
@@ -49,9 +48,8 @@ export class GraphWeights {
     if (!stored) throw new Error(`model has no weight '${name}'`);
     const parts: Record<string, Tensor> = {};
     for (const [suffix, value] of Object.entries(stored.parts)) parts[suffix] = this.declare(this.graphName(name) + suffix, value);
-    const t = stored.decode(this.g, parts);
     // A backward that reads a decoded weight (dX = dY·Wᵀ) decodes it again, so the forward's float32 copy is not kept.
-    if (t !== parts['']) recomputeInBackward(this.g, t, (g, after) => stored.decode(g, partsAfter(g, parts, after)));
+    const t = this.g.inSegment('always', () => stored.decode(this.g, parts));
     this.parts.set(name, parts);
     this.used.set(name, t);
     return t;
@@ -85,12 +83,3 @@ export class GraphWeights {
   }
 }
 
-/**
- * The parts again, as values that only exist once `after` does: Where(c, p, p) is p whatever c is, and c comes
- * from one element of `after`. So the backward's decode runs late and is not merged with the forward's.
- */
-function partsAfter(g: Graph, parts: Readonly<Record<string, Tensor>>, after: Tensor): Record<string, Tensor> {
-  const first = g.slice(g.reshape(after, [-1]), 0, 0, 1);
-  const tie = g.equal(first, first);
-  return Object.fromEntries(Object.entries(parts).map(([suffix, part]) => [suffix, g.where(tie, part, part)]));
-}

@@ -92,6 +92,11 @@ export class DecoderModel {
     return named;
   }
 
+  /** Bytes of the weights as held: plain tensors and stored parts (bf16 2 bytes a weight, 4-bit half a byte plus the block scales). */
+  heldBytes(): number {
+    return Object.values(this.namedWeights()).reduce((sum, t) => sum + t.data.byteLength, 0);
+  }
+
   /** Replaces weights by canonical name (e.g. a TrainSession's params, with the graph-name prefix removed). */
   setWeights(values: Readonly<Record<string, HostTensor>>, prefix = ''): void {
     for (const [name, value] of Object.entries(values)) {
