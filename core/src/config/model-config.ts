@@ -1,4 +1,5 @@
-import { Bool, Describe, Mapping, NonEmptyStr, OneOf, Optional, StrRecord } from './field-rules.js';
+import { Bool, Describe, Mapping, Nested, NonEmptyStr, OneOf, Optional, StrRecord } from './field-rules.js';
+import { PeftConfig } from './peft-config.js';
 
 export const PRECISIONS = ['auto', 'fp32', 'fp16', 'bf16'] as const;
 export type Precision = (typeof PRECISIONS)[number];
@@ -32,6 +33,16 @@ export class ModelConfig {
   @Optional()
   @NonEmptyStr()
   value_path?: string;
+
+  @Describe('LoRA adapters (Hugging Face PEFT): train low-rank adapters on a frozen base; see docs/lora.md. The seed\'s flat use_peft, lora_r, lora_alpha, lora_dropout, lora_target_modules are read into it.')
+  @Optional()
+  @Nested(() => PeftConfig)
+  peft?: PeftConfig;
+
+  @Describe('A saved PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors) to start from; needs model.peft with the same settings.')
+  @Optional()
+  @NonEmptyStr()
+  adapter_path?: string;
 
   @Describe('Weights/compute precision. Default "auto" (fp32 on the CPU backend); fp16/bf16 are not supported yet.')
   @OneOf(PRECISIONS)

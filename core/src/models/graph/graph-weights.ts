@@ -10,6 +10,10 @@ export interface GraphWeightsOptions {
   readonly mode: WeightMode;
   /** Prepended to every graph name, so two models (policy and reference) can share one graph. */
   readonly prefix?: string;
+  /** Where a name this binding does not hold is looked up (a LoRA adapter's frozen base); those tensors are never its params or feeds. */
+  readonly fallback?: WeightSource;
+  /** Given to the source as its `adaptLinear` (see WeightSource), with this binding's source to bind the adapter's tensors. */
+  readonly adaptLinear?: (g: Graph, x: Tensor, name: string, source: WeightSource) => Tensor | undefined;
 }
 
 /**
@@ -32,16 +36,21 @@ export class GraphWeights {
     return first.done ? 'float32' : first.value.dtype;
   }
 
-  readonly source: WeightSource = (name) => {
+  readonly source: WeightSource = Object.assign((name: string) => this.bindWeight(name), {
+    adaptLinear: (g: Graph, x: Tensor, name: string) => this.options.adaptLinear?.(g, x, name, this.source),
+  });
+
+  private bindWeight(name: string): Tensor {
     const hit = this.used.get(name);
     if (hit) return hit;
     const value = this.host.get(name);
+    if (!value && this.options.fallback) return this.options.fallback(name);
     if (!value) throw new Error(`model has no weight '${name}'`);
     const graphName = this.graphName(name);
     const t = this.options.mode === 'input' ? this.g.input(graphName, value.dtype, value.dims) : this.g.initializer(graphName, value);
     this.used.set(name, t);
     return t;
-  };
+  }
 
   graphName(canonical: string): string {
     return `${this.options.prefix ?? ''}${canonical}`;

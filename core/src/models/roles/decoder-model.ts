@@ -8,6 +8,8 @@ import { decoderForward, lmHeadLogits, scoreHead, type DecoderForward, type Toke
 import { GraphWeights, type WeightMode } from '../graph/graph-weights.js';
 import type { HfModelConfig } from '../hf-model-config.js';
 import { saveModelDir, type SaveModelDirOptions } from '../model-dir.js';
+import type { LoraAdapter } from '../lora/lora-adapter.js';
+import { mergedWeights } from '../lora/merge-adapter.js';
 
 export interface DecoderModelInit {
   readonly config: HfModelConfig;
@@ -19,6 +21,8 @@ export interface DecoderModelInit {
   /** Where the model was loaded from (a directory), for messages and tokenizer copies. */
   readonly source?: string;
   readonly generationConfig?: HfGenerationConfig | null;
+  /** LoRA adapters on these (then frozen) weights: only the adapter's tensors train, feed and absorb updates. */
+  readonly adapter?: LoraAdapter;
 }
 
 /** What a forward builder returns: the decoder's outputs plus the weights it bound (params/feeds). */
@@ -37,6 +41,7 @@ export class DecoderModel {
   readonly prefix: string | undefined;
   readonly source: string | undefined;
   readonly generationConfig: HfGenerationConfig | null;
+  readonly adapter: LoraAdapter | undefined;
 
   constructor(init: DecoderModelInit) {
     this.config = init.config;
@@ -45,15 +50,31 @@ export class DecoderModel {
     this.prefix = init.prefix;
     this.source = init.source;
     this.generationConfig = init.generationConfig ?? null;
+    this.adapter = init.adapter;
+  }
+
+  /** The weights that train and are fed: the adapter's when there is one (the base is then frozen), else all. */
+  private get trainable(): Map<string, HostTensor> {
+    return this.adapter ? this.adapter.tensors : this.weights;
+  }
+
+  /** The model with its adapter folded into the weights (PEFT's merge_and_unload); itself without an adapter. */
+  merged(): DecoderModel {
+    return this.adapter ? new DecoderModel({ ...this, weights: mergedWeights(this.adapter), adapter: undefined }) : this;
+  }
+
+  /** This model with `adapter` on its weights (LoRA), or without one. */
+  withAdapter(adapter: LoraAdapter | undefined): DecoderModel {
+    return new DecoderModel({ ...this, adapter });
   }
 
   get dtype(): DType {
     return this.weights.get('embed.tokens')?.dtype ?? 'float32';
   }
 
-  /** Binds the weights to `g`: graph inputs (`input`, trainable) or initializers (`initializer`, frozen). */
+  /** Binds the weights to `g`: graph inputs (`input`, trainable) or initializers (`initializer`, frozen); with an adapter, `mode` and `prefix` apply to its tensors and the base is frozen. */
   bind(g: Graph, mode: WeightMode, prefix = ''): GraphWeights {
-    return new GraphWeights(g, this.weights, { mode, prefix });
+    return this.adapter ? this.adapter.bind(g, mode, prefix) : new GraphWeights(g, this.weights, { mode, prefix });
   }
 
   /** Decoder over padded token inputs: final hidden states and per-layer keys/values. */
@@ -70,20 +91,21 @@ export class DecoderModel {
     return scoreHead(weights.source, g, hidden);
   }
 
-  /** The weights by graph name (`prefix` + canonical name): the feeds of a graph that binds them as inputs. */
+  /** The trainable weights by graph name (`prefix` + canonical name): the feeds of a graph that binds them as inputs (an adapter's only, none with it off). */
   namedWeights(prefix = ''): Record<string, HostTensor> {
-    return Object.fromEntries([...this.weights].map(([name, t]) => [`${prefix}${name}`, t]));
+    return Object.fromEntries([...this.trainable].map(([name, t]) => [`${prefix}${name}`, t]));
   }
 
-  /** Replaces weights by canonical name (e.g. a TrainSession's params, with the graph-name prefix removed). */
+  /** Replaces trainable weights by canonical name (e.g. a TrainSession's params, with the graph-name prefix removed). */
   setWeights(values: Readonly<Record<string, HostTensor>>, prefix = ''): void {
+    const trainable = this.trainable;
     for (const [name, value] of Object.entries(values)) {
       if (!name.startsWith(prefix)) continue;
       const canonical = name.slice(prefix.length);
-      const old = this.weights.get(canonical);
+      const old = trainable.get(canonical);
       if (!old) continue;
       if (old.dims.join() !== value.dims.join()) throw new Error(`setWeights: '${canonical}' is [${old.dims}], got [${value.dims}]`);
-      this.weights.set(canonical, value);
+      trainable.set(canonical, value);
     }
   }
 
@@ -103,7 +125,7 @@ export class DecoderModel {
   withDtype(dtype: 'float32' | 'float64'): DecoderModel {
     const weights = new Map<string, HostTensor>();
     for (const [n, t] of this.weights) weights.set(n, { dtype, dims: t.dims, data: dtype === 'float64' ? Float64Array.from(t.data as Float32Array) : Float32Array.from(t.data as Float64Array) });
-    return new DecoderModel({ ...this, weights });
+    return new DecoderModel({ ...this, weights, adapter: this.adapter?.withDtype(dtype) });
   }
 }
 

@@ -17,10 +17,13 @@ export interface ReferenceSource {
 /**
  * The KL reference: model.ref_path, else the starting policy. Without a resume, the starting policy's weights are
  * shared with the policy's initial ones (its updates replace map entries, never write into these tensors): no
- * second copy. A loaded reference must read the policy's token ids.
+ * second copy. With LoRA it is the policy with its adapter switched off (TRL with PEFT): the frozen base, shared,
+ * also when resuming. A loaded reference must read the policy's token ids.
  */
 export async function loadReferenceModel(s: ReferenceSource): Promise<DecoderModel> {
   const dir = s.refDir ?? s.startDir;
+  const adapter = s.policy.model.adapter;
+  if (adapter && dir === s.startDir) return s.policy.model.withAdapter(adapter.disabled());
   if (dir === s.startDir && !s.resumeDir) return new DecoderModel({ ...s.policy.model, weights: new Map(s.policy.model.weights) });
   const reference = await loadModel(dir, { kernel: s.kernel });
   checkVocabulary(reference, s.policy, s.refDir ? 'model.ref_path' : 'model.sft_path / model.name_or_path');
