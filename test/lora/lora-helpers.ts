@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeSafetensors, type HfModelConfig, type StoredTensor } from '@aligntune/core';
+import { expect } from 'vitest';
+import { readSafetensors, writeSafetensors, type HfModelConfig, type Kernel, type StoredTensor } from '@aligntune/core';
+import { createTrainer, runConfig, tempDir, trainingKernel, updateError, writeJsonl, writeTinyModel, type TinyFamily } from '../training/helpers.js';
 
 /**
  * An adapter written the way PEFT saves one, by hand (not through aligntune's LoRA code): lora_A.weight [r, in],
@@ -69,3 +71,62 @@ export function effectiveWeights(base: ReadonlyMap<string, Float64Array>, fixtur
 export function float64(tensors: ReadonlyMap<string, StoredTensor>): Map<string, Float64Array> {
   return new Map([...tensors].map(([n, t]) => [n, Float64Array.from(t.data as Float32Array)]));
 }
+
+export interface LoraStep {
+  readonly config: HfModelConfig;
+  readonly base: Map<string, Float64Array>;
+  readonly fixture: PeftFixture;
+  readonly after: Map<string, StoredTensor>;
+  readonly out: string;
+}
+
+export interface LoraRun {
+  readonly arch: TinyFamily;
+  readonly algo: string;
+  readonly rows: readonly unknown[];
+  readonly targets: string[];
+  readonly train?: Record<string, unknown>;
+  readonly kernel?: Kernel;
+  /** Steps to run (default 1, SGD at lr 1, the rows as one batch unless `train` says otherwise). */
+  readonly steps?: number;
+  /** Modules trained in full (model.peft.modules_to_save): the starting adapter holds random copies of their tensors. */
+  readonly modulesToSave?: string[];
+  /** The rows are rollouts to replay (train.rollouts_from), not a dataset. */
+  readonly replay?: boolean;
+  /** Writes the starting model into a directory (default: a random tiny causal LM of `arch`). */
+  readonly model?: (dir: string) => Promise<{ config: HfModelConfig; tensors: Map<string, StoredTensor> }>;
+}
+
+const R = 2;
+const ALPHA = 6;
+
+/** Writes a tiny model and a random adapter on `targets`, trains SGD steps of `algo` with LoRA from it, and reads the final adapter back. */
+export async function oneLoraStep(run: LoraRun): Promise<LoraStep> {
+  const { arch, algo, rows, targets } = run;
+  const dir = tempDir();
+  const model = await (run.model ?? ((d: string) => writeTinyModel(d, arch, { seed: 7 })))(join(dir, 'model'));
+  const saved = [...model.tensors].filter(([n]) => run.modulesToSave?.some((m) => n.startsWith(`${m}.`) || n.includes(`.${m}.`)));
+  let seed = 5;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 0.6;
+  const extra = new Map(saved.map(([n, t]) => [`base_model.model.${n}`, { ...t, data: Float32Array.from(t.data as Float32Array, random) }]));
+  const modules = peftModules(model.config, model.tensors, targets);
+  const seqCls = model.config.head.kind === 'sequence-classification';
+  const fixture = await writePeftAdapter(join(dir, 'adapter'), model.config, modules, { r: R, alpha: ALPHA, seed: 11, extra, taskType: seqCls ? 'SEQ_CLS' : undefined, modulesToSave: run.modulesToSave });
+  const data = writeJsonl(join(dir, 'data.jsonl'), rows);
+  const sgd = { optimizer: 'sgd', learning_rate: 1, shuffle: false, max_grad_norm: 0, lr_scheduler: 'constant', max_steps: run.steps ?? 1 };
+  const config = runConfig(algo, join(dir, 'model'), data, join(dir, 'out'), { ...sgd, per_device_batch_size: rows.length, ...(run.replay ? { rollouts_from: data } : {}), ...run.train });
+  const peft = { r: R, lora_alpha: ALPHA, target_modules: targets, ...(run.modulesToSave ? { modules_to_save: run.modulesToSave } : {}) };
+  config.model = { ...(config.model as object), peft, adapter_path: join(dir, 'adapter') };
+  const trainer = await createTrainer(config, run.kernel ?? trainingKernel());
+  expect((await trainer.train()).steps).toBe(run.steps ?? 1);
+  const { tensors: after } = await readSafetensors(join(dir, 'out/final/adapter_model.safetensors'));
+  return { config: model.config, base: float64(model.tensors), fixture, after, out: join(dir, 'out') };
+}
+
+/** The update's relative error against −lr·∇L over the adapter's tensors (the saved names must be PEFT's, the fixture's). */
+export function loraUpdateError(step: LoraStep, loss: (weights: Map<string, Float64Array>) => number, lr = 1): { relError: number; checked: number } {
+  expect([...step.after.keys()].sort()).toEqual([...step.fixture.tensors.keys()].sort());
+  loss(effectiveWeights(step.base, step.fixture, float64(step.fixture.tensors)));
+  return updateError(step.fixture.tensors, step.after, (adapter) => loss(effectiveWeights(step.base, step.fixture, adapter)), lr);
+}
+
