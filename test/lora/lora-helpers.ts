@@ -91,6 +91,8 @@ export interface LoraRun {
   readonly steps?: number;
   /** Modules trained in full (model.peft.modules_to_save): the starting adapter holds random copies of their tensors. */
   readonly modulesToSave?: string[];
+  /** More model fields (companion models written into the run's directory), e.g. PPO's value_path. */
+  readonly companions?: (dir: string) => Promise<Record<string, unknown>>;
   /** The rows are rollouts to replay (train.rollouts_from), not a dataset. */
   readonly replay?: boolean;
   /** Writes the starting model into a directory (default: a random tiny causal LM of `arch`). */
@@ -116,7 +118,7 @@ export async function oneLoraStep(run: LoraRun): Promise<LoraStep> {
   const sgd = { optimizer: 'sgd', learning_rate: 1, shuffle: false, max_grad_norm: 0, lr_scheduler: 'constant', max_steps: run.steps ?? 1 };
   const config = runConfig(algo, join(dir, 'model'), data, join(dir, 'out'), { ...sgd, per_device_batch_size: rows.length, ...(run.replay ? { rollouts_from: data } : {}), ...run.train });
   const peft = { r: R, lora_alpha: ALPHA, target_modules: targets, ...(run.modulesToSave ? { modules_to_save: run.modulesToSave } : {}) };
-  config.model = { ...(config.model as object), peft, adapter_path: join(dir, 'adapter') };
+  config.model = { ...(config.model as object), ...(await run.companions?.(dir)), peft, adapter_path: join(dir, 'adapter') };
   const trainer = await createTrainer(config, run.kernel ?? trainingKernel());
   expect((await trainer.train()).steps).toBe(run.steps ?? 1);
   const { tensors: after } = await readSafetensors(join(dir, 'out/final/adapter_model.safetensors'));

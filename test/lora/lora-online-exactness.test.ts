@@ -4,6 +4,11 @@ import { completionTokenLogps, refAdvantages, refGrpoLoss, type RefSample } from
 import { tinyTokenizer, type TinyArch } from '../training/helpers.js';
 import { rlooKernel } from '../training/rloo-helpers.js';
 import { refRlooAdvantages, refRlooLoss } from '../training/rloo-reference.js';
+import { readSafetensors } from '@aligntune/core';
+import { join } from 'node:path';
+import { ppoKernel, valueWeightsFile, writeTinyScoreModel } from '../training/ppo-helpers.js';
+import { completionTokenValues, refPolicyLoss, refRolloutStats, refValueLoss } from '../training/ppo-reference.js';
+import { updateError } from '../training/helpers.js';
 import { rewardKernel, refPairs, refRewardLoss, sequenceClassificationStart } from '../training/reward-helpers.js';
 import { effectiveWeights, float64, loraUpdateError, oneLoraStep } from './lora-helpers.js';
 
@@ -60,6 +65,33 @@ describe.each<[TinyArch]>([['gpt2'], ['llama']])('LoRA, one replayed SGD step (%
     const rows = ROWS.map((_, i) => i);
     const { relError } = loraUpdateError(step, (w) => refRlooLoss(step.config, w, s, rows, advantages, old, o), LR);
     expect(relError).toBeLessThan(2e-3);
+  });
+
+  it('ppo: the policy trains adapters, the value model (a separate model, as in TRL) trains in full', async () => {
+    const o = { temperature: 0.7, klCoef: 0.2, klEstimator: 'k1' as const, gamma: 1, lam: 0.95, whitenRewards: false, cliprange: 0.2, cliprangeValue: 0.2, vfCoef: 0.1 };
+    let value: Awaited<ReturnType<typeof writeTinyScoreModel>> | undefined;
+    const step = await oneLoraStep({
+      arch, algo: 'ppo', rows: ROWS.map(({ reward, ...r }) => ({ ...r, score: reward })), targets: TARGETS[arch], kernel: ppoKernel(), replay: true,
+      train: { learning_rate: LR, num_ppo_epochs: 1, kl_coef: 0.2, rollout_batch_size: ROWS.length, temperature: 0.7 },
+      companions: async (dir) => {
+        value = await writeTinyScoreModel(join(dir, 'value'), arch, 9);
+        return { value_path: join(dir, 'value') };
+      },
+    });
+    const s = samples();
+    const start = effectiveWeights(step.base, step.fixture, float64(step.fixture.tensors));
+    const stats = refRolloutStats(
+      completionTokenLogps(step.config, start, s, 0.7),
+      completionTokenLogps(step.config, step.base, s, 0.7),
+      completionTokenValues(value!.config, float64(value!.tensors), s),
+      ROWS.map((r) => r.reward),
+      o,
+    );
+    const rows = ROWS.map((_, i) => i);
+    const policyCheck = loraUpdateError(step, (w) => refPolicyLoss(step.config, w, s, rows, stats, o), LR);
+    const valueAfter = (await readSafetensors(valueWeightsFile(join(step.out, 'final')))).tensors;
+    const valueCheck = updateError(value!.tensors, valueAfter, (w) => o.vfCoef * refValueLoss(value!.config, w, s, rows, stats, o), LR);
+    for (const { relError } of [policyCheck, valueCheck]) expect(relError).toBeLessThan(1e-3);
   });
 });
 
