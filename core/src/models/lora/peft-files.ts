@@ -7,7 +7,9 @@ import { transpose2d } from '../canonical-weights.js';
 import { readSafetensors, writeSafetensors } from '../safetensors.js';
 import type { StoredTensor } from '../safetensors-dtype.js';
 import { writeJsonAtomic } from '../../util/atomic-write.js';
-import { loraNames, type LoraAdapter } from './lora-adapter.js';
+import { LoraAdapter, loraNames } from './lora-adapter.js';
+import type { LoraSettings } from './lora-settings.js';
+import type { DecoderModel } from '../roles/decoder-model.js';
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
 export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
@@ -129,4 +131,29 @@ function stored(t: HostTensor, shape: readonly number[]): StoredTensor {
 
 function asFloat32(t: HostTensor): Float32Array {
   return t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as Float64Array);
+}
+
+/** The LoRA settings an adapter directory was saved with (adapter_config.json); `field` names the directory in errors. */
+export async function readAdapterSettings(dir: string, field: string): Promise<{ settings: LoraSettings; baseModel: string | null; sequenceClassifier: boolean }> {
+  if (!isAdapterDir(dir)) throw new ConfigValidationError([{ path: field, message: `${dir}: no ${ADAPTER_CONFIG_FILE}: not a PEFT adapter directory` }]);
+  const c = JSON.parse(await readFile(join(dir, ADAPTER_CONFIG_FILE), 'utf8')) as Record<string, unknown>;
+  if (c.peft_type !== 'LORA') throw new ConfigValidationError([{ path: field, message: `${dir}: peft_type is ${JSON.stringify(c.peft_type)}, only LORA adapters load` }]);
+  const settings: LoraSettings = {
+    r: Number(c.r),
+    loraAlpha: Number(c.lora_alpha),
+    loraDropout: Number(c.lora_dropout ?? 0),
+    targetModules: typeof c.target_modules === 'string' ? [c.target_modules] : (c.target_modules as string[]),
+    useRslora: c.use_rslora === true,
+    modulesToSave: Array.isArray(c.modules_to_save) ? (c.modules_to_save as string[]) : [],
+    initLoraWeights: true,
+  };
+  return { settings, baseModel: typeof c.base_model_name_or_path === 'string' ? c.base_model_name_or_path : null, sequenceClassifier: c.task_type === 'SEQ_CLS' };
+}
+
+/** `model` with the adapter saved in `dir` on it (settings from its adapter_config.json). */
+export async function withAdapterDir(model: DecoderModel, dir: string, field: string): Promise<DecoderModel> {
+  const { settings } = await readAdapterSettings(dir, field);
+  const adapter = LoraAdapter.create(model.config, model.weights, settings, { seed: 0 });
+  await loadAdapterDir(dir, adapter, field);
+  return model.withAdapter(adapter);
 }
