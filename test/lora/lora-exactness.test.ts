@@ -4,22 +4,13 @@ import { type Tokenizer } from '@aligntune/core';
 import { tinyTokenizer, type TinyFamily } from '../training/helpers.js';
 import { completionLogps, refDpoLoss, refSftLoss, type RefPair, type RefSequence } from '../training/reference-losses.js';
 import { loraUpdateError, oneLoraStep } from './lora-helpers.js';
+import { PREF_ROWS, SFT_ROWS } from '../training/exactness-rows.js';
 
 /**
  * One SGD step with LoRA moves A and B (and nothing else: the base is frozen) by exactly −lr·∇L, ∇L by float64 central
  * differences of the loss of the float64 reference forward on W + (α/r)·B·A. The run starts from a PEFT adapter
  * written by hand with random A and B (model.adapter_path), so both factors have gradients (with PEFT's B = 0, A has none).
  */
-
-const SFT_ROWS = [
-  { prompt: 'the cat sat', completion: ' on the mat' },
-  { prompt: 'hello', completion: ' world, how are you' },
-  { prompt: 'a b', completion: ' c d e f' },
-];
-const PREF_ROWS = [
-  { prompt: 'pick a colour', chosen: 'blue sky', rejected: 'no' },
-  { prompt: 'say hi', chosen: 'hi there friend', rejected: 'bye' },
-];
 
 let cached: Tokenizer | undefined;
 const tok = () => (cached ??= tinyTokenizer());

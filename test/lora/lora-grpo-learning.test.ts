@@ -1,12 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ExtensionPoints, type GraphExecutor, type Kernel } from '@aligntune/core';
+import { expect, it } from 'vitest';
 import { cli } from '../helpers/run-cli.js';
-import { grpoKernel } from '../training/grpo-helpers.js';
-import { hedgingAnswers, sampledAccuracy, sumRows, type SumRow } from '../training/grpo-learning-helpers.js';
-import { createTrainer, runConfig, tinyTokenizer, writeJsonl, writeTinyModel } from '../training/helpers.js';
+import { useHedgingModel } from '../training/grpo-learning-helpers.js';
+import { createTrainer, runConfig, writeJsonl } from '../training/helpers.js';
 
 /**
  * GRPO with LoRA on grpo-learning.test.ts's sums: a tiny GPT-2 SFT'd to hedge ("no", "idk" twice as often as the
@@ -18,39 +14,19 @@ import { createTrainer, runConfig, tinyTokenizer, writeJsonl, writeTinyModel } f
 const SEED = 3;
 const GRPO = { num_generations: 8, max_completion_length: 4, max_steps: 30, warmup_steps: 5, lr_scheduler: 'constant', seed: SEED };
 
-const rows = sumRows();
-const heldOut = rows.filter((_, i) => i % 4 === 0);
-const train = rows.filter((_, i) => i % 4 !== 0);
-let dir: string;
-let kernel: Kernel;
-let executor: GraphExecutor;
-let start: number;
-const accuracy = (model: string, set: readonly SumRow[]) => sampledAccuracy(model, set, { kernel, executor, tokenizer: tinyTokenizer(), samples: 32, seed: 11 });
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'aligntune-lora-grpo-'));
-  kernel = grpoKernel();
-  executor = (await kernel.create(ExtensionPoints.computeBackend, 'cpu')) as GraphExecutor;
-  await writeTinyModel(join(dir, 'base'), 'gpt2', { weights: 'init', seed: SEED });
-  const sftData = writeJsonl(join(dir, 'sft.jsonl'), hedgingAnswers(rows, 2));
-  await (await createTrainer(runConfig('sft', join(dir, 'base'), sftData, join(dir, 'sft'), { per_device_batch_size: 165, max_steps: 300, learning_rate: 1e-2, lr_scheduler: 'constant', seed: SEED }), kernel)).train();
-  start = await accuracy(join(dir, 'sft/final'), heldOut);
-}, 120_000);
-
-afterAll(async () => {
-  await executor?.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
+const setup = useHedgingModel(SEED);
 
 async function grpo(name: string, lr: number, peft?: Record<string, unknown>): Promise<string> {
+  const { dir, train, sft, kernel } = setup();
   const data = writeJsonl(join(dir, 'grpo.jsonl'), train.map((r) => ({ prompt: r.prompt, answer: r.answer })));
-  const config = runConfig('grpo', join(dir, 'sft/final'), data, join(dir, name), { ...GRPO, learning_rate: lr, per_device_batch_size: train.length * 8 }, { rewards: [{ type: 'math' }] });
+  const config = runConfig('grpo', sft, data, join(dir, name), { ...GRPO, learning_rate: lr, per_device_batch_size: train.length * 8 }, { rewards: [{ type: 'math' }] });
   if (peft) config.model = { ...(config.model as object), peft };
   await (await createTrainer(config, kernel)).train();
   return join(dir, name, 'final');
 }
 
 it('GRPO with LoRA reaches the full fine-tune\'s held-out accuracy within a few points', { timeout: 120_000 }, async () => {
+  const { dir, heldOut, start, accuracy } = setup();
   const full = await accuracy(await grpo('full', 3e-3), heldOut);
   const adapter = await grpo('lora', 5e-3, { r: 16, lora_alpha: 32, target_modules: 'all-linear' });
   const merged = await cli('export', 'merged', '--adapter', adapter, '--out', join(dir, 'lora-merged'));

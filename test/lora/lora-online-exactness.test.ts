@@ -10,6 +10,7 @@ import { ppoKernel, valueWeightsFile, writeTinyScoreModel } from '../training/pp
 import { completionTokenValues, refPolicyLoss, refRolloutStats, refValueLoss } from '../training/ppo-reference.js';
 import { updateError } from '../training/helpers.js';
 import { rewardKernel, refPairs, refRewardLoss, sequenceClassificationStart } from '../training/reward-helpers.js';
+import { GROUP_ROWS } from '../training/exactness-rows.js';
 import { effectiveWeights, float64, loraUpdateError, oneLoraStep } from './lora-helpers.js';
 
 /**
@@ -17,14 +18,7 @@ import { effectiveWeights, float64, loraUpdateError, oneLoraStep } from './lora-
  * head, trained in full as PEFT's SEQ_CLS does) by −lr·∇L of the formulas on the float64 reference forward of
  * W + (α/r)·B·A; the KL reference is the base with the adapter off, the old policy the starting adapter.
  */
-const ROWS = [
-  { prompt: 'the cat sat', completion: ' on the mat', reward: 1 },
-  { prompt: 'the cat sat', completion: ' down', reward: 0 },
-  { prompt: 'the cat sat', completion: ' quietly by the door', reward: 0.5 },
-  { prompt: 'count', completion: ' one two', reward: 0 },
-  { prompt: 'count', completion: ' three four five six', reward: 2 },
-  { prompt: 'count', completion: ' seven', reward: 1.5 },
-];
+const ROWS = GROUP_ROWS;
 const LR = 0.5;
 const TARGETS: Record<TinyArch, string[]> = { gpt2: ['c_attn', 'c_proj'], llama: ['q_proj', 'o_proj', 'up_proj'], qwen2_moe: ['k_proj', 'v_proj'] };
 
