@@ -72,6 +72,17 @@ describe('LoRA through the CLI', () => {
     expect(logged.at(-1)!.loss).toBeLessThan(logged[0]!.loss * 0.6);
   });
 
+  it('reads the seed\'s flat keys into model.peft, in the file and in --set', async () => {
+    const dir = tempDir();
+    const { model } = await prepareSums(dir, 'gpt2');
+    const config = withModelFields(sumsSftConfig(dir, model, 2), { use_peft: true, lora_target_modules: 'all-linear' });
+    const printed = await cli('validate', '--config', config, '--set', 'model.lora_r=4', '--set', 'model.peft.use_rslora=true', '--print');
+    expect(printed.code, printed.stderr).toBe(0);
+    const resolved = parse(printed.stdout) as { model: Record<string, unknown> };
+    expect(resolved.model.peft).toEqual({ enabled: true, r: 4, lora_alpha: 32, lora_dropout: 0, target_modules: ['all-linear'], use_rslora: true, modules_to_save: [], bias: 'none', init_lora_weights: true });
+    expect(Object.keys(resolved.model).filter((k) => k.startsWith('lora_') || k === 'use_peft')).toEqual([]);
+  });
+
   it('refuses bad LoRA settings with exit 2 naming the field', async () => {
     const dir = tempDir();
     const { model } = await prepareSums(dir, 'gpt2');
