@@ -14,6 +14,10 @@ export interface GraphWeightsOptions {
   readonly prefix?: string;
   /** The dtype the weights compute in (float32, or float64 in gradient checks). */
   readonly dtype?: DType;
+  /** Where a name this binding does not hold is looked up (a LoRA adapter's frozen base); those tensors are never its params or feeds. */
+  readonly fallback?: WeightSource;
+  /** Given to the source as its `adaptLinear` (see WeightSource), with this binding's source to bind the adapter's tensors. */
+  readonly adaptLinear?: (g: Graph, x: Tensor, name: string, source: WeightSource) => Tensor | undefined;
 }
 
 /** A model's weight by canonical name, as it is stored (plain, half or quantized); undefined if it has none. */
@@ -42,10 +46,15 @@ export class GraphWeights {
     return this.options.dtype ?? 'float32';
   }
 
-  readonly source: WeightSource = (name) => {
+  readonly source: WeightSource = Object.assign((name: string) => this.bindWeight(name), {
+    adaptLinear: (g: Graph, x: Tensor, name: string) => this.options.adaptLinear?.(g, x, name, this.source),
+  });
+
+  private bindWeight(name: string): Tensor {
     const hit = this.used.get(name);
     if (hit) return hit;
     const stored = this.lookup(name);
+    if (!stored && this.options.fallback) return this.options.fallback(name);
     if (!stored) throw new Error(`model has no weight '${name}'`);
     const parts: Record<string, Tensor> = {};
     for (const [suffix, value] of Object.entries(stored.parts)) parts[suffix] = this.declare(this.graphName(name) + suffix, value);
@@ -55,7 +64,7 @@ export class GraphWeights {
     this.parts.set(name, parts);
     this.used.set(name, t);
     return t;
-  };
+  }
 
   graphName(canonical: string): string {
     return `${this.options.prefix ?? ''}${canonical}`;
