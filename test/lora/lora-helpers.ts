@@ -1,8 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { readSafetensors, writeSafetensors, type HfModelConfig, type Kernel, type StoredTensor } from '@aligntune/core';
+import { readSafetensors, writeSafetensors, type HfModelConfig, type Kernel, type ModelConfig, type StoredTensor } from '@aligntune/core';
 import { createTrainer, runConfig, tempDir, trainingKernel, updateError, writeJsonl, writeTinyModel, type TinyFamily } from '../training/helpers.js';
+import { storedWeights } from '../training/stored-weights.js';
 
 /**
  * An adapter written the way PEFT saves one, by hand (not through aligntune's LoRA code): lora_A.weight [r, in],
@@ -74,7 +75,10 @@ export function float64(tensors: ReadonlyMap<string, StoredTensor>): Map<string,
 
 export interface LoraStep {
   readonly config: HfModelConfig;
+  /** The base's weights as the run's forward reads them (dequantized with `storage`), float64. */
   readonly base: Map<string, Float64Array>;
+  /** The base's weights as written (float32 values), float64. */
+  readonly written: Map<string, Float64Array>;
   readonly fixture: PeftFixture;
   readonly after: Map<string, StoredTensor>;
   readonly out: string;
@@ -95,6 +99,8 @@ export interface LoraRun {
   readonly companions?: (dir: string) => Promise<Record<string, unknown>>;
   /** The rows are rollouts to replay (train.rollouts_from), not a dataset. */
   readonly replay?: boolean;
+  /** How the frozen base is stored (model.precision / model.quantization: bf16 LoRA, QLoRA); `base` is then its dequantized weights. */
+  readonly storage?: Pick<ModelConfig, 'precision' | 'quantization'>;
   /** Writes the starting model into a directory (default: a random tiny causal LM of `arch`). */
   readonly model?: (dir: string) => Promise<{ config: HfModelConfig; tensors: Map<string, StoredTensor> }>;
 }
@@ -118,11 +124,13 @@ export async function oneLoraStep(run: LoraRun): Promise<LoraStep> {
   const sgd = { optimizer: 'sgd', learning_rate: 1, shuffle: false, max_grad_norm: 0, lr_scheduler: 'constant', max_steps: run.steps ?? 1 };
   const config = runConfig(algo, join(dir, 'model'), data, join(dir, 'out'), { ...sgd, per_device_batch_size: rows.length, ...(run.replay ? { rollouts_from: data } : {}), ...run.train });
   const peft = { r: R, lora_alpha: ALPHA, target_modules: targets, ...(run.modulesToSave ? { modules_to_save: run.modulesToSave } : {}) };
-  config.model = { ...(config.model as object), ...(await run.companions?.(dir)), peft, adapter_path: join(dir, 'adapter') };
+  config.model = { ...(config.model as object), ...(await run.companions?.(dir)), ...run.storage, peft, adapter_path: join(dir, 'adapter') };
   const trainer = await createTrainer(config, run.kernel ?? trainingKernel());
   expect((await trainer.train()).steps).toBe(run.steps ?? 1);
   const { tensors: after } = await readSafetensors(join(dir, 'out/final/adapter_model.safetensors'));
-  return { config: model.config, base: float64(model.tensors), fixture, after, out: join(dir, 'out') };
+  const written = float64(model.tensors);
+  const base = run.storage ? await storedWeights(join(dir, 'model'), run.storage) : written;
+  return { config: model.config, base, written, fixture, after, out: join(dir, 'out') };
 }
 
 /** The update's relative error against −lr·∇L over the adapter's tensors (the saved names must be PEFT's, the fixture's). */
