@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type Tokenizer } from '@aligntune/core';
-import { tinyTokenizer, type TinyFamily } from '../training/helpers.js';
-import { completionLogps, refDpoLoss, refSftLoss, type RefPair, type RefSequence } from '../training/reference-losses.js';
-import { loraUpdateError, oneLoraStep } from './lora-helpers.js';
+import { type TinyFamily } from '../training/helpers.js';
+import { completionLogps, refDpoLoss, refSftLoss } from '../training/reference-losses.js';
+import { loraUpdateError, oneLoraStep, prefPairs, sftSequences } from './lora-helpers.js';
 import { PREF_ROWS, SFT_ROWS } from '../training/exactness-rows.js';
 
 /**
@@ -11,13 +10,6 @@ import { PREF_ROWS, SFT_ROWS } from '../training/exactness-rows.js';
  * differences of the loss of the float64 reference forward on W + (α/r)·B·A. The run starts from a PEFT adapter
  * written by hand with random A and B (model.adapter_path), so both factors have gradients (with PEFT's B = 0, A has none).
  */
-
-let cached: Tokenizer | undefined;
-const tok = () => (cached ??= tinyTokenizer());
-const completionIds = (text: string) => [...tok().encode(text, { addSpecialTokens: false }), tok().eosTokenId!];
-const sftSequences = (): RefSequence[] => SFT_ROWS.map((r) => ({ prompt: tok().encode(r.prompt), completion: completionIds(r.completion) }));
-const pairs = (): RefPair[] =>
-  PREF_ROWS.map((r) => ({ chosen: { prompt: tok().encode(r.prompt), completion: completionIds(r.chosen) }, rejected: { prompt: tok().encode(r.prompt), completion: completionIds(r.rejected) } }));
 
 describe.each<[TinyFamily, string[]]>([
   ['llama', ['q_proj', 'v_proj', 'down_proj']],
@@ -33,7 +25,7 @@ describe.each<[TinyFamily, string[]]>([
   });
 
   it('dpo: the reference is the base with the adapter off', async () => {
-    const ps = pairs();
+    const ps = prefPairs();
     const step = await oneLoraStep({ arch, algo: 'dpo', rows: PREF_ROWS, targets, train: { loss_type: 'sigmoid', beta: 0.5 } });
     // the reference log-probs come from the base weights alone, not the starting adapter
     const ref = { chosen: completionLogps(step.config, step.base, ps.map((p) => p.chosen)), rejected: completionLogps(step.config, step.base, ps.map((p) => p.rejected)) };

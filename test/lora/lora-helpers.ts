@@ -1,8 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { readSafetensors, writeSafetensors, type HfModelConfig, type Kernel, type ModelConfig, type StoredTensor } from '@aligntune/core';
-import { createTrainer, runConfig, tempDir, trainingKernel, updateError, writeJsonl, writeTinyModel, type TinyFamily } from '../training/helpers.js';
+import { readSafetensors, writeSafetensors, type HfModelConfig, type Kernel, type ModelConfig, type StoredTensor, type Tokenizer } from '@aligntune/core';
+import { createTrainer, runConfig, tempDir, tinyTokenizer, trainingKernel, updateError, writeJsonl, writeTinyModel, type TinyFamily } from '../training/helpers.js';
+import { PREF_ROWS, SFT_ROWS } from '../training/exactness-rows.js';
+import type { RefPair, RefSequence } from '../training/reference-losses.js';
 import { storedWeights } from '../training/stored-weights.js';
 
 /**
@@ -140,3 +142,14 @@ export function loraUpdateError(step: LoraStep, loss: (weights: Map<string, Floa
   return updateError(step.fixture.tensors, step.after, (adapter) => loss(effectiveWeights(step.base, step.fixture, adapter)), lr);
 }
 
+
+let cachedTokenizer: Tokenizer | undefined;
+const tok = () => (cachedTokenizer ??= tinyTokenizer());
+const completionIds = (text: string) => [...tok().encode(text, { addSpecialTokens: false }), tok().eosTokenId!];
+
+/** SFT_ROWS as the reference losses read them (tiny tokenizer, completion + EOS). */
+export const sftSequences = (): RefSequence[] => SFT_ROWS.map((r) => ({ prompt: tok().encode(r.prompt), completion: completionIds(r.completion) }));
+
+/** PREF_ROWS as chosen / rejected sequences for the reference DPO loss. */
+export const prefPairs = (): RefPair[] =>
+  PREF_ROWS.map((r) => ({ chosen: { prompt: tok().encode(r.prompt), completion: completionIds(r.chosen) }, rejected: { prompt: tok().encode(r.prompt), completion: completionIds(r.rejected) } }));

@@ -1,22 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { type ModelConfig, type Tokenizer } from '@aligntune/core';
-import { tinyTokenizer } from '../training/helpers.js';
-import { completionLogps, refDpoLoss, refSftLoss, type RefPair, type RefSequence } from '../training/reference-losses.js';
+import { type ModelConfig } from '@aligntune/core';
+import { completionLogps, refDpoLoss, refSftLoss } from '../training/reference-losses.js';
 import { PREF_ROWS, SFT_ROWS } from '../training/exactness-rows.js';
-import { loraUpdateError, oneLoraStep, type LoraStep } from './lora-helpers.js';
+import { loraUpdateError, oneLoraStep, prefPairs, sftSequences, type LoraStep } from './lora-helpers.js';
 
 /**
  * QLoRA and bf16 LoRA: with the frozen base stored quantized (nf4) or in bf16, one SGD step moves A and B by exactly
  * −lr·∇L of the float64 reference forward on the *dequantized* base + (α/r)·B·A. Storage is the only difference from
  * lora-exactness.test.ts; the DPO reference is that same stored base with the adapter off.
  */
-
-let cached: Tokenizer | undefined;
-const tok = () => (cached ??= tinyTokenizer());
-const completionIds = (text: string) => [...tok().encode(text, { addSpecialTokens: false }), tok().eosTokenId!];
-const sftSequences = (): RefSequence[] => SFT_ROWS.map((r) => ({ prompt: tok().encode(r.prompt), completion: completionIds(r.completion) }));
-const pairs = (): RefPair[] =>
-  PREF_ROWS.map((r) => ({ chosen: { prompt: tok().encode(r.prompt), completion: completionIds(r.chosen) }, rejected: { prompt: tok().encode(r.prompt), completion: completionIds(r.rejected) } }));
 
 const NF4 = { precision: 'fp32', quantization: { load_in_4bit: true, bnb_4bit_quant_type: 'nf4', block_size: 32 } } as const;
 const BF16 = { precision: 'bf16' } as const;
@@ -30,7 +22,7 @@ function sftErrors(step: LoraStep): { stored: number; written: number } {
 }
 
 function dpoErrors(step: LoraStep): { stored: number; written: number } {
-  const ps = pairs();
+  const ps = prefPairs();
   const error = (base: Map<string, Float64Array>) => {
     const ref = { chosen: completionLogps(step.config, base, ps.map((p) => p.chosen)), rejected: completionLogps(step.config, base, ps.map((p) => p.rejected)) };
     return loraUpdateError({ ...step, base }, (w) => refDpoLoss(step.config, w, ps, ref, { type: 'sigmoid', beta: 0.5, eps: 0 })).relError;
