@@ -58,7 +58,7 @@ export class GraphWeights {
     if (!stored) throw new Error(`model has no weight '${name}'`);
     const parts: Record<string, Tensor> = {};
     for (const [suffix, value] of Object.entries(stored.parts)) parts[suffix] = this.declare(this.graphName(name) + suffix, value);
-    const t = stored.decode(this.g, parts);
+    const t = stored.decode(this.g, this.options.mode === 'initializer' ? partsAtRunTime(this.g, parts) : parts);
     // A backward that reads a decoded weight (dX = dY·Wᵀ) decodes it again, so the forward's float32 copy is not kept.
     if (t !== parts['']) recomputeInBackward(this.g, t, (g, after) => stored.decode(g, partsAfter(g, parts, after)));
     this.parts.set(name, parts);
@@ -92,6 +92,17 @@ export class GraphWeights {
   private declare(graphName: string, value: HostTensor): Tensor {
     return this.options.mode === 'input' ? this.g.input(graphName, value.dtype, value.dims) : this.g.initializer(graphName, value);
   }
+}
+
+/**
+ * Stored initializers as values of the run: onnxruntime folds ops whose inputs are all constants when it creates
+ * a session, so a decode of initializers (a LoRA base bound as frozen initializers) would become a float32 copy of
+ * the weight held by the session for its lifetime. Tied to the graph's first input, the decode runs in each run
+ * and its float32 result is freed after the ops that read it. A graph with no input yet decodes them as they are.
+ */
+function partsAtRunTime(g: Graph, parts: Readonly<Record<string, Tensor>>): Readonly<Record<string, Tensor>> {
+  const first = g.inputs[0];
+  return first ? partsAfter(g, parts, first) : parts;
 }
 
 /**
