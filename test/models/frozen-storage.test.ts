@@ -9,6 +9,7 @@ import {
   grad,
   Graph,
   hostValues,
+  LoraAdapter,
   quantizeBlockwise,
   storeFrozen,
   weightStorage,
@@ -225,6 +226,37 @@ describe('backward through a quantized frozen weight', () => {
     }
     const [plain, checkpointed] = results;
     plain!.forEach((values, i) => expect(maxAbsDiff(checkpointed![i]!, values)).toBeLessThan(1e-6 * Math.max(...values.map(Math.abs))));
+  });
+
+  it('a QLoRA step: the adapter alone trains, the backward adds no reader to a decoded base weight, and no float copy of the base is an input', () => {
+    const { model } = tinyModel('llama');
+    const base = storeFrozen(model, { precision: 'bf16', quantization: { format: 'nf4', blockSize: 64 } });
+    const adapter = LoraAdapter.create(base, { r: 2, loraAlpha: 4, loraDropout: 0, targetModules: ['q_proj', 'v_proj', 'down_proj'], useRslora: false, modulesToSave: [], initLoraWeights: false }, { seed: 3 });
+    const policy = base.withAdapter(adapter);
+    const reference = base.withAdapter(adapter.disabled());
+    const g = new Graph('qlora-dpo-like');
+    const inputs = declareTokenInputs(g);
+    const pol = policy.forward(g, inputs, 'input');
+    const ref = reference.forward(g, inputs, 'input', 'ref.');
+    const diff = g.sub(policy.lmLogits(g, pol.weights, pol.hidden), reference.lmLogits(g, ref.weights, ref.hidden));
+    const params = pol.weights.params();
+    // policy and reference share one binding of the base: each decoded weight is read by their forward ops
+    const baseWeights = [...ref.weights.used.values()];
+    expect(baseWeights.length).toBeGreaterThan(10);
+    const readers = (t: Tensor) => g.nodes.filter((n) => n.inputs.includes(t)).length;
+    const forwardReaders = baseWeights.map(readers);
+    grad(g, g.reduceSum(g.mul(diff, diff)), params);
+    expect(params.length).toBe(adapter.tensors.size);
+    expect(ref.weights.params()).toEqual([]);
+    // the backward (dX = dY·Ŵᵀ through the base) decodes its own copy: it adds no reader to the forward's
+    expect(baseWeights.map(readers)).toEqual(forwardReaders);
+    // the graph's weight inputs are the adapter's; the base enters as initializers, its linear layers as 4-bit codes
+    expect(g.inputs.filter((t) => t.name?.includes('lora_')).length).toBe(adapter.tensors.size);
+    expect(g.inputs.filter((t) => t.name?.startsWith('base.'))).toEqual([]);
+    const baseInitializers = g.nodes.filter((n) => n.op === 'Initializer').map((n) => n.attrs.value as HostTensor);
+    const q = baseInitializers.find((v) => v.dims.join() === String(adapter.targets[0]!.inFeatures * adapter.targets[0]!.outFeatures / 2));
+    expect(q?.dtype).toBe('uint8');
+    expect(baseInitializers.filter((v) => v.dtype === 'float32' && v.dims.length === 2)).toEqual([]);
   });
 
   it('one linear layer: |x·W − x·Ŵ| ≤ Σₖ |xₖ| · absmax(block) · half gap, per output', async () => {

@@ -46,6 +46,7 @@ import type { TrainingData } from './training-data.js';
 import type { AlgorithmParts, TrainBatch } from './algorithm-contract.js';
 import type { AlgorithmDriver } from './algorithm-driver.js';
 import { UnifiedEvaluator } from './evaluator/unified-evaluator.js';
+import { withLoraAdapter } from './lora-policy.js';
 import { evalTablesByTask } from './evaluator/eval-tables.js';
 import { flattenEvaluation } from './evaluator/eval-result.js';
 
@@ -216,7 +217,11 @@ export class ContractTrainer implements Trainer {
     const startDir = await resolveModelDir(config.model.sft_path ?? config.model.name_or_path, { logger: this.logger });
     const tokenizerDir = existsSync(join(startDir, 'tokenizer.json')) ? startDir : await resolveModelDir(config.model.name_or_path, { logger: this.logger });
     this.tokenizer = await Tokenizer.fromDir(tokenizerDir);
-    this.policy = await this.loadPolicy(this.resumeDir ?? startDir);
+    // with LoRA the base always comes from the start (a checkpoint holds the adapter only), the adapter from the checkpoint
+    const lora = config.model.peft?.enabled === true;
+    const loaded = await this.loadPolicy(lora ? startDir : (this.resumeDir ?? startDir));
+    const frozen = new FrozenWeights(config.model);
+    this.policy = await withLoraAdapter(loaded, config, { resumeDir: this.resumeDir, logger: this.logger, frozen });
     this.data = await this.driver.loadData({ config, kernel: this.kernel, tokenizer: this.tokenizer, logger: this.logger });
     this.logger?.info(`${this.data.train.size} training rows${this.data.eval ? `, ${this.data.eval.size} eval rows` : ''}`);
     if (!this.data.eval && config.train.eval_interval > 0) {
@@ -225,7 +230,6 @@ export class ContractTrainer implements Trainer {
       );
     }
     const { kernel, logger, tokenizer, policy, data, executor, resumeDir } = this;
-    const frozen = new FrozenWeights(config.model);
     await this.driver.setup({ config, kernel, logger, tokenizer, policy, data, executor, startDir, resumeDir, frozen });
     frozen.requireFrozenBase();
     this.frozenBytes = frozen.bytes;

@@ -118,7 +118,7 @@ function isSource(t: Tensor): boolean {
  * c comes from one element of `after`. Hash-consing makes one gate per `after` and `t`. Any dtype but bool
  * (onnxruntime's CPU provider has no bool Where).
  */
-function gatedOn(g: Graph, t: Tensor, after: Tensor): Tensor {
+export function gatedOn(g: Graph, t: Tensor, after: Tensor): Tensor {
   const first = g.reshape(g.slice(g.reshape(after, [-1]), 0, 0, 1), []);
   return g.where(g.equal(first, first), t, t);
 }
