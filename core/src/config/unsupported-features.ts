@@ -28,9 +28,6 @@ function modelIssues(config: UnifiedConfig): ConfigIssue[] {
   if (isNonEmptyMapping(model.max_memory)) {
     issues.push({ path: 'model.max_memory', message: `per-device memory limits are not supported by ${BACKEND} yet; remove max_memory` });
   }
-  if (model.peft?.enabled && typeof model.peft.lora_dropout === 'number' && model.peft.lora_dropout > 0) {
-    issues.push({ path: 'model.peft.lora_dropout', message: `${model.peft.lora_dropout} is not supported yet (the engine has no dropout): set 0` });
-  }
   const attn = model.attn_implementation;
   if (attn === 'sdpa' || attn === 'flash_attention_2' || attn === 'flex_attention') {
     issues.push({ path: 'model.attn_implementation', message: `"${attn}" is not supported by ${BACKEND} yet; use "eager" or "auto"` });

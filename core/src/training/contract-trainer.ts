@@ -207,10 +207,12 @@ export class ContractTrainer implements Trainer {
     const started = performance.now();
     const hostMetrics = (await this.driver.beforeStep(steps.session.currentParams(), loop.step, this.sinks)) ?? {};
     let tokens = 0;
+    let microBatch = 0;
+    const dropout = (micro: number) => this.policy.model.adapter?.dropoutFeeds(this.config.train.seed, loop.step, micro);
     const { results, gradNorm } = await steps.step(() => {
       const batch = this.driver.collate(this.data.train, loop.stream.next(), 'train');
       tokens += batch.tokens;
-      return { ...this.constantFeeds(), ...batch.feeds };
+      return { ...this.constantFeeds(), ...dropout(microBatch++), ...batch.feeds };
     }, lr);
     // the policy follows the session's weights, so the starting weights are freed unless a reference keeps them;
     // resident weights are read out only where needed (checkpoints, the final save, rollouts, evaluation)

@@ -32,6 +32,12 @@ export class Graph {
   private readonly memo = new Map<string, Node>();
   private readonly names = new Set<string>();
 
+  /**
+   * The graph is an optimizer step's forward and backward (torch's `module.train()`): training-only behaviour such as
+   * LoRA dropout is built into it; every other graph (evaluation, log-probs, generation) runs the model as in eval mode.
+   */
+  training = false;
+
   constructor(readonly label = 'graph') {}
 
   // ---------- sources ----------
