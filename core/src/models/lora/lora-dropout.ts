@@ -6,8 +6,11 @@ import { SeededRandom } from '../../util/seeded-random.js';
 /** The int64 scalar a training graph with LoRA dropout takes: this micro-batch's dropout key (see `loraDropoutSeed`). */
 export const LORA_DROPOUT_SEED = 'lora_dropout_seed';
 
-/** The hash works modulo this prime (2³¹ − 1): every product of two residues fits int64, so no op overflows. */
-export const DROPOUT_PRIME = 2147483647;
+/**
+ * The hash works modulo this prime (2²⁶ − 5) in float64: every square of a residue is below 2⁵² and every value is an
+ * integer float64 holds exactly, so the vectorised float64 ops give the same bits as integer arithmetic.
+ */
+export const DROPOUT_PRIME = 67108859;
 /** Multiplier of the first round (the MINSTD generator's), spreading neighbouring positions apart. */
 export const DROPOUT_SPREAD = 48271;
 /** Added in the last round so that 0 is no fixed point of the squaring. */
@@ -30,9 +33,9 @@ export function dropoutSalt(module: string, call: number): number {
 
 /**
  * PEFT's nn.Dropout(p) on the adapter's input, in training graphs: x·mask with mask 1/(1−p) where kept, 0 where
- * dropped. The mask is a counter-based hash of each element's flat index, the fed seed and the layer's salt, built
- * from int64 Mul/Add/Div only (every onnxruntime CPU build has them); computed once in the graph, it is the same
- * tensor in the forward and the backward. With s = (seed + salt) mod P and i the flat index:
+ * dropped. The mask is a counter-based hash of each element's flat index, the fed seed and the layer's salt, in
+ * float64 Mul/Add/Div and a truncating Cast (every onnxruntime CPU build has them; int64 Div measured 50× slower);
+ * computed once in the graph, it is the same tensor in the forward and the backward. With s = (seed + salt) mod P and i the flat index:
  * h₁ = (i·SPREAD + s) mod P, h₂ = (h₁² + s) mod P, h₃ = (h₂² + i) mod P, h = (h₃² + OFFSET) mod P; kept when h ≥ ⌊p·P⌋.
  */
 export function loraDropout(g: Graph, x: Tensor, p: number, module: string): Tensor {
@@ -42,14 +45,16 @@ export function loraDropout(g: Graph, x: Tensor, p: number, module: string): Ten
   used.set(module, call + 1);
   let seed = seeds.get(g);
   if (!seed) seeds.set(g, (seed = g.input(LORA_DROPOUT_SEED, 'int64', [])));
-  const mod = (v: Tensor) => g.sub(v, g.mul(g.div(v, g.scalar(DROPOUT_PRIME, 'int64')), g.scalar(DROPOUT_PRIME, 'int64')));
-  const s = mod(g.add(seed, g.scalar(dropoutSalt(module, call), 'int64')));
-  const i = flatIndex(g, x);
-  const h1 = mod(g.add(g.mul(i, g.scalar(DROPOUT_SPREAD, 'int64')), s));
+  const prime = g.scalar(DROPOUT_PRIME, 'float64');
+  // v − ⌊v/P⌋·P; v ≥ 0, so the Cast's truncation is the floor
+  const mod = (v: Tensor) => g.sub(v, g.mul(g.cast(g.cast(g.div(v, prime), 'int64'), 'float64'), prime));
+  const s = mod(g.cast(g.add(seed, g.scalar(dropoutSalt(module, call), 'int64')), 'float64'));
+  const i = g.cast(flatIndex(g, x), 'float64');
+  const h1 = mod(g.add(g.mul(i, g.scalar(DROPOUT_SPREAD, 'float64')), s));
   const h2 = mod(g.add(g.mul(h1, h1), s));
   const h3 = mod(g.add(g.mul(h2, h2), i));
-  const h = mod(g.add(g.mul(h3, h3), g.scalar(DROPOUT_OFFSET, 'int64')));
-  const keep = g.greaterOrEqual(h, g.scalar(Math.floor(p * DROPOUT_PRIME), 'int64'));
+  const h = mod(g.add(g.mul(h3, h3), g.scalar(DROPOUT_OFFSET, 'float64')));
+  const keep = g.greaterOrEqual(h, g.scalar(Math.floor(p * DROPOUT_PRIME), 'float64'));
   const mask = g.stopGradient(g.where(keep, g.scalar(1 / (1 - p), x.dtype), g.scalar(0, x.dtype)));
   return g.mul(x, mask);
 }
