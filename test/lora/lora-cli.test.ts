@@ -83,13 +83,15 @@ describe('LoRA through the CLI', () => {
     expect(Object.keys(resolved.model).filter((k) => k.startsWith('lora_') || k === 'use_peft')).toEqual([]);
   });
 
-  it('trains with the seed\'s lora_dropout: 0.05 (was refused with exit 2): the masks change the update, and the adapter records it', { timeout: 120_000 }, async () => {
+  it('trains with the seed\'s lora_dropout: 0.05 (was refused with exit 2): the masks change the update, evaluation runs without them, and the adapter records it', { timeout: 120_000 }, async () => {
     const dir = tempDir();
     const { model } = await prepareSums(dir, 'gpt2');
     const adapterAfter = async (dropout: number) => {
-      const file = withModelFields(sumsSftConfig(dir, model, 2, { seed: 3 }), { use_peft: true, lora_r: 4, lora_dropout: dropout, lora_target_modules: 'all-linear' });
+      const file = withModelFields(sumsSftConfig(dir, model, 2, { seed: 3, eval_fraction: 0.1, eval_interval: 1 }), { use_peft: true, lora_r: 4, lora_dropout: dropout, lora_target_modules: 'all-linear' });
       const run = await cli('train', '--config', file, '--set', `logging.output_dir=${join(dir, `out-${dropout}`)}`);
       expect(run.code, run.stderr).toBe(0);
+      // the eval graph has no dropout (it takes no masks' key, which only the optimizer step feeds)
+      expect(readMetrics(join(dir, `out-${dropout}/metrics.jsonl`)).some((row) => Number.isFinite(row['eval/loss']))).toBe(true);
       const final = join(dir, `out-${dropout}/final`);
       expect(JSON.parse(readFileSync(join(final, 'adapter_config.json'), 'utf8'))).toMatchObject({ lora_dropout: dropout });
       return (await readSafetensors(join(final, 'adapter_model.safetensors'))).tensors;

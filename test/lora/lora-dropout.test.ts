@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { grad, Graph, hostTensor, hostValues, type HostTensor } from '@aligntune/core';
 import { DROPOUT_OFFSET, DROPOUT_PRIME, DROPOUT_SPREAD, dropoutSalt, LORA_DROPOUT_SEED, loraDropout, loraDropoutSeed } from '../../core/src/models/lora/lora-dropout.js';
 import { runGraph } from '../models/graph-helpers.js';
+import { grpoKernel } from '../training/grpo-helpers.js';
+import { GROUP_ROWS } from '../training/exactness-rows.js';
+import { oneLoraStep } from './lora-helpers.js';
 
 /**
  * LoRA dropout's masks, regenerated here in BigInt arithmetic from the documented hash (not through the graph), and
@@ -84,5 +87,18 @@ describe('LoRA dropout', () => {
     const agreement = (u: Float64Array, v: Float64Array) => u.reduce((n, x, i) => n + ((x === 0) === (v[i] === 0) ? 1 : 0), 0) / u.length;
     const independent = p * p + (1 - p) * (1 - p);
     for (const [u, v] of [[first.q, first.k], [first.q, first.again], [first.q, second.q]] as const) expect(Math.abs(agreement(u, v) - independent)).toBeLessThan(0.02);
+  });
+
+  // Only the step's graph takes the masks' key: the old policy's scorer graph with dropout in it would miss that feed
+  // and fail, so the run shows it scores without dropout, and the update shows the loss has it.
+  it('an off-policy GRPO step trains with dropout in its loss only (the old-policy log-probs without)', { timeout: 60_000 }, async () => {
+    const run = (dropout: number) => oneLoraStep({
+      arch: 'gpt2', algo: 'grpo', rows: GROUP_ROWS, targets: ['c_attn', 'c_fc'], kernel: grpoKernel(), replay: true, dropout,
+      train: { learning_rate: 0.5, num_generations: 3, max_completion_length: 12, beta: 0.3, num_iterations: 2 },
+    });
+    const [dropped, plain] = [await run(0.3), await run(0)];
+    const name = [...dropped.after.keys()].find((n) => n.endsWith('c_fc.lora_A.weight'))!;
+    const [u, v] = [dropped.after.get(name)!.data as Float32Array, plain.after.get(name)!.data as Float32Array];
+    expect(u.some((x, i) => Math.abs(x - v[i]!) > 1e-6)).toBe(true);
   });
 });
