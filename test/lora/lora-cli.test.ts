@@ -83,6 +83,27 @@ describe('LoRA through the CLI', () => {
     expect(Object.keys(resolved.model).filter((k) => k.startsWith('lora_') || k === 'use_peft')).toEqual([]);
   });
 
+  it('trains with the seed\'s lora_dropout: 0.05 (was refused with exit 2): the masks change the update, evaluation runs without them, and the adapter records it', { timeout: 120_000 }, async () => {
+    const dir = tempDir();
+    const { model } = await prepareSums(dir, 'gpt2');
+    const adapterAfter = async (dropout: number) => {
+      const file = withModelFields(sumsSftConfig(dir, model, 2, { seed: 3, eval_fraction: 0.1, eval_interval: 1 }), { use_peft: true, lora_r: 4, lora_dropout: dropout, lora_target_modules: 'all-linear' });
+      const run = await cli('train', '--config', file, '--set', `logging.output_dir=${join(dir, `out-${dropout}`)}`);
+      expect(run.code, run.stderr).toBe(0);
+      // the eval graph has no dropout (it takes no masks' key, which only the optimizer step feeds)
+      expect(readMetrics(join(dir, `out-${dropout}/metrics.jsonl`)).some((row) => Number.isFinite(row['eval/loss']))).toBe(true);
+      const final = join(dir, `out-${dropout}/final`);
+      expect(JSON.parse(readFileSync(join(final, 'adapter_config.json'), 'utf8'))).toMatchObject({ lora_dropout: dropout });
+      return (await readSafetensors(join(final, 'adapter_model.safetensors'))).tensors;
+    };
+    const dropped = await adapterAfter(0.05);
+    const plain = await adapterAfter(0);
+    const name = 'base_model.model.transformer.h.0.mlp.c_fc.lora_B.weight';
+    const [u, v] = [dropped.get(name)!.data as Float32Array, plain.get(name)!.data as Float32Array];
+    expect(u.some((x) => x !== 0)).toBe(true);
+    expect(u.some((x, i) => Math.abs(x - v[i]!) > 1e-7)).toBe(true);
+  });
+
   it('refuses bad LoRA settings with exit 2 naming the field', async () => {
     const dir = tempDir();
     const { model } = await prepareSums(dir, 'gpt2');
@@ -101,9 +122,9 @@ describe('LoRA through the CLI', () => {
     const bias = await attempt({ peft: { bias: 'all' } });
     expect(bias.code).toBe(2);
     expect(bias.stderr).toContain('model.peft.bias: must be one of "none"');
-    const dropout = await attempt({ lora_dropout: 0.1 });
+    const dropout = await attempt({ lora_dropout: 1 });
     expect(dropout.code).toBe(2);
-    expect(dropout.stderr).toContain('model.peft.lora_dropout: 0.1 is not supported yet');
+    expect(dropout.stderr).toContain('model.peft.lora_dropout');
     const off = await attempt({ use_peft: false, lora_r: 4 });
     expect(off.code).toBe(2);
     expect(off.stderr).toContain('model.peft.enabled: is false, so r would have no effect');
@@ -114,12 +135,12 @@ describe('LoRA through the CLI', () => {
 });
 
 describe('LoRA runs: checkpoints, resume, starting adapters', () => {
-  it('checkpoints hold the adapter and optimizer state only; a resumed run reproduces the uninterrupted one', async () => {
+  it.each([0, 0.1])('checkpoints hold the adapter and optimizer state only; a resumed run reproduces the uninterrupted one (lora_dropout %s)', async (dropout) => {
     const dir = tempDir();
     await writeTinyModel(join(dir, 'model'), 'gpt2', { weights: 'init', seed: 2 });
     const data = writeJsonl(join(dir, 'data.jsonl'), Array.from({ length: 6 }, (_, i) => ({ prompt: `p${i}`, completion: ` answer ${i}` })));
     const train = { per_device_batch_size: 2, max_steps: 5, learning_rate: 1e-2, logging_steps: 1 };
-    const peft = { peft: { r: 4, target_modules: ['c_attn', 'c_fc'] } };
+    const peft = { peft: { r: 4, target_modules: ['c_attn', 'c_fc'], lora_dropout: dropout } };
     const cfg = (out: string, extra: Record<string, unknown> = {}) => {
       const c = runConfig('sft', join(dir, 'model'), data, join(dir, out), { ...train, ...extra });
       c.model = { ...(c.model as object), ...peft };

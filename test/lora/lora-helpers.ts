@@ -103,6 +103,8 @@ export interface LoraRun {
   readonly replay?: boolean;
   /** How the frozen base is stored (model.precision / model.quantization: bf16 LoRA, QLoRA); `base` is then its dequantized weights. */
   readonly storage?: Pick<ModelConfig, 'precision' | 'quantization'>;
+  /** model.peft.lora_dropout (default 0). */
+  readonly dropout?: number;
   /** Writes the starting model into a directory (default: a random tiny causal LM of `arch`). */
   readonly model?: (dir: string) => Promise<{ config: HfModelConfig; tensors: Map<string, StoredTensor> }>;
 }
@@ -125,7 +127,7 @@ export async function oneLoraStep(run: LoraRun): Promise<LoraStep> {
   const data = writeJsonl(join(dir, 'data.jsonl'), rows);
   const sgd = { optimizer: 'sgd', learning_rate: 1, shuffle: false, max_grad_norm: 0, lr_scheduler: 'constant', max_steps: run.steps ?? 1 };
   const config = runConfig(algo, join(dir, 'model'), data, join(dir, 'out'), { ...sgd, per_device_batch_size: rows.length, ...(run.replay ? { rollouts_from: data } : {}), ...run.train });
-  const peft = { r: R, lora_alpha: ALPHA, target_modules: targets, ...(run.modulesToSave ? { modules_to_save: run.modulesToSave } : {}) };
+  const peft = { r: R, lora_alpha: ALPHA, target_modules: targets, lora_dropout: run.dropout ?? 0, ...(run.modulesToSave ? { modules_to_save: run.modulesToSave } : {}) };
   config.model = { ...(config.model as object), ...(await run.companions?.(dir)), ...run.storage, peft, adapter_path: join(dir, 'adapter') };
   const trainer = await createTrainer(config, run.kernel ?? trainingKernel());
   expect((await trainer.train()).steps).toBe(run.steps ?? 1);

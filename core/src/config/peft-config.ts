@@ -24,7 +24,7 @@ export class PeftConfig {
   @PositiveNumber()
   lora_alpha = 32;
 
-  @Describe('Dropout on the adapter input during training. Default 0 (PEFT\'s); the engine has no dropout yet, so a value above 0 is refused.')
+  @Describe('Dropout probability on each adapted layer\'s input, on the adapter path only, in the optimizer step\'s forward and backward (never in evaluation, log-probs of the old policy or reference, or generation); masks seeded by train.seed, the step and the layer. Default 0 (PEFT\'s).')
   @NumberRange(0, 1, { maxExclusive: true })
   lora_dropout = 0;
 

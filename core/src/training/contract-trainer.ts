@@ -248,10 +248,13 @@ export class ContractTrainer implements Trainer {
     const started = performance.now();
     const hostMetrics = (await this.driver.beforeStep(steps.session.currentParams(), loop.step, this.sinks)) ?? {};
     let tokens = 0;
+    let microBatch = 0;
+    // LoRA dropout masks: a key per (seed, step, micro-batch, rank), so ranks of one step draw different masks
+    const dropout = () => this.policy.model.adapter?.dropoutFeeds(this.config.train.seed, loop.step, microBatch++ * this.group.worldSize + this.group.rank);
     const next = () => {
       const batch = this.collateShare(loop.stream.next());
       tokens += batch.tokens;
-      return { feeds: { ...this.constantFeeds(), ...batch.feeds }, weight: batch.weight };
+      return { feeds: { ...this.constantFeeds(), ...dropout(), ...batch.feeds }, weight: batch.weight };
     };
     const outcome = this.parallel ? await steps.stepAcrossRanks(next, lr) : await steps.step(() => next().feeds, lr);
     const { results, gradNorm } = outcome;

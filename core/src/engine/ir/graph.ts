@@ -34,6 +34,12 @@ export class Graph {
   /** The recompute segment new nodes join, if one is open. */
   private openSegment?: Segment;
 
+  /**
+   * The graph is an optimizer step's forward and backward (torch's `module.train()`): training-only behaviour such as
+   * LoRA dropout is built into it; every other graph (evaluation, log-probs, generation) runs the model as in eval mode.
+   */
+  training = false;
+
   constructor(readonly label = 'graph') {}
 
   // ---------- sources ----------

@@ -7,6 +7,7 @@ import { GraphWeights, type WeightMode } from '../graph/graph-weights.js';
 import type { HfModelConfig } from '../hf-model-config.js';
 import { plainWeight } from '../quant/stored-weight.js';
 import type { DecoderModel } from '../roles/decoder-model.js';
+import { LORA_DROPOUT_SEED, loraDropout, loraDropoutSeed } from './lora-dropout.js';
 import { loraScale, type LoraSettings } from './lora-settings.js';
 import { defaultTargetModules, resolveSavedModules, resolveTargets, type LoraTarget, type SavedModule } from './lora-targets.js';
 
@@ -26,7 +27,7 @@ export interface LoraAdapterInit {
 }
 
 /**
- * LoRA adapters on a frozen base (Hugging Face PEFT): for each targeted linear y = x·W + b + (x·A·B)·scale, and
+ * LoRA adapters on a frozen base (Hugging Face PEFT): for each targeted linear y = x·W + b + (dropout(x)·A·B)·scale, and
  * modules_to_save trained as full copies. The base never trains; the adapter's tensors are what a session
  * params, checkpoints and saves. `disabled()` is the same base with the adapter switched off: the reference
  * model of DPO / GRPO / PPO / RLOO, with no second copy of the weights.
@@ -90,11 +91,21 @@ export class LoraAdapter {
     return new GraphWeights(g, lookup, { mode, prefix, dtype: this.base.dtype, fallback: base.source, adaptLinear: (graph, x, name, source) => this.update(graph, x, name, source) });
   }
 
-  /** (x·A·B)·scale for a targeted linear, undefined for the others. */
+  /** (dropout(x)·A·B)·scale for a targeted linear, undefined for the others; dropout only in a training graph. */
   private update(g: Graph, x: Tensor, module: string, source: WeightSource): Tensor | undefined {
     if (!this.targeted.has(module)) return undefined;
     const { a, b } = loraNames(module);
-    return g.mul(g.matmul(g.matmul(x, source(a)), source(b)), this.scale);
+    const input = this.dropsOut(g) ? loraDropout(g, x, this.settings.loraDropout, module) : x;
+    return g.mul(g.matmul(g.matmul(input, source(a)), source(b)), this.scale);
+  }
+
+  private dropsOut(g: Graph): boolean {
+    return g.training && this.settings.loraDropout > 0;
+  }
+
+  /** The feed keying one micro-batch's dropout masks (none when dropout is off): from the run's seed, the step and the micro-batch. */
+  dropoutFeeds(runSeed: number, step: number, microBatch: number): Record<string, HostTensor> {
+    return this.enabled && this.settings.loraDropout > 0 ? { [LORA_DROPOUT_SEED]: loraDropoutSeed(runSeed, step, microBatch) } : {};
   }
 
   /** The adapter with its tensors and the base converted to `dtype` (float64 for gradient checks). */
