@@ -73,7 +73,7 @@ export function cachedDecoderForward(
  */
 function layerSegments(g: Graph, source: WeightSource): WeightSource {
   let layer: string | undefined;
-  return (name) => {
+  const segmented = (name: string): Tensor => {
     const current = /^layers\.(\d+)\./.exec(name)?.[1];
     if (current !== layer) {
       layer = current;
@@ -82,6 +82,8 @@ function layerSegments(g: Graph, source: WeightSource): WeightSource {
     }
     return source(name);
   };
+  // the source's adapter hook (LoRA) goes along: `linear` asks the source it is given
+  return Object.assign(segmented, { adaptLinear: source.adaptLinear });
 }
 
 /**
