@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hedgingAnswers, sumRows } from '../training/grpo-learning-helpers.js';
 import { writeTinyScoreModel } from '../training/ppo-helpers.js';
 import { runConfig, writeJsonl, writeTinyModel } from '../training/helpers.js';
 import { expectSameMetrics, mpiMissing, readMetrics, runAligntune, weightDifference, writeYaml, type MetricRows } from './mpi-helpers.js';
@@ -89,5 +90,23 @@ describe.skipIf(missing !== undefined)('online algorithms on Open MPI (2 ranks, 
     const keys = ['loss', 'policy/clipfrac_avg', 'objective/scores', 'objective/kl'];
     const rows = (out: string) => readMetrics(out).map((row) => Object.fromEntries(Object.entries(row).filter(([key]) => keys.includes(key))));
     expect(expectSameMetrics(rows(one), rows(ranks), TOLERANCE)).toEqual([]);
+  });
+
+  it('learns online with 2 ranks: each samples and scores its prompts, the rewards gathered before the groups are normalised', async () => {
+    // the GRPO learning test's task (test/training/grpo-learning.test.ts): a tiny GPT-2 SFT'd to hedge on single-digit sums
+    const rows = sumRows().filter((_, i) => i % 4 !== 0);
+    const base = join(dir, 'sums-base');
+    await writeTinyModel(base, 'gpt2', { weights: 'init', seed: 3 });
+    const sftData = writeJsonl(join(dir, 'sums-sft.jsonl'), hedgingAnswers(sumRows(), 2));
+    const sft = writeYaml(join(dir, 'sums-sft.yaml'), runConfig('sft', base, sftData, join(dir, 'sums-sft'), { per_device_batch_size: 165, max_steps: 300, learning_rate: 1e-2, lr_scheduler: 'constant', seed: 3 }));
+    expect((await runAligntune(['train', '--config', sft])).code).toBe(0);
+    const prompts = writeJsonl(join(dir, 'sums.jsonl'), rows.map((r) => ({ prompt: r.prompt, answer: r.answer })));
+    const out = join(dir, 'sums-grpo');
+    const train = { num_generations: 8, max_completion_length: 4, max_steps: 12, learning_rate: 3e-3, warmup_steps: 5, lr_scheduler: 'constant', per_device_batch_size: rows.length * 4, seed: 3 };
+    const config = writeYaml(join(dir, 'sums-grpo.yaml'), runConfig('grpo', join(dir, 'sums-sft/final'), prompts, out, train, { rewards: [{ type: 'math' }], distributed: DDP }));
+    const run = await runAligntune(['train', '--config', config]);
+    expect(run.code, run.stderr).toBe(0);
+    const rewards = readMetrics(out).map((row) => row.reward!);
+    expect(rewards.at(-1)!).toBeGreaterThan(rewards[0]! + 0.3);
   });
 });
