@@ -45,11 +45,11 @@ function withoutTimings(rows: MetricRows): MetricRows {
 }
 
 /** 1 process × 2b against 2 ranks × b under each backend: weights ≤ 1e-5 relative per tensor, the same metrics.jsonl. */
-async function expectRanksMatchOneProcess(name: string, algo: string, options: Record<string, unknown>, b: number, backends: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): Promise<void> {
+async function expectRanksMatchOneProcess(name: string, algo: string, options: Record<string, unknown>, b: number, backends: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}, models = ['final']): Promise<void> {
   const one = await trained(`${name}-one`, algo, { ...EXACT, ...options, per_device_batch_size: 2 * b }, extra);
   for (const distributed of backends) {
     const ranks = await trained(`${name}-${String(distributed.backend)}`, algo, { ...EXACT, ...options, per_device_batch_size: b }, { ...extra, distributed });
-    expect((await weightDifference(join(one, 'final'), join(ranks, 'final'))).relative).toBeLessThan(TOLERANCE);
+    for (const model of models) expect((await weightDifference(join(one, model), join(ranks, model))).relative, model).toBeLessThan(TOLERANCE);
     expect(expectSameMetrics(withoutTimings(readMetrics(one)), withoutTimings(readMetrics(ranks)), TOLERANCE)).toEqual([]);
   }
 }
@@ -69,8 +69,8 @@ describe.skipIf(missing !== undefined)('online algorithms on Open MPI (2 ranks, 
     await expectRanksMatchOneProcess('grpo', 'grpo', { rollouts_from: rollouts, num_generations: 4, beta: 0.1, num_iterations: 2 }, 2, [DDP, ZERO2]);
   });
 
-  it('ppo (value model, whitened advantages): 2 ranks × 2 equal 1 process × 4 under ddp and deepspeed stage 2', async () => {
-    await expectRanksMatchOneProcess('ppo', 'ppo', { rollouts_from: rollouts, num_ppo_epochs: 2 }, 2, [DDP, ZERO2], { model: { name_or_path: model, value_path: valueModel } });
+  it('ppo (value model trained too, whitened advantages): 2 ranks × 2 equal 1 process × 4 (policy and value model) under ddp and deepspeed stage 2', async () => {
+    await expectRanksMatchOneProcess('ppo', 'ppo', { rollouts_from: rollouts, num_ppo_epochs: 2 }, 2, [DDP, ZERO2], { model: { name_or_path: model, value_path: valueModel } }, ['final', 'final/value_model']);
   });
 
   it.each([
@@ -108,5 +108,5 @@ describe.skipIf(missing !== undefined)('online algorithms on Open MPI (2 ranks, 
     expect(run.code, run.stderr).toBe(0);
     const rewards = readMetrics(out).map((row) => row.reward!);
     expect(rewards.at(-1)!).toBeGreaterThan(rewards[0]! + 0.3);
-  });
+  }, 180_000); // ≈ 45 s alone on the shared 2-core machine (most of it the SFT start), over 60 s under a full suite's load
 });
