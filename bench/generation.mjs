@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Generation benchmark: prefill and decode tokens/s of RolloutEngine (KV slot cache, sampling in JS) for a
 // GPT-2-small-sized model (124M parameters, random init), with weights fed as graph inputs (what a policy
-// under training uses) and baked in as initializers. Reports peak RSS.
-// Usage: npm run build && node bench/generation.mjs [--batch 8,64] [--prompt 64] [--new 128] [--weights input,initializer] [--threads N]
+// under training uses) and baked in as initializers. Reports peak RSS. `--weights resident` (ort-capi) feeds weights
+// kept inside onnxruntime, overwritten just before each generation as a policy update does (live weights, no recompile).
+// Usage: npm run build && node bench/generation.mjs [--batch 8,64] [--prompt 64] [--new 128] [--weights input,initializer,resident] [--backend cpu|ort-capi] [--threads N]
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { DecoderModel, hostWeights, initWeights, parseModelConfig, toCanonicalWeights, RolloutEngine } from '@aligntune/core';
 import { Gpt2Architecture, GPT2_MODEL_TYPES } from '@aligntune/plugin-arch-gpt2';
 import { OnnxRuntimeBackend } from '@aligntune/plugin-backend-onnxruntime';
+import { CapiBackend } from '@aligntune/plugin-backend-onnxruntime-capi';
 
 const { values: args } = parseArgs({
   options: {
@@ -16,6 +18,7 @@ const { values: args } = parseArgs({
     new: { type: 'string', default: '128' },
     weights: { type: 'string', default: 'input,initializer' },
     threads: { type: 'string' },
+    backend: { type: 'string', default: 'cpu' },
     layers: { type: 'string', default: '12' },
     json: { type: 'boolean', default: false },
   },
@@ -39,7 +42,7 @@ const matmulParams = config.numLayers * (4 * config.hiddenSize ** 2 + 2 * config
 log(`gpt2 ${config.numLayers}×${config.hiddenSize}, ${(params / 1e6).toFixed(1)}M params, init ${((performance.now() - t) / 1000).toFixed(1)} s`);
 log(`cpus ${os.availableParallelism()} (${os.cpus()[0]?.model}), load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
-const backend = new OnnxRuntimeBackend();
+const backend = args.backend === 'ort-capi' ? new CapiBackend() : new OnnxRuntimeBackend();
 if (args.threads) backend.configure({ intraOpNumThreads: Number(args.threads) });
 
 function prompts(batch) {
@@ -47,15 +50,25 @@ function prompts(batch) {
   return Array.from({ length: batch }, (_, b) => Array.from({ length: PROMPT }, (_, i) => (b * 7919 + i * 104729) % 50000));
 }
 
+/** `resident`: the weights as the backend's own tensors, fed as inputs; `rewrite` overwrites them (a policy update). */
+function residentWeights() {
+  if (!backend.resident) throw new Error(`--weights resident needs a backend with resident values (--backend ort-capi), not ${args.backend}`);
+  const tensors = Object.fromEntries([...model.weights].map(([name, w]) => [name, backend.resident.create(w)]));
+  return { tensors, rewrite: () => { for (const [name, w] of model.weights) tensors[name].write(w); } };
+}
+
 for (const mode of args.weights.split(',')) {
   t = performance.now();
-  const engine = await RolloutEngine.create(model, backend, { weights: mode });
+  const live = mode === 'resident' ? residentWeights() : undefined;
+  const engine = await RolloutEngine.create(model, backend, { weights: live ? 'input' : mode });
+  const liveWeights = live ? { weights: live.tensors } : {};
   const compileMs = performance.now() - t;
   // warm-up: a short run so session allocation is not timed
-  await engine.generate(prompts(2), { maxNewTokens: 2, seed: 1, eosTokenIds: [] });
+  await engine.generate(prompts(2), { maxNewTokens: 2, seed: 1, eosTokenIds: [], ...liveWeights });
   for (const batch of args.batch.split(',').map(Number)) {
+    live?.rewrite(); // the weights just changed: nothing onnxruntime packed from them before may be reused
     t = performance.now();
-    const { stats } = await engine.generate(prompts(batch), { maxNewTokens: NEW, seed: 1, eosTokenIds: [], temperature: 1, topP: 0.95 });
+    const { stats } = await engine.generate(prompts(batch), { maxNewTokens: NEW, seed: 1, eosTokenIds: [], temperature: 1, topP: 0.95, ...liveWeights });
     const totalMs = performance.now() - t;
     const decodeTokens = batch * stats.decodeSteps;
     results.push({ weights: mode, batch, prompt: PROMPT, new: NEW, prefillTokensPerSecond: (batch * PROMPT) / (stats.prefillMs / 1000), decodeTokensPerSecond: decodeTokens / (stats.decodeMs / 1000), endToEndTokensPerSecond: (batch * NEW) / (totalMs / 1000), decodeGflops: (2 * matmulParams * decodeTokens) / (stats.decodeMs / 1000) / 1e9, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
@@ -72,6 +85,7 @@ for (const mode of args.weights.split(',')) {
     );
   }
   await engine.dispose();
+  for (const tensor of Object.values(live?.tensors ?? {})) tensor.dispose();
 }
 await backend.dispose();
 if (args.json) console.log(JSON.stringify(results));

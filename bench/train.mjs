@@ -4,7 +4,8 @@
 // budget, 2 × (params + grads + AdamW state + reference weights + activations).
 // Usage: npm run build && node bench/train.mjs [--algo dpo] [--layers 12] [--rows 2 --seq 64 --steps 3] [--memory-saving auto|off|update|full] [--backend cpu|ort-capi]
 //        [--precision fp32|bf16|fp16] [--quantization nf4|fp4|int4|int8] (how frozen models, DPO's reference, are stored)
-//        [--separate-reference] (DPO: model.ref_path, a copy, instead of sharing the starting policy's weights) [--json]
+//        [--separate-reference] (DPO: model.ref_path, a copy, instead of sharing the starting policy's weights) [--gradient-checkpointing] [--json]
+//        [--lora r] (LoRA, PEFT's defaults: alpha 2r on q/k/v/o; with --quantization that is QLoRA) [--shape gpt2|qwen2-0.5b]
 import { parseArgs } from 'node:util';
 import { runTrainBench, TRAIN_BENCHES } from './lib/train-bench.mjs';
 
@@ -20,6 +21,9 @@ const { values: args } = parseArgs({
     precision: { type: 'string', default: 'fp32' },
     quantization: { type: 'string' },
     'separate-reference': { type: 'boolean', default: false },
+    'gradient-checkpointing': { type: 'boolean', default: false },
+    lora: { type: 'string' },
+    shape: { type: 'string', default: 'gpt2' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -29,16 +33,31 @@ if (!(args.algo in TRAIN_BENCHES)) {
 }
 const overrides = Object.fromEntries(['rows', 'seq', 'steps'].filter((k) => args[k] !== undefined).map((k) => [k, Number(args[k])]));
 const quantization = args.quantization === undefined ? {} : args.quantization === 'int8' ? { load_in_8bit: true } : { load_in_4bit: true, bnb_4bit_quant_type: args.quantization };
-const model = { precision: args.precision, quantization };
-const result = await runTrainBench(args.algo, { layers: Number(args.layers), memorySaving: args['memory-saving'], backend: args.backend, model, separateReference: args['separate-reference'], ...overrides });
+const peft = args.lora === undefined ? {} : { peft: { r: Number(args.lora), lora_alpha: 2 * Number(args.lora) } };
+const model = { precision: args.precision, quantization, ...peft };
+const result = await runTrainBench(args.algo, {
+  layers: Number(args.layers),
+  shape: args.shape,
+  memorySaving: args['memory-saving'],
+  backend: args.backend,
+  model,
+  separateReference: args['separate-reference'],
+  gradientCheckpointing: args['gradient-checkpointing'],
+  ...overrides,
+});
 if (args.json) {
   console.log(JSON.stringify(result));
 } else {
   const gb = (x) => `${(x / 2 ** 30).toFixed(2)} GiB`;
-  const budget = 2 * Object.values(result.memoryParts).reduce((a, b) => a + b, 0);
-  console.log(`${result.algo} on ${result.model}, ${result.shape}, memory_saving ${args['memory-saving']}, backend ${args.backend ?? 'default'}`);
+  console.log(`${result.algo} on ${result.model}, ${result.shape}, memory_saving ${args['memory-saving']}${args['gradient-checkpointing'] ? ', gradient checkpointing' : ''}, backend ${args.backend ?? 'default'}, precision ${args.precision}, quantization ${args.quantization ?? 'none'}, lora ${args.lora ?? 'off'}`);
   console.log(`first step incl. setup + compile: ${result.setupSeconds.toFixed(1)} s; then ${result.stepSeconds.map((t) => `${t.toFixed(2)} s`).join(', ')} per step`);
   console.log(`${result.tokensPerSecond.toFixed(0)} tokens/s, ${result.achievedGflops.toFixed(1)} GFLOP/s (${(result.flopsPerStep / 1e9).toFixed(1)} GFLOP per step)`);
-  console.log(`parts: ${Object.entries(result.memoryParts).map(([k, v]) => `${k} ${gb(v)}`).join(', ')}`);
-  console.log(`peak RSS ${gb(result.peakRssBytes)} vs budget 2 × ${gb(budget / 2)} = ${gb(budget)} → ${result.peakRssBytes <= budget ? 'within' : 'OVER'} budget (${((result.peakRssBytes / budget) * 100).toFixed(0)}%)`);
+  if (result.memoryParts) {
+    // the budget is a full fine-tune's (params + grads + AdamW state)
+    const budget = 2 * Object.values(result.memoryParts).reduce((a, b) => a + b, 0);
+    console.log(`parts: ${Object.entries(result.memoryParts).map(([k, v]) => `${k} ${gb(v)}`).join(', ')}`);
+    console.log(`peak RSS ${gb(result.peakRssBytes)} vs budget 2 × ${gb(budget / 2)} = ${gb(budget)} → ${result.peakRssBytes <= budget ? 'within' : 'OVER'} budget (${((result.peakRssBytes / budget) * 100).toFixed(0)}%)`);
+  } else {
+    console.log(`peak RSS ${gb(result.peakRssBytes)}`);
+  }
 }

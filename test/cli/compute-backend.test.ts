@@ -1,10 +1,9 @@
 import 'reflect-metadata';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/run-cli.js';
-import { FIXTURE_PLUGINS, REPO_ROOT, tempDir } from '../helpers/temp-project.js';
+import { tinyModelDir, writeYamlConfig } from '../helpers/tiny-model-dir.js';
+import { FIXTURE_PLUGINS, REPO_ROOT } from '../helpers/temp-project.js';
 
 /** Two fixture compute backends: a CPU one ranked below the built-in `cpu` that counts compiles, and a CUDA one that finds no GPU. */
 const BACKENDS = join(FIXTURE_PLUGINS, 'compute-backends');
@@ -25,16 +24,11 @@ function writeConfig(name: string, compute: Record<string, unknown> = {}): strin
     caching: { enabled: false },
     plugins: [BACKENDS],
   };
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, stringify(config));
-  return file;
+  return writeYamlConfig(dir, name, config);
 }
 
 beforeAll(async () => {
-  dir = tempDir('aligntune-compute-');
-  model = join(dir, 'model');
-  const init = await cli('model', 'init', '--arch', 'gpt2', '--preset', 'tiny', '--out', model);
-  expect(init.code, init.stderr).toBe(0);
+  ({ dir, model } = await tinyModelDir('aligntune-compute-'));
 });
 
 describe('compute backend chosen by config', () => {

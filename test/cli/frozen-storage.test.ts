@@ -1,10 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/run-cli.js';
-import { REPO_ROOT, tempDir } from '../helpers/temp-project.js';
-import { initTinyGpt2 } from '../helpers/tiny-model-dir.js';
+import { REPO_ROOT } from '../helpers/temp-project.js';
+import { tinyModelDir, writeYamlConfig } from '../helpers/tiny-model-dir.js';
 
 /**
  * model.precision and model.quantization through the CLI: frozen models (DPO's reference) are stored as asked
@@ -24,8 +23,7 @@ const TRAIN = {
 
 /** A short run of the tiny model writing to `<dir>/<name>`, with these model fields and train entries; returns the file. */
 function writeConfig(name: string, algo: keyof typeof DATA, modelFields: Record<string, unknown>, train: Record<string, unknown> = {}): string {
-  const file = join(dir, `${name}.yaml`);
-  const config = {
+  return writeYamlConfig(dir, name, {
     algo,
     model: { name_or_path: model, ...modelFields },
     datasets: [{ name: join(REPO_ROOT, DATA[algo]), max_samples: 8 }],
@@ -33,14 +31,11 @@ function writeConfig(name: string, algo: keyof typeof DATA, modelFields: Record<
     train: { max_length: 48, max_prompt_length: 24, logging_steps: 1, save_interval: 0, ...TRAIN[algo], ...train },
     logging: { output_dir: join(dir, name) },
     caching: { enabled: false },
-  };
-  writeFileSync(file, stringify(config));
-  return file;
+  });
 }
 
 beforeAll(async () => {
-  dir = tempDir('aligntune-frozen-storage-');
-  model = await initTinyGpt2(dir);
+  ({ dir, model } = await tinyModelDir('aligntune-frozen-storage-'));
 });
 
 describe('frozen weight storage through aligntune train', () => {

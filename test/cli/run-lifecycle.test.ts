@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli } from '../helpers/run-cli.js';
-import { REPO_ROOT, tempDir } from '../helpers/temp-project.js';
+import { tinyModelDir, writeYamlConfig } from '../helpers/tiny-model-dir.js';
+import { REPO_ROOT } from '../helpers/temp-project.js';
 
 const BIN = join(REPO_ROOT, 'core/bin/aligntune.js');
 
@@ -47,18 +46,13 @@ function writeConfig(name: string, out: string, train: Record<string, unknown>):
     logging: { output_dir: join(dir, out) },
     caching: { enabled: false },
   };
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, stringify(config));
-  return file;
+  return writeYamlConfig(dir, name, config);
 }
 
 const metricSteps = (out: string) => readFileSync(join(dir, out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { step: number }).step);
 
 beforeAll(async () => {
-  dir = tempDir('aligntune-lifecycle-');
-  model = join(dir, 'model');
-  const init = await cli('model', 'init', '--arch', 'gpt2', '--preset', 'tiny', '--out', model);
-  expect(init.code, init.stderr).toBe(0);
+  ({ dir, model } = await tinyModelDir('aligntune-lifecycle-'));
 });
 
 describe('aligntune train into an output_dir that already holds a run', () => {

@@ -207,7 +207,7 @@ describe('validateConfig: cross-field rules', () => {
 });
 
 describe('validateConfig: features not built yet are errors, never ignored', () => {
-  it('rejects gradient checkpointing, max_memory, fused attention (bf16 and quantization are accepted)', () => {
+  it('rejects a max_memory device other than the host, fused attention; accepts bf16, quantization, gradient checkpointing', () => {
     const lines = issueLines(() =>
       validate({
         ...minimal(),
@@ -222,8 +222,7 @@ describe('validateConfig: features not built yet are errors, never ignored', () 
       }),
     );
     expect(lines).toEqual([
-      'model.gradient_checkpointing: gradient checkpointing is not supported by the cpu compute backend yet; set it to false',
-      'model.max_memory: per-device memory limits are not supported by the cpu compute backend yet; remove max_memory',
+      'model.max_memory.0: only the host budget is checked (key "cpu"); a budget for device "0" is not supported yet',
       'model.attn_implementation: "flash_attention_2" is not supported by the cpu compute backend yet; use "eager" or "auto"',
     ]);
   });

@@ -11,6 +11,7 @@ import {
   OnnxDataType,
   encodeModel,
   externalizeInitializers,
+  inPlaceOutputs,
   tensorFromArray,
   type DType,
   type GraphExecutor,
@@ -300,6 +301,22 @@ export function describeBackendConformance(name: string, create: () => Conformin
         next.dispose();
         await expect(graph.run({ a: current, b: f32([1, 1]) }, [], { into: { c: next } })).rejects.toThrow(/output "c": not a live resident tensor/);
         current.dispose();
+        await graph.dispose();
+      });
+
+      it('writes an output into its own input where the graph proves it safe (inPlace)', async () => {
+        const b = make();
+        if (!b.resident) return;
+        const add = model('add', [{ opType: 'Add', input: ['a', 'b'], output: ['c'] }], [vi('a', OnnxDataType.FLOAT, ['n']), vi('b', OnnxDataType.FLOAT, ['n'])], [vi('c', OnnxDataType.FLOAT, ['n'])]);
+        const inPlace = [...inPlaceOutputs(add.graph, new Map([['c', 'a']]))];
+        expect(inPlace).toEqual(['c']);
+        const graph = await b.compile(encodeModel(add), { label: 'acc' });
+        const state = b.resident.create(f32([0, 0]));
+        for (let i = 1; i <= 3; i++) await graph.run({ a: state, b: f32([i, 10 * i]) }, [], { into: { c: state }, inPlace });
+        expect(state.read()).toEqual(f32([6, 60]));
+        // naming another output does not lift the refusal for this one
+        await expect(graph.run({ a: state, b: f32([1, 1]) }, [], { into: { c: state }, inPlace: ['d'] })).rejects.toThrow(/in place is unsafe/);
+        state.dispose();
         await graph.dispose();
       });
     });

@@ -294,3 +294,54 @@ describe('gradient rules vs central differences (run in onnxruntime)', () => {
     expect(() => gradRegistry.register('Add', () => [])).toThrow(/already registered/);
   });
 });
+
+describe('grad with recompute (gradient checkpointing)', () => {
+  /** Two tanh layers on 2·x, each a segment; loss = Σ y². */
+  function twoSegments() {
+    const g = new Graph('segments');
+    const x = g.input('x', 'float32', [2, 3]);
+    const W1 = g.input('W1', 'float32', [3, 3]);
+    const W2 = g.input('W2', 'float32', [3, 3]);
+    const embedded = g.mul(x, 2); // outside the segments, as token embeddings are
+    g.beginSegment();
+    const h = g.tanh(g.matmul(embedded, W1));
+    g.beginSegment();
+    const y = g.tanh(g.matmul(h, W2));
+    g.endSegment();
+    return { g, loss: g.reduceSum(g.mul(y, y)), params: [W1, W2], x };
+  }
+
+  it('recomputes each segment from its input after the gradient reaches it, with the same gradients', () => {
+    const plain = twoSegments();
+    const recomputed = twoSegments();
+    const grads = grad(plain.g, plain.loss, plain.params);
+    const again = grad(recomputed.g, recomputed.loss, recomputed.params, undefined, { recompute: true });
+    const r = rng(5);
+    const feeds = { x: rand('float32', [2, 3], r), W1: rand('float32', [3, 3], r), W2: rand('float32', [3, 3], r) };
+    const run = (g: Graph, outs: Tensor[]) => Object.values(interpret(g, feeds, Object.fromEntries(outs.map((t, i) => [`d${i}`, t])))).map((t) => Array.from(t.data as Float32Array));
+    expect(run(recomputed.g, again)).toEqual(run(plain.g, grads));
+    // the backward reads copies of the forward's tanh and matmul (one per segment), made after the gradient arrives
+    const count = (g: Graph, op: string) => g.nodes.filter((n) => n.op === op).length;
+    expect(count(recomputed.g, 'Tanh')).toBe(count(plain.g, 'Tanh') + 2);
+    // copies come in backward order: the last layer's (gated on dy = 2y), then the first's, gated on the gradient
+    // that flowed back through the last layer's copy
+    const [last, first] = recomputed.g.nodes.filter((n) => n.op === 'Tanh').slice(2).map((n) => n.outputs[0]!);
+    const y = recomputed.g.nodes.filter((n) => n.op === 'Tanh')[1]!.outputs[0]!;
+    expect(dependsOn(last!, y)).toBe(true);
+    expect(dependsOn(first!, last!)).toBe(true);
+  });
+});
+
+/** Whether `t` is computed from `source` (through any path). */
+function dependsOn(t: Tensor, source: Tensor): boolean {
+  const seen = new Set<Tensor>();
+  const pending = [t];
+  while (pending.length) {
+    const next = pending.pop()!;
+    if (next === source) return true;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    pending.push(...(next.producer?.inputs ?? []));
+  }
+  return false;
+}

@@ -96,3 +96,60 @@ describe('TrainSession with resident state (ort-capi) against host tensors (onnx
     await s.dispose();
   });
 });
+
+describe('TrainSession updates resident state in place where the step graph proves it', () => {
+  /** The resident tensors a backend creates, counted. */
+  function counting(backend: CapiBackend) {
+    const created: string[] = [];
+    const create = backend.resident.create;
+    Object.defineProperty(backend, 'resident', { value: { create: (source: Parameters<typeof create>[0]) => (created.push(source.dims.join('x')), create(source)) } });
+    return created;
+  }
+
+  it('one tensor per param and moment for a clipped AdamW step (no ping-pong set), same results as host tensors', async () => {
+    const capi = make(new CapiBackend());
+    const created = counting(capi);
+    const resident = await train(capi, () => ({ trainStep: buildTrainStep(spec()) }), 1);
+    expect(created).toHaveLength(2 * 3); // W and b, each with exp_avg and exp_avg_sq
+    const host = await train(make(new OnnxRuntimeBackend()), () => ({ trainStep: buildTrainStep(spec()) }), 1);
+    expect(resident.params).toEqual(host.params);
+    expect(resident.state).toEqual(host.state);
+  });
+
+  it('one gradient set for accumulation, whose graph only adds to the old gradient', async () => {
+    const capi = make(new CapiBackend());
+    const created = counting(capi);
+    const programs = () => ({ accumulate: buildAccumulateStep(spec()), apply: buildApplyStep(spec()) });
+    const resident = await train(capi, programs, 3);
+    expect(created).toHaveLength(2 * 3 + 2);
+    expect(resident.params).toEqual((await train(make(new OnnxRuntimeBackend()), programs, 3)).params);
+  });
+
+  it('keeps a spare for a param another node still reads after its update could run (no clipping, two layers)', async () => {
+    const twoLayer = () => {
+      const g = new Graph('two-layer');
+      const W1 = g.input('W', 'float32', [3, 4]);
+      const W2 = g.input('b', 'float32', [4, 4]);
+      const x = g.input('x', 'float32', ['batch', 3]);
+      const y = g.input('y', 'float32', ['batch', 4]);
+      const d = g.sub(g.matmul(g.matmul(x, W1), W2), y);
+      return { trainStep: buildTrainStep({ graph: g, loss: g.reduceMean(g.mul(d, d)), params: [W1, W2], optimizer: new AdamW(), maxGradNorm: null }) };
+    };
+    const init2 = { W: init().W!, b: { dtype: 'float32', dims: [4, 4], data: seeded(16, 3) } } as const;
+    const run = async (executor: GraphExecutor) => {
+      const s = await TrainSession.create(executor, twoLayer(), init2);
+      for (const [i, lr] of LRS.entries()) await s.step(batch(10 * i), lr);
+      const out = { params: { ...s.params }, state: s.store.exportState() };
+      await s.dispose();
+      return out;
+    };
+    const capi = make(new CapiBackend());
+    const created = counting(capi);
+    const resident = await run(capi);
+    expect(created.filter((dims) => dims === '4x4')).toHaveLength(3 + 1); // the second layer's weight alternates with a spare
+    expect(created).toHaveLength(2 * 3 + 1);
+    const host = await run(make(new OnnxRuntimeBackend()));
+    expect(resident.params).toEqual(host.params);
+    expect(resident.state).toEqual(host.state);
+  });
+});

@@ -1,10 +1,22 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { expect } from 'vitest';
 import { cli } from './run-cli.js';
+import { tempDir } from './temp-project.js';
 
-/** `aligntune model init --arch gpt2 --preset tiny` into `<dir>/model`; returns that directory. */
-export async function initTinyGpt2(dir: string): Promise<string> {
+/** A scratch directory with `model/`: a random-init tiny GPT-2 from `aligntune model init`, what CLI tests train. */
+export async function tinyModelDir(prefix: string): Promise<{ dir: string; model: string }> {
+  const dir = tempDir(prefix);
   const model = join(dir, 'model');
   const init = await cli('model', 'init', '--arch', 'gpt2', '--preset', 'tiny', '--out', model);
-  if (init.code !== 0) throw new Error(`model init failed: ${init.stderr}`);
-  return model;
+  expect(init.code, init.stderr).toBe(0);
+  return { dir, model };
+}
+
+/** `config` written as `<dir>/<name>.yaml`; returns the file. */
+export function writeYamlConfig(dir: string, name: string, config: object): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, stringify(config));
+  return file;
 }

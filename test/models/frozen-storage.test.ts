@@ -9,6 +9,7 @@ import {
   grad,
   Graph,
   hostValues,
+  LoraAdapter,
   quantizeBlockwise,
   storeFrozen,
   weightStorage,
@@ -18,7 +19,7 @@ import {
   type WeightStorage,
 } from '@aligntune/core';
 import { randomArray } from './helpers.js';
-import { runGraph, tinyModel, tokenFeeds } from './graph-helpers.js';
+import { maxAbsDiff, runGraph, tinyModel, tokenFeeds } from './graph-helpers.js';
 import { referenceForward } from './reference/reference-forward.js';
 
 /**
@@ -161,13 +162,18 @@ describe('a stored reference in a training graph', () => {
   });
 });
 
+/** A model holding only `name` (random values, `seed`), stored as `storage` says. */
+function oneStoredWeight(name: string, dims: [number, number], seed: number, storage: WeightStorage): DecoderModel {
+  const { model } = tinyModel('llama');
+  const weight: HostTensor = { dtype: 'float32', dims, data: randomArray(dims[0] * dims[1], seed, 0.5) };
+  return storeFrozen(new DecoderModel({ ...model, weights: new Map([[name, weight]]) }), storage);
+}
+
 describe('backward through a quantized frozen weight', () => {
   it('dX = dY·Ŵᵀ decoded again from the same codes: no gradient, no float input for the weight, the forward copy read once', async () => {
     const [k, n] = [40, 24];
-    const { model } = tinyModel('llama');
     const name = 'layers.0.attn.q.weight';
-    const base = new DecoderModel({ ...model, weights: new Map([[name, { dtype: 'float32', dims: [k, n], data: randomArray(k * n, 9, 0.5) } as HostTensor]]) });
-    const stored = storeFrozen(base, { precision: 'fp32', quantization: { format: 'nf4', blockSize: 64 } });
+    const stored = oneStoredWeight(name, [k, n], 9, { precision: 'fp32', quantization: { format: 'nf4', blockSize: 64 } });
     const g = new Graph('frozen-backward');
     const x = g.input('x', 'float32', [3, k]);
     const weights = stored.bind(g, 'input');
@@ -190,6 +196,67 @@ describe('backward through a quantized frozen weight', () => {
     }
     const got = hostValues(out.dx!);
     expected.forEach((v, i) => expect(Math.abs(got[i]! - v)).toBeLessThan(1e-4 * (1 + Math.abs(v))));
+  });
+
+  it('under gradient checkpointing, a layer reading a decoded weight replays the decode with the layer: same gradients, the forward copy read once', async () => {
+    const [k, n] = [40, 24];
+    const name = 'layers.0.mlp.down.weight';
+    const stored = oneStoredWeight(name, [n, k], 21, { precision: 'bf16', quantization: { format: 'nf4', blockSize: 64 } });
+    /** One checkpointed layer, tanh(x·W)·Ŵ, with W trained and Ŵ the stored weight decoded inside the layer. */
+    const layer = (recompute: boolean) => {
+      const g = new Graph(recompute ? 'checkpointed' : 'plain');
+      const x = g.input('x', 'float32', [3, k]);
+      const w = g.input('w', 'float32', [k, n]);
+      const weights = stored.bind(g, 'input');
+      g.beginSegment();
+      const y = g.matmul(g.tanh(g.matmul(x, w)), weights.source(name));
+      g.endSegment();
+      const grads = grad(g, g.reduceSum(g.mul(y, y)), [x, w], undefined, { recompute });
+      return { g, grads, decoded: weights.used.get(name)!, feeds: weights.feeds() };
+    };
+    const feeds = { x: { dtype: 'float32', dims: [3, k], data: randomArray(3 * k, 22, 1) }, w: { dtype: 'float32', dims: [k, n], data: randomArray(k * n, 23, 0.3) } } as const;
+    const results = [];
+    for (const recompute of [false, true]) {
+      const { g, grads, decoded, feeds: stored } = layer(recompute);
+      expect(g.nodes.filter((node) => node.inputs.includes(decoded)).length).toBe(1); // the forward's MatMul only
+      expect(g.nodes.filter((node) => node.op === 'Gather').length).toBe(2); // one decode in the backward, shared by the replayed layer
+      expect(g.nodes.filter((node) => node.op === 'Tanh').length).toBe(recompute ? 2 : 1);
+      const out = await runGraph(g, { dx: grads[0]!, dw: grads[1]! }, { ...feeds, ...stored });
+      results.push([hostValues(out.dx!), hostValues(out.dw!)]);
+    }
+    const [plain, checkpointed] = results;
+    plain!.forEach((values, i) => expect(maxAbsDiff(checkpointed![i]!, values)).toBeLessThan(1e-6 * Math.max(...values.map(Math.abs))));
+  });
+
+  it('a QLoRA step: the adapter alone trains, the backward adds no reader to a decoded base weight, and no float copy of the base is an input', () => {
+    const { model } = tinyModel('llama');
+    const base = storeFrozen(model, { precision: 'bf16', quantization: { format: 'nf4', blockSize: 64 } });
+    const adapter = LoraAdapter.create(base, { r: 2, loraAlpha: 4, loraDropout: 0, targetModules: ['q_proj', 'v_proj', 'down_proj'], useRslora: false, modulesToSave: [], initLoraWeights: false }, { seed: 3 });
+    const policy = base.withAdapter(adapter);
+    const reference = base.withAdapter(adapter.disabled());
+    const g = new Graph('qlora-dpo-like');
+    const inputs = declareTokenInputs(g);
+    const pol = policy.forward(g, inputs, 'input');
+    const ref = reference.forward(g, inputs, 'input', 'ref.');
+    const diff = g.sub(policy.lmLogits(g, pol.weights, pol.hidden), reference.lmLogits(g, ref.weights, ref.hidden));
+    const params = pol.weights.params();
+    // policy and reference share one binding of the base: each decoded weight is read by their forward ops
+    const baseWeights = [...ref.weights.used.values()];
+    expect(baseWeights.length).toBeGreaterThan(10);
+    const readers = (t: Tensor) => g.nodes.filter((n) => n.inputs.includes(t)).length;
+    const forwardReaders = baseWeights.map(readers);
+    grad(g, g.reduceSum(g.mul(diff, diff)), params);
+    expect(params.length).toBe(adapter.tensors.size);
+    expect(ref.weights.params()).toEqual([]);
+    // the backward (dX = dY·Ŵᵀ through the base) decodes its own copy: it adds no reader to the forward's
+    expect(baseWeights.map(readers)).toEqual(forwardReaders);
+    // the graph's weight inputs are the adapter's; the base enters as initializers, its linear layers as 4-bit codes
+    expect(g.inputs.filter((t) => t.name?.includes('lora_')).length).toBe(adapter.tensors.size);
+    expect(g.inputs.filter((t) => t.name?.startsWith('base.'))).toEqual([]);
+    const baseInitializers = g.nodes.filter((n) => n.op === 'Initializer').map((n) => n.attrs.value as HostTensor);
+    const q = baseInitializers.find((v) => v.dims.join() === String(adapter.targets[0]!.inFeatures * adapter.targets[0]!.outFeatures / 2));
+    expect(q?.dtype).toBe('uint8');
+    expect(baseInitializers.filter((v) => v.dtype === 'float32' && v.dims.length === 2)).toEqual([]);
   });
 
   it('one linear layer: |x·W − x·Ŵ| ≤ Σₖ |xₖ| · absmax(block) · half gap, per output', async () => {

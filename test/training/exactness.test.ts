@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readSafetensors, type HfModelConfig, type StoredTensor, type Tokenizer } from '@aligntune/core';
 import { createTrainer, runConfig, tempDir, tinyTokenizer, updateError, writeJsonl, writeTinyModel, type TinyFamily } from './helpers.js';
 import { completionLogps, refDpoLoss, refSftLoss, type RefPair, type RefSequence } from './reference-losses.js';
+import { PREF_ROWS, SFT_ROWS } from './exactness-rows.js';
 
 /**
  * One SGD step (no clipping, constant lr, the whole data set as one batch) must move every weight by
@@ -12,18 +13,6 @@ import { completionLogps, refDpoLoss, refSftLoss, type RefPair, type RefSequence
  */
 const LR = 1;
 const SGD_ONE_STEP = { optimizer: 'sgd', learning_rate: LR, shuffle: false, max_grad_norm: 0, lr_scheduler: 'constant', max_steps: 1 };
-
-const SFT_ROWS = [
-  { prompt: 'the cat sat', completion: ' on the mat' },
-  { prompt: 'hello', completion: ' world, how are you' },
-  { prompt: 'one two three', completion: ' four' },
-  { prompt: 'a b', completion: ' c d e f' },
-];
-const PREF_ROWS = [
-  { prompt: 'pick a colour', chosen: 'blue sky', rejected: 'no' },
-  { prompt: 'say hi', chosen: 'hi there friend', rejected: 'bye' },
-  { prompt: 'count', chosen: 'one two', rejected: 'three four five six' },
-];
 
 function completionIds(tok: Tokenizer, text: string): number[] {
   return [...tok.encode(text, { addSpecialTokens: false }), tok.eosTokenId!];

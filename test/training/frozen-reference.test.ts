@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fromCanonicalWeights, loadModel, readSafetensors, storeFrozen, weightStorage, type HfModelConfig, type ModelConfig } from '@aligntune/core';
-import { createTrainer, runConfig, tempDir, tinyTokenizer, trainingKernel, updateError, writeJsonl, writeTinyModel, type TinyFamily } from './helpers.js';
+import { readSafetensors, type HfModelConfig, type ModelConfig } from '@aligntune/core';
+import { createTrainer, runConfig, tempDir, tinyTokenizer, updateError, writeJsonl, writeTinyModel, type TinyFamily } from './helpers.js';
 import { completionLogps, refDpoLoss, type RefPair } from './reference-losses.js';
+import { storedWeights } from './stored-weights.js';
 
 /**
  * A DPO step with the reference stored in bf16 or quantized (model.precision / model.quantization) equals the
@@ -21,14 +22,6 @@ function pairs(): RefPair[] {
   return ROWS.map((r) => ({ chosen: { prompt: tok.encode(r.prompt), completion: ids(r.chosen) }, rejected: { prompt: tok.encode(r.prompt), completion: ids(r.rejected) } }));
 }
 
-/** The reference's weights as the run stores them, dequantized, under the checkpoint's names (float64). */
-async function storedReferenceWeights(dir: string, model: Pick<ModelConfig, 'precision' | 'quantization'>): Promise<Map<string, Float64Array>> {
-  const loaded = await loadModel(dir, { kernel: trainingKernel() });
-  const stored = storeFrozen(loaded, weightStorage(model, loaded.config));
-  const hf = fromCanonicalWeights(stored.config, stored.canonicalWeights(), { prefix: stored.prefix });
-  return new Map([...hf].map(([name, t]) => [name, Float64Array.from(t.data as Float32Array)]));
-}
-
 async function dpoStep(arch: TinyFamily, model: Pick<ModelConfig, 'precision' | 'quantization'>): Promise<{ stored: number; fp32: number }> {
   const dir = tempDir();
   const modelDir = join(dir, 'model');
@@ -39,7 +32,7 @@ async function dpoStep(arch: TinyFamily, model: Pick<ModelConfig, 'precision' | 
   const { tensors: after } = await readSafetensors(join(dir, 'out/final/model.safetensors'));
   const ps = pairs();
   const logps = (c: HfModelConfig, w: Map<string, Float64Array>) => ({ chosen: completionLogps(c, w, ps.map((p) => p.chosen)), rejected: completionLogps(c, w, ps.map((p) => p.rejected)) });
-  const storedRef = logps(config, await storedReferenceWeights(modelDir, model));
+  const storedRef = logps(config, await storedWeights(modelDir, model));
   const fp32Ref = logps(config, new Map([...tensors].map(([n, t]) => [n, Float64Array.from(t.data as Float32Array)])));
   const error = (ref: { chosen: number[]; rejected: number[] }) => updateError(tensors, after, (w) => refDpoLoss(config, w, ps, ref, { type: 'sigmoid', beta: 0.5, eps: 0 }), 1).relError;
   return { stored: error(storedRef), fp32: error(fp32Ref) };

@@ -4,6 +4,7 @@ import { readSafetensors, type StoredTensor, type Tokenizer } from '@aligntune/c
 import { grpoKernel, updateError } from './grpo-helpers.js';
 import { completionTokenLogps, refAdvantages, refGrpoLoss, type RefGrpoOptions, type RefSample } from './grpo-reference.js';
 import { createTrainer, runConfig, tempDir, tinyTokenizer, writeJsonl, writeTinyModel, type TinyArch } from './helpers.js';
+import { GROUP_ROWS } from './exactness-rows.js';
 
 /**
  * Rollout replay, SGD, no clipping: the saved weights after one step (and after the second step of
@@ -12,15 +13,7 @@ import { createTrainer, runConfig, tempDir, tinyTokenizer, writeJsonl, writeTiny
  */
 const LR = 0.5;
 const G = 3;
-const ROWS = [
-  { prompt: 'the cat sat', completion: ' on the mat', reward: 1 },
-  { prompt: 'the cat sat', completion: ' down', reward: 0 },
-  { prompt: 'the cat sat', completion: ' quietly by the door', reward: 0.5 },
-  { prompt: 'count', completion: ' one two', reward: 0 },
-  { prompt: 'count', completion: ' three four five six', reward: 2 },
-  { prompt: 'count', completion: ' seven', reward: 1.5 },
-];
-
+const ROWS = GROUP_ROWS;
 interface Case {
   readonly algo: string;
   readonly train: Record<string, unknown>;

@@ -1,11 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExtensionPoints, type GraphExecutor, type Kernel } from '@aligntune/core';
-import { grpoKernel } from './grpo-helpers.js';
-import { hedgingAnswers, sampledAccuracy, sumRows, type SumRow } from './grpo-learning-helpers.js';
-import { createTrainer, readMetrics, runConfig, tinyTokenizer, writeJsonl, writeTinyModel } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { useHedgingModel } from './grpo-learning-helpers.js';
+import { createTrainer, readMetrics, runConfig, writeJsonl } from './helpers.js';
 
 /**
  * A tiny GPT-2 is SFT'd on single-digit sums ("3+4=" → "7") where each prompt's answer is given once and two
@@ -20,36 +16,14 @@ const GRPO_STEPS = 30;
 const GRPO_TRAIN = { num_generations: 8, max_completion_length: 4, max_steps: GRPO_STEPS, learning_rate: 3e-3, warmup_steps: 5, lr_scheduler: 'constant' };
 
 describe('GRPO family learns single-digit sums', () => {
-  const rows = sumRows();
-  const heldOut = rows.filter((_, i) => i % 4 === 0);
-  const train = rows.filter((_, i) => i % 4 !== 0);
-  let dir: string;
-  let kernel: Kernel;
-  let executor: GraphExecutor;
-  let start: number;
-  const accuracy = (model: string, set: readonly SumRow[]) => sampledAccuracy(model, set, { kernel, executor, tokenizer: tinyTokenizer(), samples: 32, seed: 11 });
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'aligntune-grpo-learning-')); // shared by the tests: not tempDir (removed after each)
-    kernel = grpoKernel();
-    executor = (await kernel.create(ExtensionPoints.computeBackend, 'cpu')) as GraphExecutor;
-    await writeTinyModel(join(dir, 'base'), 'gpt2', { weights: 'init', seed: SEED });
-    const sftData = writeJsonl(join(dir, 'sft.jsonl'), hedgingAnswers(rows, 2));
-    const sft = await createTrainer(runConfig('sft', join(dir, 'base'), sftData, join(dir, 'sft'), { per_device_batch_size: 165, max_steps: 300, learning_rate: 1e-2, lr_scheduler: 'constant', seed: SEED }), kernel);
-    await sft.train();
-    start = await accuracy(join(dir, 'sft/final'), heldOut);
-  }, 120_000);
-
-  afterAll(async () => {
-    await executor?.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const setup = useHedgingModel(SEED);
 
   // dapo's dynamic sampling is on (max_resample 8): tied groups are replaced by fresh prompts
   it.each(['grpo', 'dapo', 'drgrpo', 'gspo'])('%s raises held-out accuracy', async (algo) => {
+    const { dir, kernel, train, heldOut, sft, start, accuracy } = setup();
     const data = writeJsonl(join(dir, `${algo}.jsonl`), train.map((r) => ({ prompt: r.prompt, answer: r.answer })));
     const out = join(dir, algo);
-    const trainer = await createTrainer(runConfig(algo, join(dir, 'sft/final'), data, out, { ...GRPO_TRAIN, per_device_batch_size: train.length * 8, seed: SEED }, { rewards: [{ type: 'math' }] }), kernel);
+    const trainer = await createTrainer(runConfig(algo, sft, data, out, { ...GRPO_TRAIN, per_device_batch_size: train.length * 8, seed: SEED }, { rewards: [{ type: 'math' }] }), kernel);
     await trainer.train();
     const after = await accuracy(join(out, 'final'), heldOut);
     const metrics = readMetrics(join(out, 'metrics.jsonl'));

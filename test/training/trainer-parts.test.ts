@@ -5,7 +5,8 @@ import {
   Checkpointer, EvaluationSchedule, ExtensionPoints, float32Tensor, OutputLayout, PolicyModel, StepExecutor, TRAINER_STATE_VERSION, TrainingConfig,
   type Graph, type GraphExecutor, type HostTensor, type TrainerState,
 } from '@aligntune/core';
-import { tempDir, trainingKernel, writeTinyModel } from './helpers.js';
+import { createTrainer, runConfig, tempDir, trainingKernel, writeJsonl, writeTinyModel } from './helpers.js';
+import { sftRows } from './synthetic.js';
 
 /** loss = mean over rows of (w · x_row)²; the trained parameter is w [3]. */
 function quadraticLoss(g: Graph) {
@@ -83,5 +84,23 @@ describe('the trainer as parts', () => {
     const loaded = await Checkpointer.load(layout.checkpoint(2), 'sft');
     expect(loaded.state).toMatchObject({ global_step: 2, tokens_seen: 20, algorithm: { prompts: { epoch: 0, at: 2 } } });
     await expect(Checkpointer.load(layout.checkpoint(2), 'dpo')).rejects.toThrow(/checkpoint of a sft run, not dpo/);
+  });
+
+  it('resident run: the policy keeps no host copy of its weights, only views that read the current ones out of the backend', async () => {
+    const dir = tempDir();
+    await writeTinyModel(join(dir, 'model'), 'gpt2', { seed: 2 });
+    writeJsonl(join(dir, 'data/train.jsonl'), sftRows(8, 3));
+    const config = { ...runConfig('sft', join(dir, 'model'), join(dir, 'data'), join(dir, 'out'), { per_device_batch_size: 2, max_steps: 3, save_interval: 1, learning_rate: 1e-2 }), compute: { backend: 'ort-capi' } };
+    const trainer = await createTrainer(config);
+    const seen: Array<{ views: boolean; first: number }> = [];
+    trainer.hooks.onStep = () => {
+      const weights = (trainer as unknown as { policy: PolicyModel }).policy.model.weights;
+      const views = [...weights.values()].every((t) => typeof Object.getOwnPropertyDescriptor(t, 'data')?.get === 'function');
+      seen.push({ views, first: (weights.get('embed.tokens')!.data as Float32Array)[0]! });
+    };
+    await trainer.train();
+    expect(seen.map((s) => s.views)).toEqual([true, true, true]);
+    // each read is the weights of that moment: they move with every step
+    expect(new Set(seen.map((s) => s.first)).size).toBe(3);
   });
 });

@@ -1,8 +1,12 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { exportOnnx } from '../models/graph/export-onnx.js';
 import { loadModel } from '../models/roles/load-model.js';
 import { resolveModelDir } from '../data/hub/resolve-model-dir.js';
 import type { CliContext } from './cli-context.js';
+import { readAdapterSettings, withAdapterDir } from '../models/lora/peft-files.js';
+import { UsageError } from './exit-codes.js';
 
 /** `aligntune export onnx`: the KV-cache inference graph plus config and tokenizer files, in a Hub ONNX repo's layout. */
 export function registerExportCommand(program: Command, context: CliContext): void {
@@ -17,5 +21,22 @@ export function registerExportCommand(program: Command, context: CliContext): vo
       const model = await loadModel(options.model, { kernel, resolveDir: (id) => resolveModelDir(id) });
       const { files, bytes } = await exportOnnx(model, options.out);
       context.io.stdout(`exported ${model.config.modelType} (${model.config.numLayers} layers) to ${options.out}: ${files.join(', ')} (${(bytes / 2 ** 20).toFixed(1)} MiB)\n`);
+    });
+  exp
+    .command('merged')
+    .description('write a Hugging Face model directory with a LoRA adapter merged into its base (W + scale·B·A, PEFT\'s merge_and_unload), loadable without PEFT')
+    .requiredOption('--adapter <dir>', 'a PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors), e.g. a LoRA run\'s final/')
+    .option('--model <dir>', 'the base model directory or Hub id (default: the adapter\'s base_model_name_or_path)')
+    .requiredOption('--out <dir>', 'output directory')
+    .action(async (options: { adapter: string; model?: string; out: string }) => {
+      const { baseModel, sequenceClassifier } = await readAdapterSettings(options.adapter, '--adapter');
+      const base = options.model ?? baseModel;
+      if (!base) throw new UsageError(`--adapter ${options.adapter}: adapter_config.json names no base_model_name_or_path; give the base with --model`);
+      const kernel = await context.projectKernel();
+      const loaded = await loadModel(base, { kernel, resolveDir: (id) => resolveModelDir(id), ...(sequenceClassifier ? { scoreHead: { numLabels: 1 } } : {}) });
+      const merged = (await withAdapterDir(loaded, options.adapter, '--adapter')).merged();
+      const tokenizer = [options.adapter, loaded.source].find((dir) => dir !== undefined && existsSync(join(dir, 'tokenizer.json')));
+      await merged.save(options.out, { tokenizer });
+      context.io.stdout(`merged ${options.adapter} into ${base}: ${options.out}\n`);
     });
 }

@@ -3,7 +3,7 @@ import type { UnifiedConfig } from './unified-config.js';
 
 /** Rules that involve more than one field. Each skips silently when a field it needs already failed. */
 export function crossFieldIssues(config: UnifiedConfig): ConfigIssue[] {
-  return [...trainingIssues(config), ...datasetIssues(config), ...duplicateIssues(config)];
+  return [...trainingIssues(config), ...datasetIssues(config), ...duplicateIssues(config), ...adapterIssues(config)];
 }
 
 function trainingIssues(config: UnifiedConfig): ConfigIssue[] {
@@ -45,6 +45,13 @@ function duplicateIssues(config: UnifiedConfig): ConfigIssue[] {
   const loggers = config.logging?.loggers;
   if (Array.isArray(loggers)) seen(loggers, (i) => `logging.loggers.${i}`, 'logger');
   return issues;
+}
+
+/** A starting adapter is LoRA training: without model.peft it would be ignored. */
+function adapterIssues(config: UnifiedConfig): ConfigIssue[] {
+  const model = config.model;
+  if (!model?.adapter_path || model.peft?.enabled) return [];
+  return [{ path: 'model.adapter_path', message: 'loads a LoRA adapter to train on: set model.peft (or model.use_peft: true) with its settings' }];
 }
 
 function isPositive(value: unknown): value is number {

@@ -11,6 +11,9 @@ import { TaskConfig } from './task-config.js';
 import { TrainingConfig } from './training-config.js';
 import { parseTypedValue } from './typed-value.js';
 import { UnifiedConfig } from './unified-config.js';
+import { ModelConfig } from './model-config.js';
+import { PEFT_ALIASES } from './peft-aliases.js';
+import { PeftConfig } from './peft-config.js';
 
 /** What the walk knows about the container a path segment indexes into. */
 type Shape =
@@ -90,6 +93,9 @@ function resolveIndex(shape: Extract<Shape, { kind: 'list' }>, list: unknown[], 
 function resolveKey(cls: Constructor, entry: Record<string, unknown>, segment: string, where: string, root: Record<string, unknown>, catalog?: ContributionCatalog): Target {
   const field = describeFields(cls).get(segment);
   if (field) return { key: segment, field, cls: field.nested };
+  // the seed's flat LoRA keys (model.lora_r, ...) are set as written, typed as the model.peft field they stand for
+  const alias = cls === ModelConfig ? PEFT_ALIASES[segment] : undefined;
+  if (alias) return { key: segment, field: describeFields(PeftConfig).get(alias) };
   const plugin = pluginClass(cls, entry, root, catalog);
   if (plugin === 'open') return { key: segment }; // a plugin key we cannot type here; validation checks it
   const pluginField = plugin ? describeFields(plugin).get(segment) : undefined;

@@ -1,10 +1,12 @@
 import type { ConfigIssue } from './config-validation-error.js';
+import { parseByteSize } from './byte-size.js';
+import { HOST_DEVICE } from './compute-config.js';
 import type { UnifiedConfig } from './unified-config.js';
 import { isPlainMapping } from './field-rules.js';
 
 /**
  * Settings the spec defines but this installation cannot honour yet. They are errors, never silently
- * ignored: a user asking for gradient checkpointing must not get an fp32 run without noticing.
+ * ignored: a user asking for flash attention must not get eager attention without noticing.
  * Relax a rule here when the feature lands.
  */
 export function unsupportedFeatureIssues(config: UnifiedConfig): ConfigIssue[] {
@@ -17,12 +19,7 @@ function modelIssues(config: UnifiedConfig): ConfigIssue[] {
   const model = config.model;
   if (!model) return [];
   const issues: ConfigIssue[] = [];
-  if (model.gradient_checkpointing === true) {
-    issues.push({ path: 'model.gradient_checkpointing', message: `gradient checkpointing is not supported by ${BACKEND} yet; set it to false` });
-  }
-  if (isNonEmptyMapping(model.max_memory)) {
-    issues.push({ path: 'model.max_memory', message: `per-device memory limits are not supported by ${BACKEND} yet; remove max_memory` });
-  }
+  issues.push(...maxMemoryIssues(model.max_memory));
   const attn = model.attn_implementation;
   if (attn === 'sdpa' || attn === 'flash_attention_2' || attn === 'flex_attention') {
     issues.push({ path: 'model.attn_implementation', message: `"${attn}" is not supported by ${BACKEND} yet; use "eager" or "auto"` });
@@ -60,6 +57,19 @@ function deepspeedIssues(ds: unknown): ConfigIssue[] {
   if (zero.stage === 3) issues.push({ path: `${path}.zero_optimization.stage`, message: 'ZeRO stage 3 shards the parameters themselves, which needs per-layer gathers inside a step graph that aligntune cannot express yet; use stage 2 (sharded optimizer state and gradients)' });
   else if (zero.stage !== undefined && !(ZERO_STAGES as readonly unknown[]).includes(zero.stage)) issues.push({ path: `${path}.zero_optimization.stage`, message: `must be 1 or 2, got ${JSON.stringify(zero.stage)}` });
   return issues;
+}
+
+/** `model.max_memory`: a size for the host, which the trainer checks; another device key would be ignored, so it is refused. */
+function maxMemoryIssues(maxMemory: Record<string, string> | undefined): ConfigIssue[] {
+  if (!isNonEmptyMapping(maxMemory)) return [];
+  return Object.entries(maxMemory!).flatMap(([device, size]): ConfigIssue[] => {
+    const path = `model.max_memory.${device}`;
+    if (device !== HOST_DEVICE) {
+      return [{ path, message: `only the host budget is checked (key "${HOST_DEVICE}"); a budget for device "${device}" is not supported yet` }];
+    }
+    if (typeof size !== 'string' || parseByteSize(size) === undefined) return [{ path, message: `"${size}" is not a size: give a number with a unit, e.g. "8GiB", "8GB" or "512MiB"` }];
+    return [];
+  });
 }
 
 function isNonEmptyMapping(value: unknown): boolean {

@@ -11,6 +11,7 @@ import { toPlainTree } from './to-plain.js';
 import { UnifiedConfig } from './unified-config.js';
 import { unsupportedFeatureIssues } from './unsupported-features.js';
 import { quantizationIssues } from './quantization-config.js';
+import { foldPeftAliases } from './peft-aliases.js';
 import { validateSection } from './validate-section.js';
 
 /**
@@ -37,6 +38,7 @@ export function inspectConfig(input: unknown, catalog?: ContributionCatalog, sou
   const issues: ConfigIssue[] = [];
   const badSpecs = expandSpecStrings(plain, issues);
   const pluginKeys = takePluginKeys(plain, issues);
+  foldPeftAliases(plain, issues);
   const { instance: config, issues: coreIssues } = validateSection(UnifiedConfig, plain, '');
   // a spec string that failed to parse is already reported; its placeholder entry would add "is required"
   issues.push(...coreIssues.filter((i) => !badSpecs.some((p) => i.path.startsWith(`${p}.`))));

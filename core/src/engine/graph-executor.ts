@@ -59,10 +59,15 @@ export interface ResidentValues {
 export interface RunOptions {
   /**
    * Outputs written into these resident tensors instead of being returned (same dtype and dims as the output).
-   * None of them may also be a feed of the same run: onnxruntime does not order an in-place write after every
-   * read of the input, so callers alternate two sets (ping-pong).
+   * None of them may also be a feed of the same run unless the output is named in `inPlace`: onnxruntime does
+   * not order an in-place write after every read of the input, so callers alternate two sets (ping-pong).
    */
   into?: Readonly<Record<string, ResidentTensor>>;
+  /**
+   * Outputs of `into` that may be written into a tensor the same run reads: the caller proved from the graph
+   * (`inPlaceOutputs`) that every reader of that input runs before the output's producer.
+   */
+  inPlace?: readonly string[];
 }
 
 export interface CompileOptions {

@@ -9,7 +9,14 @@ import type { AttentionContext } from './graph/attention.js';
 import type { AuxiliaryLossSink } from './auxiliary-loss.js';
 
 /** Returns the graph tensor of a canonical weight (`layers.0.attn.q.weight`); the caller decides input vs initializer. */
-export type WeightSource = (canonicalName: string) => Tensor;
+export interface WeightSource {
+  (canonicalName: string): Tensor;
+  /**
+   * What an adapter adds to linear `name` (canonical, without `.weight`) on input x, or undefined when the linear
+   * is not adapted: `linear` asks, so every architecture built from it takes LoRA adapters without knowing of them.
+   */
+  readonly adaptLinear?: (g: Graph, x: Tensor, name: string) => Tensor | undefined;
+}
 
 /**
  * What a decoder reads: token ids and positions ([batch, seq] int64) and the attention context (mask bias, KV cache).

@@ -29,6 +29,7 @@ export { Graph } from '../engine/ir/graph.js';
 export { opRegistry } from '../engine/ir/op-def.js';
 export { Tensor } from '../engine/ir/tensor.js';
 export { emitModel } from '../engine/onnx/emit-model.js';
+export { inPlaceOutputs } from '../engine/onnx/in-place-outputs.js';
 export { encodeModel, externalizeInitializers, tensorFromArray } from '../engine/onnx/onnx-encoder.js';
 export {
   type OnnxAttribute,

@@ -28,6 +28,8 @@ export {
 } from '../models/hf-model-config.js';
 export { initModelDir } from '../models/init-model-dir.js';
 export { initWeights } from '../models/init-weights.js';
+export { LoraAdapter } from '../models/lora/lora-adapter.js';
+export { type LoraSettings } from '../models/lora/lora-settings.js';
 export { ModelFileError } from '../models/json-fields.js';
 export { loadModelDir, saveModelDir } from '../models/model-dir.js';
 export { parameterCount, presetConfig } from '../models/model-presets.js';

@@ -59,6 +59,7 @@ export { OutputLayout } from '../training/output-layout.js';
 export { type Rollout } from '../training/online/rollout.js';
 export { RolloutScorer } from '../training/online/rollout-scorer.js';
 export { StepExecutor } from '../training/step-executor.js';
+export { describeEstimate, estimateStepMemory, type StepMemoryEstimate, type StepMemoryInputs } from '../training/memory-estimate.js';
 export { TRAINER_STATE_VERSION } from '../training/trainer-state.js';
 export { type TrainerState } from '../training/trainer-state.js';
 export { checkVocabulary } from '../training/online/reference-model.js';

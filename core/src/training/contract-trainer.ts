@@ -1,13 +1,18 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { formatBytes, parseByteSize } from '../config/byte-size.js';
 import { ConfigLoader } from '../config/config-loader.js';
+import { HOST_DEVICE } from '../config/compute-config.js';
+import { ConfigValidationError } from '../config/config-validation-error.js';
+import { parseQuantization } from '../config/quantization-config.js';
 import type { UnifiedConfig } from '../config/unified-config.js';
 import type { CompiledGraph, GraphExecutor, HostTensor } from '../engine/graph-executor.js';
 import { hostValues } from '../engine/interpret/nd-array.js';
 import { Graph } from '../engine/ir/graph.js';
 import { emitModel } from '../engine/onnx/emit-model.js';
 import { encodeModel } from '../engine/onnx/onnx-encoder.js';
+import { collectGarbage } from '../engine/optim/collect-garbage.js';
 import type { StepResult, TrainSession } from '../engine/optim/train-session.js';
 import type { ProcessGroup } from '../engine/process-group.js';
 import type { DistributedBackendOptions } from '../kernel/contribution.js';
@@ -20,16 +25,17 @@ import { resolveResumePath } from './checkpoint-store.js';
 import { Checkpointer } from './checkpointer.js';
 import { createComputeBackend } from './compute-backend.js';
 import { EvaluationSchedule } from './evaluation-schedule.js';
-import { StepExecutor, type DataParallel, type ParallelStepOutcome } from './step-executor.js';
+import { memorySaving, StepExecutor, type DataParallel, type ParallelStepOutcome } from './step-executor.js';
 import { inPlace } from './collective-buffers.js';
 import { abortCode, dataParallelPlan, refuseUnreadKeys } from './data-parallel-plan.js';
+import { describeEstimate, estimateStepMemory } from './memory-estimate.js';
 import { ExtensionPoints } from './extension-points.js';
 import { MetricWindow, weightedMeans, type MetricRow } from './metrics-log.js';
 import { flattenHparams } from './metric-sink.js';
 import { MetricSinks } from './metric-sinks.js';
 import { toPlainTree } from '../config/to-plain.js';
 import { resolveModelDir } from '../data/hub/resolve-model-dir.js';
-import { createSchedule } from './optimizer-config.js';
+import { createOptimizer, createSchedule } from './optimizer-config.js';
 import { OutputLayout } from './output-layout.js';
 import { formatSeconds, ProgressReporter, type ProgressOptions } from './progress-reporter.js';
 import { claimOutputDir } from './claim-output-dir.js';
@@ -40,6 +46,7 @@ import type { TrainingData } from './training-data.js';
 import type { AlgorithmParts, TrainBatch } from './algorithm-contract.js';
 import type { AlgorithmDriver } from './algorithm-driver.js';
 import { UnifiedEvaluator } from './evaluator/unified-evaluator.js';
+import { withLoraAdapter } from './lora-policy.js';
 import { evalTablesByTask } from './evaluator/eval-tables.js';
 import { flattenEvaluation } from './evaluator/eval-result.js';
 
@@ -74,6 +81,8 @@ export class ContractTrainer implements Trainer {
   private group!: ProcessGroup;
   /** Set when several ranks train together (distributed.backend ddp, deepspeed or fsdp under a launcher). */
   private parallel?: DataParallel;
+  /** Bytes of the frozen models (reference, reward model) as stored, for the memory estimate. */
+  private frozenBytes = 0;
   /** The checkpoint being resumed, if any. */
   private resumeDir?: string;
   /** metrics.jsonl plus the `logging.loggers` plugins; the online layer logs completion tables here. */
@@ -143,7 +152,9 @@ export class ContractTrainer implements Trainer {
     // several ranks read one global batch (per-device batch × ranks) in the order one process would, each its share
     const stream = new BatchStream({ rows: this.driver.epochRows(), batchSize: train.per_device_batch_size * this.group.worldSize, shuffle: train.shuffle, seed: train.seed });
     const totalSteps = train.max_steps ?? Math.ceil(((train.epochs ?? 1) * stream.microBatchesPerEpoch) / train.gradient_accumulation_steps);
-    const steps = (held.steps = await StepExecutor.create(this.executor, { train, label: this.config.algo, buildLoss: (g) => this.driver.buildLoss(g), params: this.trainableParams(), parallel: this.parallel }));
+    const params = this.trainableParams();
+    this.checkMemoryBudget(params);
+    const steps = (held.steps = await StepExecutor.create(this.executor, { train, label: this.config.algo, buildLoss: (g) => this.driver.buildLoss(g), params, parallel: this.parallel, recompute: this.config.model.gradient_checkpointing }));
     const { session } = steps;
     if (steps.zero) {
       const shards = await steps.zero.describeShards();
@@ -157,6 +168,7 @@ export class ContractTrainer implements Trainer {
     if (this.resumeDir) await this.restore(steps, loop);
     const evaluations = new EvaluationSchedule(train.eval_interval, evaluation !== undefined);
     await inPlace(Object.values(session.currentParams()), (buffers) => this.group.broadcast(buffers, 0));
+    this.followResidentWeights(session);
     // one progress display for the job: rank 0's
     const progress = (held.progress = new ProgressReporter({ total: totalSteps, ...this.progress, ...(this.group.rank > 0 ? { enabled: false } : {}) }));
     await this.openSinks(loop);
@@ -205,7 +217,11 @@ export class ContractTrainer implements Trainer {
     const startDir = await resolveModelDir(config.model.sft_path ?? config.model.name_or_path, { logger: this.logger });
     const tokenizerDir = existsSync(join(startDir, 'tokenizer.json')) ? startDir : await resolveModelDir(config.model.name_or_path, { logger: this.logger });
     this.tokenizer = await Tokenizer.fromDir(tokenizerDir);
-    this.policy = await this.loadPolicy(this.resumeDir ?? startDir);
+    // with LoRA the base always comes from the start (a checkpoint holds the adapter only), the adapter from the checkpoint
+    const lora = config.model.peft?.enabled === true;
+    const loaded = await this.loadPolicy(lora ? startDir : (this.resumeDir ?? startDir));
+    const frozen = new FrozenWeights(config.model);
+    this.policy = await withLoraAdapter(loaded, config, { resumeDir: this.resumeDir, logger: this.logger, frozen });
     this.data = await this.driver.loadData({ config, kernel: this.kernel, tokenizer: this.tokenizer, logger: this.logger });
     this.logger?.info(`${this.data.train.size} training rows${this.data.eval ? `, ${this.data.eval.size} eval rows` : ''}`);
     if (!this.data.eval && config.train.eval_interval > 0) {
@@ -214,9 +230,9 @@ export class ContractTrainer implements Trainer {
       );
     }
     const { kernel, logger, tokenizer, policy, data, executor, resumeDir } = this;
-    const frozen = new FrozenWeights(config.model);
     await this.driver.setup({ config, kernel, logger, tokenizer, policy, data, executor, startDir, resumeDir, frozen, group: this.group });
     frozen.requireFrozenBase();
+    this.frozenBytes = frozen.bytes;
   }
 
   private async compileEval(): Promise<CompiledGraph> {
@@ -232,10 +248,13 @@ export class ContractTrainer implements Trainer {
     const started = performance.now();
     const hostMetrics = (await this.driver.beforeStep(steps.session.currentParams(), loop.step, this.sinks)) ?? {};
     let tokens = 0;
+    let microBatch = 0;
+    // LoRA dropout masks: a key per (seed, step, micro-batch, rank), so ranks of one step draw different masks
+    const dropout = () => this.policy.model.adapter?.dropoutFeeds(this.config.train.seed, loop.step, microBatch++ * this.group.worldSize + this.group.rank);
     const next = () => {
       const batch = this.collateShare(loop.stream.next());
       tokens += batch.tokens;
-      return { feeds: { ...this.constantFeeds(), ...batch.feeds }, weight: batch.weight, metricWeight: batch.metricWeight ?? batch.weight };
+      return { feeds: { ...this.constantFeeds(), ...dropout(), ...batch.feeds }, weight: batch.weight, metricWeight: batch.metricWeight ?? batch.weight };
     };
     const outcome = this.parallel ? await steps.stepAcrossRanks(next, lr) : await steps.step(() => next().feeds, lr);
     const { results, gradNorm } = outcome;
@@ -251,6 +270,51 @@ export class ContractTrainer implements Trainer {
     loop.window.add(values);
     loop.lastStep = { learning_rate: lr, grad_norm: gradNorm };
     return values;
+  }
+
+  /**
+   * `model.max_memory.cpu` (the host): the step's memory estimate must fit, else the run is refused (exit 2) before anything
+   * large is allocated, with the estimate's parts and what lowers them, rather than killed by the system mid-run.
+   */
+  private checkMemoryBudget(params: Readonly<Record<string, HostTensor>>): void {
+    const size = this.config.model.max_memory?.[HOST_DEVICE];
+    if (size === undefined) return;
+    const budget = parseByteSize(size)!;
+    const train = this.config.train;
+    const trainableBytes = tensorBytes(Object.values(params));
+    const hostCopies = !this.executor.resident && memorySaving(train, trainableBytes, false) === 'off';
+    const estimate = estimateStepMemory({
+      model: this.policy.model.config,
+      trainableBytes,
+      frozenBytes: this.frozenBytes,
+      optimizerSlots: createOptimizer(train).slots.length,
+      hostCopies,
+      sequences: train.per_device_batch_size * (this.algorithm.recordKinds.includes('preference') ? 2 : 1),
+      tokens: train.max_length,
+      recompute: this.config.model.gradient_checkpointing,
+    });
+    const summary = `estimated ${formatBytes(estimate.total)} per step (${describeEstimate(estimate)})`;
+    const path = `model.max_memory.${HOST_DEVICE}`;
+    if (estimate.total <= budget) return void this.logger?.info(`memory: ${summary}, within ${path} ${size}`);
+    const advice = [
+      'lower train.per_device_batch_size (raise train.gradient_accumulation_steps to keep the batch) or train.max_length',
+      ...(this.config.model.gradient_checkpointing ? [] : ['set model.gradient_checkpointing: true']),
+      ...(hostCopies ? ['set train.memory_saving: full'] : []),
+      ...(this.frozenBytes > 0 && !parseQuantization(this.config.model.quantization).spec ? ['store the frozen models smaller (model.precision: bf16, or model.quantization: {load_in_4bit: true})'] : []),
+      'train a smaller model, or raise the budget',
+    ].join('; ');
+    throw new ConfigValidationError([{ path, message: `${summary} exceeds the budget of ${size}: ${advice}` }]);
+  }
+
+  /**
+   * On a resident session the policy's weights become views read out of the backend when touched: its starting
+   * weights (or the copy a checkpoint or evaluation read out) are freed instead of staying beside the resident
+   * ones (a reference model that shares the starting weights keeps its own references to them).
+   */
+  private followResidentWeights(session: TrainSession): void {
+    if (!session.resident) return;
+    this.policy.absorb(session.store.liveParams());
+    collectGarbage();
   }
 
   /**
@@ -338,6 +402,7 @@ export class ContractTrainer implements Trainer {
     if (evaluator) {
       if (session.resident) this.policy.absorb(params); // the evaluator runs the live policy: give it the weights read out of the backend
       Object.assign(values, flattenEvaluation(await evaluator.evaluate({ maxSamples: this.config.train.eval_samples })));
+      this.followResidentWeights(session);
     }
     const row: MetricRow = { step: loop.step, epoch: loop.stream.epochProgress, ...Object.fromEntries(Object.entries(values).map(([k, v]) => [`eval/${k}`, v])) };
     this.sinks.logRow(row);
@@ -391,6 +456,7 @@ export class ContractTrainer implements Trainer {
       algorithm: this.driver.saveState(),
     };
     await checkpointer.save(state, await steps.exportState(), steps.session.params);
+    this.followResidentWeights(steps.session);
   }
 }
 
@@ -446,6 +512,10 @@ function orderedMetrics(means: MetricRow): MetricRow {
 function defaultRunName(algo: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${algo}-${stamp}`;
+}
+
+function tensorBytes(tensors: readonly HostTensor[]): number {
+  return tensors.reduce((sum, t) => sum + t.data.byteLength, 0);
 }
 
 /** One process's values: the means over its micro-batches. */

@@ -38,6 +38,8 @@ export interface StepExecutorOptions {
   readonly params: Readonly<Record<string, HostTensor>>;
   /** Set when several ranks train together. */
   readonly parallel?: DataParallel;
+  /** `model.gradient_checkpointing`: the backward recomputes each decoder layer from its input. */
+  readonly recompute?: boolean;
 }
 
 /** One optimizer step's micro-batch results and the gradient norm of its update. */
@@ -72,7 +74,7 @@ export class StepExecutor {
     if (o.parallel) return StepExecutor.createParallel(executor, o, o.parallel);
     const spec = stepSpec(o, 'train');
     const accumulate = o.train.gradient_accumulation_steps;
-    const saving = memorySaving(o.train, spec.params, executor.resident !== undefined);
+    const saving = memorySaving(o.train, totalBytes(spec.params), executor.resident !== undefined);
     let programs: TrainSessionGraphs;
     let mode: StepMode;
     if (saving === 'off') {
@@ -169,9 +171,10 @@ export class StepExecutor {
 /** The loss on a new graph, with the trainable params among its inputs. */
 function stepSpec(o: StepExecutorOptions, name: string): TrainStepSpec {
   const g = new Graph(`${o.label}-${name}`);
+  g.training = true;
   const { loss, metrics } = o.buildLoss(g);
   const params = g.inputs.filter((t) => (t.name as string) in o.params);
-  return { graph: g, loss, params, metrics, optimizer: createOptimizer(o.train), maxGradNorm: o.train.max_grad_norm || null };
+  return { graph: g, loss, params, metrics, optimizer: createOptimizer(o.train), maxGradNorm: o.train.max_grad_norm || null, recompute: o.recompute };
 }
 
 const MIB = 2 ** 20;
@@ -182,8 +185,8 @@ const AUTO_SAVING_ABOVE_BYTES = 256 * MIB;
  * `memory_saving` with `auto` resolved: off on a backend that keeps state resident (nothing is copied per step,
  * so the grouped update has nothing to save), else by the size of the trainable parameters.
  */
-function memorySaving(train: TrainingConfig, params: readonly Tensor[], resident: boolean): Exclude<MemorySaving, 'auto'> {
+export function memorySaving(train: TrainingConfig, paramBytes: number, resident: boolean): Exclude<MemorySaving, 'auto'> {
   if (train.memory_saving !== 'auto') return train.memory_saving;
   if (resident) return 'off';
-  return totalBytes(params) > AUTO_SAVING_ABOVE_BYTES ? 'full' : 'off';
+  return paramBytes > AUTO_SAVING_ABOVE_BYTES ? 'full' : 'off';
 }

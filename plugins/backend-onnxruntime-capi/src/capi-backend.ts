@@ -213,7 +213,7 @@ class CapiGraph implements CompiledGraph {
     if (this.disposed) throw new Error(`graph "${this.label}" was disposed`);
     const into = options.into ?? {};
     const wanted = fetches ?? this.outputNames.filter((name) => !(name in into));
-    this.check(feeds, wanted, into);
+    this.check(feeds, wanted, into, new Set(options.inPlace));
     const device = this.backend.ensureDevice();
     const inputs = new Map<string, Ptr>();
     const wrapped: Ptr[] = [];
@@ -243,7 +243,7 @@ class CapiGraph implements CompiledGraph {
   }
 
   /** Fails before onnxruntime does, with every problem named at once. */
-  private check(feeds: Readonly<Record<string, RunValue>>, fetches: readonly string[], into: Readonly<Record<string, ResidentTensor>>): void {
+  private check(feeds: Readonly<Record<string, RunValue>>, fetches: readonly string[], into: Readonly<Record<string, ResidentTensor>>, inPlace: ReadonlySet<string>): void {
     const problems: string[] = [];
     const missing = this.inputNames.filter((name) => !(name in feeds));
     if (missing.length) problems.push(`missing feeds: ${missing.join(', ')}`);
@@ -254,8 +254,8 @@ class CapiGraph implements CompiledGraph {
     const both = fetches.filter((name) => name in into);
     if (both.length) problems.push(`outputs both fetched and written into a resident tensor: ${both.join(', ')}`);
     const fed = new Set(Object.values(feeds));
-    const inPlace = Object.entries(into).filter(([, tensor]) => fed.has(tensor)).map(([name]) => name);
-    if (inPlace.length) problems.push(`outputs written into a tensor that is also fed (in place is unsafe: alternate two sets): ${inPlace.join(', ')}`);
+    const unproven = Object.entries(into).filter(([name, tensor]) => fed.has(tensor) && !inPlace.has(name)).map(([name]) => name);
+    if (unproven.length) problems.push(`outputs written into a tensor that is also fed, (in place is unsafe unless the graph proves every reader runs first: alternate two sets, or name the output in inPlace): ${unproven.join(', ')}`);
     for (const [name, tensor] of Object.entries(into)) if (!this.backend.owns(tensor)) problems.push(`output "${name}": not a live resident tensor of this backend`);
     for (const [name, value] of Object.entries(feeds)) problems.push(...this.feedProblems(name, value));
     if (problems.length) throw new Error(`graph "${this.label}": ${problems.join('; ')}`);

@@ -168,7 +168,10 @@ function configure(options: Ptr, s: SessionSettings): void {
   check(api.SetSessionExecutionMode(options, 0), 'SetSessionExecutionMode');
   check(api.SetSessionGraphOptimizationLevel(options, s.graphOptimizationLevel), 'SetSessionGraphOptimizationLevel');
   check(s.arena ? api.EnableCpuMemArena(options) : api.DisableCpuMemArena(options), 'CpuMemArena');
-  check(s.arena ? api.EnableMemPattern(options) : api.DisableMemPattern(options), 'MemPattern');
+  // No memory pattern, arena or not: with one, the second run allocates the whole planned block from the arena
+  // while the first run's per-tensor chunks stay in it, so a train step's working memory is held twice (measured:
+  // SFT step on GPT-2 small, peak RSS 4.44 GiB with the pattern, 3.31 GiB without; docs/performance.md).
+  check(api.DisableMemPattern(options), 'DisableMemPattern');
   check(api.SetSessionLogSeverityLevel(options, s.logSeverityLevel), 'SetSessionLogSeverityLevel');
   check(api.SetSessionLogId(options, s.logId), 'SetSessionLogId');
   if (s.profileFilePrefix !== undefined) check(api.EnableProfiling(options, s.profileFilePrefix), 'EnableProfiling');

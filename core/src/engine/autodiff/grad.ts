@@ -2,31 +2,39 @@ import type { Graph } from '../ir/graph.js';
 import type { Node, Tensor } from '../ir/tensor.js';
 import { isFloat } from '../ops/elementwise.js';
 import { gradRegistry, NON_DIFFERENTIABLE } from './grad-registry.js';
-import { RecomputePlan } from './recompute.js';
+import { Recomputation } from './recompute.js';
 import './rules.js';
+
+export interface GradOptions {
+  /**
+   * Gradient checkpointing: also replay the `checkpointing` segments (`Graph.beginSegment`, a decoder layer) in the
+   * backward pass; `always` segments (a frozen weight's decode) are replayed either way (autodiff/recompute.ts).
+   */
+  readonly recompute?: boolean;
+}
 
 /**
  * Reverse-mode autodiff: appends to `g` the nodes computing d(loss)/d(w) for each w in `wrt`, and
  * returns them in order (zeros where loss does not depend on w). `seed` is d(loss) (default 1; loss
  * should then be a scalar).
  */
-export function grad(g: Graph, loss: Tensor, wrt: readonly Tensor[], seed?: Tensor): Tensor[] {
+export function grad(g: Graph, loss: Tensor, wrt: readonly Tensor[], seed?: Tensor, { recompute = false }: GradOptions = {}): Tensor[] {
   const nodes = g.nodes.slice(0, g.nodes.length);
   const active = activeNodes(nodes, loss, wrt);
+  const replay = new Recomputation(g, nodes, recompute);
   const grads = new Map<number, Tensor>();
   const accumulate = (t: Tensor, dt: Tensor) => {
     const prev = grads.get(t.id);
     grads.set(t.id, prev ? g.add(prev, dt) : dt);
   };
   accumulate(loss, seed ?? g.fill(loss.shape, 1, loss.dtype));
-  const recompute = new RecomputePlan(g, nodes);
   for (let i = nodes.length - 1; i >= 0; i--) {
     const node = nodes[i];
     if (!active.nodes.has(node)) continue;
     const dys = node.outputs.map((o) => grads.get(o.id));
     if (dys.every((d) => d === undefined)) continue;
     const needs = node.inputs.map((t) => active.tensors.has(t.id));
-    const dxs = runRule(g, recompute.inputsOf(node, dys.find((d) => d !== undefined)!), dys, needs);
+    const dxs = runRule(g, replay.source(node, dys), dys, needs);
     node.inputs.forEach((t, k) => {
       const dx = dxs[k];
       if (needs[k] && dx) accumulate(t, dx);

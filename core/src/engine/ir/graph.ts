@@ -1,7 +1,7 @@
 import type { DType, HostTensor } from '../graph-executor.js';
 import { canonDim, dimDiv, normAxis, shapeSize, shapeToString, type Dim, type Shape } from './dim.js';
 import { opRegistry, type OpDef } from './op-def.js';
-import { Node, Tensor, type AttrValue, type Attrs } from './tensor.js';
+import { Node, Tensor, type AttrValue, type Attrs, type Segment } from './tensor.js';
 import { fromHost, hostTensor, size, toHost } from '../interpret/nd-array.js';
 import '../ops/all.js';
 
@@ -31,6 +31,14 @@ export class Graph {
   private nextId = 0;
   private readonly memo = new Map<string, Node>();
   private readonly names = new Set<string>();
+  /** The recompute segment new nodes join, if one is open. */
+  private openSegment?: Segment;
+
+  /**
+   * The graph is an optimizer step's forward and backward (torch's `module.train()`): training-only behaviour such as
+   * LoRA dropout is built into it; every other graph (evaluation, log-probs, generation) runs the model as in eval mode.
+   */
+  training = false;
 
   constructor(readonly label = 'graph') {}
 
@@ -87,9 +95,45 @@ export class Graph {
     }
     const node = new Node(this.nextId++, op, inputs, attrs);
     node.outputs = types.map((t, i) => new Tensor(this.nextId++, t.dtype, t.shape.map(canonDim), node, i));
+    node.segment = this.openSegment;
     this.nodes.push(node);
     if (key !== undefined) this.memo.set(key, node);
     return node.outputs;
+  }
+
+  /**
+   * Starts a recompute segment: nodes built from now on belong to it until the next `beginSegment` or
+   * `endSegment`, and `grad` replays them from their inputs in the backward pass instead of keeping their outputs
+   * (autodiff/recompute.ts): a decoder layer under gradient checkpointing by default. A node reused by hash-consing
+   * keeps its own segment.
+   */
+  beginSegment(recompute: Segment['recompute'] = 'checkpointing'): void {
+    this.openSegment = { recompute };
+  }
+
+  endSegment(): void {
+    this.openSegment = undefined;
+  }
+
+  /** `build`'s nodes as a segment of their own, then the open segment again (a weight's decode inside a layer). */
+  inSegment<T>(recompute: Segment['recompute'], build: () => T): T {
+    const outer = this.openSegment;
+    this.beginSegment(recompute);
+    try {
+      return build();
+    } finally {
+      this.openSegment = outer;
+    }
+  }
+
+  /** A fresh copy of `node` on `inputs`, never merged with an existing node (a recomputation); found by `find` when first. */
+  recompute(node: Node, inputs: readonly Tensor[]): Tensor[] {
+    const copy = new Node(this.nextId++, node.op, inputs, node.attrs);
+    copy.outputs = node.outputs.map((t, i) => new Tensor(this.nextId++, t.dtype, t.shape, copy, i));
+    this.nodes.push(copy);
+    const key = this.key(node.op, inputs, node.attrs);
+    if (key !== undefined && !this.memo.has(key)) this.memo.set(key, copy);
+    return copy.outputs;
   }
 
   /** The outputs of an existing node `op(inputs, attrs)`, without creating it (hash-cons lookup). */

@@ -34,8 +34,19 @@ export class Tensor implements TensorType {
   }
 }
 
+/**
+ * A run of forward nodes the backward pass replays from their inputs instead of keeping their outputs
+ * (autodiff/recompute.ts): `always`, for a frozen weight's decode, or only under gradient checkpointing, for a
+ * decoder layer. Compared by identity.
+ */
+export interface Segment {
+  readonly recompute: 'always' | 'checkpointing';
+}
+
 export class Node {
   outputs: Tensor[] = [];
+  /** The recompute segment the node was built in, if any; see `Segment`. */
+  segment?: Segment;
   constructor(
     readonly id: number,
     readonly op: string,

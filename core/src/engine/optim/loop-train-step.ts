@@ -35,7 +35,7 @@ const body = {
  */
 export function buildLoopTrainStep(spec: TrainStepSpec, contribOps = true): StepProgram {
   const { graph: g, loss, params, optimizer } = spec;
-  const grads = grad(g, loss, params);
+  const grads = grad(g, loss, params, undefined, { recompute: spec.recompute });
   const updates = addOptimizerStep(g, params, grads, optimizer, spec.maxGradNorm);
   const gradNorm = updates.get(stepNames.gradNorm) as Tensor;
   updates.delete(stepNames.gradNorm);

@@ -12,8 +12,9 @@ export interface OptimizerStateSnapshot {
 /**
  * Parameters and optimizer state between runs. On a backend without resident values they are host tensors:
  * each step feeds them in and takes the updated copies back (`absorb`). After `makeResident` they live in the
- * backend as two sets: a step feeds the current set and writes its outputs into the spare one (`into`), then the
- * sets swap, so no output is ever bound to a buffer the same run still reads.
+ * backend: a step feeds the current set and writes its outputs into the spare one (`into`), then the sets swap, so no
+ * output is bound to a buffer the same run still reads, except where the step graph proves every reader of that
+ * buffer runs before its writer (`inPlaceOutputs`): those tensors are their own spare, updated in place.
  */
 export class ParamStore {
   readonly params = new Map<string, RunValue>();
@@ -40,17 +41,31 @@ export class ParamStore {
     return this.spare !== undefined;
   }
 
-  /** Moves params and state into the backend (two sets); the host copies are dropped. */
-  makeResident(values: ResidentValues): void {
+  /**
+   * Moves params and state into the backend; the host copies are dropped. Names in `inPlace` (the step graph
+   * proves every reader of the old value runs before the new one is written) are one tensor updated in place;
+   * every other name gets a second, spare tensor to alternate with.
+   */
+  makeResident(values: ResidentValues, inPlace: ReadonlySet<string> = new Set()): void {
     const spare = new Map<string, ResidentTensor>();
     for (const map of [this.params, this.state]) {
       for (const [name, value] of map) {
         const host = value as HostTensor;
-        map.set(name, values.create(host));
-        spare.set(name, values.create({ dtype: host.dtype, dims: host.dims }));
+        const current = values.create(host);
+        map.set(name, current);
+        spare.set(name, inPlace.has(name) ? current : values.create({ dtype: host.dtype, dims: host.dims }));
       }
     }
     this.spare = spare;
+  }
+
+  /** Resident mode: the `<name>::next` outputs written into the tensor they replace. */
+  inPlaceOutputs(): string[] {
+    return [...this.spare!].filter(([name, t]) => this.current(name) === t).map(([name]) => stepNames.next(name));
+  }
+
+  private current(name: string): RunValue | undefined {
+    return this.params.get(name) ?? this.state.get(name);
   }
 
   /**
@@ -69,6 +84,16 @@ export class ParamStore {
     return view;
   }
 
+  /**
+   * Host views of the current parameters whose `data` is read out of the backend at each access (resident
+   * mode) and never kept: what a model that must follow the trained weights holds instead of a copy.
+   */
+  liveParams(): Record<string, HostTensor> {
+    const view = (name: string, { dtype, dims }: RunValue): [string, HostTensor] => [name, { dtype, dims, get data() { return host(current(name)).data; } }];
+    const current = (name: string): RunValue => this.params.get(name)!;
+    return Object.fromEntries([...this.params].map(([name, value]) => view(name, value)));
+  }
+
   /** Params and state as a run's feeds: resident tensors when resident, else host tensors. */
   runFeeds(): Record<string, RunValue> {
     return { ...Object.fromEntries(this.params), ...Object.fromEntries(this.state) };
@@ -80,7 +105,7 @@ export class ParamStore {
     return Object.fromEntries(this.names(params).map((k) => [stepNames.next(k), spare.get(k)!]));
   }
 
-  /** Resident mode: the set just written becomes current. */
+  /** Resident mode: the set just written becomes current (an in-place tensor is both). */
   swap(): void {
     const spare = this.spare!;
     for (const [name, written] of spare) {
@@ -92,7 +117,8 @@ export class ParamStore {
 
   /** Frees resident tensors (a no-op for host ones). */
   dispose(): void {
-    for (const value of [...this.params.values(), ...this.state.values(), ...(this.spare?.values() ?? [])]) if (isResident(value)) value.dispose();
+    const all = new Set([...this.params.values(), ...this.state.values(), ...(this.spare?.values() ?? [])]);
+    for (const value of all) if (isResident(value)) value.dispose();
   }
 
   private names(params: readonly string[]): string[] {

@@ -1,5 +1,6 @@
 import type { CompiledGraph, GraphExecutor, HostTensor, ResidentTensor, ResidentValues, RunValue } from '../graph-executor.js';
 import { encodeModel } from '../onnx/onnx-encoder.js';
+import { inPlaceOutputs } from '../onnx/in-place-outputs.js';
 import { hostValues, hostTensor } from '../interpret/nd-array.js';
 import { ParamStore, zeros } from './param-store.js';
 import { stepNames, type StepProgram } from './train-step.js';
@@ -30,6 +31,13 @@ export interface TrainSessionGraphs {
   loop?: StepProgram;
 }
 
+/** The names (params, state or gradients) whose `<name>::next` every one of `programs` proves safe to write in place. */
+function provenInPlace(programs: readonly StepProgram[], names: readonly string[]): Set<string> {
+  const pairs = new Map(names.map((name) => [stepNames.next(name), name]));
+  const proofs = programs.map((p) => inPlaceOutputs(p.model.graph, pairs));
+  return new Set(names.filter((name) => proofs.length > 0 && proofs.every((proven) => proven.has(stepNames.next(name)))));
+}
+
 function scalar(t: HostTensor | undefined): number {
   return t ? hostValues(t)[0] : NaN;
 }
@@ -46,6 +54,8 @@ export class TrainSession {
   private gradBuffers?: Map<string, RunValue>;
   /** Resident mode: the two gradient sets the accumulation alternates between (made on first use). */
   private gradSets?: { current: Map<string, ResidentTensor>; spare: Map<string, ResidentTensor> };
+  /** Resident mode: the accumulation graph proves its gradient update safe in place, so one gradient set serves. */
+  private gradsInPlace = false;
 
   private constructor(
     readonly store: ParamStore,
@@ -71,7 +81,7 @@ export class TrainSession {
     // update and the K-step loop exist for host-tensor backends and keep host tensors
     const resident = applyGroups.length === 0 && !programs.loop && !externalUpdate ? executor.resident : undefined;
     const session = new TrainSession(new ParamStore(externalUpdate ? { ...whole[1], slots: [] } : whole[1], params), resident);
-    if (resident) session.store.makeResident(resident);
+    if (resident) session.makeResident(resident, entries.map(([, p]) => p));
     session.groupCount = applyGroups.length;
     for (const [k, program] of entries) {
       const updateOnly = session.groupCount > 0 && (program.kind === 'apply' || program.kind === 'norm');
@@ -79,6 +89,19 @@ export class TrainSession {
       session.graphs.set(k, { program, compiled });
     }
     return session;
+  }
+
+  /**
+   * Params and state into the backend, each updated in place where every graph that writes it proves that safe
+   * (else alternating with a spare tensor); gradients likewise, as one set where the accumulation graph proves it.
+   */
+  private makeResident(values: ResidentValues, programs: readonly StepProgram[]): void {
+    const names = [...this.store.params.keys(), ...this.store.state.keys()];
+    const updates = programs.filter((p) => p.kind === 'train-step' || p.kind === 'apply');
+    this.store.makeResident(values, provenInPlace(updates, names));
+    const accumulate = programs.find((p) => p.kind === 'accumulate');
+    const grads = accumulate ? accumulate.params.map((p) => stepNames.grad(p.name)) : [];
+    this.gradsInPlace = grads.length > 0 && provenInPlace([accumulate!], grads).size === grads.length;
   }
 
   /** The current parameters as host tensors (a copy read out of the backend when resident). */
@@ -106,10 +129,10 @@ export class TrainSession {
   }
 
   /** Only the inputs the compiled graph declares (ORT rejects unknown feeds); `into` receives resident outputs. */
-  private async run(k: GraphKey, feeds: Record<string, RunValue>, into?: Record<string, ResidentTensor>): Promise<Record<string, HostTensor>> {
+  private async run(k: GraphKey, feeds: Record<string, RunValue>, into?: Record<string, ResidentTensor>, inPlace: readonly string[] = []): Promise<Record<string, HostTensor>> {
     const { compiled } = this.graph(k);
     const used = Object.fromEntries(compiled.inputNames.map((n) => [n, feeds[n]]).filter(([, v]) => v)) as Record<string, RunValue>;
-    return compiled.run(used, undefined, into && { into });
+    return compiled.run(used, undefined, into && { into, inPlace });
   }
 
   /** Runs a graph whose outputs include every `<p>::next` and `<p>::<slot>::next`, then takes the new params and state. */
@@ -119,7 +142,7 @@ export class TrainSession {
       this.store.absorb(out);
       return out;
     }
-    const out = await this.run(k, feeds, this.store.into());
+    const out = await this.run(k, feeds, this.store.into(), this.store.inPlaceOutputs());
     this.store.swap();
     return out;
   }
@@ -166,13 +189,20 @@ export class TrainSession {
 
   /** Gradients alternate between two resident sets like params and state; a fresh step without a 'gradient' graph zeroes the current set. */
   private async accumulateResident(key: GraphKey, program: StepProgram, feeds: Record<string, RunValue>): Promise<Record<string, HostTensor>> {
-    const sets = (this.gradSets ??= { current: this.gradSet(program), spare: this.gradSet(program) });
+    const sets = (this.gradSets ??= this.gradSetPair(program));
     if (!this.gradBuffers && key !== 'gradient') for (const t of sets.current.values()) t.write(zeros(t.dtype, t.dims));
     const into = Object.fromEntries([...sets.spare].map(([name, t]) => [stepNames.next(name), t]));
-    const out = await this.run(key, { ...feeds, ...Object.fromEntries(sets.current) }, into);
+    const inPlace = sets.current === sets.spare ? Object.keys(into) : [];
+    const out = await this.run(key, { ...feeds, ...Object.fromEntries(sets.current) }, into, inPlace);
     [sets.current, sets.spare] = [sets.spare, sets.current];
     this.gradBuffers = new Map(sets.current);
     return out;
+  }
+
+  /** The current and spare gradient sets: one set as both when the accumulation is proven safe in place. */
+  private gradSetPair(program: StepProgram): { current: Map<string, ResidentTensor>; spare: Map<string, ResidentTensor> } {
+    const current = this.gradSet(program);
+    return { current, spare: this.gradsInPlace ? current : this.gradSet(program) };
   }
 
   private gradSet(program: StepProgram): Map<string, ResidentTensor> {
@@ -243,7 +273,7 @@ export class TrainSession {
     for (const { compiled } of this.graphs.values()) await compiled.dispose();
     this.graphs.clear();
     this.store.dispose();
-    for (const t of [...(this.gradSets?.current.values() ?? []), ...(this.gradSets?.spare.values() ?? [])]) t.dispose();
+    for (const t of new Set([...(this.gradSets?.current.values() ?? []), ...(this.gradSets?.spare.values() ?? [])])) t.dispose();
     this.gradSets = undefined;
   }
 }

@@ -28,6 +28,8 @@ export interface TrainStepSpec {
   maxGradNorm?: number | null;
   /** Extra scalars to output each step (e.g. accuracy, KL). */
   metrics?: Readonly<Record<string, Tensor>>;
+  /** Gradient checkpointing: the backward recomputes each segment (decoder layer) from its input. */
+  recompute?: boolean;
 }
 
 /** Everything the runtime needs to drive a compiled step graph. */
@@ -99,7 +101,7 @@ function withMetrics(out: Map<string, Tensor>, metrics: TrainStepSpec['metrics']
  */
 export function buildTrainStep(spec: TrainStepSpec): StepProgram {
   const { graph: g, loss, params, optimizer } = spec;
-  const grads = grad(g, loss, params);
+  const grads = grad(g, loss, params, undefined, { recompute: spec.recompute });
   const out = addOptimizerStep(g, params, grads, optimizer, spec.maxGradNorm);
   out.set(stepNames.loss, loss);
   const model = emitModel(g, { outputs: withMetrics(out, spec.metrics), name: 'train_step' });
@@ -127,7 +129,7 @@ function program(model: OnnxModel, kind: StepProgram['kind'], spec: TrainStepSpe
 export function buildAccumulateStep(spec: TrainStepSpec, { fresh = false } = {}): StepProgram {
   const { graph: g, loss, params } = spec;
   const scale = g.input(stepNames.lossScale, loss.dtype, []);
-  const grads = grad(g, loss, params, g.fill(loss.shape, 1, loss.dtype));
+  const grads = grad(g, loss, params, g.fill(loss.shape, 1, loss.dtype), { recompute: spec.recompute });
   const out = new Map<string, Tensor>();
   params.forEach((p, i) => {
     const scaled = g.mul(grads[i], g.cast(scale, p.dtype));

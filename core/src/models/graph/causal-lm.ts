@@ -61,8 +61,27 @@ export function cachedDecoderForward(
   attention: AttentionContext,
   auxiliary?: AuxiliaryLossSink,
 ): DecoderForward {
-  const hidden = arch.buildDecoder(g, config, weights.source, { inputIds, positionIds, attention, ...(auxiliary ? { auxiliary } : {}) });
+  const hidden = arch.buildDecoder(g, config, layerSegments(g, weights.source), { inputIds, positionIds, attention, ...(auxiliary ? { auxiliary } : {}) });
+  g.endSegment();
   return { hidden, presents: attention.presents, auxiliaryLosses: auxiliary?.losses ?? [] };
+}
+
+/**
+ * Each decoder layer's nodes as one recompute segment (gradient checkpointing), for every architecture: a layer
+ * starts where the architecture first asks for one of its weights (`layers.<i>.…`, the canonical names) and ends
+ * at the next layer's first weight or at any other weight (the final norm, the LM head).
+ */
+function layerSegments(g: Graph, source: WeightSource): WeightSource {
+  let layer: string | undefined;
+  return (name) => {
+    const current = /^layers\.(\d+)\./.exec(name)?.[1];
+    if (current !== layer) {
+      layer = current;
+      if (current === undefined) g.endSegment();
+      else g.beginSegment();
+    }
+    return source(name);
+  };
 }
 
 /**

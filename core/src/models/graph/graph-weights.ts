@@ -1,5 +1,5 @@
-import { recomputeInBackward } from '../../engine/autodiff/recompute.js';
 import type { DType, HostTensor } from '../../engine/graph-executor.js';
+import { gatedOn } from '../../engine/autodiff/recompute.js';
 import type { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
 import type { WeightSource } from '../architecture.js';
@@ -14,6 +14,10 @@ export interface GraphWeightsOptions {
   readonly prefix?: string;
   /** The dtype the weights compute in (float32, or float64 in gradient checks). */
   readonly dtype?: DType;
+  /** Where a name this binding does not hold is looked up (a LoRA adapter's frozen base); those tensors are never its params or feeds. */
+  readonly fallback?: WeightSource;
+  /** Given to the source as its `adaptLinear` (see WeightSource), with this binding's source to bind the adapter's tensors. */
+  readonly adaptLinear?: (g: Graph, x: Tensor, name: string, source: WeightSource) => Tensor | undefined;
 }
 
 /** A model's weight by canonical name, as it is stored (plain, half or quantized); undefined if it has none. */
@@ -42,20 +46,25 @@ export class GraphWeights {
     return this.options.dtype ?? 'float32';
   }
 
-  readonly source: WeightSource = (name) => {
+  readonly source: WeightSource = Object.assign((name: string) => this.bindWeight(name), {
+    adaptLinear: (g: Graph, x: Tensor, name: string) => this.options.adaptLinear?.(g, x, name, this.source),
+  });
+
+  private bindWeight(name: string): Tensor {
     const hit = this.used.get(name);
     if (hit) return hit;
     const stored = this.lookup(name);
+    if (!stored && this.options.fallback) return this.options.fallback(name);
     if (!stored) throw new Error(`model has no weight '${name}'`);
     const parts: Record<string, Tensor> = {};
     for (const [suffix, value] of Object.entries(stored.parts)) parts[suffix] = this.declare(this.graphName(name) + suffix, value);
-    const t = stored.decode(this.g, parts);
+    const decoded = this.options.mode === 'initializer' ? partsAtRunTime(this.g, parts) : parts;
     // A backward that reads a decoded weight (dX = dY·Wᵀ) decodes it again, so the forward's float32 copy is not kept.
-    if (t !== parts['']) recomputeInBackward(this.g, t, (g, after) => stored.decode(g, partsAfter(g, parts, after)));
+    const t = this.g.inSegment('always', () => stored.decode(this.g, decoded));
     this.parts.set(name, parts);
     this.used.set(name, t);
     return t;
-  };
+  }
 
   graphName(canonical: string): string {
     return `${this.options.prefix ?? ''}${canonical}`;
@@ -86,11 +95,12 @@ export class GraphWeights {
 }
 
 /**
- * The parts again, as values that only exist once `after` does: Where(c, p, p) is p whatever c is, and c comes
- * from one element of `after`. So the backward's decode runs late and is not merged with the forward's.
+ * Stored initializers as values of the run: onnxruntime folds ops whose inputs are all constants when it creates
+ * a session, so a decode of initializers (a LoRA base bound as frozen initializers) would become a float32 copy of
+ * the weight held by the session for its lifetime. Gated on the graph's first input, the decode runs in each run
+ * and its float32 result is freed after the ops that read it. A graph with no input yet decodes them as they are.
  */
-function partsAfter(g: Graph, parts: Readonly<Record<string, Tensor>>, after: Tensor): Record<string, Tensor> {
-  const first = g.slice(g.reshape(after, [-1]), 0, 0, 1);
-  const tie = g.equal(first, first);
-  return Object.fromEntries(Object.entries(parts).map(([suffix, part]) => [suffix, g.where(tie, part, part)]));
+function partsAtRunTime(g: Graph, parts: Readonly<Record<string, Tensor>>): Readonly<Record<string, Tensor>> {
+  const first = g.inputs[0];
+  return first ? Object.fromEntries(Object.entries(parts).map(([suffix, part]) => [suffix, gatedOn(g, part, first)])) : parts;
 }

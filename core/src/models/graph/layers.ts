@@ -2,10 +2,12 @@ import type { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
 import type { WeightSource } from '../architecture.js';
 
-/** x·W (+ b) with the canonical [in, out] weight `<name>.weight` and optional `<name>.bias`. */
+/** x·W (+ b) with the canonical [in, out] weight `<name>.weight` and optional `<name>.bias`, plus an adapter's update when the source has one (PEFT adds it after the bias). */
 export function linear(g: Graph, x: Tensor, weights: WeightSource, name: string, bias: boolean): Tensor {
-  const y = g.matmul(x, weights(`${name}.weight`));
-  return bias ? g.add(y, weights(`${name}.bias`)) : y;
+  const xw = g.matmul(x, weights(`${name}.weight`));
+  const y = bias ? g.add(xw, weights(`${name}.bias`)) : xw;
+  const update = weights.adaptLinear?.(g, x, name);
+  return update ? g.add(y, update) : y;
 }
 
 /** [batch, seq, heads·d] → [batch, seq, heads, d] (a view, no copy). */

@@ -66,6 +66,7 @@ function storedForm(name: string, values: Float32Array, dims: readonly number[],
  */
 export class FrozenWeights {
   private count = 0;
+  private held = 0;
   private readonly storages = new WeakMap<DecoderModel, WeightStorage>();
 
   constructor(private readonly model: Pick<ModelConfig, 'precision' | 'quantization'>) {}
@@ -76,7 +77,13 @@ export class FrozenWeights {
     const storage = weightStorage(this.model, model.config, options.sharesPolicyWeights);
     const frozen = storeFrozen(model, storage);
     this.storages.set(frozen, storage);
+    this.held += frozen.heldBytes();
     return frozen;
+  }
+
+  /** Bytes of every frozen model's weights as stored (what the run's memory estimate counts for them). */
+  get bytes(): number {
+    return this.held;
   }
 
   /** The storage `freeze` gave a model (e.g. for a cache key of values computed with it). */

@@ -8,20 +8,23 @@ import { decoderForward, lmHeadLogits, scoreHead, type DecoderForward, type Toke
 import { GraphWeights, type WeightMode } from '../graph/graph-weights.js';
 import type { HfModelConfig } from '../hf-model-config.js';
 import { saveModelDir, type SaveModelDirOptions } from '../model-dir.js';
+import type { LoraAdapter } from '../lora/lora-adapter.js';
+import { mergedWeights } from '../lora/merge-adapter.js';
 import { plainWeight, type StoredWeight } from '../quant/stored-weight.js';
 
 export interface DecoderModelInit {
   readonly config: HfModelConfig;
   readonly architecture: ModelArchitecture;
-  /** Canonical names → host tensors (float32, or float64 for gradient checks). */
   readonly weights: Map<string, HostTensor>;
-  /** Base-model prefix of the checkpoint's tensor names, written back on save. */
+  /** Prepended to canonical names to get the checkpoint's tensor names (e.g. "transformer."). */
   readonly prefix?: string;
   /** Where the model was loaded from (a directory), for messages and tokenizer copies. */
   readonly source?: string;
   readonly generationConfig?: HfGenerationConfig | null;
   /** Frozen weights held in another form (half, quantized): canonical name → stored weight, beside `weights`. */
   readonly stored?: ReadonlyMap<string, StoredWeight>;
+  /** LoRA adapters on these (then frozen) weights: only the adapter's tensors train, feed and absorb updates. */
+  readonly adapter?: LoraAdapter;
 }
 
 /** What a forward builder returns: the decoder's outputs plus the weights it bound (params/feeds). */
@@ -41,6 +44,7 @@ export class DecoderModel {
   readonly source: string | undefined;
   readonly generationConfig: HfGenerationConfig | null;
   readonly stored: ReadonlyMap<string, StoredWeight>;
+  readonly adapter: LoraAdapter | undefined;
 
   constructor(init: DecoderModelInit) {
     this.config = init.config;
@@ -50,6 +54,22 @@ export class DecoderModel {
     this.source = init.source;
     this.generationConfig = init.generationConfig ?? null;
     this.stored = init.stored ?? new Map();
+    this.adapter = init.adapter;
+  }
+
+  /** The weights that train and are fed: the adapter's when there is one (the base is then frozen), else all. */
+  private get trainable(): Map<string, HostTensor> {
+    return this.adapter ? this.adapter.tensors : this.weights;
+  }
+
+  /** The model with its adapter folded into the weights (PEFT's merge_and_unload), in float32; itself without an adapter. */
+  merged(): DecoderModel {
+    return this.adapter ? new DecoderModel({ ...this, weights: mergedWeights(this.adapter), stored: new Map(), adapter: undefined }) : this;
+  }
+
+  /** This model with `adapter` on its weights (LoRA), or without one. */
+  withAdapter(adapter: LoraAdapter | undefined): DecoderModel {
+    return new DecoderModel({ ...this, adapter });
   }
 
   get dtype(): DType {
@@ -64,9 +84,12 @@ export class DecoderModel {
     return plain && plainWeight(plain);
   }
 
-  /** Binds the weights to `g`: graph inputs (`input`, trainable) or initializers (`initializer`, frozen). */
+  /**
+   * Binds the weights to `g`: graph inputs (`input`, trainable) or initializers (`initializer`, frozen); with an
+   * adapter, `mode` and `prefix` apply to its tensors and the base is frozen.
+   */
   bind(g: Graph, mode: WeightMode, prefix = ''): GraphWeights {
-    return new GraphWeights(g, (name) => this.storedWeight(name), { mode, prefix, dtype: this.dtype });
+    return this.adapter ? this.adapter.bind(g, mode, prefix) : new GraphWeights(g, (name) => this.storedWeight(name), { mode, prefix, dtype: this.dtype });
   }
 
   /** Decoder over padded token inputs: final hidden states and per-layer keys/values. */
@@ -83,24 +106,34 @@ export class DecoderModel {
     return scoreHead(weights.source, g, hidden);
   }
 
-  /** The weights by graph name (`prefix` + canonical name, plus a stored weight's part suffixes): the feeds of a graph that binds them as inputs. */
+  /**
+   * The trainable weights by graph name (`prefix` + canonical name, plus a stored weight's part suffixes): the feeds
+   * of a graph that binds them as inputs (with an adapter, its tensors only).
+   */
   namedWeights(prefix = ''): Record<string, HostTensor> {
-    const named: Record<string, HostTensor> = Object.fromEntries([...this.weights].map(([name, t]) => [`${prefix}${name}`, t]));
+    const named: Record<string, HostTensor> = Object.fromEntries([...this.trainable].map(([name, t]) => [`${prefix}${name}`, t]));
+    if (this.adapter) return named;
     for (const [name, stored] of this.stored) {
       for (const [suffix, part] of Object.entries(stored.parts)) named[`${prefix}${name}${suffix}`] = part;
     }
     return named;
   }
 
-  /** Replaces weights by canonical name (e.g. a TrainSession's params, with the graph-name prefix removed). */
+  /** Bytes of the weights as held: plain tensors and stored parts (bf16 2 bytes a weight, 4-bit half a byte plus the block scales). */
+  heldBytes(): number {
+    return Object.values(this.namedWeights()).reduce((sum, t) => sum + t.data.byteLength, 0);
+  }
+
+  /** Replaces trainable weights by canonical name (e.g. a TrainSession's params, with the graph-name prefix removed). */
   setWeights(values: Readonly<Record<string, HostTensor>>, prefix = ''): void {
+    const trainable = this.trainable;
     for (const [name, value] of Object.entries(values)) {
       if (!name.startsWith(prefix)) continue;
       const canonical = name.slice(prefix.length);
-      const old = this.weights.get(canonical);
+      const old = trainable.get(canonical);
       if (!old) continue;
       if (old.dims.join() !== value.dims.join()) throw new Error(`setWeights: '${canonical}' is [${old.dims}], got [${value.dims}]`);
-      this.weights.set(canonical, value);
+      trainable.set(canonical, value);
     }
   }
 
@@ -121,7 +154,9 @@ export class DecoderModel {
   withDtype(dtype: 'float32' | 'float64'): DecoderModel {
     const weights = new Map<string, HostTensor>();
     for (const [n, t] of this.weights) weights.set(n, { dtype, dims: t.dims, data: dtype === 'float64' ? Float64Array.from(t.data as Float32Array) : Float32Array.from(t.data as Float64Array) });
-    return new DecoderModel({ ...this, weights });
+    // a stored (half, quantized) weight becomes plain: its decoded values in `dtype`
+    for (const [n, s] of this.stored) weights.set(n, { dtype, dims: [...s.dims], data: dtype === 'float64' ? Float64Array.from(s.toFloat32()) : Float32Array.from(s.toFloat32()) });
+    return new DecoderModel({ ...this, weights, stored: new Map(), adapter: this.adapter?.withDtype(dtype) });
   }
 }
 

@@ -9,6 +9,8 @@ import type { GraphWeights } from '../graph/graph-weights.js';
 import type { SaveModelDirOptions } from '../model-dir.js';
 import type { DecoderModel } from './decoder-model.js';
 import { loadModel, type LoadModelOptions } from './load-model.js';
+import { saveAdapterDir } from '../lora/peft-files.js';
+import { copyTokenizerFiles } from '../model-dir.js';
 
 /** A causal LM forward on a graph: logits [batch, seq, vocab], final hidden states, the bound weights, and the architecture's auxiliary losses. */
 export interface CausalLmGraph {
@@ -45,10 +47,14 @@ export class PolicyModel {
     this.model.setWeights(params, prefix);
   }
 
-  save(dir: string, options: Omit<SaveModelDirOptions, 'weights' | 'tensors'> = {}): Promise<void> {
+  /** A Hugging Face model directory, or with LoRA the adapter as PEFT saves it (adapter_config.json, adapter_model.safetensors) plus the tokenizer. */
+  async save(dir: string, options: Omit<SaveModelDirOptions, 'weights' | 'tensors'> = {}): Promise<void> {
     const source = this.model.source;
     const tokenizer = source !== undefined && existsSync(join(source, 'tokenizer.json')) ? source : undefined;
-    return this.model.save(dir, { tokenizer, ...options });
+    const adapter = this.model.adapter;
+    if (!adapter) return this.model.save(dir, { tokenizer, ...options });
+    await saveAdapterDir(dir, adapter, adapter.baseModelNameOrPath);
+    if (tokenizer) await copyTokenizerFiles(tokenizer, dir);
   }
 }
 

@@ -20,10 +20,14 @@ export interface ReferenceSource {
 /**
  * The KL reference: model.ref_path, else the starting policy. Without a resume, the starting policy's weights are
  * shared with the policy's initial ones (its updates replace map entries, never write into these tensors): no
- * second copy, unless its storage (bf16, quantized) makes one. A loaded reference must read the policy's token ids.
+ * second copy, unless its storage (bf16, quantized) makes one. With LoRA it is the policy with its adapter switched
+ * off (TRL with PEFT): the frozen base, already stored as configured and shared, also when resuming. A loaded
+ * reference must read the policy's token ids.
  */
 export async function loadReferenceModel(s: ReferenceSource): Promise<DecoderModel> {
   const dir = s.refDir ?? s.startDir;
+  const adapter = s.policy.model.adapter;
+  if (adapter && dir === s.startDir) return s.policy.model.withAdapter(adapter.disabled());
   if (dir === s.startDir && !s.resumeDir) {
     return s.frozen.freeze(new DecoderModel({ ...s.policy.model, weights: new Map(s.policy.model.weights) }), { sharesPolicyWeights: true });
   }
