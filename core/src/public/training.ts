@@ -54,6 +54,7 @@ export { type OnPolicyRollout } from '../training/online/on-policy-metrics.js';
 export { OnPolicySchedule } from '../training/online/on-policy-schedule.js';
 export { type OnlineAlgorithmContract, type OnlineBatch, type OnlineContext, type OnlineSettings } from '../training/online/online-algorithm.js';
 export { OnlineRollouts } from '../training/online/online-rollouts.js';
+export { RankShare } from '../training/online/rank-share.js';
 export { OutputLayout } from '../training/output-layout.js';
 export { type Rollout } from '../training/online/rollout.js';
 export { RolloutScorer } from '../training/online/rollout-scorer.js';

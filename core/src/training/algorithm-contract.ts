@@ -3,6 +3,7 @@ import type { RecordKind } from '../data/canonical-record.js';
 import type { TokenizedDataset } from '../data/tokenized-dataset.js';
 import type { GraphExecutor, HostTensor } from '../engine/graph-executor.js';
 import type { Graph } from '../engine/ir/graph.js';
+import type { ProcessGroup } from '../engine/process-group.js';
 import type { Tensor } from '../engine/ir/tensor.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { FrozenWeights } from '../models/quant/frozen-weights.js';
@@ -18,11 +19,16 @@ export interface LossGraph {
   readonly metrics?: Readonly<Record<string, Tensor>>;
 }
 
-/** One collated micro-batch: the graph feeds, the real tokens in it (tokens/s) and its weight in eval means. */
+/**
+ * One collated micro-batch: the graph feeds, the real tokens in it (tokens/s) and its weight: the loss's normaliser
+ * (tokens of a token mean, rows of a row mean), which scales each rank's gradient by its share of the global one.
+ */
 export interface TrainBatch {
   readonly feeds: Record<string, HostTensor>;
   readonly tokens: number;
   readonly weight: number;
+  /** The normaliser of the graph's metrics when it is not the loss's (token-mean metrics of a row-mean loss); default `weight`. */
+  readonly metricWeight?: number;
 }
 
 export type DataSplit = 'train' | 'eval';
@@ -46,6 +52,8 @@ export interface AlgorithmContext extends PolicyLoadContext {
   readonly resumeDir?: string;
   /** Where every frozen model (reference, reward model) takes model.precision / model.quantization's storage. */
   readonly frozen: FrozenWeights;
+  /** The ranks training together (one process: the `single` group of one). */
+  readonly group: ProcessGroup;
 }
 
 /**

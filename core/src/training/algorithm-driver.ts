@@ -16,6 +16,8 @@ export interface AlgorithmDriver {
   readonly algorithm: AlgorithmParts;
   /** Whether the loss graph also scores the eval rows (eval/loss); online algorithms have no loss without rollouts. */
   readonly evaluatesLoss: boolean;
+  /** Several ranks: true when collate() already gives this rank's share (online rollouts); else the trainer hands each rank its rows of the global batch. */
+  readonly collatesPerRank: boolean;
   /** The train/eval tables, once the tokenizer is loaded. */
   loadData(context: PolicyLoadContext): Promise<TrainingData>;
   /** The algorithm's setup once the policy, tokenizer and data are loaded. */

@@ -203,7 +203,7 @@ export class ContractTrainer implements Trainer {
     const { distributed } = config;
     await this.group.init({ nodes: distributed.nodes, processesPerNode: distributed.gpus_per_node, seed: distributed.seed ?? config.train.seed, settings: { ...distributed } });
     if (this.group.notice && this.group.rank === 0) this.logger?.warn(this.group.notice);
-    this.parallel = dataParallelPlan(config, this.group, !this.driver.evaluatesLoss);
+    this.parallel = dataParallelPlan(this.group);
     // rank 0 owns the output directory; the others wait until it is claimed (or cleared)
     if (this.group.rank === 0) {
       await claimOutputDir(config, { logger: this.logger });
@@ -230,7 +230,7 @@ export class ContractTrainer implements Trainer {
       );
     }
     const { kernel, logger, tokenizer, policy, data, executor, resumeDir } = this;
-    await this.driver.setup({ config, kernel, logger, tokenizer, policy, data, executor, startDir, resumeDir, frozen });
+    await this.driver.setup({ config, kernel, logger, tokenizer, policy, data, executor, startDir, resumeDir, frozen, group: this.group });
     frozen.requireFrozenBase();
     this.frozenBytes = frozen.bytes;
   }
@@ -254,7 +254,7 @@ export class ContractTrainer implements Trainer {
     const next = () => {
       const batch = this.collateShare(loop.stream.next());
       tokens += batch.tokens;
-      return { feeds: { ...this.constantFeeds(), ...dropout(), ...batch.feeds }, weight: batch.weight };
+      return { feeds: { ...this.constantFeeds(), ...dropout(), ...batch.feeds }, weight: batch.weight, metricWeight: batch.metricWeight ?? batch.weight };
     };
     const outcome = this.parallel ? await steps.stepAcrossRanks(next, lr) : await steps.step(() => next().feeds, lr);
     const { results, gradNorm } = outcome;
@@ -322,27 +322,30 @@ export class ContractTrainer implements Trainer {
    * batch is empty still runs (collectives wait for every rank) on one row with weight 0, which adds nothing.
    */
   private collateShare(rows: number[]): TrainBatch {
-    if (!this.parallel) return this.driver.collate(this.data.train, rows, 'train');
+    if (!this.parallel || this.driver.collatesPerRank) return this.driver.collate(this.data.train, rows, 'train');
     const size = this.config.train.per_device_batch_size;
     const mine = rows.slice(this.group.rank * size, (this.group.rank + 1) * size);
     if (mine.length > 0) return this.driver.collate(this.data.train, mine, 'train');
-    return { ...this.driver.collate(this.data.train, rows.slice(0, 1), 'train'), tokens: 0, weight: 0 };
+    return { ...this.driver.collate(this.data.train, rows.slice(0, 1), 'train'), tokens: 0, weight: 0, metricWeight: 0 };
   }
 
   /**
-   * A data-parallel step's values as one process would log them: each micro-batch's loss and metrics weighted by
-   * its normaliser, summed across ranks and divided by the global one, then the mean over the micro-batches; tokens summed.
+   * A data-parallel step's values as one process would log them: each micro-batch's loss weighted by its normaliser
+   * and its metrics by theirs (TrainBatch.metricWeight), summed across ranks and divided by the global one, then the
+   * mean over the micro-batches; tokens summed.
    */
-  private async reduceAcrossRanks({ results, weights, totals }: ParallelStepOutcome, tokens: number): Promise<{ means: MetricRow; tokens: number; stop: boolean }> {
+  private async reduceAcrossRanks({ results, weights, totals, metricWeights, metricTotals }: ParallelStepOutcome, tokens: number): Promise<{ means: MetricRow; tokens: number; stop: boolean }> {
     const keys = ['loss', ...Object.keys(results[0]!.metrics)];
     const at = results.length * keys.length;
     const sums = new Float64Array(at + 2);
-    results.forEach((r, k) => keys.forEach((key, i) => (sums[k * keys.length + i] = weights[k]! * (key === 'loss' ? r.loss : r.metrics[key]!))));
+    const weightOf = (key: string) => (key === 'loss' ? { own: weights, total: totals } : { own: metricWeights, total: metricTotals });
+    results.forEach((r, k) => keys.forEach((key, i) => (sums[k * keys.length + i] = weightOf(key).own[k]! * (key === 'loss' ? r.loss : r.metrics[key]!))));
     sums[at] = tokens;
     // a stop signal reaches each rank at its own moment: the ranks agree here, so all stop after the same step
     sums[at + 1] = this.signals.stopRequested ? 1 : 0;
     await this.group.allReduce([sums], 'sum');
-    const means = Object.fromEntries(keys.map((key, i) => [key, results.reduce((s, _, k) => s + sums[k * keys.length + i]! / totals[k]!, 0) / results.length]));
+    const share = (key: string, i: number, k: number) => (weightOf(key).total[k]! > 0 ? sums[k * keys.length + i]! / weightOf(key).total[k]! : 0);
+    const means = Object.fromEntries(keys.map((key, i) => [key, results.reduce((s, _, k) => s + share(key, i, k), 0) / results.length]));
     return { means, tokens: sums[at]!, stop: sums[at + 1]! > 0 };
   }
 

@@ -9,11 +9,8 @@ import type { DataParallel } from './step-executor.js';
  * How several ranks train together: the backend's ZeRO stage (0 = ddp's allreduce; 1 and 2 shard the optimizer,
  * see ZeroOptimizer). One rank: undefined.
  */
-export function dataParallelPlan(config: UnifiedConfig, group: ProcessGroup, online: boolean): DataParallel | undefined {
+export function dataParallelPlan(group: ProcessGroup): DataParallel | undefined {
   if (group.worldSize === 1) return undefined;
-  if (online) {
-    throw new ConfigValidationError([{ path: 'distributed.backend', message: `"${config.distributed.backend}" with several processes trains offline algorithms (sft, dpo, reward) for now; run ${config.algo} with one process (docs/distributed.md)` }]);
-  }
   return { group, zeroStage: group.zeroStage ?? 0 };
 }
 

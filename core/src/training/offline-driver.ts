@@ -8,6 +8,7 @@ import { loadTrainingData, type TrainingData } from './training-data.js';
 /** An offline algorithm (SFT, DPO, reward) in the loop: each micro-batch is rows of the training table, collated by the contract. */
 export class OfflineDriver implements AlgorithmDriver {
   readonly evaluatesLoss = true;
+  readonly collatesPerRank = false;
   private context!: AlgorithmContext;
 
   constructor(readonly algorithm: AlgorithmContract) {}

@@ -23,6 +23,8 @@ export interface DataParallel {
 export interface WeightedFeeds {
   readonly feeds: Readonly<Record<string, HostTensor>>;
   readonly weight: number;
+  /** The normaliser of its metrics (TrainBatch.metricWeight). */
+  readonly metricWeight: number;
 }
 
 export interface StepExecutorOptions {
@@ -46,10 +48,12 @@ export interface StepOutcome {
   readonly gradNorm: number;
 }
 
-/** A data-parallel step: also each micro-batch's normaliser here and summed over the ranks (for weighting the metrics). */
+/** A data-parallel step: also each micro-batch's normalisers (loss, metrics) here and summed over the ranks (for weighting the logged values). */
 export interface ParallelStepOutcome extends StepOutcome {
   readonly weights: readonly number[];
   readonly totals: readonly number[];
+  readonly metricWeights: readonly number[];
+  readonly metricTotals: readonly number[];
 }
 
 /**
@@ -121,7 +125,8 @@ export class StepExecutor {
     const { group } = this.parallel!;
     const batches = Array.from({ length: this.accumulate }, next);
     const totals = Float64Array.from(batches, (b) => b.weight);
-    await group.allReduce([totals], 'sum');
+    const metricTotals = Float64Array.from(batches, (b) => b.metricWeight);
+    await group.allReduce([totals, metricTotals], 'sum');
     const results: StepResult[] = [];
     for (const [k, b] of batches.entries()) results.push(await this.session.accumulate(b.feeds, totals[k]! > 0 ? b.weight / totals[k]! / this.accumulate : 0));
     const grads = this.session.accumulatedGradients();
@@ -133,7 +138,7 @@ export class StepExecutor {
       await inPlace(grads.values(), (buffers) => group.allReduce(buffers, 'sum'));
       gradNorm = await this.session.applyAccumulated(lr);
     }
-    return { results, gradNorm, weights: batches.map((b) => b.weight), totals: [...totals] };
+    return { results, gradNorm, weights: batches.map((b) => b.weight), totals: [...totals], metricWeights: batches.map((b) => b.metricWeight), metricTotals: [...metricTotals] };
   }
 
   /** The optimizer state as checkpoints hold it (under ZeRO gathered on rank 0: every rank calls it). */

@@ -14,6 +14,7 @@ import {
   type OnlineBatch,
   type OnlineContext,
   type OnlineSettings,
+  type RankShare,
   type Rollout,
   type TrainBatch,
   withAuxiliaryLosses,
@@ -92,14 +93,17 @@ export abstract class GrpoFamilyAlgorithm implements OnlineAlgorithmContract {
     return sampled.rollouts;
   }
 
-  /** Group-relative advantages, then steps_per_generation micro-batches, trained on num_iterations times. */
-  async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, RunValue>>, { tokenizer, replaying }: OnlineContext): Promise<OnlineBatch> {
+  /**
+   * Group-relative advantages over the whole generation batch (every rank's rewards, gathered), then this rank's
+   * steps_per_generation micro-batches, trained on num_iterations times.
+   */
+  async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, RunValue>>, { tokenizer, replaying, share }: OnlineContext): Promise<OnlineBatch> {
     const G = this.options.num_generations;
     const totals = rollouts.map((r) => r.total);
     const advantages = groupAdvantages(totals, G, this.options.scale_rewards);
     const scored: GroupRollout[] = rollouts.map((r, i) => ({ ...r, advantage: advantages[i]! }));
-    const micro = await this.splitMicroBatches(scored, params, tokenizer.padTokenId);
-    this.tokensSeen += micro.reduce((s, m) => s + m.tokens, 0);
+    const micro = await this.splitMicroBatches(scored, params, tokenizer.padTokenId, share);
+    this.tokensSeen += rollouts.reduce((s, r) => s + r.promptIds.length + r.completionIds.length, 0);
     const sampling = replaying ? { frac_reward_zero_std: fractionTrue(tiedGroups(totals, G)) } : this.samplingMetrics;
     return {
       microBatches: Array.from({ length: this.options.num_iterations }, () => micro).flat(),
@@ -108,33 +112,44 @@ export abstract class GrpoFamilyAlgorithm implements OnlineAlgorithmContract {
     };
   }
 
-  /** Collates each micro-batch once: feeds, old log-probs (off-policy), and the loss normalizer. */
-  private async splitMicroBatches(rollouts: GroupRollout[], params: Readonly<Record<string, RunValue>>, padTokenId: number): Promise<TrainBatch[]> {
-    const size = this.config.train.per_device_batch_size;
-    const parts = Array.from({ length: this.stepsPerGeneration }, (_, k) => rollouts.slice(k * size, (k + 1) * size));
+  /** Collates each of this rank's micro-batches once: feeds, old log-probs (off-policy), and the loss normaliser. */
+  private async splitMicroBatches(rollouts: GroupRollout[], params: Readonly<Record<string, RunValue>>, padTokenId: number, share: RankShare): Promise<TrainBatch[]> {
+    const parts = share.microBatches(rollouts, this.config.train.per_device_batch_size);
     const collated = parts.map((part) => collateGroup(part, padTokenId, this.options.mask_truncated_completions));
     const activeTokens = collated.reduce((s, c) => s + c.activeTokens, 0);
     const micro: TrainBatch[] = [];
     for (const [k, part] of parts.entries()) {
       const c = collated[k]!;
       const feeds = groupFeeds(part, c);
-      const normalizer = this.lossNormalizer(part.length, activeTokens);
-      if (normalizer !== undefined) feeds[GRPO_FEEDS.normalizer] = float32Tensor([normalizer], []);
+      const { normalizer, fed } = this.lossNormalizer(part.length, c.activeTokens, activeTokens);
+      // a share without active tokens has Σ m·ℓ = 0: any non-zero divisor keeps it 0 (one process: max(tokens, 1))
+      if (fed) feeds[GRPO_FEEDS.normalizer] = float32Tensor([Math.max(normalizer, 1 / this.stepsPerGeneration)], []);
       if (this.oldLogps) feeds[GRPO_FEEDS.oldLogps] = float32Tensor((await this.oldLogps.score(c.batch, params)).logps!, [c.batch.rows, c.batch.length]);
-      micro.push({ feeds, tokens: realTokens(c.batch), weight: part.length });
+      // the graph's metrics are token means over the micro-batch's mask
+      micro.push({ feeds, tokens: realTokens(c.batch), weight: normalizer, metricWeight: c.activeTokens });
     }
     return micro;
   }
 
   /**
-   * dr_grpo: rows × max_completion_length. dapo: the generation batch's active tokens / steps_per_generation, so that
-   * an optimizer step (the trainer averages its gradient_accumulation_steps micro-losses) divides Σ m·ℓ by the active
-   * tokens of the generation batch's share of it: with the default steps_per_generation, one token mean over the step.
+   * The divisor of Σ m·ℓ in a micro-batch's loss, also its weight across ranks (TrainBatch.weight: the trainer sums
+   * the ranks' weights, so a rank's share of the global divisor scales its gradient): grpo: rows (a mean of per-row
+   * means); bnpo: the micro-batch's active tokens; dr_grpo: rows × max_completion_length (fed); dapo (fed): the
+   * active tokens of this rank's share of the generation batch / steps_per_generation, so that an optimizer step
+   * divides Σ m·ℓ by the generation batch's active tokens (summed over the ranks) / steps_per_generation: with the
+   * default steps_per_generation, one token mean over the step.
    */
-  private lossNormalizer(rows: number, activeTokens: number): number | undefined {
-    if (this.options.loss_type === 'dr_grpo') return rows * this.options.max_completion_length;
-    if (this.options.loss_type === 'dapo') return Math.max(activeTokens, 1) / this.stepsPerGeneration;
-    return undefined;
+  private lossNormalizer(rows: number, microTokens: number, shareTokens: number): { normalizer: number; fed: boolean } {
+    switch (this.options.loss_type) {
+      case 'grpo':
+        return { normalizer: rows, fed: false };
+      case 'bnpo':
+        return { normalizer: microTokens, fed: false };
+      case 'dr_grpo':
+        return { normalizer: rows * this.options.max_completion_length, fed: true };
+      case 'dapo':
+        return { normalizer: shareTokens / this.stepsPerGeneration, fed: true };
+    }
   }
 
   buildLoss(g: Graph, { policy, sampling }: OnlineContext): LossGraph {

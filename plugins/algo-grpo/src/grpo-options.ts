@@ -28,10 +28,15 @@ export class GrpoOptions {
     const issues: ConfigIssue[] = [];
     if (validCounts(o.num_generations) && o.num_generations < 2) {
       issues.push({ path: 'train.num_generations', message: `must be at least 2 (got ${o.num_generations}): advantages compare completions of one prompt` });
-    } else if (validCounts(o.per_device_batch_size, o.num_generations) && o.per_device_batch_size % o.num_generations !== 0) {
-      issues.push({ path: 'train.per_device_batch_size', message: `counts completions and must be divisible by train.num_generations (${o.per_device_batch_size} is not a multiple of ${o.num_generations})` });
     }
     const stepsPerGeneration = stepsPerGenerationOf(o);
+    // TRL's rule: the generation batch (every process's) holds whole groups; a group may straddle two ranks
+    const processes = config.distributed.nodes * config.distributed.gpus_per_node;
+    const generationBatch = o.per_device_batch_size * processes * stepsPerGeneration;
+    if (o.num_generations >= 2 && validCounts(o.per_device_batch_size, o.num_generations, processes, stepsPerGeneration) && generationBatch % o.num_generations !== 0) {
+      const of = processes > 1 ? ` × ${processes} processes` : '';
+      issues.push({ path: 'train.per_device_batch_size', message: `counts completions: the generation batch per_device_batch_size${of} × steps_per_generation = ${generationBatch} must be divisible by train.num_generations (${o.num_generations})` });
+    }
     if (validCounts(stepsPerGeneration, o.gradient_accumulation_steps) && stepsPerGeneration % o.gradient_accumulation_steps !== 0) {
       issues.push({ path: 'train.steps_per_generation', message: `must be a multiple of train.gradient_accumulation_steps (${stepsPerGeneration} vs ${o.gradient_accumulation_steps})` });
     }
@@ -43,7 +48,7 @@ export class GrpoOptions {
     return issues;
   }
 
-  @Describe('Completions sampled per prompt (G >= 2); train.per_device_batch_size counts completions and must be divisible by it. Default 8 (TRL).')
+  @Describe('Completions sampled per prompt (G >= 2); train.per_device_batch_size counts completions, and the generation batch (per_device_batch_size × processes × steps_per_generation) must be divisible by it. Default 8 (TRL).')
   @PositiveInt()
   num_generations = 8;
 

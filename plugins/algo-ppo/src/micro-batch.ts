@@ -23,5 +23,6 @@ export function microBatchFeeds(rollouts: readonly ScoredRollout[], padTokenId: 
     [FEED_NAMES.oldLogps]: grid((r) => r.logps),
     [FEED_NAMES.oldValues]: grid((r) => r.values),
   };
-  return { feeds, tokens: realTokens(batch), weight: rollouts.length };
+  // the loss and its metrics are token means over the mask: their normaliser across ranks
+  return { feeds, tokens: realTokens(batch), weight: batch.completionMask.reduce((s, m) => s + m, 0) };
 }

@@ -15,6 +15,7 @@ import {
   type OnlineBatch,
   type OnlineContext,
   type OnlineSettings,
+  type RankShare,
   type Rollout,
   withAuxiliaryLosses,
 } from '@aligntune/core/training';
@@ -63,7 +64,8 @@ export class PpoAlgorithm implements OnlineAlgorithmContract {
     this.value = await loadValueModel(companions);
     const reward = context.replaying ? undefined : await loadRewardModel(companions);
     const o = this.options;
-    this.schedule = new OnPolicySchedule({ epochs: o.num_ppo_epochs, microBatchSize: o.per_device_batch_size, shuffle: o.shuffle, seed: o.seed });
+    // the plan cuts the global rollout batch (every rank's) into global micro-batches; each rank trains its part of each
+    this.schedule = new OnPolicySchedule({ epochs: o.num_ppo_epochs, microBatchSize: o.per_device_batch_size * context.share.worldSize, shuffle: o.shuffle, seed: o.seed });
     this.scorer = await RolloutScorer.create(context.executor, {
       policy: context.policy,
       reference: context.reference,
@@ -90,11 +92,12 @@ export class PpoAlgorithm implements OnlineAlgorithmContract {
   }
 
   /** Scores, advantages and the num_ppo_epochs × num_mini_batches plan of micro-batches of a rollout batch. */
-  async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, RunValue>>, { tokenizer }: OnlineContext): Promise<OnlineBatch> {
+  async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, RunValue>>, { tokenizer, share }: OnlineContext): Promise<OnlineBatch> {
     // follow the session, so the starting weights can be freed (resident ones are read out when saved)
     if (allHost(params)) this.value.model.setWeights(params, VALUE_PREFIX);
     const o = this.options;
-    const scored = scoreRollouts(rollouts, await this.modelOutputs(rollouts, params, tokenizer.padTokenId), {
+    // every rank scores its block and holds all the scores: whitening and the metrics are the global batch's
+    const scored = scoreRollouts(rollouts, await this.modelOutputs(rollouts, params, tokenizer.padTokenId, share), {
       klCoef: o.kl_coef,
       klEstimator: o.kl_estimator,
       gamma: o.gamma,
@@ -105,15 +108,15 @@ export class PpoAlgorithm implements OnlineAlgorithmContract {
     });
     const { plan, metrics } = this.schedule.next(scored.length);
     return {
-      microBatches: plan.map((rows) => microBatchFeeds(rows.map((i) => scored[i]!), tokenizer.padTokenId)),
+      microBatches: plan.map((rows) => microBatchFeeds(share.part(rows, o.per_device_batch_size).map((i) => scored[i]!), tokenizer.padTokenId)),
       metrics: { ...onPolicyMetrics(scored, o.kl_coef, tokenizer.eosTokenId!), ...metrics },
       table: () => onPolicyCompletionsTable(scored),
     };
   }
 
   /** Rollout-time log-probs, reference log-probs, values and reward-model scores, per_device_batch_size rows at a time. */
-  private async modelOutputs(rollouts: readonly Rollout[], params: Readonly<Record<string, RunValue>>, padTokenId: number): Promise<ModelOutputs[]> {
-    const scores = await this.scorer.scoreCompletions(rollouts, params, { padTokenId, chunk: this.options.per_device_batch_size });
+  private async modelOutputs(rollouts: readonly Rollout[], params: Readonly<Record<string, RunValue>>, padTokenId: number, share: RankShare): Promise<ModelOutputs[]> {
+    const scores = await this.scorer.scoreCompletions(rollouts, params, { padTokenId, chunk: this.options.per_device_batch_size, share });
     return scores.map(({ tokens, rows }) => ({ modelScore: rows.rewardScores ?? null, logps: tokens.logps!, refLogps: tokens.refLogps!, values: tokens.values! }));
   }
 

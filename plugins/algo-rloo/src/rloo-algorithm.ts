@@ -67,16 +67,18 @@ export class RlooAlgorithm implements OnlineAlgorithmContract {
     };
   }
 
-  async setup({ executor, policy, reference, sampling }: OnlineContext): Promise<void> {
+  async setup({ executor, policy, reference, sampling, share }: OnlineContext): Promise<void> {
     const o = this.options;
-    this.schedule = new OnPolicySchedule({ epochs: o.num_ppo_epochs, microBatchSize: o.per_device_batch_size, shuffle: o.shuffle, seed: o.seed });
+    // the plan cuts the global rollout batch (every rank's) into global micro-batches; each rank trains its part of each
+    this.schedule = new OnPolicySchedule({ epochs: o.num_ppo_epochs, microBatchSize: o.per_device_batch_size * share.worldSize, shuffle: o.shuffle, seed: o.seed });
     this.scorer = await RolloutScorer.create(executor, { policy, reference, temperature: sampling.temperature, label: 'rloo rollout scores' });
   }
 
   /** Returns, leave-one-out advantages, and the num_ppo_epochs × num_mini_batches plan of micro-batches. */
-  async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, RunValue>>, { tokenizer }: OnlineContext): Promise<OnlineBatch> {
+  async learnFrom(rollouts: Rollout[], params: Readonly<Record<string, RunValue>>, { tokenizer, share }: OnlineContext): Promise<OnlineBatch> {
     const o = this.options;
-    const outputs = await this.scorer.scoreCompletions(rollouts, params, { padTokenId: tokenizer.padTokenId, chunk: o.per_device_batch_size });
+    // every rank scores its block and holds all the scores: leave-one-out baselines and normalisation are the global batch's
+    const outputs = await this.scorer.scoreCompletions(rollouts, params, { padTokenId: tokenizer.padTokenId, chunk: o.per_device_batch_size, share });
     const logps = outputs.map((out) => out.tokens.logps!);
     const kls = outputs.map((out, i) => logps[i]!.map((logp, t) => logp - out.tokens.refLogps![t]!));
     const scores = rollouts.map((r) => sequenceScore(r, null, { missingEosPenalty: o.missing_eos_penalty }));
@@ -85,7 +87,7 @@ export class RlooAlgorithm implements OnlineAlgorithmContract {
     const scored: RlooRollout[] = rollouts.map((r, i) => ({ ...r, modelScore: null, score: scores[i]!, logps: logps[i]!, kl: kls[i]!, advantage: advantages[i]! }));
     const { plan, metrics } = this.schedule.next(scored.length);
     return {
-      microBatches: plan.map((rows) => microBatch(rows.map((i) => scored[i]!), tokenizer.padTokenId)),
+      microBatches: plan.map((rows) => microBatch(share.part(rows, o.per_device_batch_size).map((i) => scored[i]!), tokenizer.padTokenId)),
       metrics: { ...onPolicyMetrics(scored, o.kl_coef, tokenizer.eosTokenId!), ...metrics },
       table: () => onPolicyCompletionsTable(scored),
     };

@@ -25,8 +25,10 @@ export class RlooOptions extends OnPolicyOptions {
     const issues = OnPolicyOptions.checkConfig(config);
     if (validCounts(o.rloo_k) && o.rloo_k < 2) {
       issues.push({ path: 'train.rloo_k', message: `must be at least 2 (got ${o.rloo_k}): the baseline of a sample is the mean of the others` });
-    } else if (validCounts(o.rloo_k, o.rollout_batch_size) && o.rollout_batch_size! % o.rloo_k !== 0) {
-      issues.push({ path: 'train.rollout_batch_size', message: `counts completions and must be a multiple of train.rloo_k (${o.rollout_batch_size} is not a multiple of ${o.rloo_k})` });
+    } else if (validCounts(o.rloo_k, o.rollout_batch_size) && (o.rollout_batch_size! * processes(config)) % o.rloo_k !== 0) {
+      // the global rollout batch (every rank's, TRL's batch_size) holds whole groups; a group may straddle two ranks
+      const of = processes(config) > 1 ? ` × ${processes(config)} processes = ${o.rollout_batch_size! * processes(config)}` : '';
+      issues.push({ path: 'train.rollout_batch_size', message: `counts completions and must be a multiple of train.rloo_k (${o.rollout_batch_size}${of} is not a multiple of ${o.rloo_k})` });
     }
     for (const key of ['reward_path', 'value_path'] as const) {
       if (config.model?.[key]) issues.push({ path: `model.${key}`, message: `rloo scores completions with reward functions (rewards:) only; ${key === 'reward_path' ? 'a reward model' : 'a value model'} is not used` });
@@ -50,4 +52,9 @@ export class RlooOptions extends OnPolicyOptions {
   @Describe('Peak learning rate. Default 3e-6 (TRL RLOOConfig).')
   @PositiveNumber()
   learning_rate = 3e-6;
+}
+
+/** Processes training together (distributed.nodes × gpus_per_node). */
+function processes(config: UnifiedConfig): number {
+  return config.distributed.nodes * config.distributed.gpus_per_node;
 }

@@ -30,7 +30,7 @@ export class OnPolicyOptions {
     return { temperature: { key: 'train.temperature', value: o.temperature, fallback: 0.7 } };
   }
 
-  @Describe('Completions per rollout batch. Unset (default) = num_mini_batches × gradient_accumulation_steps × per_device_batch_size, num_mini_batches defaulting to 1 (TRL\'s derived batch_size).') @Optional() @PositiveInt()
+  @Describe('Completions per rollout batch and process (several processes: the rollout batch is this × processes, TRL\'s local_batch_size × world_size). Unset (default) = num_mini_batches × gradient_accumulation_steps × per_device_batch_size, num_mini_batches defaulting to 1 (TRL\'s derived batch_size).') @Optional() @PositiveInt()
   rollout_batch_size?: number;
 
   @Describe('Mini-batches (= optimizer steps) per epoch over a rollout batch; rollout_batch_size = num_mini_batches × gradient_accumulation_steps × per_device_batch_size. Unset (default) = derived from that identity (1 when rollout_batch_size is unset too).') @Optional() @PositiveInt()

@@ -6,6 +6,7 @@ import type { MetricTable } from '../metric-sink.js';
 import type { MetricRow } from '../metrics-log.js';
 import type { RewardEntry } from '../rewards/reward-aggregator.js';
 import type { OnlineRolloutOptions } from './online-rollouts.js';
+import type { RankShare } from './rank-share.js';
 import type { ReplayScores } from './replay-rollouts.js';
 import type { Rollout } from './rollout.js';
 
@@ -45,6 +46,12 @@ export interface OnlineContext extends AlgorithmContext {
   readonly replaying: boolean;
   /** The run's temperature (and top_k / top_p where the algorithm has them): the loss's log-probs must use the sampler's temperature. */
   readonly sampling: ResolvedSampling;
+  /**
+   * Several ranks: learnFrom receives the whole generation batch on every rank (so statistics and metrics are one
+   * process's); it trains this rank's part of each micro-batch (share.microBatches) and scores through
+   * RolloutScorer.scoreCompletions with `share`. One rank: a share of everything.
+   */
+  readonly share: RankShare;
 }
 
 /**
@@ -56,8 +63,9 @@ export interface OnlineContext extends AlgorithmContext {
 export interface OnlineAlgorithmContract extends AlgorithmParts<OnlineContext> {
   onlineSettings(): OnlineSettings;
   /**
-   * Turns a generation batch's rollouts (samplesPerPrompt consecutive per prompt) into micro-batches, with the
-   * current weights: resident in the backend on a backend that keeps them (valid until the next step), else host tensors.
+   * Turns a generation batch's rollouts (samplesPerPrompt consecutive per prompt) into this rank's micro-batches, with
+   * the current weights: resident in the backend on a backend that keeps them (valid until the next step), else host
+   * tensors. The rollouts are the global batch (every rank's); see OnlineContext.share.
    */
   learnFrom(rollouts: Rollout[], params: Readonly<Record<string, RunValue>>, context: OnlineContext): Promise<OnlineBatch>;
   /** Sampling of its own on top of `draw` (DAPO's dynamic sampling); default: `draw(prompts)`. Not called when replaying. */

@@ -14,6 +14,7 @@ import { RewardAggregator } from '../rewards/reward-aggregator.js';
 import { loadTrainingData, type TrainingData } from '../training-data.js';
 import type { OnlineAlgorithmContract, OnlineBatch, OnlineContext, OnlineSettings } from './online-algorithm.js';
 import { OnlineRollouts } from './online-rollouts.js';
+import { RankShare } from './rank-share.js';
 import { loadReferenceModel } from './reference-model.js';
 import { ReplayRollouts } from './replay-rollouts.js';
 import type { Rollout } from './rollout.js';
@@ -26,6 +27,7 @@ import type { Rollout } from './rollout.js';
  */
 export class OnlineDriver implements AlgorithmDriver {
   readonly evaluatesLoss = false;
+  readonly collatesPerRank = true;
   private readonly settings: OnlineSettings;
   private context!: OnlineContext;
   private replay?: ReplayRollouts;
@@ -61,7 +63,7 @@ export class OnlineDriver implements AlgorithmDriver {
   async setup(context: AlgorithmContext): Promise<void> {
     const sampling = this.resolveSampling(context);
     const reference = this.settings.reference ? await this.loadReference(context) : undefined;
-    this.context = { ...context, reference, replaying: this.replay !== undefined, sampling };
+    this.context = { ...context, reference, replaying: this.replay !== undefined, sampling, share: new RankShare(context.group) };
     if (!this.replay) this.online = await this.createSampler(context, sampling);
     await this.algorithm.setup?.(this.context);
   }
@@ -99,7 +101,8 @@ export class OnlineDriver implements AlgorithmDriver {
   async beforeStep(params: Readonly<Record<string, RunValue>>, step: number, sinks: MetricSinks): Promise<MetricRow | undefined> {
     let metrics: MetricRow | undefined;
     if (!this.current || this.cursor === this.current.microBatches.length) {
-      const rollouts = await this.collect(params, this.settings.promptsPerBatch);
+      // a generation batch is global (TRL: per device × processes): every rank holds all of it, trains its share
+      const rollouts = await this.collect(params, this.settings.promptsPerBatch * this.context.share.worldSize);
       this.current = await this.algorithm.learnFrom(rollouts, params, this.context);
       this.cursor = 0;
       metrics = this.current.metrics;
@@ -109,13 +112,16 @@ export class OnlineDriver implements AlgorithmDriver {
     return metrics;
   }
 
-  /** The rollouts of `prompts` prompts: replayed, or sampled from the current weights (through the algorithm's sampling, if it has one). */
+  /**
+   * The rollouts of `prompts` prompts: replayed (every rank reads the same file), or sampled from the current weights
+   * (through the algorithm's sampling, if it has one), each rank its block of the prompts, then gathered.
+   */
   private collect(params: Readonly<Record<string, RunValue>>, prompts: number): Promise<Rollout[]> {
     if (this.replay) return Promise.resolve(this.replay.sample(prompts));
     // host weights become the policy's own (the starting ones can be freed); the engine is fed the session's
     // current weights either way, resident ones as they are: no copy and no recompile after an update
     if (allHost(params)) this.context.policy.absorb(params);
-    const draw = (n: number) => this.online!.sample(n, params);
+    const draw = (n: number) => this.online!.sample(n, params, this.context.share);
     return this.algorithm.sample ? this.algorithm.sample(draw, prompts) : draw(prompts);
   }
 

@@ -4,6 +4,7 @@ import type { TokenizedDataset } from '../../data/tokenized-dataset.js';
 import type { RunValue } from '../../engine/graph-executor.js';
 import type { RolloutEngine } from '../../models/rollout/rollout-engine.js';
 import type { RewardAggregator } from '../rewards/reward-aggregator.js';
+import type { RankShare } from './rank-share.js';
 import { cutAfterEos, type Rollout } from './rollout.js';
 
 export interface OnlineRolloutOptions {
@@ -47,13 +48,54 @@ export class OnlineRollouts {
     this.prompts.seek(position);
   }
 
-  /** The next `prompts` prompts (epoch order, cycling), samplesPerPrompt consecutive completions each. */
-  sample(prompts: number, weights?: Readonly<Record<string, RunValue>>): Promise<Rollout[]> {
-    return this.generate(this.prompts.next(prompts), weights);
+  /**
+   * The next `prompts` prompts (epoch order, cycling), samplesPerPrompt consecutive completions each. With several
+   * ranks (`share`), each generates and scores a block of whole prompts, then the rollouts are gathered, so every
+   * rank holds the batch one process would (rewards included, before any group statistic).
+   */
+  async sample(prompts: number, weights?: Readonly<Record<string, RunValue>>, share?: RankShare): Promise<Rollout[]> {
+    const rows = this.prompts.next(prompts);
+    if (!share || share.worldSize === 1) return this.generate(rows, weights, 0);
+    const { start, end } = share.block(rows.length);
+    const own = await this.generate(rows.slice(start, end), weights, share.rank);
+    const G = this.options.samplesPerPrompt;
+    const gathered = await share.gather(own.map((r) => this.encode(r)), start * G, rows.length * G);
+    return gathered.map((row) => this.decode(row));
   }
 
-  /** One generation call over `rows`, then one reward call; every call draws a fresh sampling seed. */
-  private async generate(rows: readonly number[], weights: Readonly<Record<string, RunValue>> | undefined): Promise<Rollout[]> {
+  /** A rollout as numbers: row, EOS flag, total and each reward (NaN = null), then the completion's ids and its text's UTF-16 units. */
+  private encode(r: Rollout): Float64Array {
+    const names = this.rewardNames;
+    const text = Array.from({ length: r.completion.length }, (_, i) => r.completion.charCodeAt(i));
+    return Float64Array.from([r.row, r.containsEos ? 1 : 0, r.total ?? NaN, ...names.map((n) => r.rewards[n] ?? NaN), r.completionIds.length, ...r.completionIds, ...text]);
+  }
+
+  private decode(values: Float64Array): Rollout {
+    const names = this.rewardNames;
+    const row = values[0]!;
+    const nullable = (v: number) => (Number.isNaN(v) ? null : v);
+    const idsAt = 4 + names.length;
+    const ids = Int32Array.from(values.subarray(idsAt, idsAt + values[idsAt - 1]!));
+    return {
+      row,
+      prompt: this.data.row(row).prompt,
+      promptIds: this.data.tokens('prompt', row),
+      completionIds: ids,
+      completion: String.fromCharCode(...values.subarray(idsAt + ids.length)),
+      containsEos: values[1] === 1,
+      rewards: Object.fromEntries(names.map((n, k) => [n, nullable(values[3 + k]!)])),
+      total: nullable(values[2]!),
+    };
+  }
+
+  private get rewardNames(): string[] {
+    return this.aggregator?.names ?? [];
+  }
+
+  /** One generation call over `rows`, then one reward call; every call draws a fresh sampling seed (each rank its own). */
+  private async generate(rows: readonly number[], weights: Readonly<Record<string, RunValue>> | undefined, rank: number): Promise<Rollout[]> {
+    const call = ++this.generation;
+    if (rows.length === 0) return [];
     const o = this.options;
     const keepAfterEos = o.stopAtEos === false;
     const { completions } = await this.engine.generate(rows.map((r) => [...this.data.tokens('prompt', r)]), {
@@ -62,7 +104,7 @@ export class OnlineRollouts {
       ...(o.topK === undefined ? {} : { topK: o.topK }),
       ...(o.topP === undefined ? {} : { topP: o.topP }),
       numReturnSequences: o.samplesPerPrompt,
-      seed: o.seed + 7919 * ++this.generation,
+      seed: o.seed + 7919 * call + 104729 * rank,
       ...(weights ? { weights } : {}),
       // without a stop token, EOS is sampled like any other token (TRL's stop_token: null)
       ...(keepAfterEos ? { eosTokenIds: [] } : {}),

@@ -10,6 +10,7 @@ import { tokenLogProbs } from '../../models/graph/log-probs.js';
 import type { DecoderModel } from '../../models/roles/decoder-model.js';
 import { REFERENCE_PREFIX, type PolicyModel } from '../../models/roles/policy-model.js';
 import { tokenFeeds } from '../batch-feeds.js';
+import type { RankShare } from './rank-share.js';
 import { collateRollouts, completionValues } from './rollout-batch.js';
 import type { Rollout } from './rollout.js';
 
@@ -45,6 +46,8 @@ export class RolloutScorer {
   private constructor(
     private readonly graph: CompiledGraph,
     private readonly frozenFeeds: Record<string, HostTensor>,
+    /** Output names by kind: per token ([rows × length]) and per row ([rows]), so gathered scores can be read back. */
+    private readonly kinds: { readonly tokens: readonly string[]; readonly rows: readonly string[] },
   ) {}
 
   static async create(executor: GraphExecutor, models: RolloutScorerModels): Promise<RolloutScorer> {
@@ -64,7 +67,8 @@ export class RolloutScorer {
       Object.assign(frozen, extra.frozen);
     }
     const compiled = await executor.compile(encodeModel(emitModel(g, { outputs })), { label: models.label });
-    return new RolloutScorer(compiled, frozen);
+    const names = Object.keys(outputs);
+    return new RolloutScorer(compiled, frozen, { tokens: names.filter((n) => outputs[n]!.shape.length === 2), rows: names.filter((n) => outputs[n]!.shape.length === 1) });
   }
 
   /** `params`: the session's current trained weights. */
@@ -73,8 +77,32 @@ export class RolloutScorer {
     return Object.fromEntries(Object.entries(out).map(([name, tensor]) => [name, Float32Array.from(hostValues(tensor))]));
   }
 
-  /** Scores every rollout, `chunk` rows per forward (per_device_batch_size), each as its completion's values. */
-  async scoreCompletions(rollouts: readonly Rollout[], params: Readonly<Record<string, RunValue>>, o: { padTokenId: number; chunk: number }): Promise<CompletionScores[]> {
+  /**
+   * Scores every rollout, `chunk` rows per forward (per_device_batch_size), each as its completion's values. With
+   * several ranks (`share`), each scores its block of the rollouts and the scores are gathered, so every rank holds all.
+   */
+  async scoreCompletions(rollouts: readonly Rollout[], params: Readonly<Record<string, RunValue>>, o: { padTokenId: number; chunk: number; share?: RankShare }): Promise<CompletionScores[]> {
+    if (!o.share || o.share.worldSize === 1) return this.scoreAll(rollouts, params, o);
+    const { start, end } = o.share.block(rollouts.length);
+    const own = await this.scoreAll(rollouts.slice(start, end), params, o);
+    const rows = await o.share.gather(own.map((s) => this.flatten(s)), start, rollouts.length);
+    return rows.map((row, i) => this.unflatten(row, rollouts[i]!.completionIds.length));
+  }
+
+  /** One rollout's scores as one row: the per-row values, then each per-token array. */
+  private flatten(scores: CompletionScores): Float64Array {
+    return Float64Array.from([...this.kinds.rows.map((n) => scores.rows[n]!), ...this.kinds.tokens.flatMap((n) => [...scores.tokens[n]!])]);
+  }
+
+  private unflatten(row: Float64Array, tokens: number): CompletionScores {
+    const at = this.kinds.rows.length;
+    return {
+      rows: Object.fromEntries(this.kinds.rows.map((n, k) => [n, row[k]!])),
+      tokens: Object.fromEntries(this.kinds.tokens.map((n, k) => [n, row.slice(at + k * tokens, at + (k + 1) * tokens)])),
+    };
+  }
+
+  private async scoreAll(rollouts: readonly Rollout[], params: Readonly<Record<string, RunValue>>, o: { padTokenId: number; chunk: number }): Promise<CompletionScores[]> {
     const scores: CompletionScores[] = [];
     for (let at = 0; at < rollouts.length; at += o.chunk) {
       const part = rollouts.slice(at, at + o.chunk);
