@@ -9,7 +9,8 @@ async function trainedWeights(dir: string, checkpointing: boolean, algo = 'sft',
   const out = join(dir, checkpointing ? 'out-ckpt' : 'out-plain');
   const config = runConfig(algo, join(dir, 'model'), join(dir, 'data'), out, { per_device_batch_size: 4, max_steps: 2, optimizer: 'sgd', learning_rate: 0.1, max_grad_norm: 0 }, { model: { name_or_path: join(dir, 'model'), gradient_checkpointing: checkpointing, ...modelFields } });
   await (await createTrainer(config)).train();
-  return (await readSafetensors(join(out, 'final/model.safetensors'))).tensors;
+  const saved = 'peft' in modelFields ? 'final/adapter_model.safetensors' : 'final/model.safetensors';
+  return (await readSafetensors(join(out, saved))).tensors;
 }
 
 const values = (t: StoredTensor) => Float64Array.from(t.data as ArrayLike<number>);
@@ -52,6 +53,21 @@ describe('model.gradient_checkpointing: the backward recomputes each decoder lay
     const plain = await trainedWeights(dir, false, 'dpo', reference);
     const recomputed = await trainedWeights(dir, true, 'dpo', reference);
     const { largest, worst } = updateDifference(before, plain, recomputed);
+    expect(largest).toBeGreaterThan(1e-4);
+    expect(worst / largest).toBeLessThan(1e-6);
+  });
+
+  it('QLoRA (nf4 base, adapters on q/v): the adapters get the same update to 1e-6 relative as without', async () => {
+    const dir = tempDir();
+    await writeTinyModel(join(dir, 'model'), 'llama', { seed: 5 });
+    writeJsonl(join(dir, 'data/train.jsonl'), sftRows(8, 7));
+    const qlora = { peft: { r: 4, lora_alpha: 8, target_modules: ['q_proj', 'v_proj'] }, quantization: { load_in_4bit: true, bnb_4bit_quant_type: 'nf4' } };
+    const plain = await trainedWeights(dir, false, 'sft', qlora);
+    const recomputed = await trainedWeights(dir, true, 'sft', qlora);
+    // lora_B starts at zero (PEFT's init), so its trained values are its update
+    const zero = new Map([...plain].map(([name, t]) => [name, { ...t, data: name.includes('lora_B') ? new Float32Array(t.data.length) : t.data }] as const));
+    const { largest, worst } = updateDifference(zero, plain, recomputed);
+    expect([...plain.keys()].some((name) => name.includes('lora_B'))).toBe(true);
     expect(largest).toBeGreaterThan(1e-4);
     expect(worst / largest).toBeLessThan(1e-6);
   });
