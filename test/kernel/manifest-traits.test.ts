@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createComputeBackend, Kernel, resolveDatasetLoader } from '@aligntune/core';
-import { ComputeBackend, DatasetLoader, readPluginManifest } from '@aligntune/core/kernel';
+import { ComputeBackend, DatasetLoader, inject, readPluginManifest, Tokens } from '@aligntune/core/kernel';
 import { tempDir } from '../helpers/temp-project.js';
 
 type PluginManifest = Parameters<Kernel['addManifest']>[0];
@@ -82,5 +82,22 @@ describe('manifest traits: what choosing a default needs, read without importing
     expect(() => readPluginManifest(dir, 'dependency', { checkEntry: false })).toThrow(
       'plugin traits-typo: package.json "aligntune.traits.dataset-loader.other" names a contribution "aligntune.provides" does not declare',
     );
+  });
+});
+
+/** An accelerator backend that keeps the device ordinal it was created for. */
+@ComputeBackend('sim-gpu', { device: 'sim-gpu' })
+class SimGpuBackend {
+  constructor(@inject(Tokens.Params) readonly params: { device_id?: number } = {}) {}
+}
+
+describe('one rank per accelerator', () => {
+  it('moves an accelerator backend to device_id + local rank, and keeps every rank on the one host CPU', async () => {
+    const { kernel } = kernelOf([pluginOf('gpu', 'compute-backend', 'sim-gpu', { device: 'sim-gpu' }, SimGpuBackend), pluginOf('cpu', 'compute-backend', 'best-cpu', { device: 'cpu' }, BestCpuBackend)]);
+    const onRank = async (localRank: number, device_id?: number) => (await createComputeBackend(kernel, { device: 'sim-gpu', device_id }, localRank)) as unknown as SimGpuBackend;
+    expect((await onRank(0)).params.device_id).toBe(0);
+    expect((await onRank(1)).params.device_id).toBe(1);
+    expect((await onRank(1, 2)).params.device_id).toBe(3);
+    expect(await createComputeBackend(kernel, {}, 1)).toBeInstanceOf(BestCpuBackend); // device_id 1 would be refused on the host
   });
 });

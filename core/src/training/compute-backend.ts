@@ -94,8 +94,19 @@ function refuse(path: string, message: string): never {
   throw new ConfigValidationError([{ path, message }]);
 }
 
-/** Creates the chosen backend; it receives `device_id` as its params. Trainers, the evaluator and plugins (a classifier reward) call this. */
-export async function createComputeBackend(kernel: Kernel, request: ComputeRequest = {}): Promise<GraphExecutor> {
+/**
+ * Creates the chosen backend; it receives `device_id` as its params. Trainers, the evaluator and plugins (a
+ * classifier reward) call this. Under several processes per node, `localRank` (the process's rank on its node) moves
+ * an accelerator backend to device `device_id + localRank`: one rank per GPU, as torchrun's `cuda:{LOCAL_RANK}`; the
+ * host CPU is one device that every rank shares.
+ */
+export async function createComputeBackend(kernel: Kernel, request: ComputeRequest = {}, localRank = 0): Promise<GraphExecutor> {
   const id = await resolveComputeBackend(kernel, request);
-  return kernel.create(ExtensionPoints.computeBackend, id, { params: { device_id: request.device_id ?? 0 } });
+  const deviceId = (request.device_id ?? 0) + (localRank > 0 && (await backendDevice(kernel, id)) !== HOST_DEVICE ? localRank : 0);
+  return kernel.create(ExtensionPoints.computeBackend, id, { params: { device_id: deviceId } });
+}
+
+async function backendDevice(kernel: Kernel, id: string): Promise<string | undefined> {
+  const declared = await kernel.traits<ComputeBackendOptions>(ExtensionPoints.computeBackend.kind, id);
+  return 'options' in declared ? declared.options.device : undefined;
 }

@@ -213,7 +213,7 @@ export class ContractTrainer implements Trainer {
     await this.group.barrier();
     if (config.train.resume_from_checkpoint) this.resumeDir = resolveResumePath(config.train.resume_from_checkpoint, this.layout);
     this.runName = config.logging.run_name ?? defaultRunName(config.algo);
-    this.executor = await createComputeBackend(this.kernel, config.compute);
+    this.executor = await createComputeBackend(this.kernel, config.compute, this.group.localRank);
     const startDir = await resolveModelDir(config.model.sft_path ?? config.model.name_or_path, { logger: this.logger });
     const tokenizerDir = existsSync(join(startDir, 'tokenizer.json')) ? startDir : await resolveModelDir(config.model.name_or_path, { logger: this.logger });
     this.tokenizer = await Tokenizer.fromDir(tokenizerDir);
