@@ -6,6 +6,7 @@
 //        [--precision fp32|bf16|fp16] [--quantization nf4|fp4|int4|int8] (how frozen models, DPO's reference, are stored)
 //        [--separate-reference] (DPO: model.ref_path, a copy, instead of sharing the starting policy's weights) [--gradient-checkpointing] [--json]
 //        [--lora r] (LoRA, PEFT's defaults: alpha 2r on q/k/v/o; with --quantization that is QLoRA) [--shape gpt2|qwen2-0.5b]
+//        [--threads N] (intra-op threads; default: the compute backend's, all cores)
 import { parseArgs } from 'node:util';
 import { runTrainBench, TRAIN_BENCHES } from './lib/train-bench.mjs';
 
@@ -24,6 +25,7 @@ const { values: args } = parseArgs({
     'gradient-checkpointing': { type: 'boolean', default: false },
     lora: { type: 'string' },
     shape: { type: 'string', default: 'gpt2' },
+    threads: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -31,6 +33,8 @@ if (!(args.algo in TRAIN_BENCHES)) {
   console.error(`--algo must be one of ${Object.keys(TRAIN_BENCHES).join(', ')}, got ${args.algo}`);
   process.exit(2);
 }
+// the compute backends take their thread count from the variable `aligntune train` sets per rank (docs/distributed.md)
+if (args.threads !== undefined) process.env.ALIGNTUNE_THREADS_PER_RANK = args.threads;
 const overrides = Object.fromEntries(['rows', 'seq', 'steps'].filter((k) => args[k] !== undefined).map((k) => [k, Number(args[k])]));
 const quantization = args.quantization === undefined ? {} : args.quantization === 'int8' ? { load_in_8bit: true } : { load_in_4bit: true, bnb_4bit_quant_type: args.quantization };
 const peft = args.lora === undefined ? {} : { peft: { r: Number(args.lora), lora_alpha: 2 * Number(args.lora) } };
