@@ -212,7 +212,9 @@ def run(args):
 def main():
     parser = argparse.ArgumentParser(description='Eager float32 PyTorch peer of bench/train.mjs (GPT-2-small shape).')
     parser.add_argument('--algo', choices=sorted(ALGOS), default='sft')
-    parser.add_argument('--threads', type=int, default=torch.get_num_threads(), help='intra-op threads (torch.set_num_threads)')
+    # the same default as our compute backends (computeThreads()): the per-rank variable, else every core this process may use
+    ours = int(os.environ.get('ALIGNTUNE_THREADS_PER_RANK') or len(os.sched_getaffinity(0)))
+    parser.add_argument('--threads', type=int, default=ours, help='intra-op threads (torch.set_num_threads); default: as ours')
     parser.add_argument('--layers', type=int, default=12)
     parser.add_argument('--rows', type=int, help='sequences per step (pairs for dpo); default: the bench\'s')
     parser.add_argument('--seq', type=int, help='tokens per sequence; default: the bench\'s')
