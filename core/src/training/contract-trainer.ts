@@ -19,6 +19,7 @@ import type { DistributedBackendOptions } from '../kernel/contribution.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { FrozenWeights } from '../models/quant/frozen-weights.js';
 import { PolicyModel } from '../models/roles/policy-model.js';
+import { publishDtypes, rawModelConfig, type PublishDtypes } from '../models/save-dtype.js';
 import { Tokenizer } from '../models/tokenizer.js';
 import { BatchStream } from './batch-stream.js';
 import { resolveResumePath } from './checkpoint-store.js';
@@ -83,6 +84,8 @@ export class ContractTrainer implements Trainer {
   private parallel?: DataParallel;
   /** Bytes of the frozen models (reference, reward model) as stored, for the memory estimate. */
   private frozenBytes = 0;
+  /** The dtypes final/ is written in. */
+  private publish?: PublishDtypes;
   /** The checkpoint being resumed, if any. */
   private resumeDir?: string;
   /** metrics.jsonl plus the `logging.loggers` plugins; the online layer logs completion tables here. */
@@ -160,7 +163,7 @@ export class ContractTrainer implements Trainer {
       const shards = await steps.zero.describeShards();
       if (this.group.rank === 0) this.logger?.info(shards);
     }
-    const checkpointer = new Checkpointer({ layout: this.layout, group: this.group, policy: this.policy, saveTotalLimit: train.save_total_limit, saveExtras: async (dir, params) => this.algorithm.saveExtras?.(dir, params), logger: this.logger });
+    const checkpointer = new Checkpointer({ layout: this.layout, group: this.group, policy: this.policy, publish: this.publish, saveTotalLimit: train.save_total_limit, saveExtras: async (dir, params) => this.algorithm.saveExtras?.(dir, params), logger: this.logger });
     const evalGraph = (held.evalGraph = this.data.eval && this.driver.evaluatesLoss ? await this.compileEval() : undefined);
     const evaluator = (held.evaluator = this.data.eval ? await this.createEvaluator() : undefined);
     const evaluation = evalGraph || evaluator ? { graph: evalGraph, evaluator } : undefined;
@@ -215,6 +218,8 @@ export class ContractTrainer implements Trainer {
     this.runName = config.logging.run_name ?? defaultRunName(config.algo);
     this.executor = await createComputeBackend(this.kernel, config.compute, this.group.localRank);
     const startDir = await resolveModelDir(config.model.sft_path ?? config.model.name_or_path, { logger: this.logger });
+    // from the start's config.json: a resumed policy is loaded from a checkpoint, which holds float32 master weights
+    this.publish = publishDtypes(config.train.save_dtype, await rawModelConfig(startDir));
     const tokenizerDir = existsSync(join(startDir, 'tokenizer.json')) ? startDir : await resolveModelDir(config.model.name_or_path, { logger: this.logger });
     this.tokenizer = await Tokenizer.fromDir(tokenizerDir);
     // with LoRA the base always comes from the start (a checkpoint holds the adapter only), the adapter from the checkpoint
