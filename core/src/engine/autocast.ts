@@ -20,8 +20,13 @@ export function withAutocast<T>(g: Graph, dtype: ComputeDtype, build: () => T): 
   }
 }
 
-/** `matmul(a, b)` computed in `dtype` when both operands are float32 (the graph's MatMul hook under autocast). */
+/**
+ * `matmul(a, b)` computed in `dtype` when both operands are float32 and neither is a constant (the graph's MatMul
+ * hook under autocast). A product with a constant is index arithmetic, not a layer: the bf16 weight decode forms
+ * 16-bit indices by a MatMul with [1, 256]ᵀ, which float16 could not hold exactly.
+ */
 export function autocastMatmul(g: Graph, dtype: ComputeDtype, a: Tensor, b: Tensor, matmul: (a: Tensor, b: Tensor) => Tensor): Tensor {
-  if (a.dtype !== 'float32' || b.dtype !== 'float32') return matmul(a, b);
+  const computed = (t: Tensor) => t.dtype === 'float32' && t.producer?.op !== 'Constant';
+  if (!computed(a) || !computed(b)) return matmul(a, b);
   return g.cast(matmul(g.cast(a, dtype), g.cast(b, dtype)), 'float32');
 }
