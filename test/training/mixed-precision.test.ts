@@ -54,8 +54,9 @@ describe('autocast (engine/autocast.ts)', () => {
 });
 
 describe('dynamic loss scaling (LossScaler + the fused step graph)', () => {
-  it('an overflowing backward skips the step (weights, state and step count kept) and halves the scale; finite steps update as unscaled; the scale doubles after growth_interval good steps', async () => {
-    const cpu = (await trainingKernel().create(ExtensionPoints.computeBackend, 'cpu')) as GraphExecutor;
+  // ort-capi keeps weights and state resident and writes the step's outputs in place, as ort-capi-cuda does
+  it.each(['cpu', 'ort-capi'])('%s: an overflowing backward skips the step (weights, state and step count kept) and halves the scale; finite steps update as unscaled; the scale doubles after growth_interval good steps', async (backendId) => {
+    const cpu = (await trainingKernel().create(ExtensionPoints.computeBackend, backendId)) as GraphExecutor;
     // a scale near float32's limit forces what float16's range does on a GPU: S·gradient overflows to inf
     const scaler = new LossScaler({ initScale: 2 ** 127, growthInterval: 2 });
     const train = Object.assign(new TrainingConfig(), { optimizer: 'adamw', max_grad_norm: 1, memory_saving: 'off' });
