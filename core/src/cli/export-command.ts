@@ -7,6 +7,9 @@ import { resolveModelDir } from '../data/hub/resolve-model-dir.js';
 import type { CliContext } from './cli-context.js';
 import { readAdapterSettings, withAdapterDir } from '../models/lora/peft-files.js';
 import { UsageError } from './exit-codes.js';
+import { saveDtype } from './option-parsers.js';
+import { publishDtypes } from '../models/save-dtype.js';
+import type { SaveDtype } from '../config/training-config.js';
 
 /** `aligntune export onnx`: the KV-cache inference graph plus config and tokenizer files, in a Hub ONNX repo's layout. */
 export function registerExportCommand(program: Command, context: CliContext): void {
@@ -28,7 +31,8 @@ export function registerExportCommand(program: Command, context: CliContext): vo
     .requiredOption('--adapter <dir>', 'a PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors), e.g. a LoRA run\'s final/')
     .option('--model <dir>', 'the base model directory or Hub id (default: the adapter\'s base_model_name_or_path)')
     .requiredOption('--out <dir>', 'output directory')
-    .action(async (options: { adapter: string; model?: string; out: string }) => {
+    .option('--dtype <dtype>', 'dtype of the written weights: auto (the base checkpoint\'s torch_dtype, as merge_and_unload keeps the base dtype), float32, bfloat16 or float16', saveDtype, 'auto')
+    .action(async (options: { adapter: string; model?: string; out: string; dtype: SaveDtype }) => {
       const { baseModel, sequenceClassifier } = await readAdapterSettings(options.adapter, '--adapter');
       const base = options.model ?? baseModel;
       if (!base) throw new UsageError(`--adapter ${options.adapter}: adapter_config.json names no base_model_name_or_path; give the base with --model`);
@@ -36,7 +40,7 @@ export function registerExportCommand(program: Command, context: CliContext): vo
       const loaded = await loadModel(base, { kernel, resolveDir: (id) => resolveModelDir(id), ...(sequenceClassifier ? { scoreHead: { numLabels: 1 } } : {}) });
       const merged = (await withAdapterDir(loaded, options.adapter, '--adapter')).merged();
       const tokenizer = [options.adapter, loaded.source].find((dir) => dir !== undefined && existsSync(join(dir, 'tokenizer.json')));
-      await merged.save(options.out, { tokenizer });
+      await merged.save(options.out, { tokenizer, dtype: publishDtypes(options.dtype, loaded.config.raw).weights });
       context.io.stdout(`merged ${options.adapter} into ${base}: ${options.out}\n`);
     });
 }

@@ -31,6 +31,10 @@ export const DEFAULT_MAX_PROMPT_LENGTH = 512;
 export const ALGORITHM_TRAINING_KEYS = ['rollout_batch_size', 'kl_coef', 'cliprange', 'num_ppo_epochs', 'rollouts_from'] as const;
 export type AlgorithmTrainingKey = (typeof ALGORITHM_TRAINING_KEYS)[number];
 
+/** train.save_dtype: `auto` keeps the start checkpoint's torch_dtype (as save_pretrained keeps the model's dtype), else the torch name. */
+export const SAVE_DTYPES = ['auto', 'float32', 'bfloat16', 'float16'] as const;
+export type SaveDtype = (typeof SAVE_DTYPES)[number];
+
 export const TRUNCATION_MODES = ['keep_start', 'keep_end'] as const;
 export type TruncationMode = (typeof TRUNCATION_MODES)[number];
 
@@ -160,6 +164,10 @@ export class TrainingConfig {
   @Describe('Log metrics every N optimizer steps. Default 10 (TRL).')
   @PositiveInt()
   logging_steps = 10;
+
+  @Describe('dtype of the published model (final/): "auto" (default) keeps the start checkpoint config.json torch_dtype, as save_pretrained keeps the model dtype (a LoRA adapter stays float32, as PEFT upcasts adapters); "float32", "bfloat16" or "float16" force one. Checkpoints for resuming always hold float32 master weights.')
+  @OneOf(SAVE_DTYPES)
+  save_dtype: SaveDtype = 'auto';
 
   @Describe('Keep at most N checkpoints (oldest deleted first); null keeps all. Default null.')
   @Optional()

@@ -11,6 +11,7 @@ export const DTYPE_ARRAY: Readonly<Record<DType, TypedArrayConstructor>> = {
   float32: Float32Array,
   float64: Float64Array,
   float16: Uint16Array,
+  bfloat16: Uint16Array,
   int32: Int32Array,
   int64: BigInt64Array,
   bool: Uint8Array,

@@ -6,7 +6,11 @@
  * never cross into JS between steps.
  */
 
-export type DType = 'float32' | 'float64' | 'float16' | 'int32' | 'int64' | 'bool' | 'uint8';
+/** A 16-bit dtype a backend may compute in (GraphExecutor.computeDtypes). */
+export type ComputeDtype = 'float16' | 'bfloat16';
+
+/** `bfloat16` is compute-only: mixed precision casts to it inside a graph on backends that declare it (no host feeds). */
+export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int32' | 'int64' | 'bool' | 'uint8';
 
 export type TensorData = Float32Array | Float64Array | Uint16Array | Int32Array | BigInt64Array | Uint8Array;
 
@@ -116,6 +120,11 @@ export interface GraphExecutor {
   compile(model: Uint8Array, options?: CompileOptions): Promise<CompiledGraph>;
   /** Present when the backend can keep values resident between runs; callers fall back to host tensors without it. */
   readonly resident?: ResidentValues;
+  /**
+   * The 16-bit dtypes this backend computes matrix products in (an accelerator's tensor cores): mixed precision
+   * (`model.precision` bf16/fp16) autocasts the training graph's MatMuls to them. Absent: storage-only precision.
+   */
+  readonly computeDtypes?: readonly ComputeDtype[];
   /** Frees every session this backend still holds. */
   dispose(): Promise<void>;
 }

@@ -8,6 +8,7 @@ import { GENERATION_CONFIG_NAME, generationConfigFromModel, readGenerationConfig
 import { CONFIG_NAME, readModelConfig, type HfModelConfig, type ParseConfigOptions } from './hf-model-config.js';
 import type { ModelTypeTable } from './model-type.js';
 import type { StoredTensor } from './safetensors-dtype.js';
+import { torchDtypeName, type StorageDtype } from './save-dtype.js';
 import type { TensorMap } from './safetensors.js';
 import { Tokenizer } from './tokenizer.js';
 
@@ -59,14 +60,12 @@ export interface SaveModelDirOptions extends WriteCheckpointOptions {
   /** Base-model prefix for canonical weights (default: what transformers writes; pass LoadedModelDir.prefix to keep a checkpoint's names). */
   readonly prefix?: string;
   /** Storage dtype for canonical weights (default F32). */
-  readonly dtype?: 'F32' | 'F16' | 'BF16';
+  readonly dtype?: StorageDtype;
   /** generation_config.json content; default: derived from the model config's token ids. null writes none. */
   readonly generationConfig?: HfGenerationConfig | Readonly<Record<string, unknown>> | null;
   /** A tokenizer to write, or a directory whose tokenizer files are copied. */
   readonly tokenizer?: Tokenizer | string;
 }
-
-const TORCH_DTYPE = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' } as const;
 
 /**
  * Writes a model directory that transformers can load: config.json, model.safetensors (or shards and
@@ -77,10 +76,16 @@ export async function saveModelDir(dir: string, config: HfModelConfig, options: 
   await mkdir(dir, { recursive: true });
   const tensors = options.tensors ?? fromCanonicalWeights(config, options.weights!, { prefix: options.prefix, dtype: options.dtype });
   await writeCheckpoint(dir, tensors, options);
-  await writeJsonAtomic(join(dir, CONFIG_NAME), { ...config.raw, torch_dtype: TORCH_DTYPE[options.dtype ?? 'F32'] });
+  await writeJsonAtomic(join(dir, CONFIG_NAME), withRecordedDtype(config.raw, options.dtype ?? 'F32'));
   if (options.generationConfig !== null) await writeJsonAtomic(join(dir, GENERATION_CONFIG_NAME), generationJson(config, options.generationConfig));
   if (options.tokenizer instanceof Tokenizer) await options.tokenizer.save(dir);
   else if (typeof options.tokenizer === 'string') await copyTokenizerFiles(options.tokenizer, dir);
+}
+
+/** config.json recording `dtype` as torch_dtype, and as transformers v5's `dtype` where the source had that key, so neither goes stale. */
+function withRecordedDtype(raw: Readonly<Record<string, unknown>>, dtype: StorageDtype): Record<string, unknown> {
+  const name = torchDtypeName(dtype);
+  return { ...raw, torch_dtype: name, ...('dtype' in raw ? { dtype: name } : {}) };
 }
 
 function generationJson(config: HfModelConfig, value: HfGenerationConfig | Readonly<Record<string, unknown>> | undefined): unknown {

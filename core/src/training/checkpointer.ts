@@ -2,6 +2,7 @@ import type { HostTensor } from '../engine/graph-executor.js';
 import type { OptimizerStateSnapshot } from '../engine/optim/param-store.js';
 import type { ProcessGroup } from '../engine/process-group.js';
 import type { PolicyModel } from '../models/roles/policy-model.js';
+import type { PublishDtypes } from '../models/save-dtype.js';
 import { writeDirAtomic } from './atomic-dir.js';
 import { loadCheckpointState, pruneCheckpoints, saveCheckpoint } from './checkpoint-store.js';
 import type { OutputLayout } from './output-layout.js';
@@ -12,6 +13,8 @@ export interface CheckpointerParts {
   readonly layout: OutputLayout;
   readonly group: Pick<ProcessGroup, 'rank' | 'barrier'>;
   readonly policy: PolicyModel;
+  /** The dtypes final/ is written in (train.save_dtype resolved; default float32); checkpoints keep float32 master weights so a resume is exact. */
+  readonly publish?: PublishDtypes;
   /** train.save_total_limit: checkpoints kept (unset = all). */
   readonly saveTotalLimit?: number | null;
   /** Writes what the algorithm keeps beside the policy (PPO's value model) into a directory being written. */
@@ -51,7 +54,7 @@ export class Checkpointer {
     if (group.rank !== 0) return;
     policy.absorb(params);
     await writeDirAtomic(layout.final, async (tmp) => {
-      await policy.save(tmp);
+      await policy.save(tmp, this.parts.publish);
       await this.parts.saveExtras(tmp, params);
     });
     logger?.info(`saved the final model to ${layout.final}`);

@@ -19,6 +19,7 @@ import type { DistributedBackendOptions } from '../kernel/contribution.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { FrozenWeights } from '../models/quant/frozen-weights.js';
 import { PolicyModel } from '../models/roles/policy-model.js';
+import { publishDtypes, rawModelConfig, recordedDtype, type PublishDtypes, type StorageDtype } from '../models/save-dtype.js';
 import { Tokenizer } from '../models/tokenizer.js';
 import { BatchStream } from './batch-stream.js';
 import { resolveResumePath } from './checkpoint-store.js';
@@ -29,6 +30,7 @@ import { memorySaving, StepExecutor, type DataParallel, type ParallelStepOutcome
 import { inPlace } from './collective-buffers.js';
 import { abortCode, dataParallelPlan, refuseUnreadKeys } from './data-parallel-plan.js';
 import { describeEstimate, estimateStepMemory } from './memory-estimate.js';
+import { describeMixedPrecision, mixedPrecision } from './mixed-precision.js';
 import { ExtensionPoints } from './extension-points.js';
 import { MetricWindow, weightedMeans, type MetricRow } from './metrics-log.js';
 import { flattenHparams } from './metric-sink.js';
@@ -83,6 +85,10 @@ export class ContractTrainer implements Trainer {
   private parallel?: DataParallel;
   /** Bytes of the frozen models (reference, reward model) as stored, for the memory estimate. */
   private frozenBytes = 0;
+  /** The dtypes final/ is written in. */
+  private publish?: PublishDtypes;
+  /** The start checkpoint's dtype (config.json), what `precision: auto` follows. */
+  private startDtype: StorageDtype = 'F32';
   /** The checkpoint being resumed, if any. */
   private resumeDir?: string;
   /** metrics.jsonl plus the `logging.loggers` plugins; the online layer logs completion tables here. */
@@ -154,13 +160,16 @@ export class ContractTrainer implements Trainer {
     const totalSteps = train.max_steps ?? Math.ceil(((train.epochs ?? 1) * stream.microBatchesPerEpoch) / train.gradient_accumulation_steps);
     const params = this.trainableParams();
     this.checkMemoryBudget(params);
-    const steps = (held.steps = await StepExecutor.create(this.executor, { train, label: this.config.algo, buildLoss: (g) => this.driver.buildLoss(g), params, parallel: this.parallel, recompute: this.config.model.gradient_checkpointing }));
+    const mixed = mixedPrecision(this.config.model.precision, this.startDtype, this.executor);
+    const described = describeMixedPrecision(mixed);
+    if (described) this.logger?.info(described);
+    const steps = (held.steps = await StepExecutor.create(this.executor, { train, label: this.config.algo, buildLoss: (g) => this.driver.buildLoss(g), params, parallel: this.parallel, recompute: this.config.model.gradient_checkpointing, ...mixed }));
     const { session } = steps;
     if (steps.zero) {
       const shards = await steps.zero.describeShards();
       if (this.group.rank === 0) this.logger?.info(shards);
     }
-    const checkpointer = new Checkpointer({ layout: this.layout, group: this.group, policy: this.policy, saveTotalLimit: train.save_total_limit, saveExtras: async (dir, params) => this.algorithm.saveExtras?.(dir, params), logger: this.logger });
+    const checkpointer = new Checkpointer({ layout: this.layout, group: this.group, policy: this.policy, publish: this.publish, saveTotalLimit: train.save_total_limit, saveExtras: async (dir, params) => this.algorithm.saveExtras?.(dir, params), logger: this.logger });
     const evalGraph = (held.evalGraph = this.data.eval && this.driver.evaluatesLoss ? await this.compileEval() : undefined);
     const evaluator = (held.evaluator = this.data.eval ? await this.createEvaluator() : undefined);
     const evaluation = evalGraph || evaluator ? { graph: evalGraph, evaluator } : undefined;
@@ -215,6 +224,10 @@ export class ContractTrainer implements Trainer {
     this.runName = config.logging.run_name ?? defaultRunName(config.algo);
     this.executor = await createComputeBackend(this.kernel, config.compute, this.group.localRank);
     const startDir = await resolveModelDir(config.model.sft_path ?? config.model.name_or_path, { logger: this.logger });
+    // from the start's config.json: a resumed policy is loaded from a checkpoint, which holds float32 master weights
+    const startConfig = await rawModelConfig(startDir);
+    this.startDtype = recordedDtype(startConfig);
+    this.publish = publishDtypes(config.train.save_dtype, startConfig);
     const tokenizerDir = existsSync(join(startDir, 'tokenizer.json')) ? startDir : await resolveModelDir(config.model.name_or_path, { logger: this.logger });
     this.tokenizer = await Tokenizer.fromDir(tokenizerDir);
     // with LoRA the base always comes from the start (a checkpoint holds the adapter only), the adapter from the checkpoint
@@ -258,6 +271,9 @@ export class ContractTrainer implements Trainer {
     };
     const outcome = this.parallel ? await steps.stepAcrossRanks(next, lr) : await steps.step(() => next().feeds, lr);
     const { results, gradNorm } = outcome;
+    if (outcome.skippedAtScale !== undefined) {
+      this.logger?.warn(`step ${loop.step + 1}: gradients overflowed in float16 at loss scale ${outcome.skippedAtScale}: the update was skipped, loss scale now ${steps.lossScaler!.scale}`);
+    }
     // the policy follows the session's weights, so the starting weights are freed unless a reference keeps them;
     // resident weights are read out only where needed (checkpoints, the final save, rollouts, evaluation)
     if (!steps.session.resident) this.policy.absorb(steps.session.params);
@@ -266,7 +282,7 @@ export class ContractTrainer implements Trainer {
     const seconds = (performance.now() - started) / 1000;
     const reduced = 'totals' in outcome ? await this.reduceAcrossRanks(outcome as ParallelStepOutcome, tokens) : { means: stepMeans(results), tokens, stop: false };
     loop.ranksStopping = reduced.stop;
-    const values: MetricRow = { ...reduced.means, ...hostMetrics, learning_rate: lr, grad_norm: gradNorm, tokens_per_second: reduced.tokens / seconds };
+    const values: MetricRow = { ...reduced.means, ...hostMetrics, learning_rate: lr, grad_norm: gradNorm, tokens_per_second: reduced.tokens / seconds, ...(steps.lossScaler ? { loss_scale: steps.lossScaler.scale } : {}) };
     loop.window.add(values);
     loop.lastStep = { learning_rate: lr, grad_norm: gradNorm };
     return values;
@@ -436,6 +452,7 @@ export class ContractTrainer implements Trainer {
     loop.lastMetrics = state.last_metrics;
     if (state.run_name && !this.config.logging.run_name) this.runName = state.run_name;
     if (state.algorithm) this.driver.restoreState(state.algorithm);
+    if (state.loss_scaler) steps.lossScaler?.restore(state.loss_scaler);
     if (state.total_steps !== loop.plannedSteps) this.logger?.warn(`resuming with the checkpoint's schedule length ${state.total_steps} (this config plans ${loop.plannedSteps})`);
     this.logger?.info(`resumed from ${this.resumeDir} at step ${state.global_step}`);
   }
@@ -454,6 +471,7 @@ export class ContractTrainer implements Trainer {
       tokens_seen: loop.tokensSeen,
       run_name: this.runName,
       algorithm: this.driver.saveState(),
+      ...(steps.lossScaler ? { loss_scaler: steps.lossScaler.state() } : {}),
     };
     await checkpointer.save(state, await steps.exportState(), steps.session.params);
     this.followResidentWeights(steps.session);

@@ -1,12 +1,16 @@
 import type { MemorySaving, TrainingConfig } from '../config/training-config.js';
-import type { GraphExecutor, HostTensor } from '../engine/graph-executor.js';
+import { ConfigValidationError } from '../config/config-validation-error.js';
+import { withAutocast } from '../engine/autocast.js';
+import type { ComputeDtype, GraphExecutor, HostTensor } from '../engine/graph-executor.js';
+import { hostTensor } from '../engine/interpret/nd-array.js';
 import { Graph } from '../engine/ir/graph.js';
 import type { Tensor } from '../engine/ir/tensor.js';
-import { buildAccumulateStep, buildApplyStep, buildNormStep, buildTrainStep, paramGroups, totalBytes, type TrainStepSpec } from '../engine/optim/train-step.js';
+import { buildAccumulateStep, buildApplyStep, buildNormStep, buildTrainStep, paramGroups, stepNames, totalBytes, type TrainStepSpec } from '../engine/optim/train-step.js';
 import type { OptimizerStateSnapshot } from '../engine/optim/param-store.js';
 import { TrainSession, type StepResult, type TrainSessionGraphs } from '../engine/optim/train-session.js';
 import type { ProcessGroup } from '../engine/process-group.js';
 import { inPlace } from './collective-buffers.js';
+import type { LossScaler } from './loss-scaler.js';
 import { createOptimizer } from './optimizer-config.js';
 import { ZeroOptimizer } from './zero-optimizer.js';
 
@@ -40,12 +44,18 @@ export interface StepExecutorOptions {
   readonly parallel?: DataParallel;
   /** `model.gradient_checkpointing`: the backward recomputes each decoder layer from its input. */
   readonly recompute?: boolean;
+  /** Mixed precision on a backend that computes in this dtype: the loss's MatMuls run in it (engine/autocast.ts). */
+  readonly autocast?: ComputeDtype;
+  /** float16 mixed precision's dynamic loss scaling: S fed to each step, updated after it. */
+  readonly lossScaler?: LossScaler;
 }
 
 /** One optimizer step's micro-batch results and the gradient norm of its update. */
 export interface StepOutcome {
   readonly results: StepResult[];
   readonly gradNorm: number;
+  /** Set when loss scaling skipped the update (non-finite gradients): the scale it ran with. */
+  readonly skippedAtScale?: number;
 }
 
 /** A data-parallel step: also each micro-batch's normalisers (loss, metrics) here and summed over the ranks (for weighting the logged values). */
@@ -68,9 +78,11 @@ export class StepExecutor {
     private readonly accumulate: number,
     private readonly parallel?: DataParallel,
     readonly zero?: ZeroOptimizer,
+    readonly lossScaler?: LossScaler,
   ) {}
 
   static async create(executor: GraphExecutor, o: StepExecutorOptions): Promise<StepExecutor> {
+    if (o.lossScaler) return StepExecutor.createScaled(executor, o, o.lossScaler);
     if (o.parallel) return StepExecutor.createParallel(executor, o, o.parallel);
     const spec = stepSpec(o, 'train');
     const accumulate = o.train.gradient_accumulation_steps;
@@ -94,6 +106,22 @@ export class StepExecutor {
     }
     const session = await TrainSession.create(executor, programs, o.params, { leanMemory: saving === 'full' });
     return new StepExecutor(session, mode, accumulate);
+  }
+
+  /**
+   * float16 mixed precision: one fused run per optimizer step, the loss scaled and overflowed steps skipped in the
+   * graph. The other step modes split the backward from the update and would need the overflow check between them:
+   * not built, so they are refused rather than run unscaled.
+   */
+  private static async createScaled(executor: GraphExecutor, o: StepExecutorOptions, scaler: LossScaler): Promise<StepExecutor> {
+    const spec = stepSpec(o, 'train');
+    const saving = memorySaving(o.train, totalBytes(spec.params), executor.resident !== undefined);
+    const blocker = o.parallel ? 'several processes' : o.train.gradient_accumulation_steps > 1 ? 'train.gradient_accumulation_steps > 1' : saving !== 'off' ? `train.memory_saving ${saving}` : undefined;
+    if (blocker) {
+      throw new ConfigValidationError([{ path: 'model.precision', message: `fp16 mixed precision (dynamic loss scaling) runs one fused step per update; it is not built for ${blocker}: use precision bf16, or one process, gradient_accumulation_steps 1 and memory_saving off` }]);
+    }
+    const session = await TrainSession.create(executor, { trainStep: buildTrainStep({ ...spec, lossScaling: true }) }, o.params);
+    return new StepExecutor(session, 'fused', 1, undefined, undefined, scaler);
   }
 
   /**
@@ -153,6 +181,7 @@ export class StepExecutor {
 
   /** One optimizer step at learning rate `lr` over the micro-batches `next` collates (gradient_accumulation_steps of them). */
   async step(next: () => Readonly<Record<string, HostTensor>>, lr: number): Promise<StepOutcome> {
+    if (this.lossScaler) return this.scaledStep(next(), lr, this.lossScaler);
     if (this.accumulate === 1) {
       const result = await this.session.step(next(), lr);
       return { results: [result], gradNorm: result.gradNorm };
@@ -160,6 +189,16 @@ export class StepExecutor {
     const results: StepResult[] = [];
     for (let i = 0; i < this.accumulate; i++) results.push(await this.session.accumulate(next(), 1 / this.accumulate));
     return { results, gradNorm: await this.session.applyAccumulated(lr) };
+  }
+
+  /** A skipped step is no optimizer step (GradScaler skips optimizer.step()): AdamW's step count stays where it was. */
+  private async scaledStep(feeds: Readonly<Record<string, HostTensor>>, lr: number, scaler: LossScaler): Promise<StepOutcome> {
+    const scale = scaler.scale;
+    const result = await this.session.step({ ...feeds, [stepNames.ampScale]: hostTensor('float32', [], [scale]) }, lr);
+    const finite = Number.isFinite(result.gradNorm);
+    if (!finite) this.session.store.step--;
+    scaler.update(finite);
+    return { results: [result], gradNorm: result.gradNorm, ...(finite ? {} : { skippedAtScale: scale }) };
   }
 
   async dispose(): Promise<void> {
@@ -172,7 +211,7 @@ export class StepExecutor {
 function stepSpec(o: StepExecutorOptions, name: string): TrainStepSpec {
   const g = new Graph(`${o.label}-${name}`);
   g.training = true;
-  const { loss, metrics } = o.buildLoss(g);
+  const { loss, metrics } = o.autocast ? withAutocast(g, o.autocast, () => o.buildLoss(g)) : o.buildLoss(g);
   const params = g.inputs.filter((t) => (t.name as string) in o.params);
   return { graph: g, loss, params, metrics, optimizer: createOptimizer(o.train), maxGradNorm: o.train.max_grad_norm || null, recompute: o.recompute };
 }

@@ -1,4 +1,5 @@
 import type { DataPosition } from './batch-stream.js';
+import type { LossScalerState } from './loss-scaler.js';
 
 export const TRAINER_STATE_VERSION = 1;
 
@@ -24,4 +25,6 @@ export interface TrainerState {
   run_name?: string;
   /** The algorithm's own resumable state (the online prompt cursor), from the algorithm driver's saveState(). */
   algorithm?: Record<string, unknown>;
+  /** float16 mixed precision's loss scale and good-step count, so a resume scales as the uninterrupted run. */
+  loss_scaler?: LossScalerState;
 }

@@ -167,6 +167,8 @@ export class CapiBackend implements GraphExecutor {
 })
 export class CapiCudaBackend extends CapiBackend {
   override readonly id: string = 'ort-capi-cuda';
+  /** CUDA's tensor cores run float16 and bfloat16 GEMMs (bfloat16 from Ampere on); unverified here, no GPU was lent. */
+  readonly computeDtypes = ['float16', 'bfloat16'] as const;
 
   constructor(@inject(Tokens.Params) params: { device_id?: number } = {}) {
     super();

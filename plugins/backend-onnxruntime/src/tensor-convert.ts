@@ -31,6 +31,8 @@ export function checkHostTensor(name: string, tensor: HostTensor): void {
  */
 export function toOrtTensor(tensor: HostTensor): ort.Tensor {
   const data = tensor.data.buffer instanceof SharedArrayBuffer ? tensor.data.slice() : tensor.data;
+  // bfloat16 exists only inside graphs (mixed precision); onnxruntime-node cannot take it as a feed
+  if (tensor.dtype === 'bfloat16') throw new Error('bfloat16 tensors cannot be fed to onnxruntime-node');
   return new ort.Tensor(tensor.dtype, data as ort.Tensor.DataType, tensor.dims);
 }
 

@@ -66,6 +66,7 @@ function sessionWorkerMain(): void {
       for (const [name, t] of Object.entries(message.feeds)) {
         // SharedArrayBuffer feeds arrive without a copy; the binding only takes plain ArrayBuffers.
         const data = t.data.buffer instanceof SharedArrayBuffer ? t.data.slice() : t.data;
+        if (t.dtype === 'bfloat16') throw new Error(`feed ${name}: bfloat16 tensors cannot be fed to onnxruntime-node`);
         feeds[name] = new runtime.Tensor(t.dtype, data as import('onnxruntime-node').Tensor.DataType, t.dims);
       }
       const outputs = await lookup(message.handle).run(feeds, message.fetches);

@@ -1,4 +1,5 @@
-import type { DType, HostTensor } from '../graph-executor.js';
+import { autocastMatmul } from '../autocast.js';
+import type { ComputeDtype, DType, HostTensor } from '../graph-executor.js';
 import { canonDim, dimDiv, normAxis, shapeSize, shapeToString, type Dim, type Shape } from './dim.js';
 import { opRegistry, type OpDef } from './op-def.js';
 import { Node, Tensor, type AttrValue, type Attrs, type Segment } from './tensor.js';
@@ -39,6 +40,9 @@ export class Graph {
    * LoRA dropout is built into it; every other graph (evaluation, log-probs, generation) runs the model as in eval mode.
    */
   training = false;
+
+  /** Mixed precision: float32 MatMuls compute in this dtype while it is set (`withAutocast`, engine/autocast.ts). */
+  autocast?: ComputeDtype;
 
   constructor(readonly label = 'graph') {}
 
@@ -311,7 +315,8 @@ export class Graph {
     if (opts.transA) attrs.transA = true;
     if (opts.transB) attrs.transB = true;
     if (opts.alpha !== undefined && opts.alpha !== 1) attrs.alpha = opts.alpha;
-    return this.one('MatMul', [a, b], attrs);
+    const matmul = (x: Tensor, y: Tensor) => this.one('MatMul', [x, y], attrs);
+    return this.autocast ? autocastMatmul(this, this.autocast, a, b, matmul) : matmul(a, b);
   }
   softmax(x: Tensor, axis = -1): Tensor {
     return this.one('Softmax', [x], { axis: normAxis(axis, x.rank) });

@@ -379,6 +379,7 @@ const DTYPE_TO_ONNX: Record<DType, OnnxDataType> = {
   float32: OnnxDataType.FLOAT,
   float64: OnnxDataType.DOUBLE,
   float16: OnnxDataType.FLOAT16,
+  bfloat16: OnnxDataType.BFLOAT16,
   int32: OnnxDataType.INT32,
   int64: OnnxDataType.INT64,
   bool: OnnxDataType.BOOL,

@@ -5,7 +5,7 @@ import type { TensorType } from '../ir/tensor.js';
 import { broadcastDims, broadcastIndexer, nd, size, type NdArray } from '../interpret/nd-array.js';
 import { attr } from '../onnx/attr.js';
 
-export const FLOAT_DTYPES: readonly DType[] = ['float32', 'float64', 'float16'];
+export const FLOAT_DTYPES: readonly DType[] = ['float32', 'float64', 'float16', 'bfloat16'];
 
 export function isFloat(dtype: DType): boolean {
   return FLOAT_DTYPES.includes(dtype);
@@ -185,6 +185,7 @@ const DTYPE_TO_ONNX: Record<DType, number> = {
   bool: 9,
   float16: 10,
   float64: 11,
+  bfloat16: 16,
 };
 
 export function onnxDtype(d: DType): number {

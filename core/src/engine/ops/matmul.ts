@@ -1,9 +1,10 @@
 import { broadcastShapes, dimEq, shapeToString, type Dim } from '../ir/dim.js';
-import { defineOp } from '../ir/op-def.js';
+import type { DType } from '../graph-executor.js';
+import { defineOp, type EmitContext } from '../ir/op-def.js';
 import { attrBool, attrNum, type Attrs } from '../ir/tensor.js';
 import { broadcastDims, broadcastIndexer, nd, size, strides, type NdArray } from '../interpret/nd-array.js';
 import { attr } from '../onnx/attr.js';
-import { isFloat, requireSameDtype } from './elementwise.js';
+import { isFloat, onnxDtype, requireSameDtype } from './elementwise.js';
 
 /** Rows/cols of op(X) where op transposes the last two axes when `t`. */
 function mk<T>(dims: readonly T[], t: boolean): [T, T] {
@@ -58,6 +59,12 @@ function swapLast(rank: number): number[] {
   return p;
 }
 
+/** A scalar initializer of `dtype`; a 16-bit one (autocast) as a float32 constant cast to it, since host tensors hold no 16-bit floats from numbers. */
+function scalarOf(ctx: EmitContext, value: number, dtype: DType): string {
+  if (dtype !== 'float16' && dtype !== 'bfloat16') return ctx.scalar(value, dtype);
+  return ctx.add('Cast', [ctx.scalar(value, 'float32')], 1, { to: attr.int(onnxDtype(dtype)) })[0]!;
+}
+
 defineOp({
   name: 'MatMul',
   infer(ins, attrs) {
@@ -84,6 +91,6 @@ defineOp({
     const y = tB ? ctx.add('Transpose', [ins[1]], 1, { perm: attr.ints(swapLast(b.rank)) })[0] : ins[1];
     if (alpha === 1) return void ctx.add('MatMul', [x, y], outs);
     const [p] = ctx.add('MatMul', [x, y], 1);
-    ctx.add('Mul', [p, ctx.scalar(alpha, a.dtype)], outs);
+    ctx.add('Mul', [p, scalarOf(ctx, alpha, a.dtype)], outs);
   },
 });

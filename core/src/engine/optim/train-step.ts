@@ -13,6 +13,8 @@ export const stepNames = {
   loss: 'loss',
   gradNorm: 'grad_norm',
   lossScale: 'loss_scale',
+  /** Dynamic loss scaling's factor S (float16 mixed precision): the backward is seeded with S, gradients unscaled by 1/S. */
+  ampScale: 'amp_scale',
   state: (param: string, slot: string) => `${param}::${slot}`,
   grad: (param: string) => `${param}::grad`,
   next: (name: string) => `${name}::next`,
@@ -30,6 +32,12 @@ export interface TrainStepSpec {
   metrics?: Readonly<Record<string, Tensor>>;
   /** Gradient checkpointing: the backward recomputes each segment (decoder layer) from its input. */
   recompute?: boolean;
+  /**
+   * Dynamic loss scaling (torch's GradScaler, in the graph): an `amp_scale` input S seeds the backward (∂(S·loss)),
+   * the gradients are multiplied by 1/S before clipping and the update, and a non-finite gradient norm leaves every
+   * parameter and optimizer state as it was (the step is skipped; `grad_norm` says so). Fused train steps only.
+   */
+  lossScaling?: boolean;
 }
 
 /** Everything the runtime needs to drive a compiled step graph. */
@@ -75,6 +83,17 @@ export function addOptimizerStep(g: Graph, params: readonly Tensor[], grads: rea
   return out;
 }
 
+/** Every `<x>::next` output becomes `x` itself unless the gradient norm is finite: an overflowed step changes nothing. */
+function keepOnOverflow(g: Graph, out: Map<string, Tensor>): void {
+  const norm = out.get(stepNames.gradNorm)!;
+  const finite = g.less(g.abs(norm), g.scalar(Infinity, norm.dtype)); // false for ±inf and NaN
+  const inputs = new Map(g.inputs.map((t) => [t.name, t]));
+  for (const [name, next] of out) {
+    const current = name === stepNames.gradNorm ? undefined : inputs.get(name.slice(0, -stepNames.next('').length));
+    if (current) out.set(name, g.where(finite, next, current));
+  }
+}
+
 function batchInputs(g: Graph, model: OnnxModel, exclude: Set<string>): string[] {
   void g;
   return model.graph.input.map((i) => i.name).filter((n) => !exclude.has(n));
@@ -101,8 +120,11 @@ function withMetrics(out: Map<string, Tensor>, metrics: TrainStepSpec['metrics']
  */
 export function buildTrainStep(spec: TrainStepSpec): StepProgram {
   const { graph: g, loss, params, optimizer } = spec;
-  const grads = grad(g, loss, params, undefined, { recompute: spec.recompute });
-  const out = addOptimizerStep(g, params, grads, optimizer, spec.maxGradNorm);
+  const scale = spec.lossScaling ? g.input(stepNames.ampScale, 'float32', []) : undefined;
+  const grads = grad(g, loss, params, scale && g.cast(scale, loss.dtype), { recompute: spec.recompute });
+  const unscaled = scale ? grads.map((d) => g.mul(d, g.cast(g.reciprocal(scale), d.dtype))) : grads;
+  const out = addOptimizerStep(g, params, unscaled, optimizer, spec.maxGradNorm);
+  if (scale) keepOnOverflow(g, out);
   out.set(stepNames.loss, loss);
   const model = emitModel(g, { outputs: withMetrics(out, spec.metrics), name: 'train_step' });
   return program(model, 'train-step', spec, batchInputs(g, model, reserved(params, optimizer, [])));
@@ -193,7 +215,7 @@ export function paramGroups<T extends Pick<Tensor, 'dtype' | 'shape'>>(params: r
   return groups.sort((a, b) => totalBytes(a) - totalBytes(b));
 }
 
-const DTYPE_BYTES: Record<Tensor['dtype'], number> = { float64: 8, int64: 8, float32: 4, int32: 4, float16: 2, bool: 1, uint8: 1 };
+const DTYPE_BYTES: Record<Tensor['dtype'], number> = { float64: 8, int64: 8, float32: 4, int32: 4, float16: 2, bfloat16: 2, bool: 1, uint8: 1 };
 
 /** Bytes of statically shaped tensors, together. */
 export function totalBytes(ts: ReadonlyArray<Pick<Tensor, 'dtype' | 'shape'>>): number {

@@ -3,7 +3,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigValidationError } from '../../config/config-validation-error.js';
 import type { HostTensor } from '../../engine/graph-executor.js';
-import { transpose2d } from '../canonical-weights.js';
+import { storeAs, transpose2d } from '../canonical-weights.js';
+import type { PublishDtypes, StorageDtype } from '../save-dtype.js';
 import { readSafetensors, writeSafetensors } from '../safetensors.js';
 import type { StoredTensor } from '../safetensors-dtype.js';
 import { writeJsonAtomic } from '../../util/atomic-write.js';
@@ -16,6 +17,8 @@ export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
 
 /** PEFT's state-dict prefix: the PeftModel's base_model (LoraModel) wraps the transformers model as `.model`. */
 const PEFT_PREFIX = 'base_model.model.';
+
+const FLOAT32: PublishDtypes = { weights: 'F32', adapter: 'F32' };
 
 /** Whether `dir` holds a saved PEFT adapter (what LoRA runs write to final/ and checkpoints). */
 export function isAdapterDir(dir: string): boolean {
@@ -49,27 +52,31 @@ export function adapterConfigJson(adapter: LoraAdapter, baseModelNameOrPath: str
   };
 }
 
-/** The adapter's tensors under PEFT's names and layouts: lora_A.weight [r, in], lora_B.weight [out, r], modules_to_save as the model names them. */
-export function peftTensors(adapter: LoraAdapter): Map<string, StoredTensor> {
+/**
+ * The adapter's tensors under PEFT's names and layouts: lora_A.weight [r, in], lora_B.weight [out, r] stored as
+ * `dtypes.adapter`, modules_to_save as the model names them, stored as `dtypes.weights` (PEFT's copy of a base module
+ * keeps the base's dtype). Default float32.
+ */
+export function peftTensors(adapter: LoraAdapter, dtypes: PublishDtypes = FLOAT32): Map<string, StoredTensor> {
   const out = new Map<string, StoredTensor>();
   for (const t of adapter.targets) {
     const { a, b } = loraNames(t.module);
-    out.set(`${PEFT_PREFIX}${t.hfModule}.lora_A.weight`, transposed(adapter.tensors.get(a)!));
-    out.set(`${PEFT_PREFIX}${t.hfModule}.lora_B.weight`, transposed(adapter.tensors.get(b)!));
+    out.set(`${PEFT_PREFIX}${t.hfModule}.lora_A.weight`, transposed(adapter.tensors.get(a)!, dtypes.adapter));
+    out.set(`${PEFT_PREFIX}${t.hfModule}.lora_B.weight`, transposed(adapter.tensors.get(b)!, dtypes.adapter));
   }
   for (const m of adapter.saved) {
     for (const s of m.tensors) {
       const t = adapter.tensors.get(s.canonicalName)!;
-      out.set(`${PEFT_PREFIX}${s.hfName}`, s.transpose ? transposed(t) : stored(t, s.hfShape));
+      out.set(`${PEFT_PREFIX}${s.hfName}`, s.transpose ? transposed(t, dtypes.weights) : storeAs(asFloat32(t), s.hfShape, dtypes.weights));
     }
   }
   return out;
 }
 
 /** Writes adapter_config.json and adapter_model.safetensors into `dir` (a directory being written atomically). */
-export async function saveAdapterDir(dir: string, adapter: LoraAdapter, baseModelNameOrPath: string | null): Promise<void> {
+export async function saveAdapterDir(dir: string, adapter: LoraAdapter, baseModelNameOrPath: string | null, dtypes: PublishDtypes = FLOAT32): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeSafetensors(join(dir, ADAPTER_WEIGHTS_FILE), peftTensors(adapter), { metadata: { format: 'pt' } });
+  await writeSafetensors(join(dir, ADAPTER_WEIGHTS_FILE), peftTensors(adapter, dtypes), { metadata: { format: 'pt' } });
   await writeJsonAtomic(join(dir, ADAPTER_CONFIG_FILE), adapterConfigJson(adapter, baseModelNameOrPath));
 }
 
@@ -120,13 +127,9 @@ function setFromPeft(adapter: LoraAdapter, tensors: ReadonlyMap<string, StoredTe
   for (const m of adapter.saved) for (const s of m.tensors) adapter.tensors.set(s.canonicalName, read(`${PEFT_PREFIX}${s.hfName}`, s.transpose));
 }
 
-function transposed(t: HostTensor): StoredTensor {
+function transposed(t: HostTensor, dtype: StorageDtype): StoredTensor {
   const [rows, cols] = t.dims as [number, number];
-  return { dtype: 'F32', shape: [cols, rows], data: transpose2d(asFloat32(t), rows, cols) };
-}
-
-function stored(t: HostTensor, shape: readonly number[]): StoredTensor {
-  return { dtype: 'F32', shape, data: asFloat32(t) };
+  return storeAs(transpose2d(asFloat32(t), rows, cols), [cols, rows], dtype);
 }
 
 function asFloat32(t: HostTensor): Float32Array {

@@ -6,7 +6,7 @@ import type { Tensor } from '../../engine/ir/tensor.js';
 import type { AuxiliaryLoss } from '../auxiliary-loss.js';
 import type { TokenInputs } from '../graph/causal-lm.js';
 import type { GraphWeights } from '../graph/graph-weights.js';
-import type { SaveModelDirOptions } from '../model-dir.js';
+import type { PublishDtypes } from '../save-dtype.js';
 import type { DecoderModel } from './decoder-model.js';
 import { loadModel, type LoadModelOptions } from './load-model.js';
 import { saveAdapterDir } from '../lora/peft-files.js';
@@ -47,13 +47,16 @@ export class PolicyModel {
     this.model.setWeights(params, prefix);
   }
 
-  /** A Hugging Face model directory, or with LoRA the adapter as PEFT saves it (adapter_config.json, adapter_model.safetensors) plus the tokenizer. */
-  async save(dir: string, options: Omit<SaveModelDirOptions, 'weights' | 'tensors'> = {}): Promise<void> {
+  /**
+   * A Hugging Face model directory, or with LoRA the adapter as PEFT saves it (adapter_config.json,
+   * adapter_model.safetensors) plus the tokenizer; in `dtypes` (default float32: a resumable checkpoint's master weights).
+   */
+  async save(dir: string, dtypes?: PublishDtypes): Promise<void> {
     const source = this.model.source;
     const tokenizer = source !== undefined && existsSync(join(source, 'tokenizer.json')) ? source : undefined;
     const adapter = this.model.adapter;
-    if (!adapter) return this.model.save(dir, { tokenizer, ...options });
-    await saveAdapterDir(dir, adapter, adapter.baseModelNameOrPath);
+    if (!adapter) return this.model.save(dir, { tokenizer, dtype: dtypes?.weights });
+    await saveAdapterDir(dir, adapter, adapter.baseModelNameOrPath, dtypes);
     if (tokenizer) await copyTokenizerFiles(tokenizer, dir);
   }
 }
