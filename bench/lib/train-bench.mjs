@@ -104,14 +104,14 @@ function stepFlops(algo, c, b) {
   return generated + 3 * forwardFlops(c, b.rows, b.seq);
 }
 
-/** Runs the bench for `algo`; returns timings, tokens/s, FLOPs per step and peak RSS. */
-export async function runTrainBench(algo, { layers = 12, shape = 'gpt2', ...overrides } = {}) {
+/** Runs the bench for `algo` (`logger`: the trainer's, e.g. to mark phases); returns timings, tokens/s, FLOPs per step and peak RSS. */
+export async function runTrainBench(algo, { layers = 12, shape = 'gpt2', logger, ...overrides } = {}) {
   const b = { ...TRAIN_BENCHES[algo], ...overrides };
   const dir = mkdtempSync(join(tmpdir(), `aligntune-bench-${algo}-`));
   try {
     const config = writeModelApart(dir, layers, shape);
     if (b.separateReference) cpSync(join(dir, 'model'), join(dir, 'reference'), { recursive: true });
-    const trainer = await TrainerFactory.createTrainer(runConfig(dir, algo, b, writeData(dir, algo, b)), { kernel: new Kernel(), projectDir: ROOT });
+    const trainer = await TrainerFactory.createTrainer(runConfig(dir, algo, b, writeData(dir, algo, b)), { kernel: new Kernel(logger ? { logger } : {}), projectDir: ROOT });
     trainer.progress = { enabled: false };
     const times = [];
     let last = performance.now();

@@ -19,6 +19,7 @@ import type { DistributedBackendOptions } from '../kernel/contribution.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { FrozenWeights } from '../models/quant/frozen-weights.js';
 import { PolicyModel } from '../models/roles/policy-model.js';
+import type { LoadModelOptions } from '../models/roles/load-model.js';
 import { Tokenizer } from '../models/tokenizer.js';
 import { BatchStream } from './batch-stream.js';
 import { resolveResumePath } from './checkpoint-store.js';
@@ -101,10 +102,11 @@ export class ContractTrainer implements Trainer {
   }
 
   /** The trained model from `dir` (the start or the resumed checkpoint): the algorithm's own loading, else the decoder as saved. */
-  private loadPolicy(dir: string): Promise<PolicyModel> {
+  /** `frozenStorage`: the policy's weights are LoRA's frozen base, stored as they are read (see loadModel). */
+  private loadPolicy(dir: string, frozenStorage?: LoadModelOptions['frozenStorage']): Promise<PolicyModel> {
     const { config, kernel, tokenizer, logger } = this;
     if (this.algorithm.loadPolicy) return this.algorithm.loadPolicy(dir, { config, kernel, tokenizer, logger });
-    return PolicyModel.load(dir, { kernel, resolveDir: (id) => resolveModelDir(id, { logger }) });
+    return PolicyModel.load(dir, { kernel, resolveDir: (id) => resolveModelDir(id, { logger }), frozenStorage });
   }
 
   /** Initial values of the trained parameters by graph name: the policy's, plus the algorithm's extra ones (PPO's value model). */
@@ -219,8 +221,8 @@ export class ContractTrainer implements Trainer {
     this.tokenizer = await Tokenizer.fromDir(tokenizerDir);
     // with LoRA the base always comes from the start (a checkpoint holds the adapter only), the adapter from the checkpoint
     const lora = config.model.peft?.enabled === true;
-    const loaded = await this.loadPolicy(lora ? startDir : (this.resumeDir ?? startDir));
     const frozen = new FrozenWeights(config.model);
+    const loaded = await (lora ? this.loadPolicy(startDir, frozen.storageFor) : this.loadPolicy(this.resumeDir ?? startDir));
     this.policy = await withLoraAdapter(loaded, config, { resumeDir: this.resumeDir, logger: this.logger, frozen });
     this.data = await this.driver.loadData({ config, kernel: this.kernel, tokenizer: this.tokenizer, logger: this.logger });
     this.logger?.info(`${this.data.train.size} training rows${this.data.eval ? `, ${this.data.eval.size} eval rows` : ''}`);

@@ -1,7 +1,7 @@
 import type { HostTensor } from '../../engine/graph-executor.js';
 import type { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
-import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from '../half-float.js';
+import { bf16ToF32, f16ToF32 } from '../half-float.js';
 import { codeTable } from './code-tables.js';
 import { dequantizeBlockwise, type QuantizedTensor } from './quantize-blockwise.js';
 
@@ -32,9 +32,8 @@ export function plainWeight(tensor: HostTensor): StoredWeight {
   };
 }
 
-/** IEEE half storage: fed as float16, one Cast in the graph. */
-export function float16Weight(values: Float32Array, dims: readonly number[]): StoredWeight {
-  const bits = f32ToF16(values);
+/** IEEE half storage (`bits`: float16 bit patterns): fed as float16, one Cast in the graph. */
+export function float16Weight(bits: Uint16Array, dims: readonly number[]): StoredWeight {
   return {
     dims,
     parts: { '': { dtype: 'float16', dims, data: bits } },
@@ -52,11 +51,10 @@ function bfloat16Table(): Float32Array {
 }
 
 /**
- * bfloat16 storage. Neither onnxruntime-node nor the engine feeds bfloat16, and the CPU provider has no
+ * bfloat16 storage (`bits`: bfloat16 bit patterns). Neither onnxruntime-node nor the engine feeds bfloat16, and the CPU provider has no
  * bitcast, so the bits travel as their two little-endian bytes and index a table of all 65536 values.
  */
-export function bfloat16Weight(values: Float32Array, dims: readonly number[]): StoredWeight {
-  const bits = f32ToBf16(values);
+export function bfloat16Weight(bits: Uint16Array, dims: readonly number[]): StoredWeight {
   const bytes = new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength);
   return {
     dims,
