@@ -1,3 +1,4 @@
+import { compileWithSharedWeights } from '../engine/compile-with-shared-weights.js';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +12,6 @@ import type { CompiledGraph, GraphExecutor, HostTensor } from '../engine/graph-e
 import { hostValues } from '../engine/interpret/nd-array.js';
 import { Graph } from '../engine/ir/graph.js';
 import { emitModel } from '../engine/onnx/emit-model.js';
-import { encodeModel } from '../engine/onnx/onnx-encoder.js';
 import { collectGarbage } from '../engine/optim/collect-garbage.js';
 import type { StepResult, TrainSession } from '../engine/optim/train-session.js';
 import type { ProcessGroup } from '../engine/process-group.js';
@@ -241,7 +241,7 @@ export class ContractTrainer implements Trainer {
     const g = new Graph(`${this.config.algo}-eval`);
     const { loss, metrics } = this.driver.buildLoss(g);
     const model = emitModel(g, { outputs: { loss, ...metrics }, name: 'eval' });
-    return this.executor.compile(encodeModel(model), { label: `${this.config.algo} eval` });
+    return compileWithSharedWeights(this.executor, model, { label: `${this.config.algo} eval` });
   }
 
   /** Runs gradient_accumulation_steps micro-batches and one optimizer update; returns this step's values. */

@@ -7,7 +7,7 @@
  * are copied exactly once (`Uint8Array.set`) and no intermediate buffers are built.
  */
 import { elementCount } from '../dtype-array.js';
-import type { DType, TensorData } from '../graph-executor.js';
+import type { DType, ExternalTensorData, TensorData } from '../graph-executor.js';
 import {
   OnnxDataType,
   type OnnxAttribute,
@@ -439,7 +439,7 @@ export function tensorFromArray(
 export interface ExternalizedModel {
   model: OnnxModel;
   /** One entry per moved initializer; pass as `CompileOptions.externalData` (or write each `path` next to the model). */
-  externalData: Array<{ path: string; data: Uint8Array }>;
+  externalData: ExternalTensorData[];
 }
 
 /**
@@ -451,7 +451,7 @@ export function externalizeInitializers(model: OnnxModel, minBytes = 1 << 20): E
   const initializer = (model.graph.initializer ?? []).map((tensor) => {
     if (!tensor.rawData || tensor.rawData.byteLength < minBytes) return tensor;
     const path = `aligntune-external-${externalData.length}.bin`;
-    externalData.push({ path, data: tensor.rawData });
+    externalData.push({ path, data: tensor.rawData, initializer: { name: tensor.name, dataType: tensor.dataType, dims: tensor.dims } });
     const { rawData, ...rest } = tensor;
     return { ...rest, externalData: { location: path, offset: 0, length: rawData.byteLength } };
   });
