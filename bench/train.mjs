@@ -13,7 +13,7 @@ import { runTrainBench, TRAIN_BENCHES } from './lib/train-bench.mjs';
 const { values: args } = parseArgs({
   options: {
     algo: { type: 'string', default: 'dpo' },
-    layers: { type: 'string', default: '12' },
+    layers: { type: 'string' }, // default 12 (gpt2), 24 (qwen2-0.5b)
     rows: { type: 'string' },
     seq: { type: 'string' },
     steps: { type: 'string' },
@@ -47,7 +47,7 @@ if (args['rss-trace']) {
 const logLine = (message) => trace.mark(`log: ${message.slice(0, 100)}`);
 const result = await runTrainBench(args.algo, {
   ...(trace ? { logger: { info: logLine, warn: logLine, debug: () => {} } } : {}),
-  layers: Number(args.layers),
+  ...(args.layers === undefined ? {} : { layers: Number(args.layers) }),
   shape: args.shape,
   memorySaving: args['memory-saving'],
   backend: args.backend,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileWithSharedWeights, encodeModel, OnnxDataType, tensorFromArray, type HostTensor, type OnnxModel } from '@aligntune/core';
+import { compileWithSharedWeights, encodeModel, freezeHostArray, OnnxDataType, tensorFromArray, type HostTensor, type OnnxModel } from '@aligntune/core';
 import { OnnxRuntimeBackend } from '@aligntune/plugin-backend-onnxruntime';
 import { CapiBackend } from '@aligntune/plugin-backend-onnxruntime-capi';
 import { addModel, f32, model, seeded, vi } from './backend-conformance.js';
@@ -16,13 +16,13 @@ const MIB = 2 ** 20;
 const weight = seeded(WEIGHT_FLOATS, 3);
 
 /** y = x <op> W, with W [WEIGHT_FLOATS] an initializer (x an input, so onnxruntime cannot fold the op away). */
-function weightModel(op: 'Add' | 'Mul'): OnnxModel {
+function weightModel(op: 'Add' | 'Mul', w = weight): OnnxModel {
   return model(
     `${op}-shared`,
     [{ opType: op, input: ['x', 'W'], output: ['y'] }],
     [vi('x', OnnxDataType.FLOAT, [WEIGHT_FLOATS])],
     [vi('y', OnnxDataType.FLOAT, [WEIGHT_FLOATS])],
-    [tensorFromArray('W', 'float32', [WEIGHT_FLOATS], weight)],
+    [tensorFromArray('W', 'float32', [WEIGHT_FLOATS], w)],
   );
 }
 
@@ -61,6 +61,24 @@ describe('frozen weights as shared initializers', () => {
       expect(capi.sharedInitializers.values).toBe(1); // the other session still reads it
       await mul.dispose();
       expect(capi.sharedInitializers).toEqual({ values: 0, bytes: 0 });
+    } finally {
+      await Promise.all([capi.dispose(), node.dispose()]);
+    }
+  });
+
+  it("ort-capi: a frozen model's own array (freezeHostArray) is read in place: no copy at all", async () => {
+    const frozen = seeded(WEIGHT_FLOATS, 4);
+    freezeHostArray(frozen);
+    const capi = new CapiBackend();
+    const node = new OnnxRuntimeBackend();
+    try {
+      await (await capi.compile(addModel, { label: 'warm-up' })).run({ a: f32([1]), b: f32([2]) });
+      const before = rssBytes();
+      const graph = await compileWithSharedWeights(capi, weightModel('Mul', frozen), { label: 'frozen' });
+      expect((rssBytes() - before) / MIB).toBeLessThan(16);
+      expect(capi.sharedInitializers).toEqual({ values: 1, bytes: 4 * WEIGHT_FLOATS });
+      const inBytes = await node.compile(encodeModel(weightModel('Mul', frozen)), { label: 'in bytes' });
+      expect(sameBits((await graph.run({ x })).y!, (await inBytes.run({ x })).y!)).toBe(true);
     } finally {
       await Promise.all([capi.dispose(), node.dispose()]);
     }

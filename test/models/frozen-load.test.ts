@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadModel, saveModelDir, storeFrozen, toCanonicalWeights, type DecoderModel, type HostTensor, type WeightStorage } from '@aligntune/core';
+import { isFrozenHostArray, loadModel, saveModelDir, storeFrozen, toCanonicalWeights, type DecoderModel, type HostTensor, type WeightStorage } from '@aligntune/core';
 import { trainingKernel } from '../training/helpers.js';
 import { randomTensors, tinyConfig } from './graph-helpers.js';
 
@@ -61,6 +61,9 @@ describe('loading a frozen model tensor by tensor', () => {
     expect([...direct.stored.keys()].sort()).toEqual([...viaFloat32.stored.keys()].sort());
     expect(direct.stored.size).toBeGreaterThan(0);
     expect(direct.weights.get('embed.tokens')?.dtype).toBe('float32');
+    // the frozen model's own arrays are marked never-written (a backend reads them in place); a trainable load's are not
+    for (const t of Object.values(direct.namedWeights())) expect(isFrozenHostArray(t.data)).toBe(true);
+    expect(isFrozenHostArray((await loadModel(dir, { kernel })).weights.get('embed.tokens')!.data)).toBe(false);
     const expected = held(viaFloat32);
     for (const [name, parts] of held(direct)) {
       for (const [suffix, part] of Object.entries(parts)) expect([...part.data], `${name}${suffix}`).toEqual([...expected.get(name)![suffix]!.data]);

@@ -79,6 +79,8 @@ export interface ExternalTensorData {
    * value (one per weight, shared by every session that uses it) instead of reading the location.
    */
   readonly initializer?: { readonly name: string; readonly dataType: number; readonly dims: readonly number[] };
+  /** The bytes are never written again (see freezeHostArray): a backend may read them in place rather than copy them. */
+  readonly frozen?: boolean;
 }
 
 export interface CompileOptions {

@@ -1,10 +1,10 @@
 /**
- * Frozen weights shared by every session of a backend (issue 17): one OrtValue per weight, over a copy of its bytes
- * that the backend owns (AddInitializer takes only values over memory the caller owns), given to each session that
- * names it with `AddInitializer`. The model names such a weight as external data and carries no
- * copy of it, so a session has nothing of its own to load, fold or keep: a weight costs one copy, however many sessions (train step, reference, evaluation) read it. The value is a copy, not a view of the host
- * array, so a host array written later (a policy's starting weights updated in place) cannot change what a frozen
- * graph reads. A value lives while a session uses it.
+ * Frozen weights shared by every session of a backend (issue 17): one OrtValue per weight, given to each session that
+ * names it with `AddInitializer`. The model names such a weight as external data and carries no copy of it, so a
+ * session has nothing of its own to load, fold or keep. The value reads a frozen model's own array in place (marked
+ * by freezeHostArray: never written), so the weight costs nothing beyond the host's array; any other array is
+ * copied once (AddInitializer takes only memory the caller owns, and a copy cannot change when the host array is
+ * written later, e.g. a policy's starting weights updated in place). A value lives while a session uses it.
  */
 import type { ExternalTensorData } from '@aligntune/core/engine';
 import type { Ptr } from './ort-api.js';
@@ -12,7 +12,7 @@ import { releaseValue, wrapHost } from './ort-value.js';
 
 interface Shared {
   readonly value: Ptr;
-  /** The bytes the value points into, held while it lives. */
+  /** The bytes the value points into (the host's own when frozen, else a copy), held while it lives. */
   readonly copy: Uint8Array;
   users: number;
 }
@@ -65,7 +65,8 @@ export class SharedInitializers {
 
   private create(key: string, entry: ExternalTensorData, cpuInfo: Ptr): Shared {
     const { data, initializer } = entry;
-    const copy = data.slice();
+    // a frozen model's own arrays are never written: read in place; anything else is copied once
+    const copy = entry.frozen ? data : data.slice();
     const value = wrapHost({ dtype: 'uint8', dims: [copy.byteLength], data: copy }, cpuInfo, initializer);
     const shared: Shared = { value, copy, users: 0 };
     this.values.set(key, shared);

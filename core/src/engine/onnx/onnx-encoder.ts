@@ -7,6 +7,7 @@
  * are copied exactly once (`Uint8Array.set`) and no intermediate buffers are built.
  */
 import { elementCount } from '../dtype-array.js';
+import { isFrozenHostArray } from '../frozen-host-arrays.js';
 import type { DType, ExternalTensorData, TensorData } from '../graph-executor.js';
 import {
   OnnxDataType,
@@ -451,7 +452,7 @@ export function externalizeInitializers(model: OnnxModel, minBytes = 1 << 20): E
   const initializer = (model.graph.initializer ?? []).map((tensor) => {
     if (!tensor.rawData || tensor.rawData.byteLength < minBytes) return tensor;
     const path = `aligntune-external-${externalData.length}.bin`;
-    externalData.push({ path, data: tensor.rawData, initializer: { name: tensor.name, dataType: tensor.dataType, dims: tensor.dims } });
+    externalData.push({ path, data: tensor.rawData, initializer: { name: tensor.name, dataType: tensor.dataType, dims: tensor.dims }, frozen: isFrozenHostArray(tensor.rawData) });
     const { rawData, ...rest } = tensor;
     return { ...rest, externalData: { location: path, offset: 0, length: rawData.byteLength } };
   });

@@ -1,6 +1,7 @@
 import { ConfigValidationError } from '../../config/config-validation-error.js';
 import type { ModelConfig } from '../../config/model-config.js';
 import { parseQuantization, type QuantizationSpec } from '../../config/quantization-config.js';
+import { freezeHostArray } from '../../engine/frozen-host-arrays.js';
 import type { HostTensor } from '../../engine/graph-executor.js';
 import type { CanonicalFloatTensor } from '../canonical-weights.js';
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from '../half-float.js';
@@ -59,7 +60,12 @@ export function storeFrozen(model: DecoderModel, storage: WeightStorage): Decode
  * a checkpoint's bf16 / fp16 bits kept as they are when the storage is the same format), or plain float32.
  */
 export function frozenForm(name: string, tensor: CanonicalFloatTensor, storage: WeightStorage): StoredWeight | HostTensor {
-  return storedForm(name, tensor, storage) ?? { dtype: 'float32', dims: tensor.shape, data: float32(tensor) };
+  const stored = storedForm(name, tensor, storage);
+  if (stored) return stored;
+  // read for this frozen model alone, so nothing writes into it
+  const data = float32(tensor);
+  freezeHostArray(data);
+  return { dtype: 'float32', dims: tensor.shape, data };
 }
 
 function storedForm(name: string, tensor: CanonicalFloatTensor, storage: WeightStorage): StoredWeight | undefined {

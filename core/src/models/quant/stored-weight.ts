@@ -1,3 +1,4 @@
+import { freezeHostArray } from '../../engine/frozen-host-arrays.js';
 import type { HostTensor } from '../../engine/graph-executor.js';
 import type { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
@@ -6,7 +7,7 @@ import { codeTable } from './code-tables.js';
 import { dequantizeBlockwise, type QuantizedTensor } from './quantize-blockwise.js';
 
 /**
- * A weight as a frozen model holds it: the host tensors fed to the graph (`parts`, by the suffix added to the
+ * A weight as a frozen model holds it (its stored parts are never written: freezeHostArray): the host tensors fed to the graph (`parts`, by the suffix added to the
  * weight's graph name) and how the graph turns them back into the float32 weight. Every decode is a few
  * elementwise ops and a table lookup on inputs that are never differentiated (codes are integers, the tables
  * are constants), so autodiff never reaches the stored data, and the decoded float32 weight lives only until
@@ -34,6 +35,7 @@ export function plainWeight(tensor: HostTensor): StoredWeight {
 
 /** IEEE half storage (`bits`: float16 bit patterns): fed as float16, one Cast in the graph. */
 export function float16Weight(bits: Uint16Array, dims: readonly number[]): StoredWeight {
+  freezeHostArray(bits);
   return {
     dims,
     parts: { '': { dtype: 'float16', dims, data: bits } },
@@ -55,6 +57,7 @@ function bfloat16Table(): Float32Array {
  * bitcast, so the bits travel as their two little-endian bytes and index a table of all 65536 values.
  */
 export function bfloat16Weight(bits: Uint16Array, dims: readonly number[]): StoredWeight {
+  freezeHostArray(bits);
   const bytes = new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength);
   return {
     dims,
@@ -74,6 +77,8 @@ export function bfloat16Weight(bits: Uint16Array, dims: readonly number[]): Stor
  * levels (scaledBlocks), scales each block by its absmax and drops the padding of the last block.
  */
 export function quantizedWeight(q: QuantizedTensor): StoredWeight {
+  freezeHostArray(q.codes);
+  freezeHostArray(q.absmax);
   const numel = q.dims.reduce((a, b) => a * b, 1);
   return {
     dims: q.dims,
