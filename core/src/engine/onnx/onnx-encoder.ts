@@ -444,13 +444,13 @@ export interface ExternalizedModel {
 }
 
 /**
- * Moves every top-level initializer of at least `minBytes` out of the model into external data, one
- * location per tensor so the bytes stay zero-copy views. Use it when `encodeModel` would exceed 2 GiB.
+ * Moves every top-level initializer of at least `minBytes` (and that `which` accepts) out of the model into external
+ * data, one location per tensor so the bytes stay zero-copy views. Use it when `encodeModel` would exceed 2 GiB.
  */
-export function externalizeInitializers(model: OnnxModel, minBytes = 1 << 20): ExternalizedModel {
+export function externalizeInitializers(model: OnnxModel, minBytes = 1 << 20, which: (tensor: OnnxTensor) => boolean = () => true): ExternalizedModel {
   const externalData: ExternalizedModel['externalData'] = [];
   const initializer = (model.graph.initializer ?? []).map((tensor) => {
-    if (!tensor.rawData || tensor.rawData.byteLength < minBytes) return tensor;
+    if (!tensor.rawData || tensor.rawData.byteLength < minBytes || !which(tensor)) return tensor;
     const path = `aligntune-external-${externalData.length}.bin`;
     externalData.push({ path, data: tensor.rawData, initializer: { name: tensor.name, dataType: tensor.dataType, dims: tensor.dims }, frozen: isFrozenHostArray(tensor.rawData) });
     const { rawData, ...rest } = tensor;
