@@ -5,6 +5,7 @@
 // Usage: npm run build && node bench/train.mjs [--algo dpo] [--layers 12] [--rows 2 --seq 64 --steps 3] [--memory-saving auto|off|update|full] [--backend cpu|ort-capi]
 //        [--precision fp32|bf16|fp16] [--quantization nf4|fp4|int4|int8] (how frozen models, DPO's reference, are stored)
 //        [--separate-reference] (DPO: model.ref_path, a copy, instead of sharing the starting policy's weights) [--gradient-checkpointing] [--json]
+//        [--rss-trace] (a phase-by-phase account of RSS: each log line, compile and run, with the peak until the next)
 //        [--lora r] (LoRA, PEFT's defaults: alpha 2r on q/k/v/o; with --quantization that is QLoRA) [--shape gpt2|qwen2-0.5b]
 //        [--threads N] (intra-op threads; default: the compute backend's, all cores)
 import { parseArgs } from 'node:util';
@@ -13,7 +14,7 @@ import { runTrainBench, TRAIN_BENCHES } from './lib/train-bench.mjs';
 const { values: args } = parseArgs({
   options: {
     algo: { type: 'string', default: 'dpo' },
-    layers: { type: 'string', default: '12' },
+    layers: { type: 'string' }, // default 12 (gpt2), 24 (qwen2-0.5b)
     rows: { type: 'string' },
     seq: { type: 'string' },
     steps: { type: 'string' },
@@ -27,6 +28,7 @@ const { values: args } = parseArgs({
     shape: { type: 'string', default: 'gpt2' },
     threads: { type: 'string' },
     json: { type: 'boolean', default: false },
+    'rss-trace': { type: 'boolean', default: false },
   },
 });
 if (!(args.algo in TRAIN_BENCHES)) {
@@ -39,8 +41,17 @@ const overrides = Object.fromEntries(['rows', 'seq', 'steps'].filter((k) => args
 const quantization = args.quantization === undefined ? {} : args.quantization === 'int8' ? { load_in_8bit: true } : { load_in_4bit: true, bnb_4bit_quant_type: args.quantization };
 const peft = args.lora === undefined ? {} : { peft: { r: Number(args.lora), lora_alpha: 2 * Number(args.lora) } };
 const model = { precision: args.precision, quantization, ...peft };
+let trace;
+if (args['rss-trace']) {
+  const { startRssTrace, traceBackend } = await import('./lib/rss-trace.mjs');
+  trace = startRssTrace();
+  traceBackend((await import('@aligntune/plugin-backend-onnxruntime-capi')).CapiBackend, trace);
+  traceBackend((await import('@aligntune/plugin-backend-onnxruntime')).OnnxRuntimeBackend, trace);
+}
+const logLine = (message) => trace.mark(`log: ${message.slice(0, 100)}`);
 const result = await runTrainBench(args.algo, {
-  layers: Number(args.layers),
+  ...(trace ? { logger: { info: logLine, warn: logLine, debug: () => {} } } : {}),
+  ...(args.layers === undefined ? {} : { layers: Number(args.layers) }),
   shape: args.shape,
   memorySaving: args['memory-saving'],
   backend: args.backend,
@@ -49,6 +60,7 @@ const result = await runTrainBench(args.algo, {
   gradientCheckpointing: args['gradient-checkpointing'],
   ...overrides,
 });
+if (trace) console.error(trace.report());
 if (args.json) {
   console.log(JSON.stringify(result));
 } else {

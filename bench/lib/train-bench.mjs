@@ -22,13 +22,13 @@ export const TRAIN_BENCHES = {
 };
 
 /**
- * The bench's model shapes: `gpt2` (d 768, 12 heads, `layers` deep) and `qwen2-0.5b` (Qwen2-0.5B's shape: 24 layers,
+ * The bench's model shapes: `gpt2` (d 768, 12 heads, `layers` deep) and `qwen2-0.5b` (Qwen2-0.5B's shape: 24 layers (or `layers`),
  * d 896, 14 heads / 2 KV heads, intermediate 4864, vocab 151936, tied embeddings; its tokens come from the GPT-2
  * tokenizer, whose ids are all below its vocabulary).
  */
 function modelConfig(shape, layers) {
   if (shape === 'qwen2-0.5b') {
-    const qwen = { architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', vocab_size: 151936, hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2 };
+    const qwen = { architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', vocab_size: 151936, hidden_size: 896, intermediate_size: 4864, num_hidden_layers: layers, num_attention_heads: 14, num_key_value_heads: 2 };
     return parseModelConfig({ ...qwen, max_position_embeddings: 32768, rms_norm_eps: 1e-6, rope_theta: 1e6, tie_word_embeddings: true, bos_token_id: 50256, eos_token_id: 50256 }, LLAMA_MODEL_TYPES, 'bench.json');
   }
   return parseModelConfig({ architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: 50257, n_positions: 1024, n_embd: D, n_layer: layers, n_head: HEADS, bos_token_id: 50256, eos_token_id: 50256 }, GPT2_MODEL_TYPES, 'bench.json');
@@ -104,14 +104,14 @@ function stepFlops(algo, c, b) {
   return generated + 3 * forwardFlops(c, b.rows, b.seq);
 }
 
-/** Runs the bench for `algo`; returns timings, tokens/s, FLOPs per step and peak RSS. */
-export async function runTrainBench(algo, { layers = 12, shape = 'gpt2', ...overrides } = {}) {
+/** Runs the bench for `algo` (`logger`: the trainer's, e.g. to mark phases); returns timings, tokens/s, FLOPs per step and peak RSS. */
+export async function runTrainBench(algo, { shape = 'gpt2', layers = shape === 'qwen2-0.5b' ? 24 : 12, logger, ...overrides } = {}) {
   const b = { ...TRAIN_BENCHES[algo], ...overrides };
   const dir = mkdtempSync(join(tmpdir(), `aligntune-bench-${algo}-`));
   try {
     const config = writeModelApart(dir, layers, shape);
     if (b.separateReference) cpSync(join(dir, 'model'), join(dir, 'reference'), { recursive: true });
-    const trainer = await TrainerFactory.createTrainer(runConfig(dir, algo, b, writeData(dir, algo, b)), { kernel: new Kernel(), projectDir: ROOT });
+    const trainer = await TrainerFactory.createTrainer(runConfig(dir, algo, b, writeData(dir, algo, b)), { kernel: new Kernel(logger ? { logger } : {}), projectDir: ROOT });
     trainer.progress = { enabled: false };
     const times = [];
     let last = performance.now();

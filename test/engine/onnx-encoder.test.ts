@@ -275,7 +275,7 @@ describe('encodeModel: validation and large models', () => {
     const big = model(graphWith([{ name: 'huge', dataType: OnnxDataType.UINT8, dims: [2 ** 31], rawData: huge }]));
     expect(() => encodeModel(big)).toThrow(/over protobuf's 2 GiB limit; store large initializers as external data/);
     const { model: external, externalData } = externalizeInitializers(big);
-    expect(externalData).toEqual([{ path: 'aligntune-external-0.bin', data: huge }]);
+    expect(externalData).toEqual([{ path: 'aligntune-external-0.bin', data: huge, initializer: { name: 'huge', dataType: OnnxDataType.UINT8, dims: [2 ** 31] }, frozen: false }]);
     expect(encodeModel(external).length).toBeLessThan(200);
   });
 

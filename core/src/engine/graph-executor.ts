@@ -74,11 +74,24 @@ export interface RunOptions {
   inPlace?: readonly string[];
 }
 
+/** One initializer's bytes kept outside the model bytes, under the location the model names. */
+export interface ExternalTensorData {
+  readonly path: string;
+  readonly data: Uint8Array;
+  /**
+   * The initializer these bytes are (name, ONNX data type, dims), so a backend can hand it to its runtime as a
+   * value (one per weight, shared by every session that uses it) instead of reading the location.
+   */
+  readonly initializer?: { readonly name: string; readonly dataType: number; readonly dims: readonly number[] };
+  /** The bytes are never written again (see freezeHostArray): a backend may read them in place rather than copy them. */
+  readonly frozen?: boolean;
+}
+
 export interface CompileOptions {
   /** Write an onnxruntime profile (JSON) with this file prefix. */
   profileFilePrefix?: string;
-  /** Weights stored outside the model bytes (frozen models > 2 GB): location name → bytes. */
-  externalData?: Array<{ path: string; data: Uint8Array }>;
+  /** Weights stored outside the model bytes (frozen models > 2 GB, shared initializers): location name → bytes. */
+  externalData?: ExternalTensorData[];
   /** Human-readable label for logs and errors. */
   label?: string;
   /**

@@ -1,7 +1,7 @@
 import { f32ToBf16, f32ToF16 } from './half-float.js';
 import type { HfModelConfig } from './hf-model-config.js';
 import type { StoredTensor } from './safetensors-dtype.js';
-import { detectTensorPrefix, isIgnoredBuffer, tensorSpecs } from './tensor-layout.js';
+import { detectTensorPrefix, isIgnoredBuffer, tensorSpecs, type TensorSpec } from './tensor-layout.js';
 
 /** A float32 tensor in the canonical layout (see TensorSpec). */
 export interface CanonicalTensor {
@@ -21,14 +21,37 @@ export interface CanonicalizeResult {
   readonly ignored: readonly string[];
 }
 
-/** [rows, cols] → [cols, rows]. */
-export function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(data.length);
+/** [rows, cols] → [cols, rows] (float32 values, or half-float bits). */
+export function transpose2d<T extends Float32Array | Uint16Array>(data: T, rows: number, cols: number): T {
+  const out = new (data.constructor as new (length: number) => T)(data.length);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     for (let c = 0; c < cols; c++) out[c * rows + r] = data[base + c]!;
   }
   return out;
+}
+
+/** A checkpoint tensor in the canonical layout with its element type: float32, or F16 / BF16 bits as on disk. */
+export interface CanonicalFloatTensor {
+  readonly dtype: 'F32' | 'F16' | 'BF16';
+  readonly shape: readonly number[];
+  readonly data: Float32Array | Uint16Array;
+}
+
+/**
+ * One checkpoint tensor (`t`, under the spec's HF name; undefined when the checkpoint lacks it) in the canonical
+ * layout: present, the shape the config implies, a float type, nn.Linear weights transposed; F32 data shared.
+ */
+export function canonicalTensor(s: TensorSpec, t: StoredTensor | undefined, config: HfModelConfig, source: string): CanonicalFloatTensor {
+  if (!t) throw new Error(`${source}: missing tensor '${s.hfName}' (shape [${s.hfShape.join(', ')}]) required by the ${config.modelType} config`);
+  if (t.shape.length !== s.hfShape.length || t.shape.some((d, i) => d !== s.hfShape[i])) {
+    throw new Error(`${source}: tensor '${s.hfName}' has shape [${t.shape.join(', ')}], the config implies [${s.hfShape.join(', ')}]`);
+  }
+  const half = t.dtype === 'F16' || t.dtype === 'BF16' ? t.dtype : undefined;
+  const dtype = half ?? 'F32';
+  const data = half ? (t.data as Uint16Array) : asFloat32(t, s.hfName, source);
+  const [rows, cols] = s.hfShape as [number, number];
+  return s.transpose ? { dtype, shape: [cols, rows], data: transpose2d(data, rows, cols) } : { dtype, shape: s.hfShape, data };
 }
 
 function asFloat32(t: StoredTensor, name: string, source: string): Float32Array {
@@ -46,15 +69,10 @@ export function toCanonicalWeights(config: HfModelConfig, tensors: ReadonlyMap<s
   const weights: CanonicalWeights = new Map();
   const used = new Set<string>();
   for (const s of tensorSpecs(config, prefix)) {
-    const t = tensors.get(s.hfName);
-    if (!t) throw new Error(`${source}: missing tensor '${s.hfName}' (shape [${s.hfShape.join(', ')}]) required by the ${config.modelType} config`);
-    if (t.shape.length !== s.hfShape.length || t.shape.some((d, i) => d !== s.hfShape[i])) {
-      throw new Error(`${source}: tensor '${s.hfName}' has shape [${t.shape.join(', ')}], the config implies [${s.hfShape.join(', ')}]`);
-    }
+    const { dtype, shape, data } = canonicalTensor(s, tensors.get(s.hfName), config, source);
+    if (dtype !== 'F32') throw new Error(`${source}: tensor '${s.hfName}' has dtype ${dtype}; a float32 weight was expected (read with F16/BF16 converted)`);
     used.add(s.hfName);
-    const data = asFloat32(t, s.hfName, source);
-    const [rows, cols] = s.hfShape as [number, number];
-    weights.set(s.canonicalName, s.transpose ? { shape: [cols, rows], data: transpose2d(data, rows, cols) } : { shape: s.hfShape, data });
+    weights.set(s.canonicalName, { shape, data: data as Float32Array });
   }
   const rest = [...tensors.keys()].filter((n) => !used.has(n));
   const skippable = (n: string) => isIgnoredBuffer(config, n) || (config.tieWordEmbeddings && n === 'lm_head.weight');

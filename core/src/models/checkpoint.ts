@@ -139,38 +139,82 @@ export async function readCheckpointIndex(path: string): Promise<CheckpointIndex
   return { metadata: { ...metadata, total_size: metadata.total_size ?? 0 }, weight_map: map as Record<string, string> };
 }
 
-/** Loads every tensor of a checkpoint directory, sharded (index present) or not. */
-export async function readCheckpoint(dir: string, options: ReadTensorOptions = {}): Promise<LoadedCheckpoint> {
-  const indexPath = join(dir, SAFETENSORS_INDEX_NAME);
-  if (existsSync(indexPath)) return readSharded(dir, await readCheckpointIndex(indexPath), indexPath, options);
-  const single = join(dir, SAFETENSORS_WEIGHTS_NAME);
-  if (!existsSync(single)) throw new Error(`${dir}: no ${SAFETENSORS_WEIGHTS_NAME} or ${SAFETENSORS_INDEX_NAME} found`);
-  const reader = await SafetensorsReader.open(single);
-  try {
-    return { tensors: await reader.readAll(options), metadata: reader.metadata, files: [SAFETENSORS_WEIGHTS_NAME] };
-  } finally {
-    await reader.close();
+/**
+ * A checkpoint directory open for reading tensor by tensor (sharded or not): only the headers are read when it
+ * opens, so a caller can convert each tensor as it comes (e.g. quantize it) without the whole checkpoint in memory.
+ */
+export class CheckpointReader {
+  private constructor(
+    private readonly readers: readonly SafetensorsReader[],
+    private readonly byName: ReadonlyMap<string, SafetensorsReader>,
+    readonly files: readonly string[],
+  ) {}
+
+  static async open(dir: string): Promise<CheckpointReader> {
+    const indexPath = join(dir, SAFETENSORS_INDEX_NAME);
+    const single = join(dir, SAFETENSORS_WEIGHTS_NAME);
+    if (!existsSync(indexPath) && !existsSync(single)) throw new Error(`${dir}: no ${SAFETENSORS_WEIGHTS_NAME} or ${SAFETENSORS_INDEX_NAME} found`);
+    const shards = existsSync(indexPath) ? shardNames(await readCheckpointIndex(indexPath), dir, indexPath) : new Map([[SAFETENSORS_WEIGHTS_NAME, undefined]]);
+    const readers: SafetensorsReader[] = [];
+    const byName = new Map<string, SafetensorsReader>();
+    try {
+      for (const [file, names] of shards) {
+        const reader = await SafetensorsReader.open(join(dir, file));
+        readers.push(reader);
+        for (const name of names ?? reader.names) {
+          if (!reader.has(name)) throw new SafetensorsError(reader.path, `listed in ${indexPath} but missing from the shard`, name);
+          byName.set(name, reader);
+        }
+      }
+    } catch (error) {
+      for (const reader of readers) await reader.close();
+      throw error;
+    }
+    return new CheckpointReader(readers, byName, [...shards.keys()]);
+  }
+
+  /** Tensor names (shard by shard, in data order). */
+  get names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  /** `__metadata__` of the (first) shard. */
+  get metadata(): Readonly<Record<string, string>> | null {
+    return this.readers[0]?.metadata ?? null;
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  async read(name: string, options: ReadTensorOptions = {}): Promise<StoredTensor> {
+    const reader = this.byName.get(name);
+    if (!reader) throw new Error(`checkpoint: no tensor '${name}'`);
+    return reader.read(name, options);
+  }
+
+  async close(): Promise<void> {
+    for (const reader of this.readers) await reader.close();
   }
 }
 
-async function readSharded(dir: string, index: CheckpointIndex, indexPath: string, options: ReadTensorOptions): Promise<LoadedCheckpoint> {
+/** The index's shards (sorted) and the names each holds; a shard the index names must exist. */
+function shardNames(index: CheckpointIndex, dir: string, indexPath: string): Map<string, string[]> {
   const byFile = new Map<string, string[]>();
   for (const [name, file] of Object.entries(index.weight_map)) byFile.set(file, [...(byFile.get(file) ?? []), name]);
-  const tensors = new Map<string, StoredTensor>();
-  let metadata: Readonly<Record<string, string>> | null = null;
-  for (const [file, names] of [...byFile.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const path = join(dir, file);
-    if (!existsSync(path)) throw new Error(`${indexPath}: names shard ${file}, which does not exist`);
-    const reader = await SafetensorsReader.open(path);
-    try {
-      metadata ??= reader.metadata;
-      for (const name of names) {
-        if (!reader.has(name)) throw new SafetensorsError(path, `listed in ${indexPath} but missing from the shard`, name);
-        tensors.set(name, await reader.read(name, options));
-      }
-    } finally {
-      await reader.close();
-    }
+  const sorted = new Map([...byFile.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+  for (const file of sorted.keys()) if (!existsSync(join(dir, file))) throw new Error(`${indexPath}: names shard ${file}, which does not exist`);
+  return sorted;
+}
+
+/** Loads every tensor of a checkpoint directory, sharded (index present) or not. */
+export async function readCheckpoint(dir: string, options: ReadTensorOptions = {}): Promise<LoadedCheckpoint> {
+  const reader = await CheckpointReader.open(dir);
+  try {
+    const tensors = new Map<string, StoredTensor>();
+    for (const name of reader.names) tensors.set(name, await reader.read(name, options));
+    return { tensors, metadata: reader.metadata, files: reader.files };
+  } finally {
+    await reader.close();
   }
-  return { tensors, metadata, files: [...byFile.keys()].sort() };
 }

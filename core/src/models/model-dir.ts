@@ -2,14 +2,15 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeDataAtomic, writeJsonAtomic } from '../util/atomic-write.js';
-import { fromCanonicalWeights, toCanonicalWeights, type CanonicalWeights } from './canonical-weights.js';
-import { readCheckpoint, writeCheckpoint, type WriteCheckpointOptions } from './checkpoint.js';
+import { canonicalTensor, fromCanonicalWeights, toCanonicalWeights, type CanonicalFloatTensor, type CanonicalWeights } from './canonical-weights.js';
+import { CheckpointReader, readCheckpoint, writeCheckpoint, type WriteCheckpointOptions } from './checkpoint.js';
 import { GENERATION_CONFIG_NAME, generationConfigFromModel, readGenerationConfig, type HfGenerationConfig } from './generation-config.js';
 import { CONFIG_NAME, readModelConfig, type HfModelConfig, type ParseConfigOptions } from './hf-model-config.js';
 import type { ModelTypeTable } from './model-type.js';
 import type { StoredTensor } from './safetensors-dtype.js';
 import { torchDtypeName, type StorageDtype } from './save-dtype.js';
 import type { TensorMap } from './safetensors.js';
+import { detectTensorPrefix, tensorSpecs } from './tensor-layout.js';
 import { Tokenizer } from './tokenizer.js';
 
 /** A Hugging Face model directory as loaded: configs, checkpoint tensors and their canonical view. */
@@ -38,6 +39,36 @@ export async function loadModelDir(dir: string, options: LoadModelDirOptions): P
   const { tensors } = await readCheckpoint(dir);
   const { weights, prefix, unused } = toCanonicalWeights(config, tensors, dir);
   return { dir, config, generationConfig, tensors, weights, prefix, unused };
+}
+
+/** A model directory's configs, its checkpoint's tensors handed over one at a time (see `readModelDirTensors`). */
+export type ModelDirHeader = Omit<LoadedModelDir, 'tensors' | 'weights' | 'unused'>;
+
+/**
+ * Reads `dir` as loadModelDir does, but hands each tensor the config needs to `take` (canonical name, tensor in
+ * the canonical layout, F16 / BF16 kept as the bits on disk) before the next is read: with `take` converting
+ * (quantizing, narrowing) and keeping only the result, the float32 checkpoint is never whole in memory.
+ * `take` gets the config first (`prepare`), to decide how to keep what follows.
+ */
+export async function readModelDirTensors(
+  dir: string,
+  options: LoadModelDirOptions,
+  prepare: (config: HfModelConfig) => (name: string, tensor: CanonicalFloatTensor) => void,
+): Promise<ModelDirHeader> {
+  const config = await readModelConfig(dir, options.modelTypes, options);
+  const generationConfig = await readGenerationConfig(dir);
+  const take = prepare(config);
+  const reader = await CheckpointReader.open(dir);
+  try {
+    const prefix = detectTensorPrefix(config, reader.names, dir);
+    for (const s of tensorSpecs(config, prefix)) {
+      const t = reader.has(s.hfName) ? await reader.read(s.hfName, { keepRaw: true }) : undefined;
+      take(s.canonicalName, canonicalTensor(s, t, config, dir));
+    }
+    return { dir, config, generationConfig, prefix };
+  } finally {
+    await reader.close();
+  }
 }
 
 /** Files of a tokenizer directory that a model save carries over when copying from a source directory. */

@@ -7,6 +7,7 @@ export { grad } from '../engine/autodiff/grad.js';
 export {
   type CompileOptions,
   type CompiledGraph,
+  type ExternalTensorData,
   type DType,
   type GraphExecutor,
   type HostTensor,
@@ -20,6 +21,8 @@ export {
   type TensorData,
 } from '../engine/graph-executor.js';
 export { compileCacheKey } from '../engine/compile-cache-key.js';
+export { compileWithSharedWeights } from '../engine/compile-with-shared-weights.js';
+export { freezeHostArray, isFrozenHostArray } from '../engine/frozen-host-arrays.js';
 export { type CachedSession, SessionCache } from '../engine/session-cache.js';
 export { DTYPE_ARRAY, elementCount } from '../engine/dtype-array.js';
 export { Interpreter, interpret } from '../engine/interpret/interpreter.js';

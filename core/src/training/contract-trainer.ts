@@ -1,3 +1,4 @@
+import { compileWithSharedWeights } from '../engine/compile-with-shared-weights.js';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +12,6 @@ import type { CompiledGraph, GraphExecutor, HostTensor } from '../engine/graph-e
 import { hostValues } from '../engine/interpret/nd-array.js';
 import { Graph } from '../engine/ir/graph.js';
 import { emitModel } from '../engine/onnx/emit-model.js';
-import { encodeModel } from '../engine/onnx/onnx-encoder.js';
 import { collectGarbage } from '../engine/optim/collect-garbage.js';
 import type { StepResult, TrainSession } from '../engine/optim/train-session.js';
 import type { ProcessGroup } from '../engine/process-group.js';
@@ -20,6 +20,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import { FrozenWeights } from '../models/quant/frozen-weights.js';
 import { PolicyModel } from '../models/roles/policy-model.js';
 import { publishDtypes, rawModelConfig, recordedDtype, type PublishDtypes, type StorageDtype } from '../models/save-dtype.js';
+import type { LoadModelOptions } from '../models/roles/load-model.js';
 import { Tokenizer } from '../models/tokenizer.js';
 import { BatchStream } from './batch-stream.js';
 import { resolveResumePath } from './checkpoint-store.js';
@@ -107,10 +108,11 @@ export class ContractTrainer implements Trainer {
   }
 
   /** The trained model from `dir` (the start or the resumed checkpoint): the algorithm's own loading, else the decoder as saved. */
-  private loadPolicy(dir: string): Promise<PolicyModel> {
+  /** `frozenStorage`: the policy's weights are LoRA's frozen base, stored as they are read (see loadModel). */
+  private loadPolicy(dir: string, frozenStorage?: LoadModelOptions['frozenStorage']): Promise<PolicyModel> {
     const { config, kernel, tokenizer, logger } = this;
     if (this.algorithm.loadPolicy) return this.algorithm.loadPolicy(dir, { config, kernel, tokenizer, logger });
-    return PolicyModel.load(dir, { kernel, resolveDir: (id) => resolveModelDir(id, { logger }) });
+    return PolicyModel.load(dir, { kernel, resolveDir: (id) => resolveModelDir(id, { logger }), frozenStorage });
   }
 
   /** Initial values of the trained parameters by graph name: the policy's, plus the algorithm's extra ones (PPO's value model). */
@@ -232,8 +234,8 @@ export class ContractTrainer implements Trainer {
     this.tokenizer = await Tokenizer.fromDir(tokenizerDir);
     // with LoRA the base always comes from the start (a checkpoint holds the adapter only), the adapter from the checkpoint
     const lora = config.model.peft?.enabled === true;
-    const loaded = await this.loadPolicy(lora ? startDir : (this.resumeDir ?? startDir));
     const frozen = new FrozenWeights(config.model);
+    const loaded = await (lora ? this.loadPolicy(startDir, frozen.storageFor) : this.loadPolicy(this.resumeDir ?? startDir));
     this.policy = await withLoraAdapter(loaded, config, { resumeDir: this.resumeDir, logger: this.logger, frozen });
     this.data = await this.driver.loadData({ config, kernel: this.kernel, tokenizer: this.tokenizer, logger: this.logger });
     this.logger?.info(`${this.data.train.size} training rows${this.data.eval ? `, ${this.data.eval.size} eval rows` : ''}`);
@@ -252,7 +254,7 @@ export class ContractTrainer implements Trainer {
     const g = new Graph(`${this.config.algo}-eval`);
     const { loss, metrics } = this.driver.buildLoss(g);
     const model = emitModel(g, { outputs: { loss, ...metrics }, name: 'eval' });
-    return this.executor.compile(encodeModel(model), { label: `${this.config.algo} eval` });
+    return compileWithSharedWeights(this.executor, model, { label: `${this.config.algo} eval` });
   }
 
   /** Runs gradient_accumulation_steps micro-batches and one optimizer update; returns this step's values. */

@@ -41,7 +41,8 @@ export async function withLoraAdapter(policy: PolicyModel, config: UnifiedConfig
   if (!peft?.enabled) return policy;
   const model = policy.model;
   const settings = loraSettings(peft, model.config.head.kind === 'sequence-classification');
-  const total = [...model.weights.values()].reduce((n, t) => n + t.data.length, 0);
+  // the base may be stored already (loaded tensor by tensor in its frozen form)
+  const total = [...model.weights.values(), ...model.stored.values()].reduce((n, t) => n + t.dims.reduce((a, b) => a * b, 1), 0);
   const adapter = LoraAdapter.create(start.frozen.freeze(model), settings, { seed: config.train.seed, baseModelNameOrPath: config.model.sft_path ?? config.model.name_or_path });
   const from = start.resumeDir ?? (config.model.adapter_path ? await resolveModelDir(config.model.adapter_path, { logger: start.logger }) : undefined);
   if (from) await loadAdapterDir(from, adapter, start.resumeDir ? 'train.resume_from_checkpoint' : 'model.adapter_path');

@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeDataAtomic } from '@aligntune/core/util';
-import { emitModel, encodeModel, Graph, hostValues, type GraphExecutor, type HostTensor } from '@aligntune/core/engine';
+import { compileWithSharedWeights, emitModel, Graph, hostValues, type GraphExecutor, type HostTensor } from '@aligntune/core/engine';
 import { type DecoderModel, type WeightStorage } from '@aligntune/core/models';
 import { collatePairs, type SequenceBatch, hashFile, type TokenizedDataset } from '@aligntune/core/data';
 import { float32Tensor, tokenFeeds } from '@aligntune/core/training';
@@ -51,7 +51,7 @@ async function computeReferenceLogps(table: TokenizedDataset, options: Precomput
   const g = new Graph('dpo-reference-logps');
   const inputs = declarePairInputs(g);
   const ref = referencePairLogps(g, options.reference, inputs);
-  const compiled = await options.executor.compile(encodeModel(emitModel(g, { outputs: { chosen: ref.chosen, rejected: ref.rejected } })), { label: 'dpo reference log-probs' });
+  const compiled = await compileWithSharedWeights(options.executor, emitModel(g, { outputs: { chosen: ref.chosen, rejected: ref.rejected } }), { label: 'dpo reference log-probs' });
   const out: PairTable = { chosen: new Float32Array(table.size), rejected: new Float32Array(table.size) };
   try {
     for (let at = 0; at < table.size; at += options.batchSize) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -26,6 +26,7 @@ import { create, loadOrt, type Ptr } from './ort-api.js';
 import { CpuDevice, CudaDevice, type OrtDevice } from './ort-device.js';
 import { OrtSession, type SessionSettings } from './ort-session.js';
 import { releaseValue, wrapHost } from './ort-value.js';
+import { SharedInitializers, type SessionInitializers } from './shared-initializers.js';
 import { OrtResidentTensor } from './resident-tensor.js';
 
 export interface CapiBackendOptions {
@@ -86,11 +87,18 @@ export class CapiBackend implements GraphExecutor {
   /** The GPU (CUDA subclass); the host CPU is device 0. */
   protected deviceId = 0;
   private readonly cache = new SessionCache<OrtSession>();
+  private readonly shared = new SharedInitializers();
+  private readonly sessionInitializers = new Map<OrtSession, SessionInitializers>();
   private device?: OrtDevice;
 
   /** Sessions created vs. compiles served from the cache; for tests and diagnostics. */
   get stats(): SessionCache<OrtSession>['stats'] {
     return this.cache.stats;
+  }
+
+  /** The frozen weights its sessions share (one value each, however many sessions use it); for tests and diagnostics. */
+  get sharedInitializers(): SharedInitializers['stats'] {
+    return this.shared.stats;
   }
 
   configure(options: CapiBackendOptions): this {
@@ -114,10 +122,15 @@ export class CapiBackend implements GraphExecutor {
     const arena = options.reuseMemory ?? true;
     const key = compileCacheKey(model, options.externalData, profileFilePrefix, arena);
     const entry = this.cache.acquire(key, profileFilePrefix !== undefined, () => {
-      const settings: SessionSettings = { ...this.settings, arena, profileFilePrefix, logId: label, appendProvider: this.ensureDevice().appendProvider?.bind(this.device) };
+      const device = this.ensureDevice();
+      const initializers = this.shared.acquire(options.externalData ?? [], device.hostMemory);
+      const settings: SessionSettings = { ...this.settings, arena, profileFilePrefix, logId: label, appendProvider: device.appendProvider?.bind(device), initializers: initializers.byName };
       try {
-        return createSession(model, options.externalData, settings);
+        const session = createSession(model, options.externalData, settings);
+        this.sessionInitializers.set(session, initializers);
+        return session;
       } catch (error) {
+        initializers.release();
         throw new Error(`onnxruntime rejected graph "${label}" (model sha256 ${key.slice(0, 12)}): ${(error as Error).message}`, { cause: error });
       }
     });
@@ -125,7 +138,7 @@ export class CapiBackend implements GraphExecutor {
   }
 
   async dispose(): Promise<void> {
-    for (const entry of this.cache.drain()) entry.session.release(entry.profiling);
+    for (const entry of this.cache.drain()) this.releaseSession(entry);
     this.device?.dispose();
     this.device = undefined;
   }
@@ -154,7 +167,14 @@ export class CapiBackend implements GraphExecutor {
   }
 
   private releaseRef(entry: CachedSession<OrtSession>): void {
-    if (this.cache.release(entry)) entry.session.release(entry.profiling);
+    if (this.cache.release(entry)) this.releaseSession(entry);
+  }
+
+  /** The session, then its hold on the shared initializers (which outlive it while another session uses them). */
+  private releaseSession(entry: CachedSession<OrtSession>): void {
+    entry.session.release(entry.profiling);
+    this.sessionInitializers.get(entry.session)?.release();
+    this.sessionInitializers.delete(entry.session);
   }
 }
 
@@ -182,17 +202,30 @@ export class CapiCudaBackend extends CapiBackend {
   }
 }
 
-/** Model bytes in memory; with external weights, written to a private directory first (their locations are file names). */
+/**
+ * Model bytes in memory; with external weights, written to a private directory first (their locations are file
+ * names). A weight that comes as a shared initializer (settings) gets an empty sparse file of its size instead:
+ * onnxruntime checks that an external location exists when it loads the model, and reads nothing from it since
+ * AddInitializer gives the value.
+ */
 function createSession(model: Uint8Array, externalData: CompileOptions['externalData'], settings: SessionSettings): OrtSession {
   if (!externalData?.length) return OrtSession.create(ortEnv(), model, settings);
   const dir = mkdtempSync(join(tmpdir(), 'aligntune-ort-'));
   try {
-    for (const { path, data } of externalData) writeFileSync(join(dir, path), data);
+    for (const { path, data, initializer } of externalData) {
+      if (initializer && settings.initializers?.has(initializer.name)) truncateSync(writeEmpty(join(dir, path)), data.byteLength);
+      else writeFileSync(join(dir, path), data);
+    }
     writeFileSync(join(dir, 'model.onnx'), model);
     return OrtSession.fromFile(ortEnv(), join(dir, 'model.onnx'), settings);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function writeEmpty(path: string): string {
+  writeFileSync(path, new Uint8Array(0));
+  return path;
 }
 
 /** A caller's handle on a cached session. */

@@ -17,6 +17,11 @@ export interface SessionSettings {
   logId: string;
   profileFilePrefix?: string;
   sessionConfig?: Readonly<Record<string, string>>;
+  /**
+   * Initializers the session uses instead of the model's (`AddInitializer`), by name: values that outlive the
+   * session, shared by every session given the same one (the model names them as external data, holding no copy).
+   */
+  initializers?: ReadonlyMap<string, Ptr>;
   /** Appends an execution provider (CUDA); the CPU provider is always there as fallback. */
   appendProvider?: (options: Ptr) => void;
 }
@@ -176,6 +181,7 @@ function configure(options: Ptr, s: SessionSettings): void {
   check(api.SetSessionLogId(options, s.logId), 'SetSessionLogId');
   if (s.profileFilePrefix !== undefined) check(api.EnableProfiling(options, s.profileFilePrefix), 'EnableProfiling');
   for (const [key, value] of Object.entries(s.sessionConfig ?? {})) check(api.AddSessionConfigEntry(options, key, value), `AddSessionConfigEntry ${key}`);
+  for (const [name, value] of s.initializers ?? []) check(api.AddInitializer(options, name, value), `AddInitializer ${name}`);
   s.appendProvider?.(options);
 }
 

@@ -24,14 +24,16 @@ function shape(dims: readonly number[]): BigInt64Array {
 
 /**
  * An OrtValue over the tensor's own memory. Reading `.buffer` moves a small typed array's data off V8's heap, so
- * the address onnxruntime keeps cannot move; the caller keeps `tensor` alive until the value is released.
+ * the address onnxruntime keeps cannot move; the caller keeps `tensor` alive until the value is released. `as`
+ * reads the bytes as another ONNX type and shape (an initializer's, bfloat16 included).
  */
-export function wrapHost(tensor: HostTensor, cpuInfo: Ptr): Ptr {
+export function wrapHost(tensor: HostTensor, cpuInfo: Ptr, as?: { readonly dataType: number; readonly dims: readonly number[] }): Ptr {
   void tensor.data.buffer;
   const { api } = loadOrt();
   // a zero-byte tensor still needs a valid pointer
   const data = tensor.data.byteLength === 0 ? new Uint8Array(1) : tensor.data;
-  return create('CreateTensorWithDataAsOrtValue', api.CreateTensorWithDataAsOrtValue, cpuInfo, data, tensor.data.byteLength, shape(tensor.dims), tensor.dims.length, elementType(tensor.dtype));
+  const dims = as?.dims ?? tensor.dims;
+  return create('CreateTensorWithDataAsOrtValue', api.CreateTensorWithDataAsOrtValue, cpuInfo, data, tensor.data.byteLength, shape(dims), dims.length, as?.dataType ?? elementType(tensor.dtype));
 }
 
 /** A tensor of onnxruntime's own memory from `allocator` (uninitialised). */

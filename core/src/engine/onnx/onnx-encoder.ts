@@ -7,7 +7,8 @@
  * are copied exactly once (`Uint8Array.set`) and no intermediate buffers are built.
  */
 import { elementCount } from '../dtype-array.js';
-import type { DType, TensorData } from '../graph-executor.js';
+import { isFrozenHostArray } from '../frozen-host-arrays.js';
+import type { DType, ExternalTensorData, TensorData } from '../graph-executor.js';
 import {
   OnnxDataType,
   type OnnxAttribute,
@@ -440,19 +441,19 @@ export function tensorFromArray(
 export interface ExternalizedModel {
   model: OnnxModel;
   /** One entry per moved initializer; pass as `CompileOptions.externalData` (or write each `path` next to the model). */
-  externalData: Array<{ path: string; data: Uint8Array }>;
+  externalData: ExternalTensorData[];
 }
 
 /**
- * Moves every top-level initializer of at least `minBytes` out of the model into external data, one
- * location per tensor so the bytes stay zero-copy views. Use it when `encodeModel` would exceed 2 GiB.
+ * Moves every top-level initializer of at least `minBytes` (and that `which` accepts) out of the model into external
+ * data, one location per tensor so the bytes stay zero-copy views. Use it when `encodeModel` would exceed 2 GiB.
  */
-export function externalizeInitializers(model: OnnxModel, minBytes = 1 << 20): ExternalizedModel {
+export function externalizeInitializers(model: OnnxModel, minBytes = 1 << 20, which: (tensor: OnnxTensor) => boolean = () => true): ExternalizedModel {
   const externalData: ExternalizedModel['externalData'] = [];
   const initializer = (model.graph.initializer ?? []).map((tensor) => {
-    if (!tensor.rawData || tensor.rawData.byteLength < minBytes) return tensor;
+    if (!tensor.rawData || tensor.rawData.byteLength < minBytes || !which(tensor)) return tensor;
     const path = `aligntune-external-${externalData.length}.bin`;
-    externalData.push({ path, data: tensor.rawData });
+    externalData.push({ path, data: tensor.rawData, initializer: { name: tensor.name, dataType: tensor.dataType, dims: tensor.dims }, frozen: isFrozenHostArray(tensor.rawData) });
     const { rawData, ...rest } = tensor;
     return { ...rest, externalData: { location: path, offset: 0, length: rawData.byteLength } };
   });

@@ -1,5 +1,5 @@
+import { compileWithSharedWeights } from '../compile-with-shared-weights.js';
 import type { CompiledGraph, GraphExecutor, HostTensor, ResidentTensor, ResidentValues, RunValue } from '../graph-executor.js';
-import { encodeModel } from '../onnx/onnx-encoder.js';
 import { inPlaceOutputs } from '../onnx/in-place-outputs.js';
 import { hostValues, hostTensor } from '../interpret/nd-array.js';
 import { ParamStore, zeros } from './param-store.js';
@@ -85,7 +85,7 @@ export class TrainSession {
     session.groupCount = applyGroups.length;
     for (const [k, program] of entries) {
       const updateOnly = session.groupCount > 0 && (program.kind === 'apply' || program.kind === 'norm');
-      const compiled = await executor.compile(encodeModel(program.model), { label: program.model.graph.name, reuseMemory: !leanMemory && !updateOnly });
+      const compiled = await compileWithSharedWeights(executor, program.model, { label: program.model.graph.name, reuseMemory: !leanMemory && !updateOnly });
       session.graphs.set(k, { program, compiled });
     }
     return session;

@@ -1,6 +1,10 @@
 import { ConfigValidationError } from '../../config/config-validation-error.js';
 import type { ModelConfig } from '../../config/model-config.js';
 import { parseQuantization, type QuantizationSpec } from '../../config/quantization-config.js';
+import { freezeHostArray } from '../../engine/frozen-host-arrays.js';
+import type { HostTensor } from '../../engine/graph-executor.js';
+import type { CanonicalFloatTensor } from '../canonical-weights.js';
+import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from '../half-float.js';
 import type { HfModelConfig } from '../hf-model-config.js';
 import { DecoderModel } from '../roles/decoder-model.js';
 import { quantizeBlockwise } from './quantize-blockwise.js';
@@ -43,8 +47,7 @@ export function storeFrozen(model: DecoderModel, storage: WeightStorage): Decode
   const weights = new Map(model.weights);
   const stored = new Map(model.stored);
   for (const [name, tensor] of model.weights) {
-    const values = plainWeight(tensor).toFloat32();
-    const form = storedForm(name, values, tensor.dims, storage);
+    const form = storedForm(name, { dtype: 'F32', shape: tensor.dims, data: plainWeight(tensor).toFloat32() }, storage);
     if (!form) continue;
     stored.set(name, form);
     weights.delete(name);
@@ -52,12 +55,32 @@ export function storeFrozen(model: DecoderModel, storage: WeightStorage): Decode
   return new DecoderModel({ ...model, weights, stored });
 }
 
-function storedForm(name: string, values: Float32Array, dims: readonly number[], storage: WeightStorage): StoredWeight | undefined {
+/**
+ * One weight as a frozen model with `storage` holds it, straight from the checkpoint: stored (narrowed or quantized;
+ * a checkpoint's bf16 / fp16 bits kept as they are when the storage is the same format), or plain float32.
+ */
+export function frozenForm(name: string, tensor: CanonicalFloatTensor, storage: WeightStorage): StoredWeight | HostTensor {
+  const stored = storedForm(name, tensor, storage);
+  if (stored) return stored;
+  // read for this frozen model alone, so nothing writes into it
+  const data = float32(tensor);
+  freezeHostArray(data);
+  return { dtype: 'float32', dims: tensor.shape, data };
+}
+
+function storedForm(name: string, tensor: CanonicalFloatTensor, storage: WeightStorage): StoredWeight | undefined {
   const q = storage.quantization;
-  if (q && isQuantizable(name, dims)) return quantizedWeight(quantizeBlockwise(values, dims, q.format, q.blockSize));
-  if (storage.precision === 'bf16') return bfloat16Weight(values, dims);
-  if (storage.precision === 'fp16') return float16Weight(values, dims);
+  const dims = tensor.shape;
+  if (q && isQuantizable(name, dims)) return quantizedWeight(quantizeBlockwise(float32(tensor), dims, q.format, q.blockSize));
+  if (storage.precision === 'bf16') return bfloat16Weight(tensor.dtype === 'BF16' ? (tensor.data as Uint16Array) : f32ToBf16(float32(tensor)), dims);
+  if (storage.precision === 'fp16') return float16Weight(tensor.dtype === 'F16' ? (tensor.data as Uint16Array) : f32ToF16(float32(tensor)), dims);
   return undefined;
+}
+
+/** A tensor's values as float32 (a view when they already are). */
+function float32(tensor: CanonicalFloatTensor): Float32Array {
+  if (tensor.dtype === 'F32') return tensor.data as Float32Array;
+  return tensor.dtype === 'BF16' ? bf16ToF32(tensor.data as Uint16Array) : f16ToF32(tensor.data as Uint16Array);
 }
 
 /**
@@ -71,7 +94,13 @@ export class FrozenWeights {
 
   constructor(private readonly model: Pick<ModelConfig, 'precision' | 'quantization'>) {}
 
-  /** `model` in the storage the config asks for; `sharesPolicyWeights`: its weights are the policy's starting ones. */
+  /** The storage `freeze` gives a model with this config.json that has weights of its own (for loadModel's frozenStorage). */
+  readonly storageFor = (config: HfModelConfig): WeightStorage => weightStorage(this.model, config);
+
+  /**
+   * `model` in the storage the config asks for (weights loaded already stored, through storageFor, are kept as they
+   * are); `sharesPolicyWeights`: its weights are the policy's starting ones.
+   */
   freeze(model: DecoderModel, options: { sharesPolicyWeights?: boolean } = {}): DecoderModel {
     this.count++;
     const storage = weightStorage(this.model, model.config, options.sharesPolicyWeights);

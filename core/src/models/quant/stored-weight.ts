@@ -1,12 +1,13 @@
+import { freezeHostArray } from '../../engine/frozen-host-arrays.js';
 import type { HostTensor } from '../../engine/graph-executor.js';
 import type { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
-import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from '../half-float.js';
+import { bf16ToF32, f16ToF32 } from '../half-float.js';
 import { codeTable } from './code-tables.js';
 import { dequantizeBlockwise, type QuantizedTensor } from './quantize-blockwise.js';
 
 /**
- * A weight as a frozen model holds it: the host tensors fed to the graph (`parts`, by the suffix added to the
+ * A weight as a frozen model holds it (its stored parts are never written: freezeHostArray): the host tensors fed to the graph (`parts`, by the suffix added to the
  * weight's graph name) and how the graph turns them back into the float32 weight. Every decode is a few
  * elementwise ops and a table lookup on inputs that are never differentiated (codes are integers, the tables
  * are constants), so autodiff never reaches the stored data, and the decoded float32 weight lives only until
@@ -32,9 +33,9 @@ export function plainWeight(tensor: HostTensor): StoredWeight {
   };
 }
 
-/** IEEE half storage: fed as float16, one Cast in the graph. */
-export function float16Weight(values: Float32Array, dims: readonly number[]): StoredWeight {
-  const bits = f32ToF16(values);
+/** IEEE half storage (`bits`: float16 bit patterns): fed as float16, one Cast in the graph. */
+export function float16Weight(bits: Uint16Array, dims: readonly number[]): StoredWeight {
+  freezeHostArray(bits);
   return {
     dims,
     parts: { '': { dtype: 'float16', dims, data: bits } },
@@ -52,11 +53,11 @@ function bfloat16Table(): Float32Array {
 }
 
 /**
- * bfloat16 storage. Neither onnxruntime-node nor the engine feeds bfloat16, and the CPU provider has no
+ * bfloat16 storage (`bits`: bfloat16 bit patterns). Neither onnxruntime-node nor the engine feeds bfloat16, and the CPU provider has no
  * bitcast, so the bits travel as their two little-endian bytes and index a table of all 65536 values.
  */
-export function bfloat16Weight(values: Float32Array, dims: readonly number[]): StoredWeight {
-  const bits = f32ToBf16(values);
+export function bfloat16Weight(bits: Uint16Array, dims: readonly number[]): StoredWeight {
+  freezeHostArray(bits);
   const bytes = new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength);
   return {
     dims,
@@ -76,6 +77,8 @@ export function bfloat16Weight(values: Float32Array, dims: readonly number[]): S
  * levels (scaledBlocks), scales each block by its absmax and drops the padding of the last block.
  */
 export function quantizedWeight(q: QuantizedTensor): StoredWeight {
+  freezeHostArray(q.codes);
+  freezeHostArray(q.absmax);
   const numel = q.dims.reduce((a, b) => a * b, 1);
   return {
     dims: q.dims,

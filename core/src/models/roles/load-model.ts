@@ -4,7 +4,10 @@ import { defaultKernel } from '../../kernel/default-kernel.js';
 import { UnknownContributionError, type Kernel } from '../../kernel/kernel.js';
 import { architecturePoint, modelTypesOf, type ModelArchitecture } from '../architecture.js';
 import { readConfigJson, withSequenceClassificationHead, type HfModelConfig } from '../hf-model-config.js';
-import { loadModelDir } from '../model-dir.js';
+import { loadModelDir, readModelDirTensors, type ModelDirHeader } from '../model-dir.js';
+import type { ModelTypeTable } from '../model-type.js';
+import { frozenForm, type WeightStorage } from '../quant/frozen-weights.js';
+import type { StoredWeight } from '../quant/stored-weight.js';
 import { SeededRandom } from '../../util/seeded-random.js';
 import { DecoderModel, hostWeights } from './decoder-model.js';
 
@@ -21,6 +24,12 @@ export interface LoadModelOptions {
    * without one (a causal LM) gets a fresh head, N(0, initializer_range) from `seed`, as transformers does.
    */
   readonly scoreHead?: { readonly numLabels: number; readonly seed?: number };
+  /**
+   * The model is frozen, in the storage this gives for its config (FrozenWeights.storageFor): each weight is read
+   * and stored on its own, so the float32 checkpoint is never whole in memory, and a bf16 / fp16 checkpoint's
+   * weights stay in their format when the storage is the same.
+   */
+  readonly frozenStorage?: (config: HfModelConfig) => WeightStorage;
 }
 
 /** The architecture plugin for a model_type, through the kernel; the error lists the types installed plugins support. */
@@ -44,11 +53,37 @@ export async function loadModel(dirOrId: string, options: LoadModelOptions = {})
   // Resolved first, so an unknown model_type is named with the installed architectures; a missing or
   // non-string one is refused by loadModelDir's config parser, so `architecture` is set past it.
   const architecture = typeof modelType === 'string' ? await resolveArchitecture(modelType, kernel) : undefined;
-  const loaded = await loadModelDir(dir, { modelTypes: await modelTypesOf(kernel, String(modelType)) });
-  const weights = hostWeights(loaded.weights);
+  const modelTypes = await modelTypesOf(kernel, String(modelType));
+  const { loaded, weights, stored } = options.frozenStorage ? await readFrozen(dir, modelTypes, options.frozenStorage) : await readPlain(dir, modelTypes);
   let config: HfModelConfig = loaded.config;
   if (options.scoreHead) config = ensureScoreHead(config, weights, options.scoreHead.numLabels, options.scoreHead.seed ?? 0);
-  return new DecoderModel({ config, architecture: architecture!, weights, prefix: loaded.prefix, source: dir, generationConfig: loaded.generationConfig });
+  return new DecoderModel({ config, architecture: architecture!, weights, stored, prefix: loaded.prefix, source: dir, generationConfig: loaded.generationConfig });
+}
+
+interface ReadWeights {
+  readonly loaded: ModelDirHeader;
+  readonly weights: Map<string, HostTensor>;
+  readonly stored?: Map<string, StoredWeight>;
+}
+
+async function readPlain(dir: string, modelTypes: ModelTypeTable): Promise<ReadWeights> {
+  const loaded = await loadModelDir(dir, { modelTypes });
+  return { loaded, weights: hostWeights(loaded.weights) };
+}
+
+/** Tensor by tensor, each in its frozen storage form as soon as it is read. */
+async function readFrozen(dir: string, modelTypes: ModelTypeTable, storageOf: (config: HfModelConfig) => WeightStorage): Promise<ReadWeights> {
+  const weights = new Map<string, HostTensor>();
+  const stored = new Map<string, StoredWeight>();
+  const loaded = await readModelDirTensors(dir, { modelTypes }, (config) => {
+    const storage = storageOf(config);
+    return (name, tensor) => {
+      const form = frozenForm(name, tensor, storage);
+      if ('parts' in form) stored.set(name, form);
+      else weights.set(name, form);
+    };
+  });
+  return { loaded, weights, stored };
 }
 
 async function localDir(dirOrId: string, options: LoadModelOptions): Promise<string> {

@@ -1,10 +1,10 @@
+import { compileWithSharedWeights } from '../../engine/compile-with-shared-weights.js';
 import type { SequenceBatch } from '../../data/collate.js';
 import type { CompiledGraph, GraphExecutor, HostTensor } from '../../engine/graph-executor.js';
 import { hostValues } from '../../engine/interpret/nd-array.js';
 import { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
 import { emitModel } from '../../engine/onnx/emit-model.js';
-import { encodeModel } from '../../engine/onnx/onnx-encoder.js';
 import { declareTokenInputs, type TokenInputs } from '../../models/graph/causal-lm.js';
 import type { GraphWeights } from '../../models/graph/graph-weights.js';
 import { sequenceLogProbs } from '../../models/graph/log-probs.js';
@@ -51,8 +51,7 @@ export class SequenceScorer {
       outputs.policy = completionLogps(g, model, inputs, mask, '', weights);
       if (reference) outputs.reference = completionLogps(g, reference, inputs, mask, REFERENCE_PREFIX, weights);
     }
-    const bytes = encodeModel(emitModel(g, { outputs, name: 'eval-scores' }));
-    return new SequenceScorer(await executor.compile(bytes, { label: 'evaluation scores' }), weights);
+    return new SequenceScorer(await compileWithSharedWeights(executor, emitModel(g, { outputs, name: 'eval-scores' }), { label: 'evaluation scores' }), weights);
   }
 
   async score(batch: SequenceBatch): Promise<RowScores> {

@@ -1,10 +1,10 @@
+import { compileWithSharedWeights } from '../../engine/compile-with-shared-weights.js';
 import type { SequenceBatch } from '../../data/collate.js';
 import type { CompiledGraph, GraphExecutor, HostTensor, RunValue } from '../../engine/graph-executor.js';
 import { hostValues } from '../../engine/interpret/nd-array.js';
 import { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
 import { emitModel } from '../../engine/onnx/emit-model.js';
-import { encodeModel } from '../../engine/onnx/onnx-encoder.js';
 import { declareTokenInputs, type TokenInputs } from '../../models/graph/causal-lm.js';
 import { tokenLogProbs } from '../../models/graph/log-probs.js';
 import type { DecoderModel } from '../../models/roles/decoder-model.js';
@@ -66,7 +66,7 @@ export class RolloutScorer {
       Object.assign(outputs, extra.outputs);
       Object.assign(frozen, extra.frozen);
     }
-    const compiled = await executor.compile(encodeModel(emitModel(g, { outputs })), { label: models.label });
+    const compiled = await compileWithSharedWeights(executor, emitModel(g, { outputs }), { label: models.label });
     const names = Object.keys(outputs);
     return new RolloutScorer(compiled, frozen, { tokens: names.filter((n) => outputs[n]!.shape.length === 2), rows: names.filter((n) => outputs[n]!.shape.length === 1) });
   }
