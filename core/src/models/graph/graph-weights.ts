@@ -58,12 +58,19 @@ export class GraphWeights {
     if (!stored) throw new Error(`model has no weight '${name}'`);
     const parts: Record<string, Tensor> = {};
     for (const [suffix, value] of Object.entries(stored.parts)) parts[suffix] = this.declare(this.graphName(name) + suffix, value);
-    const decoded = this.options.mode === 'initializer' ? partsAtRunTime(this.g, parts) : parts;
+    // A plain weight decodes to itself: as an initializer it stays a constant, which onnxruntime prepacks (MatMul)
+    const decoded = this.options.mode === 'initializer' && !this.isPlain(stored) ? partsAtRunTime(this.g, parts) : parts;
     // A backward that reads a decoded weight (dX = dY·Wᵀ) decodes it again, so the forward's float32 copy is not kept.
     const t = this.g.inSegment('always', () => stored.decode(this.g, decoded));
     this.parts.set(name, parts);
     this.used.set(name, t);
     return t;
+  }
+
+  /** Stored as it computes: its one part is the weight itself, in this binding's dtype. */
+  private isPlain(stored: StoredWeight): boolean {
+    const keys = Object.keys(stored.parts);
+    return keys.length === 1 && stored.parts['']?.dtype === this.dtype;
   }
 
   graphName(canonical: string): string {
