@@ -80,14 +80,15 @@ for (let round = 0; round < Number(args.repeat); round++) {
       const totalMs = performance.now() - t;
       const decodeTokens = batch * stats.decodeSteps;
       const decodeStepMs = stats.decodeMs / stats.decodeSteps;
-      results.push({ weights: mode, batch, round, prompt: PROMPT, new: NEW, decodeStepMs, weightLayoutMs: stats.weightLayoutMs, samplingStepMs: stats.samplingMs / (stats.decodeSteps + 1), prefillTokensPerSecond: (batch * PROMPT) / (stats.prefillMs / 1000), decodeTokensPerSecond: decodeTokens / (stats.decodeMs / 1000), endToEndTokensPerSecond: (batch * NEW) / (totalMs / 1000), decodeGflops: (2 * matmulParams * decodeTokens) / (stats.decodeMs / 1000) / 1e9, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
+      results.push({ weights: mode, batch, round, prompt: PROMPT, new: NEW, decodeStepMs, weightLayoutMs: stats.weightLayoutMs, samplingStepMs: stats.samplingMs / (stats.decodeSteps + 1), logProbStepMs: stats.logProbMs / (stats.decodeSteps + 1), kvCacheStepMs: stats.kvCacheMs / stats.decodeSteps, prefillTokensPerSecond: (batch * PROMPT) / (stats.prefillMs / 1000), decodeTokensPerSecond: decodeTokens / (stats.decodeMs / 1000), endToEndTokensPerSecond: (batch * NEW) / (totalMs / 1000), decodeGflops: (2 * matmulParams * decodeTokens) / (stats.decodeMs / 1000) / 1e9, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
       log(
         [
           `weights=${mode.padEnd(11)} batch=${String(batch).padStart(3)} prompt=${PROMPT} new=${NEW} round=${round}`,
           `prefill ${((batch * PROMPT) / (stats.prefillMs / 1000)).toFixed(0)} tok/s (${stats.prefillMs.toFixed(0)} ms)`,
           `weight layout ${stats.weightLayoutMs.toFixed(0)} ms`,
           `decode ${(decodeTokens / (stats.decodeMs / 1000)).toFixed(1)} tok/s (${decodeStepMs.toFixed(1)} ms/step)`,
-          `sampling ${(stats.samplingMs / (stats.decodeSteps + 1)).toFixed(1)} ms/step`,
+          `sampling ${(stats.samplingMs / (stats.decodeSteps + 1)).toFixed(1)} ms/step (+ log-probs ${(stats.logProbMs / (stats.decodeSteps + 1)).toFixed(1)} overlapped)`,
+          `KV cache ${(stats.kvCacheMs / stats.decodeSteps).toFixed(2)} ms/step`,
           `end-to-end ${((batch * NEW) / (totalMs / 1000)).toFixed(1)} tok/s`,
           `compile ${(compileMs / 1000).toFixed(1)} s`,
           `peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
@@ -102,7 +103,7 @@ for (const { engine, live } of engines) {
   for (const tensor of Object.values(live?.tensors ?? {})) tensor.dispose();
 }
 
-/** Per batch: each mode's median decode step, and the median over rounds of its ratio to `initializer` in the same round. */
+/** Per batch: each mode's median and fastest decode step, its ratio to `initializer` in the same round (median over rounds) and of the fastest rounds. */
 function logRatios() {
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
   for (const batch of new Set(results.map((r) => r.batch))) {
@@ -110,7 +111,10 @@ function logRatios() {
     const baseline = of('initializer');
     for (const mode of new Set(results.map((r) => r.weights))) {
       const ratios = baseline.length ? of(mode).map((r) => r.decodeStepMs / baseline.find((b) => b.round === r.round).decodeStepMs) : [];
-      log(`median batch=${batch} weights=${mode.padEnd(11)} decode ${median(of(mode).map((r) => r.decodeStepMs)).toFixed(1)} ms/step` + (ratios.length ? ` | ratio to initializer ${median(ratios).toFixed(2)}× (rounds: ${ratios.map((x) => x.toFixed(2)).join(' ')})` : ''));
+      const steps = of(mode).map((r) => r.decodeStepMs);
+      const fastest = (rows) => Math.min(...rows.map((r) => r.decodeStepMs));
+      const ratioLine = ratios.length ? ` | ratio to initializer: median of rounds ${median(ratios).toFixed(2)}× (rounds: ${ratios.map((x) => x.toFixed(2)).join(' ')}), of fastest steps ${(fastest(of(mode)) / fastest(baseline)).toFixed(2)}×` : '';
+      log(`batch=${batch} weights=${mode.padEnd(11)} decode median ${median(steps).toFixed(1)} ms/step, fastest ${Math.min(...steps).toFixed(1)}` + ratioLine);
     }
   }
 }

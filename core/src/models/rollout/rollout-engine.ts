@@ -50,6 +50,8 @@ export interface RolloutStats {
   readonly weightLayoutMs: number;
   /** Decode runs, from dispatch until their logits are back (what overlaps a run is inside). */
   readonly decodeMs: number;
+  /** The JS slot cache's work between decode runs: window masks, feeds, writing each step's new keys/values into their slot. */
+  readonly kvCacheMs: number;
   /** Choosing the tokens: on the critical path between two decode runs. */
   readonly samplingMs: number;
   /** The chosen tokens' log-probs, computed while the next decode run works (off the critical path where the backend runs off the main thread). */
@@ -115,7 +117,7 @@ export class RolloutEngine {
   }
 
   async generate(prompts: readonly (string | readonly number[])[], options: GenerateOptions): Promise<RolloutResult> {
-    if (prompts.length === 0) return { completions: [], stats: { prefillMs: 0, weightLayoutMs: 0, decodeMs: 0, samplingMs: 0, logProbMs: 0, decodeSteps: 0, generatedTokens: 0 } };
+    if (prompts.length === 0) return { completions: [], stats: { prefillMs: 0, weightLayoutMs: 0, decodeMs: 0, samplingMs: 0, logProbMs: 0, kvCacheMs: 0, decodeSteps: 0, generatedTokens: 0 } };
     const run = new GenerationRun(this, this.encodePrompts(prompts), options);
     return run.execute(this.prefill, this.decode, this.layout);
   }
@@ -164,7 +166,7 @@ class GenerationRun {
   private readonly finished: (FinishReason | null)[];
   /** Reused for every row's weights: a 50k-entry allocation per row per step shows in profiles. */
   private readonly scratch: Float64Array;
-  private readonly stats = { prefillMs: 0, weightLayoutMs: 0, decodeMs: 0, samplingMs: 0, logProbMs: 0, decodeSteps: 0, generatedTokens: 0 };
+  private readonly stats = { prefillMs: 0, weightLayoutMs: 0, decodeMs: 0, samplingMs: 0, logProbMs: 0, kvCacheMs: 0, decodeSteps: 0, generatedTokens: 0 };
   /** Tokens chosen whose log-probs are still to compute: the logits row each was drawn from. */
   private pendingLogProbs: { row: number; raw: Float32Array; token: number }[] = [];
 
@@ -211,20 +213,25 @@ class GenerationRun {
     const decodeWeights = this.weightFeeds(decode, transposed);
     for (let step = 0; step + 1 < this.options.maxNewTokens && this.finished.some((f) => f === null); step++) {
       const slot = promptLen + step;
+      t0 = performance.now();
       cache.applyWindows(slot);
+      const cacheFeeds = cache.feeds();
+      this.stats.kvCacheMs += performance.now() - t0;
       const last = this.tokens.map((t) => t[t.length - 1] ?? 0);
       t0 = performance.now();
       const running = decode.graph.run({
         input_ids: { dtype: 'int64', dims: [this.rows, 1], data: BigInt64Array.from(last, BigInt) },
         position_ids: { dtype: 'int64', dims: [this.rows, 1], data: BigInt64Array.from(promptOf, (p) => BigInt(realLen[p]! + step)) },
-        ...cache.feeds(),
+        ...cacheFeeds,
         ...decodeWeights,
       });
       this.flushLogProbs(); // while the run works off the main thread
       const out = await running;
       this.stats.decodeMs += performance.now() - t0;
       this.stats.decodeSteps++;
+      t0 = performance.now();
       cache.write(out, slot);
+      this.stats.kvCacheMs += performance.now() - t0;
       this.sampleStep(out.logits!.data as Float32Array, vocab, Array.from({ length: this.rows }, (_, r) => r));
     }
     this.flushLogProbs();
