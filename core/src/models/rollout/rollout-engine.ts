@@ -196,7 +196,7 @@ class GenerationRun {
   async execute(prefill: Compiled, decode: Compiled, layout: GenerationWeightLayout | undefined): Promise<RolloutResult> {
     const { ids, mask, positions } = leftPad(this.prompts, this.engine.eosTokenIds(this.options)[0] ?? 0);
     const promptLen = ids[0]!.length;
-    let t0 = performance.now();
+    const t0 = performance.now();
     const pre = await prefill.graph.run({ ...tokenFeeds(ids, mask, positions), ...this.weightFeeds(prefill) });
     this.stats.prefillMs = performance.now() - t0;
     const vocab = this.engine.model.config.vocabSize;
@@ -207,35 +207,50 @@ class GenerationRun {
     const cache = new KvSlots({ layers: cfg.numLayers, kvHeads: cfg.numKvHeads, headDim: cfg.headDim, windows }, this.rows, promptLen + this.options.maxNewTokens - 1);
     cache.loadPrefill(pre, promptOf, mask);
     const realLen = mask.map((m) => m.reduce((a, b) => a + b, 0));
-    t0 = performance.now();
-    const transposed = await layout?.apply(this.weightSource(decode));
-    if (layout) this.stats.weightLayoutMs = performance.now() - t0;
-    const decodeWeights = this.weightFeeds(decode, transposed);
+    let decodeWeights: Record<string, RunValue> | undefined;
     for (let step = 0; step + 1 < this.options.maxNewTokens && this.finished.some((f) => f === null); step++) {
-      const slot = promptLen + step;
-      t0 = performance.now();
-      cache.applyWindows(slot);
-      const cacheFeeds = cache.feeds();
-      this.stats.kvCacheMs += performance.now() - t0;
-      const last = this.tokens.map((t) => t[t.length - 1] ?? 0);
-      t0 = performance.now();
-      const running = decode.graph.run({
-        input_ids: { dtype: 'int64', dims: [this.rows, 1], data: BigInt64Array.from(last, BigInt) },
-        position_ids: { dtype: 'int64', dims: [this.rows, 1], data: BigInt64Array.from(promptOf, (p) => BigInt(realLen[p]! + step)) },
-        ...cacheFeeds,
-        ...decodeWeights,
-      });
-      this.flushLogProbs(); // while the run works off the main thread
-      const out = await running;
-      this.stats.decodeMs += performance.now() - t0;
-      this.stats.decodeSteps++;
-      t0 = performance.now();
-      cache.write(out, slot);
-      this.stats.kvCacheMs += performance.now() - t0;
-      this.sampleStep(out.logits!.data as Float32Array, vocab, Array.from({ length: this.rows }, (_, r) => r));
+      decodeWeights ??= await this.decodeWeights(decode, layout); // not before a first decode step is certain
+      const positionIds = BigInt64Array.from(promptOf, (p) => BigInt(realLen[p]! + step));
+      const logits = await this.decodeStep(decode, cache, decodeWeights, promptLen + step, positionIds);
+      this.sampleStep(logits, vocab, Array.from({ length: this.rows }, (_, r) => r));
     }
     this.flushLogProbs();
     return { completions: this.completions(), stats: { ...this.stats } };
+  }
+
+  /**
+   * One decode run on the last tokens, its new keys/values written into `slot`; returns its logits. The pending
+   * log-probs are computed while it works.
+   */
+  private async decodeStep(decode: Compiled, cache: KvSlots, weights: Readonly<Record<string, RunValue>>, slot: number, positions: BigInt64Array): Promise<Float32Array> {
+    let t0 = performance.now();
+    cache.applyWindows(slot);
+    const cacheFeeds = cache.feeds();
+    this.stats.kvCacheMs += performance.now() - t0;
+    const last = this.tokens.map((t) => t[t.length - 1] ?? 0);
+    t0 = performance.now();
+    const running = decode.graph.run({
+      input_ids: { dtype: 'int64', dims: [this.rows, 1], data: BigInt64Array.from(last, BigInt) },
+      position_ids: { dtype: 'int64', dims: [this.rows, 1], data: positions },
+      ...cacheFeeds,
+      ...weights,
+    });
+    this.flushLogProbs(); // while the run works off the main thread
+    const out = await running;
+    this.stats.decodeMs += performance.now() - t0;
+    this.stats.decodeSteps++;
+    t0 = performance.now();
+    cache.write(out, slot);
+    this.stats.kvCacheMs += performance.now() - t0;
+    return out.logits!.data as Float32Array;
+  }
+
+  /** The decode graph's weight feeds, with the transposed copies made from the current weights (`layout`). */
+  private async decodeWeights(decode: Compiled, layout: GenerationWeightLayout | undefined): Promise<Record<string, RunValue>> {
+    const t0 = performance.now();
+    const transposed = await layout?.apply(this.weightSource(decode));
+    if (layout) this.stats.weightLayoutMs = performance.now() - t0;
+    return this.weightFeeds(decode, transposed);
   }
 
   /** The weights to generate with: `options.weights` when given, else the model's own. */
