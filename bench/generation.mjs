@@ -3,7 +3,7 @@
 // GPT-2-small-sized model (124M parameters, random init), with weights fed as graph inputs (what a policy
 // under training uses) and baked in as initializers. Reports peak RSS. `--weights resident` (ort-capi) feeds weights
 // kept inside onnxruntime, overwritten just before each generation as a policy update does (live weights, no recompile).
-// Usage: npm run build && node bench/generation.mjs [--batch 8,64] [--prompt 64] [--new 128] [--weights input,initializer,resident] [--backend cpu|ort-capi] [--threads N]
+// Usage: npm run build && node bench/generation.mjs [--batch 8,64] [--prompt 64] [--new 128] [--weights input,initializer,resident] [--backend cpu|ort-capi] [--threads N] [--repeat R]
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { DecoderModel, hostWeights, initWeights, parseModelConfig, toCanonicalWeights, RolloutEngine } from '@aligntune/core';
@@ -20,6 +20,7 @@ const { values: args } = parseArgs({
     threads: { type: 'string' },
     backend: { type: 'string', default: 'cpu' },
     layers: { type: 'string', default: '12' },
+    repeat: { type: 'string', default: '1' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -57,6 +58,9 @@ function residentWeights() {
   return { tensors, rewrite: () => { for (const [name, w] of model.weights) tensors[name].write(w); } };
 }
 
+// Every mode's engine is created first, then the modes take turns, batch by batch, `--repeat` rounds: the load of
+// a shared machine then weighs on all of them alike, and the ratios come from runs seconds apart.
+const engines = [];
 for (const mode of args.weights.split(',')) {
   t = performance.now();
   const live = mode === 'resident' ? residentWeights() : undefined;
@@ -65,27 +69,54 @@ for (const mode of args.weights.split(',')) {
   const compileMs = performance.now() - t;
   // warm-up: a short run so session allocation is not timed
   await engine.generate(prompts(2), { maxNewTokens: 2, seed: 1, eosTokenIds: [], ...liveWeights });
+  engines.push({ mode, engine, live, liveWeights, compileMs });
+}
+for (let round = 0; round < Number(args.repeat); round++) {
   for (const batch of args.batch.split(',').map(Number)) {
-    live?.rewrite(); // the weights just changed: nothing onnxruntime packed from them before may be reused
-    t = performance.now();
-    const { stats } = await engine.generate(prompts(batch), { maxNewTokens: NEW, seed: 1, eosTokenIds: [], temperature: 1, topP: 0.95, ...liveWeights });
-    const totalMs = performance.now() - t;
-    const decodeTokens = batch * stats.decodeSteps;
-    results.push({ weights: mode, batch, prompt: PROMPT, new: NEW, prefillTokensPerSecond: (batch * PROMPT) / (stats.prefillMs / 1000), decodeTokensPerSecond: decodeTokens / (stats.decodeMs / 1000), endToEndTokensPerSecond: (batch * NEW) / (totalMs / 1000), decodeGflops: (2 * matmulParams * decodeTokens) / (stats.decodeMs / 1000) / 1e9, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
-    log(
-      [
-        `weights=${mode.padEnd(11)} batch=${String(batch).padStart(3)} prompt=${PROMPT} new=${NEW}`,
-        `prefill ${((batch * PROMPT) / (stats.prefillMs / 1000)).toFixed(0)} tok/s (${stats.prefillMs.toFixed(0)} ms)`,
-        `decode ${(decodeTokens / (stats.decodeMs / 1000)).toFixed(1)} tok/s (${(stats.decodeMs / stats.decodeSteps).toFixed(1)} ms/step)`,
-        `sampling ${(stats.samplingMs / (stats.decodeSteps + 1)).toFixed(1)} ms/step`,
-        `end-to-end ${((batch * NEW) / (totalMs / 1000)).toFixed(1)} tok/s`,
-        `compile ${(compileMs / 1000).toFixed(1)} s`,
-        `peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
-      ].join(' | '),
-    );
+    for (const { mode, live, engine, liveWeights, compileMs } of engines) {
+      live?.rewrite(); // the weights just changed: nothing onnxruntime packed from them before may be reused
+      t = performance.now();
+      const { stats } = await engine.generate(prompts(batch), { maxNewTokens: NEW, seed: 1, eosTokenIds: [], temperature: 1, topP: 0.95, ...liveWeights });
+      const totalMs = performance.now() - t;
+      const decodeTokens = batch * stats.decodeSteps;
+      const decodeStepMs = stats.decodeMs / stats.decodeSteps;
+      results.push({ weights: mode, batch, round, prompt: PROMPT, new: NEW, decodeStepMs, weightLayoutMs: stats.weightLayoutMs, samplingStepMs: stats.samplingMs / (stats.decodeSteps + 1), logProbStepMs: stats.logProbMs / (stats.decodeSteps + 1), kvCacheStepMs: stats.kvCacheMs / stats.decodeSteps, prefillTokensPerSecond: (batch * PROMPT) / (stats.prefillMs / 1000), decodeTokensPerSecond: decodeTokens / (stats.decodeMs / 1000), endToEndTokensPerSecond: (batch * NEW) / (totalMs / 1000), decodeGflops: (2 * matmulParams * decodeTokens) / (stats.decodeMs / 1000) / 1e9, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
+      log(
+        [
+          `weights=${mode.padEnd(11)} batch=${String(batch).padStart(3)} prompt=${PROMPT} new=${NEW} round=${round}`,
+          `prefill ${((batch * PROMPT) / (stats.prefillMs / 1000)).toFixed(0)} tok/s (${stats.prefillMs.toFixed(0)} ms)`,
+          `weight layout ${stats.weightLayoutMs.toFixed(0)} ms`,
+          `decode ${(decodeTokens / (stats.decodeMs / 1000)).toFixed(1)} tok/s (${decodeStepMs.toFixed(1)} ms/step)`,
+          `sampling ${(stats.samplingMs / (stats.decodeSteps + 1)).toFixed(1)} ms/step (+ log-probs ${(stats.logProbMs / (stats.decodeSteps + 1)).toFixed(1)} overlapped)`,
+          `KV cache ${(stats.kvCacheMs / stats.decodeSteps).toFixed(2)} ms/step`,
+          `end-to-end ${((batch * NEW) / (totalMs / 1000)).toFixed(1)} tok/s`,
+          `compile ${(compileMs / 1000).toFixed(1)} s`,
+          `peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+        ].join(' | '),
+      );
+    }
   }
+}
+logRatios();
+for (const { engine, live } of engines) {
   await engine.dispose();
   for (const tensor of Object.values(live?.tensors ?? {})) tensor.dispose();
+}
+
+/** Per batch: each mode's median and fastest decode step, its ratio to `initializer` in the same round (median over rounds) and of the fastest rounds. */
+function logRatios() {
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  for (const batch of new Set(results.map((r) => r.batch))) {
+    const of = (mode) => results.filter((r) => r.batch === batch && r.weights === mode);
+    const baseline = of('initializer');
+    for (const mode of new Set(results.map((r) => r.weights))) {
+      const ratios = baseline.length ? of(mode).map((r) => r.decodeStepMs / baseline.find((b) => b.round === r.round).decodeStepMs) : [];
+      const steps = of(mode).map((r) => r.decodeStepMs);
+      const fastest = (rows) => Math.min(...rows.map((r) => r.decodeStepMs));
+      const ratioLine = ratios.length ? ` | ratio to initializer: median of rounds ${median(ratios).toFixed(2)}× (rounds: ${ratios.map((x) => x.toFixed(2)).join(' ')}), of fastest steps ${(fastest(of(mode)) / fastest(baseline)).toFixed(2)}×` : '';
+      log(`batch=${batch} weights=${mode.padEnd(11)} decode median ${median(steps).toFixed(1)} ms/step, fastest ${Math.min(...steps).toFixed(1)}` + ratioLine);
+    }
+  }
 }
 await backend.dispose();
 if (args.json) console.log(JSON.stringify(results));

@@ -1,6 +1,6 @@
 import type { HostTensor } from '../../engine/graph-executor.js';
 import { dimAdd } from '../../engine/ir/dim.js';
-import { Graph } from '../../engine/ir/graph.js';
+import { Graph, type MatMulOptions } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
 import type { WeightMode } from './graph-weights.js';
 import { layerWindows } from '../hf-model-config.js';
@@ -36,6 +36,49 @@ export interface GenerationGraph {
   readonly outputs: Record<string, Tensor>;
   /** Weight feeds when the weights are graph inputs (empty for initializers). */
   readonly weightFeeds: () => Record<string, HostTensor>;
+  /** Weights the graph takes transposed ([out, in]): the fed name (`transposedName`) → the weight's own graph input. */
+  readonly transposedWeights: ReadonlyMap<string, Tensor>;
+}
+
+/** The graph name of a weight fed in [out, in] layout (see `LeftWeightGraph`). */
+export const transposedName = (weight: string) => `${weight}.transposed`;
+
+/**
+ * A graph whose matmuls by a 2-D weight input take the weight as the left operand, y = (W'·xᵀ)ᵀ with W' = Wᵀ fed
+ * [out, in] (a tied head's [vocab, hidden] embedding already is). Why: MLAS packs a GEMM's right operand on every
+ * call unless it is a constant (then once, at session creation); at decode batch sizes that per-step repacking of
+ * every weight matrix costs as much as the multiply itself, while the left operand is read where it lies and only
+ * the few activation columns get packed. Measured in docs/performance.md.
+ */
+class LeftWeightGraph extends Graph {
+  /** weight input → its transposed input */
+  private readonly fedFor = new Map<Tensor, Tensor>();
+
+  /** The transposed inputs by name → the weight input each stands for. */
+  get transposed(): ReadonlyMap<string, Tensor> {
+    return new Map([...this.fedFor].map(([weight, fed]) => [fed.name!, weight]));
+  }
+
+  override matmul(a: Tensor, b: Tensor, opts: MatMulOptions = {}): Tensor {
+    if (!this.isWeightInput(b) || opts.transA || (opts.alpha ?? 1) !== 1 || a.rank < 2) return super.matmul(a, b, opts);
+    const left = opts.transB ? b : this.transposedInput(b);
+    const columns = this.transpose(this.reshape(a, [-1, a.shape[a.rank - 1]!]), [1, 0]);
+    const rows = this.transpose(super.matmul(left, columns), [1, 0]);
+    return this.reshape(rows, [...a.shape.slice(0, -1), left.shape[0]!]);
+  }
+
+  private isWeightInput(t: Tensor): boolean {
+    return t.producer === undefined && t.rank === 2 && t.shape.every((d) => typeof d === 'number') && this.inputs.includes(t);
+  }
+
+  private transposedInput(weight: Tensor): Tensor {
+    let fed = this.fedFor.get(weight);
+    if (!fed) {
+      fed = this.input(transposedName(weight.name!), weight.dtype, [weight.shape[1]!, weight.shape[0]!]);
+      this.fedFor.set(weight, fed);
+    }
+    return fed;
+  }
 }
 
 /**
@@ -48,7 +91,7 @@ export function buildPrefillGraph(model: DecoderModel, mode: WeightMode): Genera
   const { hidden, presents, weights } = model.forward(g, inputs, mode);
   const last = g.gather(hidden, g.scalar(-1, 'int64'), 1);
   const outputs = { logits: model.lmLogits(g, weights, last), ...presentOutputs(presents) };
-  return { graph: g, outputs, weightFeeds: () => weights.feeds() };
+  return { graph: g, outputs, weightFeeds: () => weights.feeds(), transposedWeights: new Map() };
 }
 
 /**
@@ -57,7 +100,8 @@ export function buildPrefillGraph(model: DecoderModel, mode: WeightMode): Genera
  * [batch, vocab] and `present.N.*` holding only the new token's keys/values [batch, kvHeads, 1, headDim].
  */
 export function buildDecodeGraph(model: DecoderModel, mode: WeightMode): GenerationGraph {
-  const g = new Graph('decode');
+  // Constant weights are prepacked by onnxruntime; weights fed every step multiply as the left operand instead
+  const g = mode === 'input' ? new LeftWeightGraph('decode') : new Graph('decode');
   const inputIds = g.input('input_ids', 'int64', [BATCH, 1]);
   const positionIds = g.input('position_ids', 'int64', [BATCH, 1]);
   const slotBias = (window: number | null) => g.input(kvNames.slotBias(window), model.dtype, [BATCH, SLOTS]);
@@ -66,7 +110,16 @@ export function buildDecodeGraph(model: DecoderModel, mode: WeightMode): Generat
   const weights = model.bind(g, mode);
   const { hidden, presents } = cachedDecoderForward(g, model.architecture, model.config, weights, inputIds, positionIds, attention);
   const logits = g.reshape(model.lmLogits(g, weights, hidden), [BATCH, model.config.vocabSize]);
-  return { graph: g, outputs: { logits, ...presentOutputs(presents) }, weightFeeds: () => weights.feeds() };
+  const transposedWeights = g instanceof LeftWeightGraph ? g.transposed : new Map<string, Tensor>();
+  return { graph: g, outputs: { logits, ...presentOutputs(presents) }, weightFeeds: () => weights.feeds(), transposedWeights };
+}
+
+/** The [out, in] copies a decode graph's `transposedWeights` name, from the weights as they are fed: run once per weight update. */
+export function buildWeightLayoutGraph(transposed: ReadonlyMap<string, Tensor>): { graph: Graph; outputs: Record<string, Tensor> } {
+  const g = new Graph('decode-weight-layout');
+  const outputs: Record<string, Tensor> = {};
+  for (const [fed, weight] of transposed) outputs[fed] = g.transpose(g.input(weight.name!, weight.dtype, weight.shape), [1, 0]);
+  return { graph: g, outputs };
 }
 
 /**
@@ -85,5 +138,5 @@ export function buildExportGraph(model: DecoderModel, mode: WeightMode = 'initia
   const attention = new AttentionContext(g, { mode: 'concat', dtype: model.dtype, attentionMask, past: (i) => pastTensors[i]!, queryLen: seq, windows: layerWindows(model.config) });
   const weights = model.bind(g, mode);
   const { hidden, presents } = cachedDecoderForward(g, model.architecture, model.config, weights, inputIds, positionIds, attention);
-  return { graph: g, outputs: { logits: model.lmLogits(g, weights, hidden), ...presentOutputs(presents) }, weightFeeds: () => weights.feeds() };
+  return { graph: g, outputs: { logits: model.lmLogits(g, weights, hidden), ...presentOutputs(presents) }, weightFeeds: () => weights.feeds(), transposedWeights: new Map() };
 }

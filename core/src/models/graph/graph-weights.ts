@@ -1,5 +1,6 @@
 import type { DType, HostTensor } from '../../engine/graph-executor.js';
 import { gatedOn } from '../../engine/autodiff/recompute.js';
+import { isFrozenHostArray } from '../../engine/frozen-host-arrays.js';
 import type { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
 import type { WeightSource } from '../architecture.js';
@@ -58,12 +59,22 @@ export class GraphWeights {
     if (!stored) throw new Error(`model has no weight '${name}'`);
     const parts: Record<string, Tensor> = {};
     for (const [suffix, value] of Object.entries(stored.parts)) parts[suffix] = this.declare(this.graphName(name) + suffix, value);
-    const decoded = this.options.mode === 'initializer' ? partsAtRunTime(this.g, parts) : parts;
+    // A plain weight decodes to itself: as an initializer it stays a constant, which onnxruntime prepacks (MatMul).
+    // A shared one (a frozen model's own array, passed beside the model bytes) is gated too: the bytes hold only a
+    // stub for it, which onnxruntime's optimizers would read if they folded it at session creation.
+    const atRunTime = this.options.mode === 'initializer' && (!this.isPlain(stored) || isShared(stored));
+    const decoded = atRunTime ? partsAtRunTime(this.g, parts) : parts;
     // A backward that reads a decoded weight (dX = dY·Wᵀ) decodes it again, so the forward's float32 copy is not kept.
     const t = this.g.inSegment('always', () => stored.decode(this.g, decoded));
     this.parts.set(name, parts);
     this.used.set(name, t);
     return t;
+  }
+
+  /** Stored as it computes: its one part is the weight itself, in this binding's dtype. */
+  private isPlain(stored: StoredWeight): boolean {
+    const keys = Object.keys(stored.parts);
+    return keys.length === 1 && stored.parts['']?.dtype === this.dtype;
   }
 
   graphName(canonical: string): string {
@@ -92,6 +103,11 @@ export class GraphWeights {
   private declare(graphName: string, value: HostTensor): Tensor {
     return this.options.mode === 'input' ? this.g.input(graphName, value.dtype, value.dims) : this.g.initializer(graphName, value);
   }
+}
+
+/** Whether any part of `stored` is a frozen model's own array, which compileWithSharedWeights shares. */
+function isShared(stored: StoredWeight): boolean {
+  return Object.values(stored.parts).some((part) => isFrozenHostArray(part.data));
 }
 
 /**

@@ -7,6 +7,7 @@ import { layerWindows } from '../hf-model-config.js';
 import type { DecoderModel } from '../roles/decoder-model.js';
 import { SeededRandom } from '../../util/seeded-random.js';
 import type { Tokenizer } from '../tokenizer.js';
+import { GenerationWeightLayout } from './generation-weight-layout.js';
 import { KvSlots } from './kv-slots.js';
 import { leftPad } from './prompt-batch.js';
 import { applyRepetitionPenalty, argmax, DEFAULT_SAMPLER, drawWeighted, filteredWeights, tokenLogProb, type SamplerSettings } from './sampler.js';
@@ -45,8 +46,16 @@ export interface Completion {
 
 export interface RolloutStats {
   readonly prefillMs: number;
+  /** Making the decode graph's transposed weight copies from the current weights (once per generate()). */
+  readonly weightLayoutMs: number;
+  /** Decode runs, from dispatch until their logits are back (what overlaps a run is inside). */
   readonly decodeMs: number;
+  /** The JS slot cache's work between decode runs: window masks, feeds, writing each step's new keys/values into their slot. */
+  readonly kvCacheMs: number;
+  /** Choosing the tokens: on the critical path between two decode runs. */
   readonly samplingMs: number;
+  /** The chosen tokens' log-probs, computed while the next decode run works (off the critical path where the backend runs off the main thread). */
+  readonly logProbMs: number;
   readonly decodeSteps: number;
   readonly generatedTokens: number;
 }
@@ -73,11 +82,13 @@ interface Compiled {
 /**
  * Batched sampling with a KV cache: one prefill run over the (deduplicated, left-padded) prompts, then one
  * decode run per token against a slot cache kept in JS (KvSlots). Sampling runs in TypeScript on the
- * [rows, vocab] logits of each step.
+ * [rows, vocab] logits of each step. With weights fed as inputs, the decode graph multiplies by transposed
+ * copies of the weight matrices, made once per generate() (GenerationWeightLayout).
  */
 export class RolloutEngine {
   private prefill!: Compiled;
   private decode!: Compiled;
+  private layout?: GenerationWeightLayout;
 
   private constructor(
     readonly model: DecoderModel,
@@ -97,6 +108,7 @@ export class RolloutEngine {
     const mode = this.options.weights ?? 'input';
     this.prefill = await this.compile(buildPrefillGraph(this.model, mode));
     this.decode = await this.compile(buildDecodeGraph(this.model, mode));
+    this.layout = await GenerationWeightLayout.create(this.executor, this.decode.spec.transposedWeights);
   }
 
   private async compile(spec: GenerationGraph): Promise<Compiled> {
@@ -105,9 +117,9 @@ export class RolloutEngine {
   }
 
   async generate(prompts: readonly (string | readonly number[])[], options: GenerateOptions): Promise<RolloutResult> {
-    if (prompts.length === 0) return { completions: [], stats: { prefillMs: 0, decodeMs: 0, samplingMs: 0, decodeSteps: 0, generatedTokens: 0 } };
+    if (prompts.length === 0) return { completions: [], stats: { prefillMs: 0, weightLayoutMs: 0, decodeMs: 0, samplingMs: 0, logProbMs: 0, kvCacheMs: 0, decodeSteps: 0, generatedTokens: 0 } };
     const run = new GenerationRun(this, this.encodePrompts(prompts), options);
-    return run.execute(this.prefill, this.decode);
+    return run.execute(this.prefill, this.decode, this.layout);
   }
 
   private encodePrompts(prompts: readonly (string | readonly number[])[]): number[][] {
@@ -133,6 +145,7 @@ export class RolloutEngine {
   private async disposeGraphs(): Promise<void> {
     await this.prefill?.graph.dispose();
     await this.decode?.graph.dispose();
+    await this.layout?.dispose();
   }
 
   async dispose(): Promise<void> {
@@ -153,7 +166,9 @@ class GenerationRun {
   private readonly finished: (FinishReason | null)[];
   /** Reused for every row's weights: a 50k-entry allocation per row per step shows in profiles. */
   private readonly scratch: Float64Array;
-  private readonly stats = { prefillMs: 0, decodeMs: 0, samplingMs: 0, decodeSteps: 0, generatedTokens: 0 };
+  private readonly stats = { prefillMs: 0, weightLayoutMs: 0, decodeMs: 0, samplingMs: 0, logProbMs: 0, kvCacheMs: 0, decodeSteps: 0, generatedTokens: 0 };
+  /** Tokens chosen whose log-probs are still to compute: the logits row each was drawn from. */
+  private pendingLogProbs: { row: number; raw: Float32Array; token: number }[] = [];
 
   constructor(
     private readonly engine: RolloutEngine,
@@ -178,10 +193,10 @@ class GenerationRun {
     return Math.floor(row / this.n);
   }
 
-  async execute(prefill: Compiled, decode: Compiled): Promise<RolloutResult> {
+  async execute(prefill: Compiled, decode: Compiled, layout: GenerationWeightLayout | undefined): Promise<RolloutResult> {
     const { ids, mask, positions } = leftPad(this.prompts, this.engine.eosTokenIds(this.options)[0] ?? 0);
     const promptLen = ids[0]!.length;
-    let t0 = performance.now();
+    const t0 = performance.now();
     const pre = await prefill.graph.run({ ...tokenFeeds(ids, mask, positions), ...this.weightFeeds(prefill) });
     this.stats.prefillMs = performance.now() - t0;
     const vocab = this.engine.model.config.vocabSize;
@@ -192,30 +207,61 @@ class GenerationRun {
     const cache = new KvSlots({ layers: cfg.numLayers, kvHeads: cfg.numKvHeads, headDim: cfg.headDim, windows }, this.rows, promptLen + this.options.maxNewTokens - 1);
     cache.loadPrefill(pre, promptOf, mask);
     const realLen = mask.map((m) => m.reduce((a, b) => a + b, 0));
+    let decodeWeights: Record<string, RunValue> | undefined;
     for (let step = 0; step + 1 < this.options.maxNewTokens && this.finished.some((f) => f === null); step++) {
-      const slot = promptLen + step;
-      cache.applyWindows(slot);
-      const last = this.tokens.map((t) => t[t.length - 1] ?? 0);
-      t0 = performance.now();
-      const out = await decode.graph.run({
-        input_ids: { dtype: 'int64', dims: [this.rows, 1], data: BigInt64Array.from(last, BigInt) },
-        position_ids: { dtype: 'int64', dims: [this.rows, 1], data: BigInt64Array.from(promptOf, (p) => BigInt(realLen[p]! + step)) },
-        ...cache.feeds(),
-        ...this.weightFeeds(decode),
-      });
-      this.stats.decodeMs += performance.now() - t0;
-      this.stats.decodeSteps++;
-      cache.write(out, slot);
-      this.sampleStep(out.logits!.data as Float32Array, vocab, Array.from({ length: this.rows }, (_, r) => r));
+      decodeWeights ??= await this.decodeWeights(decode, layout); // not before a first decode step is certain
+      const positionIds = BigInt64Array.from(promptOf, (p) => BigInt(realLen[p]! + step));
+      const logits = await this.decodeStep(decode, cache, decodeWeights, promptLen + step, positionIds);
+      this.sampleStep(logits, vocab, Array.from({ length: this.rows }, (_, r) => r));
     }
+    this.flushLogProbs();
     return { completions: this.completions(), stats: { ...this.stats } };
   }
 
-  /** The graph's weight inputs: from `options.weights` when given, else the model's own. */
-  private weightFeeds({ spec, graph }: Compiled): Record<string, RunValue> {
-    const given = this.options.weights;
-    if (!given) return spec.weightFeeds();
-    return Object.fromEntries(graph.inputNames.filter((name) => name in given).map((name) => [name, given[name]!]));
+  /**
+   * One decode run on the last tokens, its new keys/values written into `slot`; returns its logits. The pending
+   * log-probs are computed while it works.
+   */
+  private async decodeStep(decode: Compiled, cache: KvSlots, weights: Readonly<Record<string, RunValue>>, slot: number, positions: BigInt64Array): Promise<Float32Array> {
+    let t0 = performance.now();
+    cache.applyWindows(slot);
+    const cacheFeeds = cache.feeds();
+    this.stats.kvCacheMs += performance.now() - t0;
+    const last = this.tokens.map((t) => t[t.length - 1] ?? 0);
+    t0 = performance.now();
+    const running = decode.graph.run({
+      input_ids: { dtype: 'int64', dims: [this.rows, 1], data: BigInt64Array.from(last, BigInt) },
+      position_ids: { dtype: 'int64', dims: [this.rows, 1], data: positions },
+      ...cacheFeeds,
+      ...weights,
+    });
+    this.flushLogProbs(); // while the run works off the main thread
+    const out = await running;
+    this.stats.decodeMs += performance.now() - t0;
+    this.stats.decodeSteps++;
+    t0 = performance.now();
+    cache.write(out, slot);
+    this.stats.kvCacheMs += performance.now() - t0;
+    return out.logits!.data as Float32Array;
+  }
+
+  /** The decode graph's weight feeds, with the transposed copies made from the current weights (`layout`). */
+  private async decodeWeights(decode: Compiled, layout: GenerationWeightLayout | undefined): Promise<Record<string, RunValue>> {
+    const t0 = performance.now();
+    const transposed = await layout?.apply(this.weightSource(decode));
+    if (layout) this.stats.weightLayoutMs = performance.now() - t0;
+    return this.weightFeeds(decode, transposed);
+  }
+
+  /** The weights to generate with: `options.weights` when given, else the model's own. */
+  private weightSource({ spec }: Compiled): Readonly<Record<string, RunValue>> {
+    return this.options.weights ?? spec.weightFeeds();
+  }
+
+  /** The graph's weight inputs, the transposed copies of a decode graph's (`transposed`) included. */
+  private weightFeeds(compiled: Compiled, transposed: Readonly<Record<string, RunValue>> = {}): Record<string, RunValue> {
+    const source = { ...this.weightSource(compiled), ...transposed };
+    return Object.fromEntries(compiled.graph.inputNames.filter((name) => name in source).map((name) => [name, source[name]!]));
   }
 
   /** Picks the next token of every unfinished row; `source[r]` is the logits row that row r reads. */
@@ -229,12 +275,20 @@ class GenerationRun {
       applyRepetitionPenalty(row, this.seen[r]!, this.settings.repetitionPenalty);
       const token = this.settings.greedy ? argmax(row) : drawWeighted(filteredWeights(row, this.settings, this.scratch), this.rngs[r]!.nextFloat());
       this.tokens[r]!.push(token);
-      this.logprobs[r]!.push(tokenLogProb(raw, token, this.settings.temperature));
+      this.pendingLogProbs.push({ row: r, raw, token });
       this.seen[r]!.add(token);
       this.stats.generatedTokens++;
       this.finished[r] = this.finishReason(r, token);
     }
     this.stats.samplingMs += performance.now() - t0;
+  }
+
+  /** Computes the pending log-probs (the draw did not need them, so they wait for the next run to be under way). */
+  private flushLogProbs(): void {
+    const t0 = performance.now();
+    for (const { row, raw, token } of this.pendingLogProbs) this.logprobs[row]!.push(tokenLogProb(raw, token, this.settings.temperature));
+    this.pendingLogProbs = [];
+    this.stats.logProbMs += performance.now() - t0;
   }
 
   private finishReason(r: number, token: number): FinishReason | null {
