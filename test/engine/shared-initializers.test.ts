@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileWithSharedWeights, encodeModel, freezeHostArray, OnnxDataType, tensorFromArray, type HostTensor, type OnnxModel } from '@aligntune/core';
+import { compileWithSharedWeights, emitModel, encodeModel, freezeHostArray, Graph, OnnxDataType, tensorFromArray, type HostTensor, type OnnxModel } from '@aligntune/core';
 import { OnnxRuntimeBackend } from '@aligntune/plugin-backend-onnxruntime';
 import { CapiBackend } from '@aligntune/plugin-backend-onnxruntime-capi';
+import { GraphWeights } from '../../core/src/models/graph/graph-weights.js';
+import { plainWeight } from '../../core/src/models/quant/stored-weight.js';
 import { addModel, f32, model, seeded, vi } from './backend-conformance.js';
 
 /**
@@ -85,6 +87,35 @@ describe('frozen weights as shared initializers', () => {
       expect(sameBits((await beside.run({ x })).y!, (await inBytes.run({ x })).y!)).toBe(true);
     } finally {
       await node.dispose();
+    }
+  });
+});
+
+describe('a shared frozen weight inside a model graph', () => {
+  it('ort-capi: an op on a plain float32 shared weight alone (here a Transpose) computes from its real values, not the stub', async () => {
+    // [vocab, hidden] = 1024 × 512 floats (2 MiB, shared): logits = h·Transpose(E). Were E a plain constant,
+    // onnxruntime would fold the Transpose at session creation from the model bytes' empty stub instead of E
+    const [vocab, hidden] = [1024, 512];
+    const table = seeded(vocab * hidden, 11);
+    freezeHostArray(table);
+    const g = new Graph('tied-head');
+    const h = g.input('h', 'float32', [2, hidden]);
+    const weights = new GraphWeights(g, () => plainWeight({ dtype: 'float32', dims: [vocab, hidden], data: table }), { mode: 'initializer' });
+    g.output('logits', g.matmul(h, g.transpose(weights.source('embed.tokens'), [1, 0])));
+    const feeds = { h: { dtype: 'float32' as const, dims: [2, hidden], data: seeded(2 * hidden, 12) } };
+    const capi = new CapiBackend();
+    try {
+      const graph = await compileWithSharedWeights(capi, emitModel(g), { label: 'tied head' });
+      expect(capi.sharedInitializers.values).toBe(1);
+      const logits = (await graph.run(feeds)).logits!.data as Float32Array;
+      for (const [row, col] of [[0, 0], [1, 777], [0, vocab - 1]]) {
+        let dot = 0;
+        for (let k = 0; k < hidden; k++) dot += feeds.h.data[row * hidden + k]! * table[col * hidden + k]!;
+        expect(logits[row * vocab + col]).toBeCloseTo(dot, 3);
+      }
+      await graph.dispose();
+    } finally {
+      await capi.dispose();
     }
   });
 });
