@@ -14,7 +14,6 @@ const SLOWEST = [
   'test/training/exactness',
   'test/packaging/install-outside',
   'test/training/grpo-exactness',
-  'test/lora/lora-grpo-learning',
   'test/cli/run-lifecycle',
   'test/cli/memory-options',
   'test/cli/frozen-storage',
