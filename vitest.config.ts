@@ -35,7 +35,8 @@ export default defineConfig({
   resolve: { alias: workspaceAliases() },
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
+    // a timeout only catches a hang: two workers share the cores, and the machine may be shared too
+    testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
     // vitest's default is cores − 1 workers: a single one on CI's 2 cores. Much of a test is
