@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import SlowFirstSequencer from './test/slow-first-sequencer.js';
 
 /**
  * Tests import workspace packages from their TypeScript sources (vite 8 / oxc keeps decorator
@@ -33,9 +35,14 @@ export default defineConfig({
   resolve: { alias: workspaceAliases() },
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
+    // a timeout only catches a hang: two workers share the cores, and the machine may be shared too
+    testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // vitest's default is cores − 1 workers: a single one on CI's 2 cores. Much of a test is
+    // single-threaded (graph building, float64 references, process starts), so two workers keep both cores busy.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    sequence: { sequencer: SlowFirstSequencer },
     reporters: ['default', './test/summary-reporter.ts'],
   },
 });

@@ -35,6 +35,10 @@ beforeAll(async () => {
   ({ dir, model } = await tinyModelDir('aligntune-memory-options-'));
 });
 
+let within: ReturnType<typeof bin> | undefined;
+/** One SFT run within an 8GiB budget, without checkpointing: the within-budget test's and gradient checkpointing's baseline. */
+const trainWithinBudget = () => (within ??= bin(['train', '--config', writeConfig('within', 'sft', { cpu: '8GiB' })]));
+
 describe('model.max_memory', () => {
   it('refuses a run whose step estimate exceeds the budget, before the first step, naming the key, the estimate and what to change', () => {
     const result = bin(['train', '--config', writeConfig('over', 'dpo', { cpu: '100MiB' })]);
@@ -45,7 +49,7 @@ describe('model.max_memory', () => {
   });
 
   it('trains within the budget and logs the estimate', () => {
-    const result = bin(['train', '--config', writeConfig('within', 'sft', { cpu: '8GiB' })]);
+    const result = trainWithinBudget();
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/memory: estimated [\d.]+ MiB per step \(.*\), within model\.max_memory\.cpu 8GiB/);
     expect(existsSync(join(dir, 'out-within/final'))).toBe(true);
@@ -78,7 +82,7 @@ describe('model.gradient_checkpointing', () => {
   const estimate = (stderr: string) => Number(/memory: estimated ([\d.]+) MiB per step \(.*activations ([\d.]+) MiB/.exec(stderr)![2]);
 
   it('trains, and the step estimate counts one layer of activations instead of all', () => {
-    const plain = bin(['train', '--config', writeConfig('plain', 'sft', { cpu: '8GiB' })]);
+    const plain = trainWithinBudget();
     const recomputed = bin(['train', '--config', writeConfig('recomputed', 'sft', { cpu: '8GiB' }, true)]);
     expect(recomputed.code, recomputed.stderr).toBe(0);
     expect(existsSync(join(dir, 'out-recomputed/final'))).toBe(true);

@@ -1,3 +1,3 @@
-// LoRA exactness on the onnxruntime-node backend (lora-exactness.test.ts runs it on the default backend, ort-capi).
+// LoRA exactness on the onnxruntime-node backend, on gpt2 (lora-exactness.test.ts runs every architecture on the default backend, ort-capi).
 import '../training/use-node-backend.js';
 import './lora-exactness.test.js';

@@ -112,11 +112,23 @@ export function writeJsonl(path: string, rows: readonly unknown[]): string {
 /**
  * The compute backend training tests run on: ALIGNTUNE_TEST_BACKEND when set (e.g. `cpu` for onnxruntime-node),
  * else the default choice (the highest-priority CPU backend that loads). The `*-node-backend.test.ts` files re-run
- * the exactness tests with it set to `cpu`, so both CPU backends are checked in every `npm test`.
+ * the exactness tests with it set to `cpu` (a part of each matrix: casesForBackend), so both CPU backends are checked
+ * in every `npm test`.
  */
 export function testBackend(): Record<string, unknown> {
   const backend = process.env.ALIGNTUNE_TEST_BACKEND;
   return backend ? { compute: { backend } } : {};
+}
+
+/**
+ * `cases`, or in a `*-node-backend.test.ts` twin (use-node-backend.ts sets ALIGNTUNE_TEST_TWIN) only those `keep`
+ * picks: each algorithm once on one architecture. The second backend runs every architecture's graph through the
+ * same code, and test/engine/backend-conformance.ts checks its operators in full, so the rest of the matrix would
+ * repeat the default backend's checks. `npm run test:long` (ALIGNTUNE_TEST_LONG=1) runs the whole matrix there too.
+ */
+export function casesForBackend<T>(cases: readonly T[], keep: (item: T) => boolean): T[] {
+  const twin = process.env.ALIGNTUNE_TEST_TWIN === '1' && process.env.ALIGNTUNE_TEST_LONG !== '1';
+  return twin ? cases.filter(keep) : [...cases];
 }
 
 /** A run config with quiet defaults; `train` entries override. */
