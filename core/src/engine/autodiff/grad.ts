@@ -35,6 +35,7 @@ export function grad(g: Graph, loss: Tensor, wrt: readonly Tensor[], seed?: Tens
     if (dys.every((d) => d === undefined)) continue;
     const needs = node.inputs.map((t) => active.tensors.has(t.id));
     const dxs = runRule(g, replay.source(node, dys), dys, needs);
+    replay.sent(node, dxs);
     node.inputs.forEach((t, k) => {
       const dx = dxs[k];
       if (needs[k] && dx) accumulate(t, dx);
