@@ -34,6 +34,12 @@ export class LmHead {
   }
 }
 
+/**
+ * Vocabulary entries per chunk of the LM head under gradient checkpointing ([batch, seq, 4096] floats at a time). A
+ * vocabulary of one chunk or less (tiny test models) is not chunked: its whole log-softmax is as small.
+ */
+export const VOCAB_CHUNK = 4096;
+
 const heads = new WeakMap<Tensor, LmHead>();
 
 /** The logits of `head`; under gradient checkpointing, remembered as made by it (`lmHeadOf`). */

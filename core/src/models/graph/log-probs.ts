@@ -1,7 +1,7 @@
 import { gatedOn } from '../../engine/autodiff/recompute.js';
 import type { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
-import { lmHeadOf, type LmHead } from './lm-head.js';
+import { lmHeadOf, VOCAB_CHUNK, type LmHead } from './lm-head.js';
 
 /**
  * Per-token log-probabilities and entropies aligned with input_ids: column t describes token t as
@@ -69,12 +69,6 @@ function wholeStatistics(g: Graph, logits: Tensor, next: Tensor, temperature: nu
     ...(options.maxLogps && { maxLogps: g.reduceMax(logp, [-1]) }),
   };
 }
-
-/**
- * Vocabulary entries per chunk of the LM head under gradient checkpointing ([batch, seq, 4096] floats at a time). A
- * vocabulary of one chunk or less (tiny test models) is not chunked: its whole log-softmax is as small.
- */
-const VOCAB_CHUNK = 4096;
 
 /**
  * The statistics from vocabulary chunks of the head, unaligned. Chunk j gives, per position, its largest logit m_j
