@@ -152,6 +152,16 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'tied embedding: one table gathered and multiplied (the LM head)',
+    ops: ['Gather', 'MatMul'],
+    feeds: (r, d) => ({ table: f(d, [5, 4])(r), ids: hostTensor('int64', [B, S], [0, 3, 3, 1, 0, 4]) }),
+    build: (d) => (g) => {
+      const table = g.input('table', d, [5, 4]);
+      const i = g.input('ids', 'int64', ['batch', 'seq']);
+      return { out: g.tanh(g.matmul(g.tanh(g.gather(table, i)), table, { transB: true })), wrt: [table] };
+    },
+  },
+  {
     name: 'token log-probs (gather-elements) with padding mask',
     ops: ['GatherElements', 'LogSoftmax', 'Where', 'ReduceSum'],
     feeds: (r, d) => ({ logits: f(d, [B, S, 7])(r), labels: ids([B, S], 7, r), mask: padMask() }),
@@ -290,6 +300,15 @@ describe('gradient rules vs central differences (run in onnxruntime)', () => {
     expect(Array.from(out.dx.data as Float64Array)).toEqual(xs.map(Math.exp));
   });
 
+  it("adds a gathered table's gradient into its other gradient by one scatter-add: no zeros of the table's shape", () => {
+    const g = new Graph();
+    const table = g.input('table', 'float32', [50, 4]);
+    const ids = g.input('ids', 'int64', ['batch', 'seq']);
+    const [dTable] = grad(g, g.reduceSum(g.matmul(g.gather(table, ids), table, { transB: true })), [table]);
+    expect(dTable!.producer!.op).toBe('ScatterND');
+    expect(dTable!.producer!.inputs[0]!.producer!.op).not.toBe('Fill');
+  });
+
   it('rejects a duplicate gradient rule', () => {
     expect(() => gradRegistry.register('Add', () => [])).toThrow(/already registered/);
   });
@@ -329,6 +348,8 @@ describe('grad with recompute (gradient checkpointing)', () => {
     const y = recomputed.g.nodes.filter((n) => n.op === 'Tanh')[1]!.outputs[0]!;
     expect(dependsOn(last!, y)).toBe(true);
     expect(dependsOn(first!, last!)).toBe(true);
+    // and after the last layer's weight gradient, so that its copies can go before the first layer's are made
+    expect(dependsOn(first!, again[1]!)).toBe(true);
   });
 });
 

@@ -77,9 +77,9 @@ const FAMILY_CONFIGS = {
   gemma3: scaledDown('gemma-3-1b-it', { ...LLAMA_SIZES, head_dim: 8, query_pre_attn_scalar: 8, sliding_window: 4, sliding_window_pattern: 2 }),
 };
 
-/** Tiny configs (2 layers, hidden 32) over the tiny chat tokenizer's vocabulary. */
-export function tinyModelConfig(arch: TinyFamily, tok: Tokenizer): HfModelConfig {
-  const ids = { vocab_size: tok.vocabSize, bos_token_id: tok.bosTokenId, eos_token_id: tok.eosTokenId };
+/** Tiny configs (2 layers, hidden 32) over the tiny chat tokenizer's vocabulary, or a larger one (ids the tokenizer never makes). */
+export function tinyModelConfig(arch: TinyFamily, tok: Tokenizer, vocabSize = tok.vocabSize): HfModelConfig {
+  const ids = { vocab_size: vocabSize, bos_token_id: tok.bosTokenId, eos_token_id: tok.eosTokenId };
   // Qwen1.5-MoE's config.json scaled down, with the router load-balancing loss on (a large coefficient, so its gradient shows)
   if (arch === 'qwen2_moe') return parseModelConfig({ ...MOE_TINY_CONFIGS.qwen2_moe, ...ids, output_router_logits: true, router_aux_loss_coef: 0.5 }, `${arch}.json`);
   const json =
@@ -95,9 +95,9 @@ export function tinyModelConfig(arch: TinyFamily, tok: Tokenizer): HfModelConfig
  * Writes a tiny model directory (with the tokenizer). `random`: weights of scale 0.3 so gradients are
  * large (exactness tests); `init`: transformers' initialisation (learning tests).
  */
-export async function writeTinyModel(dir: string, arch: TinyFamily, options: { seed?: number; weights?: 'random' | 'init' } = {}): Promise<{ config: HfModelConfig; tensors: Map<string, StoredTensor>; tokenizer: Tokenizer }> {
+export async function writeTinyModel(dir: string, arch: TinyFamily, options: { seed?: number; weights?: 'random' | 'init'; vocabSize?: number } = {}): Promise<{ config: HfModelConfig; tensors: Map<string, StoredTensor>; tokenizer: Tokenizer }> {
   const tokenizer = tinyTokenizer();
-  const config = tinyModelConfig(arch, tokenizer);
+  const config = tinyModelConfig(arch, tokenizer, options.vocabSize);
   const tensors = options.weights === 'init' ? initWeights(config, options.seed ?? 0) : randomTensors(config, options.seed ?? 1);
   await saveModelDir(dir, config, { tensors, tokenizer });
   return { config, tensors: new Map(tensors), tokenizer };

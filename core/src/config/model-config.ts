@@ -56,7 +56,7 @@ export class ModelConfig {
   @OneOf(ATTN_IMPLEMENTATIONS)
   attn_implementation: AttnImplementation = 'auto';
 
-  @Describe('Gradient checkpointing: the backward pass recomputes each decoder layer\'s activations from the layer\'s input instead of keeping them (less memory, about one more forward of compute). Default false.')
+  @Describe('Gradient checkpointing: the backward pass recomputes each decoder layer\'s activations from the layer\'s input instead of keeping them, and the LM head and log-softmax run in chunks of 4096 vocabulary entries, so the [batch, seq, vocab] logits are never held whole (less memory, about one more forward of compute). Default false.')
   @Bool()
   gradient_checkpointing = false;
 

@@ -18,6 +18,9 @@ export {
   sequenceLogProbs,
   tokenEntropy,
   tokenLogProbs,
+  tokenStatistics,
+  type TokenStatistics,
+  type TokenStatisticsOptions,
 } from '../models/graph/log-probs.js';
 export { bf16BitsToNumber, bf16ToF32, f16BitsToNumber, f16ToF32, f32ToBf16, f32ToF16 } from '../models/half-float.js';
 export {

@@ -1,4 +1,5 @@
 import { formatBytes } from '../config/byte-size.js';
+import { VOCAB_CHUNK } from '../models/graph/lm-head.js';
 import type { HfModelConfig } from '../models/hf-model-config.js';
 
 /** What one optimizer step of a run holds, as far as it can be known before the first step. */
@@ -38,18 +39,20 @@ const FLOAT = 4;
  * The memory of one step: weights, gradients and optimizer state, frozen weights, the extra copy a host-tensor
  * backend makes, and the activations kept for the backward pass: per layer ~16·d floats per token and two
  * [heads, T, T] attention maps per sequence (one layer's, plus each layer's input, with gradient checkpointing),
- * plus the logits, their log-softmax and its gradient (3·V per token).
+ * plus the logits, their log-softmax and its gradient (3·V per token; with gradient checkpointing one vocabulary
+ * chunk's, 3·4096 per token, plus the head's weight split into the chunks, V·d).
  */
 export function estimateStepMemory(i: StepMemoryInputs): StepMemoryEstimate {
   const { hiddenSize: d, numLayers: layers, numHeads: heads, vocabSize: vocab } = i.model;
   const tokens = i.sequences * i.tokens;
   const perLayer = tokens * 16 * d + i.sequences * 2 * heads * i.tokens * i.tokens;
   const layerActivations = i.recompute ? perLayer + layers * tokens * d : layers * perLayer;
+  const head = i.recompute && vocab > VOCAB_CHUNK ? 3 * tokens * VOCAB_CHUNK + vocab * d : 3 * tokens * vocab;
   const parts: Record<string, number> = {
     weights: i.trainableBytes,
     gradients: i.trainableBytes,
     'optimizer state': i.optimizerSlots * i.trainableBytes,
-    activations: ARENA_SLACK * FLOAT * (layerActivations + 3 * tokens * vocab),
+    activations: ARENA_SLACK * FLOAT * (layerActivations + head),
     runtime: RUNTIME_BYTES,
   };
   if (i.frozenBytes > 0) parts['frozen weights'] = i.frozenBytes;

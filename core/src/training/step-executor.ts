@@ -211,6 +211,7 @@ export class StepExecutor {
 function stepSpec(o: StepExecutorOptions, name: string): TrainStepSpec {
   const g = new Graph(`${o.label}-${name}`);
   g.training = true;
+  g.checkpointing = o.recompute ?? false;
   const { loss, metrics } = o.autocast ? withAutocast(g, o.autocast, () => o.buildLoss(g)) : o.buildLoss(g);
   const params = g.inputs.filter((t) => (t.name as string) in o.params);
   return { graph: g, loss, params, metrics, optimizer: createOptimizer(o.train), maxGradNorm: o.train.max_grad_norm || null, recompute: o.recompute };

@@ -1,6 +1,6 @@
 import { trainOptions, type TrainingConfig, type UnifiedConfig } from '@aligntune/core/config';
 import { type Graph, type HostTensor, type RunValue, type Tensor } from '@aligntune/core/engine';
-import { REFERENCE_PREFIX, declareTokenInputs, tokenEntropy, tokenLogProbs, type DecoderModel, type TokenInputs } from '@aligntune/core/models';
+import { REFERENCE_PREFIX, declareTokenInputs, tokenLogProbs, tokenStatistics, type DecoderModel, type TokenInputs } from '@aligntune/core/models';
 import {
   completionsTable,
   float32Tensor,
@@ -158,7 +158,7 @@ export abstract class GrpoFamilyAlgorithm implements OnlineAlgorithmContract {
     const advantages = g.input(GRPO_FEEDS.advantages, 'float32', ['batch']);
     const T = sampling.temperature;
     const { logits, auxiliaryLosses } = policy.forward(g, inputs);
-    const logp = tokenLogProbs(g, logits, inputs.inputIds, T);
+    const { logps: logp, entropy } = tokenStatistics(g, logits, inputs.inputIds, { temperature: T, entropy: true });
     const oldLogp = this.offPolicy ? g.input(GRPO_FEEDS.oldLogps, 'float32', ['batch', 'seq']) : g.stopGradient(logp);
     const needsNormalizer = this.options.loss_type === 'dr_grpo' || this.options.loss_type === 'dapo';
     const o = this.options;
@@ -171,7 +171,7 @@ export abstract class GrpoFamilyAlgorithm implements OnlineAlgorithmContract {
         mask,
         advantages,
         normalizer: needsNormalizer ? g.input(GRPO_FEEDS.normalizer, 'float32', []) : undefined,
-        entropy: tokenEntropy(g, logits, T),
+        entropy: entropy!,
       },
       { epsilonLow: o.epsilon, epsilonHigh: o.epsilon_high ?? o.epsilon, delta: o.delta, beta: o.beta, lossType: o.loss_type, level: o.importance_sampling_level },
     );

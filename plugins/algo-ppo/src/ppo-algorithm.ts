@@ -3,7 +3,7 @@ import { trainOptions, type TrainingConfig, type UnifiedConfig } from '@aligntun
 import { resolveModelDir } from '@aligntune/core/data';
 import { allHost, type Graph, type HostTensor, type RunValue, type Tensor } from '@aligntune/core/engine';
 import { Algorithm, inject, Tokens } from '@aligntune/core/kernel';
-import { declareTokenInputs, tokenEntropy, tokenLogProbs, type ValueModel } from '@aligntune/core/models';
+import { declareTokenInputs, tokenStatistics, type ValueModel } from '@aligntune/core/models';
 import {
   onPolicyCompletionsTable,
   onPolicyMetrics,
@@ -125,17 +125,18 @@ export class PpoAlgorithm implements OnlineAlgorithmContract {
     const perToken = (name: string) => g.input(name, 'float32', ['batch', 'seq']);
     const T = sampling.temperature;
     const { logits, auxiliaryLosses } = policy.forward(g, inputs);
+    const { logps, entropy } = tokenStatistics(g, logits, inputs.inputIds, { temperature: T, entropy: true });
     const loss = ppoLoss(
       g,
       {
-        logp: tokenLogProbs(g, logits, inputs.inputIds, T),
+        logp: logps,
         oldLogp: perToken(FEED_NAMES.oldLogps),
         values: this.value.forward(g, inputs, VALUE_PREFIX, 'input').tokenValues,
         oldValues: perToken(FEED_NAMES.oldValues),
         advantages: perToken(FEED_NAMES.advantages),
         returns: perToken(FEED_NAMES.returns),
         mask: perToken(FEED_NAMES.mask),
-        entropy: tokenEntropy(g, logits, T),
+        entropy: entropy!,
       },
       { cliprange: this.options.cliprange, cliprangeValue: this.options.cliprange_value, vfCoef: this.options.vf_coef },
     );

@@ -1,7 +1,7 @@
 import { trainOptions, type TrainingConfig, type UnifiedConfig } from '@aligntune/core/config';
 import { type Graph, type RunValue } from '@aligntune/core/engine';
 import { Algorithm, inject, Tokens } from '@aligntune/core/kernel';
-import { declareTokenInputs, tokenEntropy, tokenLogProbs } from '@aligntune/core/models';
+import { declareTokenInputs, tokenStatistics } from '@aligntune/core/models';
 import {
   collateRollouts,
   completionGrid,
@@ -97,14 +97,15 @@ export class RlooAlgorithm implements OnlineAlgorithmContract {
     const inputs = declareTokenInputs(g);
     const T = sampling.temperature;
     const { logits, auxiliaryLosses } = policy.forward(g, inputs);
+    const { logps, entropy } = tokenStatistics(g, logits, inputs.inputIds, { temperature: T, entropy: true });
     const loss = rlooLoss(
       g,
       {
-        logp: tokenLogProbs(g, logits, inputs.inputIds, T),
+        logp: logps,
         oldLogp: g.input(FEEDS.oldLogps, 'float32', ['batch', 'seq']),
         mask: g.input(FEEDS.mask, 'float32', ['batch', 'seq']),
         advantages: g.input(FEEDS.advantages, 'float32', ['batch']),
-        entropy: tokenEntropy(g, logits, T),
+        entropy: entropy!,
       },
       { cliprange: this.options.cliprange },
     );

@@ -1,5 +1,5 @@
 import { type Graph, type Tensor } from '@aligntune/core/engine';
-import { alignToTokens, logProbsOf, tokenLogProbs } from '@aligntune/core/models';
+import { tokenStatistics } from '@aligntune/core/models';
 
 export interface SftLossGraph {
   /** Σ over masked tokens of −log p / number of masked tokens: one token mean over the whole micro-batch. */
@@ -13,13 +13,12 @@ export interface SftLossGraph {
  * with input_ids (column t = token t predicted from position t − 1; column 0 is never predicted).
  */
 export function sftLoss(g: Graph, logits: Tensor, inputIds: Tensor, lossMask: Tensor): SftLossGraph {
-  const logp = tokenLogProbs(g, logits, inputIds);
+  const { logps: logp, maxLogps: best } = tokenStatistics(g, logits, inputIds, { maxLogps: true });
   const mask = g.cast(lossMask, logp.dtype);
   const count = g.reduceSum(mask);
   const loss = g.div(g.neg(g.reduceSum(g.mul(logp, mask))), count);
   // the token is the argmax when its log-prob equals the row's maximum (ties count as hits)
-  const best = alignToTokens(g, g.reduceMax(logProbsOf(g, logits), [-1]));
-  const hit = g.cast(g.greaterOrEqual(g.stopGradient(logp), g.stopGradient(best)), logp.dtype);
+  const hit = g.cast(g.greaterOrEqual(g.stopGradient(logp), best!), logp.dtype);
   const meanTokenAccuracy = g.div(g.reduceSum(g.mul(hit, mask)), count);
   return { loss, meanTokenAccuracy };
 }

@@ -1,3 +1,4 @@
+import { dimEq } from '../ir/dim.js';
 import type { Graph } from '../ir/graph.js';
 import type { Node, Tensor } from '../ir/tensor.js';
 import { isFloat } from '../ops/elementwise.js';
@@ -25,7 +26,7 @@ export function grad(g: Graph, loss: Tensor, wrt: readonly Tensor[], seed?: Tens
   const grads = new Map<number, Tensor>();
   const accumulate = (t: Tensor, dt: Tensor) => {
     const prev = grads.get(t.id);
-    grads.set(t.id, prev ? g.add(prev, dt) : dt);
+    grads.set(t.id, prev ? sumGradients(g, prev, dt) : dt);
   };
   accumulate(loss, seed ?? g.fill(loss.shape, 1, loss.dtype));
   for (let i = nodes.length - 1; i >= 0; i--) {
@@ -35,12 +36,26 @@ export function grad(g: Graph, loss: Tensor, wrt: readonly Tensor[], seed?: Tens
     if (dys.every((d) => d === undefined)) continue;
     const needs = node.inputs.map((t) => active.tensors.has(t.id));
     const dxs = runRule(g, replay.source(node, dys), dys, needs);
+    replay.sent(node, dxs);
     node.inputs.forEach((t, k) => {
       const dx = dxs[k];
       if (needs[k] && dx) accumulate(t, dx);
     });
   }
   return wrt.map((w) => grads.get(w.id) ?? g.zerosLike(w));
+}
+
+/**
+ * prev + dt. A scatter-add into zeros (a Gather's gradient: the tied embedding's lookup) adds into prev instead, so
+ * the [vocab, hidden] zeros and the sum of two such tensors are never made.
+ */
+function sumGradients(g: Graph, prev: Tensor, dt: Tensor): Tensor {
+  const scatter = dt.producer;
+  const into = scatter?.inputs[0];
+  const zeros = into?.producer?.op === 'Fill' && into.producer.attrs.value === 0;
+  const same = prev.dtype === dt.dtype && prev.rank === dt.rank && prev.shape.every((d, i) => dimEq(d, dt.shape[i]!));
+  if (scatter?.op === 'ScatterND' && scatter.attrs.reduction === 'add' && zeros && same) return g.scatterND(prev, scatter.inputs[1]!, scatter.inputs[2]!, 'add');
+  return g.add(prev, dt);
 }
 
 function runRule(g: Graph, node: Node, dys: Array<Tensor | undefined>, needs: boolean[]): Array<Tensor | undefined> {

@@ -14,7 +14,11 @@ import { isFloat } from '../ops/elementwise.js';
  *   only one layer's activations are alive again during the backward; the layer's input is kept.
  *
  * Every replay is gated on the gradient arriving at the node that asks for it (`gatedOn`): without that data
- * dependency onnxruntime may run the replay as early as the forward, keeping everything alive anyway.
+ * dependency onnxruntime may run the replay as early as the forward, keeping everything alive anyway. A
+ * `checkpointing` replay is also gated on every gradient the previous `checkpointing` replay's rules sent out of
+ * their segment (`sent`), its weights' included: otherwise onnxruntime may put off a weight gradient (dW = xᵀ·dy)
+ * until after the next replays, keeping each replay's activations alive until then. Independent segments (the LM
+ * head's vocabulary chunks) then replay one after the other too.
  */
 export class Recomputation {
   /** Each replayed segment's nodes in creation (topological) order; nodes without inputs (constants) are shared. */
@@ -23,6 +27,9 @@ export class Recomputation {
   /** Forward tensor id → its replayed value. */
   private readonly copies = new Map<number, Tensor>();
   private readonly replayed = new Map<Node, Node>();
+  /** The last `checkpointing` segment replayed, and the gradients its rules have sent out of it so far. */
+  private lastCheckpoint?: Segment;
+  private sentOut: Tensor[] = [];
 
   /** `nodes`: the graph's forward, in creation order; `checkpointing`: replay the `checkpointing` segments too. */
   constructor(
@@ -57,6 +64,16 @@ export class Recomputation {
     const view = new Node(node.id, node.op, node.inputs.map((t) => (this.alwaysReplayed(t) ? this.again(t, arriving) : t)), node.attrs);
     view.outputs = node.outputs;
     return view;
+  }
+
+  /** Takes note of the gradients `node`'s rule sends to tensors outside the last replayed `checkpointing` segment. */
+  sent(node: Node, dxs: ReadonlyArray<Tensor | undefined>): void {
+    const segment = this.segmentOf.get(node);
+    if (!segment || segment !== this.lastCheckpoint) return;
+    node.inputs.forEach((t, k) => {
+      const dx = dxs[k];
+      if (dx && !(t.producer && this.segmentOf.get(t.producer) === segment)) this.sentOut.push(dx);
+    });
   }
 
   /** A value computed from one `always` segment's values and constants only joins that segment. */
@@ -95,16 +112,25 @@ export class Recomputation {
     const outside = members.flatMap((n) => n.inputs).filter((t) => !(t.producer && inside.has(t.producer)) && !t.constValue && !this.alwaysReplayed(t));
     const computed = outside.filter((t) => !isSource(t) && isFloat(t.dtype));
     const gated = new Set(computed.length > 0 ? computed : outside.filter(isSource));
+    const after = segment.recompute === 'checkpointing' ? this.checkpointAfter(segment) : [];
     const input = (t: Tensor): Tensor => {
       if (t.producer && inside.has(t.producer)) return this.copies.get(t.id)!;
       if (this.alwaysReplayed(t)) return this.again(t, arriving);
-      return gated.has(t) ? gatedOn(this.g, t, arriving) : t;
+      return gated.has(t) ? gatedOn(this.g, t, arriving, ...after) : t;
     };
     for (const node of members) {
       const outputs = this.g.recompute(node, node.inputs.map(input));
       node.outputs.forEach((t, i) => this.copies.set(t.id, outputs[i]!));
       this.replayed.set(node, outputs[0]!.producer!);
     }
+  }
+
+  /** The gradients the previous `checkpointing` replay sent out; `segment` is the one now replayed. */
+  private checkpointAfter(segment: Segment): Tensor[] {
+    const after = this.sentOut;
+    this.lastCheckpoint = segment;
+    this.sentOut = [];
+    return after;
   }
 }
 
@@ -114,11 +140,16 @@ function isSource(t: Tensor): boolean {
 }
 
 /**
- * `t` as a value that only exists once `after` does: Where(c, t, t) is t whatever c is (NaN and ∞ included), and
- * c comes from one element of `after`. Hash-consing makes one gate per `after` and `t`. Any dtype but bool
- * (onnxruntime's CPU provider has no bool Where).
+ * `t` as a value that only exists once `after` (and each of `more`) does: Where(c, t, t) is t whatever c is (NaN
+ * and ∞ included), and c comes from one element of each. Hash-consing makes one gate per `after` and `t`. Any dtype
+ * but bool (onnxruntime's CPU provider has no bool Where).
  */
-export function gatedOn(g: Graph, t: Tensor, after: Tensor): Tensor {
-  const first = g.reshape(g.slice(g.reshape(after, [-1]), 0, 0, 1), []);
-  return g.where(g.equal(first, first), t, t);
+export function gatedOn(g: Graph, t: Tensor, after: Tensor, ...more: readonly Tensor[]): Tensor {
+  const condition = [after, ...more]
+    .map((a) => {
+      const first = g.reshape(g.slice(g.reshape(a, [-1]), 0, 0, 1), []);
+      return g.equal(first, first);
+    })
+    .reduce((all, c) => g.and(all, c));
+  return g.where(condition, t, t);
 }

@@ -40,6 +40,11 @@ export class Graph {
    * LoRA dropout is built into it; every other graph (evaluation, log-probs, generation) runs the model as in eval mode.
    */
   training = false;
+  /**
+   * The step's backward replays the `checkpointing` segments (gradient checkpointing): builders that can split their
+   * work into such segments do (the LM head and its log-softmax, in vocabulary chunks).
+   */
+  checkpointing = false;
 
   /** Mixed precision: float32 MatMuls compute in this dtype while it is set (`withAutocast`, engine/autocast.ts). */
   autocast?: ComputeDtype;

@@ -6,6 +6,7 @@ import type { AuxiliaryLoss, AuxiliaryLossSink } from '../auxiliary-loss.js';
 import { layerWindows, type HfModelConfig } from '../hf-model-config.js';
 import { AttentionContext, type KvPair } from './attention.js';
 import type { GraphWeights } from './graph-weights.js';
+import { headLogits, LmHead } from './lm-head.js';
 
 /** The token inputs of a forward graph. */
 export interface TokenInputs {
@@ -91,9 +92,8 @@ function layerSegments(g: Graph, source: WeightSource): WeightSource {
  * (cap·tanh(logits / cap)) when the config has a final_logit_softcapping, so log-probs, generation and export all see it.
  */
 export function lmHeadLogits(g: Graph, config: HfModelConfig, weights: WeightSource, hidden: Tensor): Tensor {
-  const logits = config.tieWordEmbeddings ? g.matmul(hidden, weights('embed.tokens'), { transB: true }) : g.matmul(hidden, weights('lm_head.weight'));
-  const cap = config.finalLogitSoftcapping;
-  return cap == null ? logits : g.mul(g.tanh(g.mul(logits, 1 / cap)), cap);
+  const tied = config.tieWordEmbeddings;
+  return headLogits(g, new LmHead(hidden, weights(tied ? 'embed.tokens' : 'lm_head.weight'), tied, config.finalLogitSoftcapping));
 }
 
 /** The bias-free `score` head of *ForSequenceClassification / TRL value models: [.., hidden] → [.., numLabels]. */
