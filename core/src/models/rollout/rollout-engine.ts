@@ -1,6 +1,6 @@
 import type { CompiledGraph, GraphExecutor, HostTensor, RunValue } from '../../engine/graph-executor.js';
+import { compileWithSharedWeights } from '../../engine/compile-with-shared-weights.js';
 import { emitModel } from '../../engine/onnx/emit-model.js';
-import { encodeModel } from '../../engine/onnx/onnx-encoder.js';
 import { buildDecodeGraph, buildPrefillGraph, type GenerationGraph } from '../graph/generation-graphs.js';
 import type { WeightMode } from '../graph/graph-weights.js';
 import { layerWindows } from '../hf-model-config.js';
@@ -111,8 +111,9 @@ export class RolloutEngine {
     this.layout = await GenerationWeightLayout.create(this.executor, this.decode.spec.transposedWeights);
   }
 
+  /** A frozen base (LoRA) is shared with the train step's session rather than copied into each generation graph. */
   private async compile(spec: GenerationGraph): Promise<Compiled> {
-    const graph = await this.executor.compile(encodeModel(emitModel(spec.graph, { outputs: spec.outputs })), { label: spec.graph.label });
+    const graph = await compileWithSharedWeights(this.executor, emitModel(spec.graph, { outputs: spec.outputs }), { label: spec.graph.label });
     return { spec, graph };
   }
 
