@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { SaveDtype } from '../config/training-config.js';
-import { CONFIG_NAME } from './hf-model-config.js';
+import { readConfigJson } from './hf-model-config.js';
 
 /** How a published tensor is stored in safetensors. */
 export type StorageDtype = 'F32' | 'F16' | 'BF16';
@@ -35,9 +33,9 @@ export function publishDtypes(setting: SaveDtype, rawConfig: Readonly<Record<str
 }
 
 /** The config.json of model directory `dir` as raw JSON; empty when it cannot be read (loading the model reports that). */
-export async function rawModelConfig(dir: string): Promise<Record<string, unknown>> {
+export async function rawModelConfig(dir: string): Promise<Readonly<Record<string, unknown>>> {
   try {
-    return JSON.parse(await readFile(join(dir, CONFIG_NAME), 'utf8')) as Record<string, unknown>;
+    return (await readConfigJson(dir)).raw;
   } catch {
     return {};
   }

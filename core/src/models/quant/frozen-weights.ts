@@ -7,6 +7,7 @@ import type { CanonicalFloatTensor } from '../canonical-weights.js';
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from '../half-float.js';
 import type { HfModelConfig } from '../hf-model-config.js';
 import { DecoderModel } from '../roles/decoder-model.js';
+import { recordedDtype, type StorageDtype } from '../save-dtype.js';
 import { quantizeBlockwise } from './quantize-blockwise.js';
 import { bfloat16Weight, float16Weight, plainWeight, quantizedWeight, type StoredWeight } from './stored-weight.js';
 
@@ -16,8 +17,8 @@ export interface WeightStorage {
   readonly quantization?: QuantizationSpec;
 }
 
-/** torch_dtype (config.json) → the storage `precision: auto` picks, as transformers' torch_dtype="auto" loads. */
-const AUTO_PRECISION: Record<string, WeightStorage['precision']> = { bfloat16: 'bf16', float16: 'fp16' };
+/** The checkpoint's recorded dtype (config.json) → the storage `precision: auto` picks, as transformers' torch_dtype="auto" loads. */
+const AUTO_PRECISION: Readonly<Record<StorageDtype, WeightStorage['precision']>> = { BF16: 'bf16', F16: 'fp16', F32: 'fp32' };
 
 /**
  * What model.precision and model.quantization ask of a frozen model with this config.json. `auto` keeps float32
@@ -25,7 +26,7 @@ const AUTO_PRECISION: Record<string, WeightStorage['precision']> = { bfloat16: '
  * memory: the policy holds the float32 ones anyway), else follows the checkpoint's torch_dtype.
  */
 export function weightStorage(model: Pick<ModelConfig, 'precision' | 'quantization'>, config: HfModelConfig, sharesPolicyWeights = false): WeightStorage {
-  const checkpoint = sharesPolicyWeights ? 'fp32' : (AUTO_PRECISION[String(config.raw.torch_dtype)] ?? 'fp32');
+  const checkpoint = sharesPolicyWeights ? 'fp32' : AUTO_PRECISION[recordedDtype(config.raw)];
   const precision = model.precision === 'auto' ? checkpoint : model.precision;
   return { precision, quantization: parseQuantization(model.quantization ?? {}).spec };
 }
