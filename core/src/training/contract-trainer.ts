@@ -160,12 +160,7 @@ export class ContractTrainer implements Trainer {
     // several ranks read one global batch (per-device batch × ranks) in the order one process would, each its share
     const stream = new BatchStream({ rows: this.driver.epochRows(), batchSize: train.per_device_batch_size * this.group.worldSize, shuffle: train.shuffle, seed: train.seed });
     const totalSteps = train.max_steps ?? Math.ceil(((train.epochs ?? 1) * stream.microBatchesPerEpoch) / train.gradient_accumulation_steps);
-    const params = this.trainableParams();
-    this.checkMemoryBudget(params);
-    const mixed = mixedPrecision(this.config.model.precision, this.startDtype, this.executor);
-    const described = describeMixedPrecision(mixed);
-    if (described) this.logger?.info(described);
-    const steps = (held.steps = await StepExecutor.create(this.executor, { train, label: this.config.algo, buildLoss: (g) => this.driver.buildLoss(g), params, parallel: this.parallel, recompute: this.config.model.gradient_checkpointing, ...mixed }));
+    const steps = (held.steps = await this.createSteps());
     const { session } = steps;
     if (steps.zero) {
       const shards = await steps.zero.describeShards();
@@ -204,6 +199,19 @@ export class ContractTrainer implements Trainer {
     await checkpointer.saveFinal(session.params);
     // a signal during the final evaluation or save still ends the process with its code (the model is complete)
     return { steps: loop.step, outputDir: this.layout.final, metrics: loop.lastMetrics, stopSignal: this.signals.stopRequested };
+  }
+
+  /**
+   * The step executor over the policy's trainable weights. Its own method so the starting host weights are not held by
+   * runSteps' frame for the whole run: on a resident backend they are dropped once the session holds them.
+   */
+  private async createSteps(): Promise<StepExecutor> {
+    const params = this.trainableParams();
+    this.checkMemoryBudget(params);
+    const mixed = mixedPrecision(this.config.model.precision, this.startDtype, this.executor);
+    const described = describeMixedPrecision(mixed);
+    if (described) this.logger?.info(described);
+    return StepExecutor.create(this.executor, { train: this.config.train, label: this.config.algo, buildLoss: (g) => this.driver.buildLoss(g), params, parallel: this.parallel, recompute: this.config.model.gradient_checkpointing, ...mixed });
   }
 
   /** Output dir (refused or cleared before anything is written, see claimOutputDir), backends, policy, tokenizer, data, then the algorithm's setup. */
