@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -111,6 +111,37 @@ describe('safetensors round trip', () => {
     } finally {
       await reader.close();
     }
+  });
+});
+
+describe('writing tensors whose data is computed when read', () => {
+  it('reads each tensor once, as it is written: the file holds exactly the tensors before it when its data is asked for', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'lazy.safetensors');
+    const sizes: Record<string, number> = { a: 300, b: 50, c: 1000 };
+    const reads: Array<{ name: string; fileBytes: number }> = [];
+    const tensors: Record<string, StoredTensor> = {};
+    for (const [name, n] of Object.entries(sizes)) {
+      tensors[name] = {
+        dtype: 'F32',
+        shape: [n],
+        get data() {
+          const tmp = readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+          reads.push({ name, fileBytes: tmp.length === 1 ? statSync(join(dir, tmp[0]!)).size : -1 });
+          return Float32Array.from({ length: n }, (_, i) => i + n);
+        },
+      };
+    }
+    const total = await writeSafetensors(path, tensors);
+    const dataStart = total - 4 * (300 + 50 + 1000);
+    // same element size: name order; each read finds its predecessors (and only them) already in the file
+    expect(reads).toEqual([
+      { name: 'a', fileBytes: dataStart },
+      { name: 'b', fileBytes: dataStart + 4 * 300 },
+      { name: 'c', fileBytes: dataStart + 4 * 350 },
+    ]);
+    const back = await readSafetensors(path);
+    expect([...(back.tensors.get('c')!.data as Float32Array).slice(0, 2)]).toEqual([1000, 1001]);
   });
 });
 

@@ -97,10 +97,23 @@ export function fromCanonicalWeights(config: HfModelConfig, weights: ReadonlyMap
     if (t.shape.length !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
       throw new Error(`canonical weights: '${s.canonicalName}' has shape [${t.shape.join(', ')}], expected [${expected.join(', ')}]`);
     }
-    const data = s.transpose ? transpose2d(t.data, cols, rows) : t.data;
-    out.set(s.hfName, storeAs(data, s.hfShape, options.dtype ?? 'F32'));
+    out.set(s.hfName, storedOnRead(s.hfShape, options.dtype ?? 'F32', () => (s.transpose ? transpose2d(t.data, cols, rows) : t.data)));
   }
   return out;
+}
+
+/**
+ * A tensor whose data is computed from `values` each time it is read, and not kept: saving reads each tensor once,
+ * as it writes it (writeSafetensors), so weights read out of a backend, transposed or narrowed, exist one at a time.
+ */
+function storedOnRead(shape: readonly number[], dtype: 'F32' | 'F16' | 'BF16', values: () => Float32Array): StoredTensor {
+  return {
+    dtype,
+    shape,
+    get data() {
+      return storeAs(values(), shape, dtype).data;
+    },
+  };
 }
 
 /** A float32 array stored as F32, F16 or BF16 (narrowing rounds to nearest even). */

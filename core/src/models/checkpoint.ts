@@ -6,6 +6,7 @@ import type { StoredTensor } from './safetensors-dtype.js';
 import {
   SafetensorsError,
   SafetensorsReader,
+  storedByteLength,
   tensorEntries,
   writeSafetensors,
   type ReadTensorOptions,
@@ -59,7 +60,7 @@ export function planShards(entries: readonly [string, StoredTensor][], maxBytes:
   let current: [string, StoredTensor][] = [];
   let size = 0;
   for (const entry of entries) {
-    const bytes = entry[1].data.byteLength;
+    const bytes = storedByteLength(entry[1]);
     if (current.length > 0 && size + bytes > maxBytes) {
       shards.push(current);
       current = [];
@@ -103,7 +104,7 @@ export async function writeCheckpoint(
     files.push(file);
     for (const [name, t] of shard) {
       weightMap[name] = file;
-      total += t.data.byteLength;
+      total += storedByteLength(t);
     }
   }
   const sorted = Object.fromEntries(Object.keys(weightMap).sort().map((k) => [k, weightMap[k]!]));

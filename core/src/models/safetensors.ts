@@ -257,9 +257,19 @@ export interface WriteSafetensorsOptions {
 
 /** Checks a tensor before it is written: a dtype the format knows, an array of the matching type and length. */
 export function validateStoredTensor(name: string, t: StoredTensor, file: string): void {
+  validateTensorHeader(name, t, file);
+  validateTensorData(name, t, file);
+}
+
+/** The checks that need no data: a name, a dtype the format knows, a shape of counts. */
+function validateTensorHeader(name: string, t: Pick<StoredTensor, 'dtype' | 'shape'>, file: string): void {
   if (name === '__metadata__' || name.length === 0) throw new SafetensorsError(file, 'reserved or empty tensor name', name);
   if (!isSafetensorsDtype(t.dtype)) throw new SafetensorsError(file, `unsupported dtype ${JSON.stringify(t.dtype)}`, name);
   if (!t.shape.every(isCount)) throw new SafetensorsError(file, `invalid shape ${JSON.stringify(t.shape)}`, name);
+}
+
+/** The checks on the values (`t.data` read once here: a tensor may compute its data when asked, see writeSafetensors). */
+function validateTensorData(name: string, t: StoredTensor, file: string): void {
   if (!isArrayFor(t.dtype, t.data)) {
     const got = (t.data as object | null)?.constructor?.name ?? typeof t.data;
     throw new SafetensorsError(file, `${t.dtype} data must be a ${dtypeArrayName(t.dtype)}, got ${got}`, name);
@@ -280,13 +290,13 @@ export function layoutSafetensors(
   file = '<memory>',
 ): { header: Uint8Array; order: [string, StoredTensor][]; dataSize: number } {
   const order = tensorEntries(tensors);
-  for (const [name, t] of order) validateStoredTensor(name, t, file);
+  for (const [name, t] of order) validateTensorHeader(name, t, file);
   order.sort(([an, a], [bn, b]) => dtypeByteSize(b.dtype) - dtypeByteSize(a.dtype) || (an < bn ? -1 : an > bn ? 1 : 0));
   const json: Record<string, unknown> = {};
   if (options.metadata) json.__metadata__ = { ...options.metadata };
   let offset = 0;
   for (const [name, t] of order) {
-    const end = offset + t.data.byteLength;
+    const end = offset + storedByteLength(t);
     json[name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, end] };
     offset = end;
   }
@@ -296,7 +306,12 @@ export function layoutSafetensors(
   return { header: new TextEncoder().encode(text), order, dataSize: offset };
 }
 
-/** Writes a safetensors file atomically (temporary file + rename). Returns the file size in bytes. */
+/**
+ * Writes a safetensors file atomically (temporary file + rename). Returns the file size in bytes. Each tensor's
+ * `data` is read once, when it is written, and not kept: a tensor whose data is a getter (weights and optimizer
+ * state read out of a compute backend, converted for saving) is materialised one at a time, so a save needs
+ * the memory of its largest tensor, not of the whole file.
+ */
 export async function writeSafetensors(path: string, tensors: TensorMap, options: WriteSafetensorsOptions = {}): Promise<number> {
   const { header, order, dataSize } = layoutSafetensors(tensors, options, path);
   await writeFileAtomic(path, async (handle) => {
@@ -304,7 +319,11 @@ export async function writeSafetensors(path: string, tensors: TensorMap, options
     new DataView(len.buffer).setBigUint64(0, BigInt(header.byteLength), true);
     await writeFully(handle, len);
     await writeFully(handle, header);
-    for (const [, t] of order) await writeFully(handle, bytesOf(t.data));
+    for (const [name, t] of order) {
+      const data = t.data;
+      validateTensorData(name, { dtype: t.dtype, shape: t.shape, data }, path);
+      await writeFully(handle, bytesOf(data));
+    }
   });
   return 8 + header.byteLength + dataSize;
 }
@@ -329,4 +348,9 @@ export async function readSafetensors(
   } finally {
     await reader.close();
   }
+}
+
+/** A tensor's size in the file, from its dtype and shape (without reading its data). */
+export function storedByteLength(t: Pick<StoredTensor, 'dtype' | 'shape'>): number {
+  return shapeNumel(t.shape) * dtypeByteSize(t.dtype);
 }

@@ -81,7 +81,14 @@ function storedTensors(tensors: Readonly<Record<string, HostTensor>>): Record<st
   const out: Record<string, StoredTensor> = {};
   for (const [name, t] of Object.entries(tensors)) {
     if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new Error(`optimizer state ${name}: unsupported dtype ${t.dtype}`);
-    out[name] = { dtype: t.dtype === 'float32' ? 'F32' : 'F64', shape: t.dims, data: t.data as Float32Array | Float64Array };
+    // `data` passed through unread: a resident run's state is read out one tensor at a time as it is written
+    out[name] = {
+      dtype: t.dtype === 'float32' ? 'F32' : 'F64',
+      shape: t.dims,
+      get data() {
+        return t.data as Float32Array | Float64Array;
+      },
+    };
   }
   return out;
 }

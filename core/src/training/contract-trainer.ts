@@ -196,7 +196,7 @@ export class ContractTrainer implements Trainer {
       return { steps: loop.step, metrics: loop.lastMetrics, interrupted: true, stopSignal: this.signals.stopRequested ?? 'SIGTERM' };
     }
     if (evaluations.dueAtEnd(loop.step)) await this.logEval(session, evaluation!, loop);
-    await checkpointer.saveFinal(session.params);
+    await checkpointer.saveFinal(session.liveParams());
     // a signal during the final evaluation or save still ends the process with its code (the model is complete)
     return { steps: loop.step, outputDir: this.layout.final, metrics: loop.lastMetrics, stopSignal: this.signals.stopRequested };
   }
@@ -339,7 +339,7 @@ export class ContractTrainer implements Trainer {
    */
   private followResidentWeights(session: TrainSession): void {
     if (!session.resident) return;
-    this.policy.absorb(session.store.liveParams());
+    this.policy.absorb(session.liveParams());
     collectGarbage();
   }
 
@@ -483,7 +483,7 @@ export class ContractTrainer implements Trainer {
       algorithm: this.driver.saveState(),
       ...(steps.lossScaler ? { loss_scaler: steps.lossScaler.state() } : {}),
     };
-    await checkpointer.save(state, await steps.exportState(), steps.session.params);
+    await checkpointer.save(state, await steps.exportState(), steps.session.liveParams());
     this.followResidentWeights(steps.session);
   }
 }

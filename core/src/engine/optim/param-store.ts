@@ -86,7 +86,8 @@ export class ParamStore {
 
   /**
    * Host views of the current parameters whose `data` is read out of the backend at each access (resident
-   * mode) and never kept: what a model that must follow the trained weights holds instead of a copy.
+   * mode) and never kept: what a model that must follow the trained weights holds instead of a copy, and what a
+   * save writes (one tensor's copy at a time).
    */
   liveParams(): Record<string, HostTensor> {
     const view = (name: string, { dtype, dims }: RunValue): [string, HostTensor] => [name, { dtype, dims, get data() { return host(current(name)).data; } }];
@@ -134,9 +135,9 @@ export class ParamStore {
     }
   }
 
-  /** The optimizer state as host tensors (read out of the backend when resident). */
+  /** The optimizer state as host tensors (a resident one read out of the backend when its `data` is accessed, see paramFeeds). */
   exportState(): OptimizerStateSnapshot {
-    return { optimizer: this.program.optimizer, step: this.step, tensors: Object.fromEntries([...this.state].map(([name, value]) => [name, host(value)])) };
+    return { optimizer: this.program.optimizer, step: this.step, tensors: Object.fromEntries([...this.state].map(([name, value]) => [name, readOnAccess(value)])) };
   }
 
   importState(s: OptimizerStateSnapshot): void {
@@ -154,6 +155,19 @@ export class ParamStore {
 
 function host(value: RunValue): HostTensor {
   return isResident(value) ? value.read() : value;
+}
+
+/** A host tensor as it is, or a resident one as a host tensor whose `data` is read out of the backend at each access. */
+function readOnAccess(value: RunValue): HostTensor {
+  if (!isResident(value)) return value;
+  const { dtype, dims } = value;
+  return {
+    dtype,
+    dims,
+    get data() {
+      return value.read().data;
+    },
+  };
 }
 
 /** A zero tensor allocated directly in its dtype (optimizer state and gradient buffers can be gigabytes). */

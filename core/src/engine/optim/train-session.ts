@@ -109,6 +109,11 @@ export class TrainSession {
     return this.store.paramFeeds();
   }
 
+  /** The current parameters as views read out of the backend at each access and never kept (for saving: see ParamStore.liveParams). */
+  liveParams(): Record<string, HostTensor> {
+    return this.store.liveParams();
+  }
+
   /**
    * The current parameters as run values: resident tensors when resident (valid until the next step writes the
    * other set), else host tensors. For feeding other graphs of the same backend (rollouts, scoring) without a copy.

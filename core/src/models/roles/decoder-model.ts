@@ -137,11 +137,15 @@ export class DecoderModel {
     }
   }
 
-  /** The weights as float32 canonical tensors (views where already float32). */
+  /**
+   * The weights as float32 canonical tensors (views where already float32), each read when its `data` is: weights
+   * that are views of a compute backend's (a resident run's policy) or stored narrower are materialised one at a time.
+   */
   canonicalWeights(): CanonicalWeights {
     const out: CanonicalWeights = new Map();
-    for (const [name, t] of this.weights) out.set(name, { shape: t.dims, data: plainWeight(t).toFloat32() });
-    for (const [name, stored] of this.stored) out.set(name, { shape: stored.dims, data: stored.toFloat32() });
+    const onRead = (shape: readonly number[], values: () => Float32Array) => ({ shape, get data() { return values(); } });
+    for (const [name, t] of this.weights) out.set(name, onRead(t.dims, () => plainWeight(t).toFloat32()));
+    for (const [name, stored] of this.stored) out.set(name, onRead(stored.dims, () => stored.toFloat32()));
     return out;
   }
 
