@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '@aligntune/core';
@@ -51,13 +51,22 @@ describe('mixed precision through aligntune train', () => {
     for (const [name, t] of a.tensors) expect(b.tensors.get(name)!.data, name).toEqual(t.data);
   });
 
-  it('fp16 on the cpu backend stays storage-only (no loss scaling); fp16 mixed precision with gradient accumulation exits 2', { timeout: 120_000 }, async () => {
+  it('fp16 on the cpu backend stays storage-only (no loss scaling)', { timeout: 120_000 }, async () => {
     const cpu = await cli('train', '--config', sftConfig('cpu', { save_interval: 0, max_steps: 1 }, { backend: 'cpu' }));
     expect(cpu.code, cpu.stderr).toBe(0);
     expect(runLog('cpu')).not.toContain('mixed precision');
     expect(metrics('cpu')[0]).not.toHaveProperty('loss_scale');
-    const accumulated = await cli('train', '--config', sftConfig('accumulated', { gradient_accumulation_steps: 2, per_device_batch_size: 1 }));
-    expect(accumulated.code).toBe(2);
-    expect(accumulated.stderr).toContain('model.precision: fp16 mixed precision (dynamic loss scaling) runs one fused step per update');
+  });
+
+  it('fp16 mixed precision with gradient accumulation or a grouped update exits 2 naming model.precision, before any output directory exists', async () => {
+    for (const [name, train, blocker] of [
+      ['accumulated', { gradient_accumulation_steps: 2, per_device_batch_size: 1 }, 'train.gradient_accumulation_steps > 1'],
+      ['grouped', { memory_saving: 'update' }, 'train.memory_saving update'],
+    ] as const) {
+      const refused = await cli('train', '--config', sftConfig(name, train));
+      expect(refused.code, name).toBe(2);
+      expect(refused.stderr).toContain(`model.precision: fp16 mixed precision (dynamic loss scaling) runs one fused step per update; it is not built for ${blocker}`);
+      expect(existsSync(join(dir, name)), `${name}: no output directory (logs/run.log) left behind`).toBe(false);
+    }
   });
 });
