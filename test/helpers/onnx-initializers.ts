@@ -58,7 +58,7 @@ function tensor(bytes: Uint8Array): [string, FileInitializer] {
   let name = '';
   let dataType = 0;
   const dims: number[] = [];
-  let raw = new Uint8Array(0);
+  let raw: Uint8Array = new Uint8Array(0);
   for (const f of fields(bytes)) {
     if (f.field === 1) dims.push(...(f.bytes ? packed(f.bytes) : [f.value]));
     else if (f.field === 2) dataType = f.value;

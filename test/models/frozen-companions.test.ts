@@ -62,7 +62,7 @@ describe('frozen models with a directory of their own load tensor by tensor', ()
     const { policy, startDir } = await policyAt();
     const refDir = await checkpoint(tinyModelConfig('llama', tinyTokenizer()), dtype, 5);
     vi.mocked(modelDir.loadModelDir).mockClear();
-    const frozen = new FrozenWeights({ precision });
+    const frozen = new FrozenWeights({ precision, quantization: {} });
     const reference = await loadReferenceModel({ policy, refDir, startDir, kernel, frozen });
     await expectStoredAsRead(reference, refDir, frozen, partDtype);
   });
@@ -71,7 +71,7 @@ describe('frozen models with a directory of their own load tensor by tensor', ()
     const { policy, startDir } = await policyAt();
     const rewardDir = await checkpoint(withSequenceClassificationHead(tinyModelConfig('llama', tinyTokenizer()), 1), 'BF16', 6);
     vi.mocked(modelDir.loadModelDir).mockClear();
-    const frozen = new FrozenWeights({ precision: 'auto' });
+    const frozen = new FrozenWeights({ precision: 'auto', quantization: {} });
     const model = Object.assign(new ModelConfig(), { name_or_path: startDir, reward_path: rewardDir });
     const reward = await loadRewardModel({ model, policy, startDir, kernel, resolveDir: async (id) => id, seed: 0, frozen });
     expect(reward!.model.config.head).toEqual({ kind: 'sequence-classification', numLabels: 1 });
