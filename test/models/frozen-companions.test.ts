@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { FrozenWeights, loadModel, PolicyModel, saveModelDir, storeFrozen, toCanonicalWeights, withSequenceClassificationHead, type DecoderModel, type HfModelConfig } from '@aligntune/core';
 import { ModelConfig } from '@aligntune/core/config';
-import { loadReferenceModel } from '@aligntune/core/training';
+import { loadReferenceModel, UnifiedEvaluator } from '@aligntune/core/training';
 import { loadRewardModel } from '@aligntune/plugin-algo-ppo';
 import * as modelDir from '../../core/src/models/model-dir.js';
 import { randomTensors } from './graph-helpers.js';
 import { ppoKernel } from '../training/ppo-helpers.js';
+import { evalConfig, writeSplits } from '../training/evaluator-helpers.js';
 import { tempDir, tinyModelConfig, tinyTokenizer, writeTinyModel } from '../training/helpers.js';
 
 /**
@@ -76,5 +77,32 @@ describe('frozen models with a directory of their own load tensor by tensor', ()
     const reward = await loadRewardModel({ model, policy, startDir, kernel, resolveDir: async (id) => id, seed: 0, frozen });
     expect(reward!.model.config.head).toEqual({ kind: 'sequence-classification', numLabels: 1 });
     await expectStoredAsRead(reward!.model, rewardDir, frozen, 'uint8');
+  });
+
+  it('the evaluator\'s reference directory (aligntune evaluate, eval during a run): stored as read, the same preference metrics as its float32 copy', async () => {
+    const { startDir } = await policyAt();
+    const refBf16 = await checkpoint(tinyModelConfig('llama', tinyTokenizer()), 'BF16', 5);
+    const refF32 = join(tempDir('aligntune-frozen-ref-f32-'), 'ref');
+    await (await loadModel(refBf16, { kernel })).save(refF32);
+    const prefs = [
+      { prompt: 'say hi', chosen: 'hi there friend', rejected: 'bye' },
+      { prompt: 'count', chosen: 'one two', rejected: 'three four five six' },
+    ];
+    const config = await evalConfig(kernel, startDir, [{ name: writeSplits(tempDir('aligntune-frozen-eval-'), 'prefs', prefs) }]);
+    const evaluate = async (referenceDir: string) => {
+      const evaluator = await UnifiedEvaluator.create(kernel, config, { modelDir: startDir, referenceDir });
+      try {
+        return (await evaluator.evaluate()).datasets[0]!.metrics;
+      } finally {
+        await evaluator.dispose();
+      }
+    };
+    const float32 = await evaluate(refF32);
+    vi.mocked(modelDir.loadModelDir).mockClear();
+    const kept = await evaluate(refBf16);
+    expect(modelDir.loadModelDir).not.toHaveBeenCalledWith(refBf16, expect.anything());
+    expect(modelDir.readModelDirTensors).toHaveBeenCalledWith(refBf16, expect.anything(), expect.any(Function));
+    expect(kept.preference_margin).toBeCloseTo(float32.preference_margin!, 6);
+    expect(kept.preference_margin).not.toBe(0);
   });
 });
