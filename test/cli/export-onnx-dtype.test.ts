@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { f32ToBf16, f32ToF16, hostValues, leftPad, loadModel, saveModelDir, type DecoderModel, type HostTensor } from '@aligntune/core';
 import { cli } from '../helpers/run-cli.js';
+import { exportOnnx as writeOnnx } from '../../core/src/models/graph/export-onnx.js';
 import { tempDir } from '../helpers/temp-project.js';
 import { ONNX_BFLOAT16, ONNX_FLOAT, ONNX_FLOAT16, onnxInitializers, type FileInitializer } from '../helpers/onnx-initializers.js';
 import { backend, maxAbsDiff, randomTensors, tinyConfig } from '../models/graph-helpers.js';
@@ -84,6 +86,26 @@ describe('aligntune export onnx --dtype', () => {
       expect(auto.stdout).toContain(`${dtype} weights`);
       for (const [name, t] of fileWeights(auto.file, suffix)) expect(bitsOf(t!.raw), name).toEqual(bitsOf(fileWeights(narrow.file, suffix).get(name)!.raw));
     }
+  });
+
+  it('narrow weights moved to model.onnx_data files load from the file path and give the inline file\'s logits', async () => {
+    const inline = join(dir, 'bf16-inline');
+    const external = join(dir, 'bf16-external');
+    await writeOnnx(weights, inline, { dtype: 'BF16' });
+    const { files } = await writeOnnx(weights, external, { dtype: 'BF16', inlineLimit: 0, chunkLimit: 16 * 1024 });
+    expect(files.filter((f) => f.startsWith('onnx/model.onnx_data')).length).toBeGreaterThan(1);
+    for (const [name, t] of fileWeights(new Uint8Array(readFileSync(join(external, 'onnx/model.onnx'))), '.bf16')) expect(t?.dataType, name).toBe(ONNX_BFLOAT16);
+    const fromPath = async (exported: string) => {
+      // as transformers.js in Node and Optimum load it: the external data resolves next to the file
+      const session = await ort.InferenceSession.create(join(exported, 'onnx/model.onnx'));
+      const { numLayers, numKvHeads, headDim } = weights.config;
+      const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', [3n, 8n, 5n], [1, 3]), attention_mask: new ort.Tensor('int64', [1n, 1n, 1n], [1, 3]), position_ids: new ort.Tensor('int64', [0n, 1n, 2n], [1, 3]) };
+      for (let i = 0; i < numLayers; i++) for (const kind of ['key', 'value']) feeds[`past_key_values.${i}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [1, numKvHeads, 0, headDim]);
+      const out = await session.run(feeds);
+      await session.release();
+      return Array.from(out.logits!.data as Float32Array);
+    };
+    expect(await fromPath(external)).toEqual(await fromPath(inline));
   });
 
   it('an unknown --dtype exits 2 naming the option', async () => {
