@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '@aligntune/core';
+import { halfCopy } from '../helpers/half-copy.js';
 import { cli } from '../helpers/run-cli.js';
 import { FIXTURE_PLUGINS, REPO_ROOT } from '../helpers/temp-project.js';
 import { tinyModelDir, writeYamlConfig } from '../helpers/tiny-model-dir.js';
@@ -16,10 +17,10 @@ const FP16_BACKEND = join(FIXTURE_PLUGINS, 'fp16-compute');
 let dir: string;
 let model: string;
 
-function sftConfig(name: string, train: Record<string, unknown> = {}, compute: Record<string, unknown> = { backend: 'fixture-fp16' }): string {
+function sftConfig(name: string, train: Record<string, unknown> = {}, compute: Record<string, unknown> = { backend: 'fixture-fp16' }, modelFields: Record<string, unknown> = { name_or_path: model, precision: 'fp16' }): string {
   return writeYamlConfig(dir, name, {
     algo: 'sft',
-    model: { name_or_path: model, precision: 'fp16' },
+    model: modelFields,
     datasets: [{ name: join(REPO_ROOT, 'examples/data/sft.jsonl'), max_samples: 8 }],
     train: { per_device_batch_size: 2, max_steps: 3, max_length: 32, learning_rate: 1e-2, logging_steps: 1, save_interval: 2, ...train },
     compute,
@@ -68,5 +69,12 @@ describe('mixed precision through aligntune train', () => {
       expect(refused.stderr).toContain(`model.precision: fp16 mixed precision (dynamic loss scaling) runs one fused step per update; it is not built for ${blocker}`);
       expect(existsSync(join(dir, name)), `${name}: no output directory (logs/run.log) left behind`).toBe(false);
     }
+    // precision auto on a float16 checkpoint is fp16
+    const f16Model = join(dir, 'f16-model');
+    await halfCopy(model, f16Model, 'F16');
+    const auto = await cli('train', '--config', sftConfig('auto-f16', { gradient_accumulation_steps: 2, per_device_batch_size: 1 }, undefined, { name_or_path: f16Model }));
+    expect(auto.code).toBe(2);
+    expect(auto.stderr).toContain('model.precision: fp16 mixed precision (dynamic loss scaling) runs one fused step per update');
+    expect(existsSync(join(dir, 'auto-f16'))).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { f32ToBf16, readCheckpoint, readSafetensors, type StoredTensor } from '@aligntune/core';
-import { bf16Copy } from '../helpers/bf16-copy.js';
+import { bf16Copy } from '../helpers/half-copy.js';
 import { cli } from '../helpers/run-cli.js';
 import { REPO_ROOT } from '../helpers/temp-project.js';
 import { tinyModelDir, writeYamlConfig } from '../helpers/tiny-model-dir.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { f32ToBf16, loadModel, readCheckpoint, type StoredTensor } from '@aligntune/core';
-import { bf16Copy } from '../helpers/bf16-copy.js';
+import { bf16Copy } from '../helpers/half-copy.js';
 import { ppoKernel, writeTinyScoreModel } from './ppo-helpers.js';
 import { createTrainer, runConfig, tempDir, trainingKernel, writeJsonl, writeTinyModel } from './helpers.js';
 

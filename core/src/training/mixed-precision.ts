@@ -59,6 +59,7 @@ export async function refuseUnscalableStepMode(kernel: Kernel, config: UnifiedCo
   const executor = await createComputeBackend(kernel, config.compute);
   const computeDtypes = executor.computeDtypes;
   await executor.dispose();
+  if (!computeDtypes?.includes('float16')) return; // precision is storage-only there: nothing is scaled
   const startDtype = model.precision === 'auto' ? recordedDtype(await rawModelConfig(await resolveModelDir(model.sft_path ?? model.name_or_path))) : 'F32';
   if (mixedPrecision(model.precision, startDtype, { computeDtypes }).lossScaler) throw fusedStepRefusal(blocker);
 }
