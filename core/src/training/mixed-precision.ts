@@ -56,7 +56,9 @@ export async function refuseUnscalableStepMode(kernel: Kernel, config: UnifiedCo
   if (model.precision !== 'fp16' && model.precision !== 'auto') return;
   const blocker = unfusedStepMode(train, distributed.nodes * distributed.gpus_per_node, train.memory_saving);
   if (!blocker) return;
-  const executor = await createComputeBackend(kernel, config.compute);
+  // no backend that can run: the trainer says why, after the checks that come first (e.g. the algorithm's plugin)
+  const executor = await createComputeBackend(kernel, config.compute).catch(() => undefined);
+  if (!executor) return;
   const computeDtypes = executor.computeDtypes;
   await executor.dispose();
   if (!computeDtypes?.includes('float16')) return; // precision is storage-only there: nothing is scaled

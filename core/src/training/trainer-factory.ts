@@ -27,7 +27,7 @@ import type { Trainer, TrainerLogger } from './trainer.js';
 export class TrainerFactory {
   static async createTrainer(config: UnifiedConfig | Record<string, unknown>, setup: KernelSetup = {}): Promise<Trainer> {
     const { kernel, config: validated } = await resolveWithPlugins(config, setup, { requireAlgorithm: true });
-    // a refusal that depends on the backend comes before the output directory is claimed (the CLI claims it after this)
+    // before train() claims the output directory (the CLI checks it before claiming the directory itself)
     await refuseUnscalableStepMode(kernel, validated);
     const algorithm = await kernel.create(ExtensionPoints.algorithm, validated.algo, { config: validated, params: validated.train });
     return new ContractTrainer(validated, kernel, driverFor(algorithm, validated.algo, kernel), kernel.logger<TrainerLogger>());
