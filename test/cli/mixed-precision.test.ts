@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '@aligntune/core';
+import { halfCopy } from '../helpers/half-copy.js';
 import { cli } from '../helpers/run-cli.js';
 import { FIXTURE_PLUGINS, REPO_ROOT } from '../helpers/temp-project.js';
 import { tinyModelDir, writeYamlConfig } from '../helpers/tiny-model-dir.js';
@@ -16,10 +17,10 @@ const FP16_BACKEND = join(FIXTURE_PLUGINS, 'fp16-compute');
 let dir: string;
 let model: string;
 
-function sftConfig(name: string, train: Record<string, unknown> = {}, compute: Record<string, unknown> = { backend: 'fixture-fp16' }): string {
+function sftConfig(name: string, train: Record<string, unknown> = {}, compute: Record<string, unknown> = { backend: 'fixture-fp16' }, modelFields: Record<string, unknown> = { name_or_path: model, precision: 'fp16' }): string {
   return writeYamlConfig(dir, name, {
     algo: 'sft',
-    model: { name_or_path: model, precision: 'fp16' },
+    model: modelFields,
     datasets: [{ name: join(REPO_ROOT, 'examples/data/sft.jsonl'), max_samples: 8 }],
     train: { per_device_batch_size: 2, max_steps: 3, max_length: 32, learning_rate: 1e-2, logging_steps: 1, save_interval: 2, ...train },
     compute,
@@ -51,13 +52,29 @@ describe('mixed precision through aligntune train', () => {
     for (const [name, t] of a.tensors) expect(b.tensors.get(name)!.data, name).toEqual(t.data);
   });
 
-  it('fp16 on the cpu backend stays storage-only (no loss scaling); fp16 mixed precision with gradient accumulation exits 2', { timeout: 120_000 }, async () => {
+  it('fp16 on the cpu backend stays storage-only (no loss scaling)', { timeout: 120_000 }, async () => {
     const cpu = await cli('train', '--config', sftConfig('cpu', { save_interval: 0, max_steps: 1 }, { backend: 'cpu' }));
     expect(cpu.code, cpu.stderr).toBe(0);
     expect(runLog('cpu')).not.toContain('mixed precision');
     expect(metrics('cpu')[0]).not.toHaveProperty('loss_scale');
-    const accumulated = await cli('train', '--config', sftConfig('accumulated', { gradient_accumulation_steps: 2, per_device_batch_size: 1 }));
-    expect(accumulated.code).toBe(2);
-    expect(accumulated.stderr).toContain('model.precision: fp16 mixed precision (dynamic loss scaling) runs one fused step per update');
+  });
+
+  it('fp16 mixed precision with gradient accumulation or a grouped update exits 2 naming model.precision, before any output directory exists', async () => {
+    for (const [name, train, blocker] of [
+      ['accumulated', { gradient_accumulation_steps: 2, per_device_batch_size: 1 }, 'train.gradient_accumulation_steps > 1'],
+      ['grouped', { memory_saving: 'update' }, 'train.memory_saving update'],
+    ] as const) {
+      const refused = await cli('train', '--config', sftConfig(name, train));
+      expect(refused.code, name).toBe(2);
+      expect(refused.stderr).toContain(`model.precision: fp16 mixed precision (dynamic loss scaling) runs one fused step per update; it is not built for ${blocker}`);
+      expect(existsSync(join(dir, name)), `${name}: no output directory (logs/run.log) left behind`).toBe(false);
+    }
+    // precision auto on a float16 checkpoint is fp16
+    const f16Model = join(dir, 'f16-model');
+    await halfCopy(model, f16Model, 'F16');
+    const auto = await cli('train', '--config', sftConfig('auto-f16', { gradient_accumulation_steps: 2, per_device_batch_size: 1 }, undefined, { name_or_path: f16Model }));
+    expect(auto.code).toBe(2);
+    expect(auto.stderr).toContain('model.precision: fp16 mixed precision (dynamic loss scaling) runs one fused step per update');
+    expect(existsSync(join(dir, 'auto-f16'))).toBe(false);
   });
 });

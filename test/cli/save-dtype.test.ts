@@ -1,7 +1,8 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { f32ToBf16, readCheckpoint, readSafetensors, writeCheckpoint, type StoredTensor } from '@aligntune/core';
+import { f32ToBf16, readCheckpoint, readSafetensors, type StoredTensor } from '@aligntune/core';
+import { bf16Copy } from '../helpers/half-copy.js';
 import { cli } from '../helpers/run-cli.js';
 import { REPO_ROOT } from '../helpers/temp-project.js';
 import { tinyModelDir, writeYamlConfig } from '../helpers/tiny-model-dir.js';
@@ -13,16 +14,6 @@ import { tinyModelDir, writeYamlConfig } from '../helpers/tiny-model-dir.js';
  */
 let dir: string;
 let bf16Model: string;
-
-/** `dir`'s model rewritten as a bf16 checkpoint: every tensor rounded to bfloat16, config.json torch_dtype bfloat16. */
-async function bf16Copy(source: string, target: string): Promise<void> {
-  cpSync(source, target, { recursive: true });
-  const { tensors } = await readCheckpoint(source);
-  const narrow = new Map([...tensors].map(([name, t]) => [name, { dtype: 'BF16', shape: t.shape, data: f32ToBf16(t.data as Float32Array) } as StoredTensor]));
-  await writeCheckpoint(target, narrow);
-  const config = JSON.parse(readFileSync(join(target, 'config.json'), 'utf8')) as Record<string, unknown>;
-  writeFileSync(join(target, 'config.json'), JSON.stringify({ ...config, torch_dtype: 'bfloat16' }));
-}
 
 function sftConfig(name: string, train: Record<string, unknown> = {}, model: Record<string, unknown> = {}): string {
   return writeYamlConfig(dir, name, {

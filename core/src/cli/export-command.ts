@@ -8,7 +8,7 @@ import type { CliContext } from './cli-context.js';
 import { readAdapterSettings, withAdapterDir } from '../models/lora/peft-files.js';
 import { UsageError } from './exit-codes.js';
 import { saveDtype } from './option-parsers.js';
-import { publishDtypes } from '../models/save-dtype.js';
+import { publishDtypes, torchDtypeName } from '../models/save-dtype.js';
 import type { SaveDtype } from '../config/training-config.js';
 
 /** `aligntune export onnx`: the KV-cache inference graph plus config and tokenizer files, in a Hub ONNX repo's layout. */
@@ -19,11 +19,13 @@ export function registerExportCommand(program: Command, context: CliContext): vo
     .description('write onnx/model.onnx with a KV cache (inputs input_ids, attention_mask, position_ids, past_key_values.N.key/value; outputs logits, present.N.key/value) plus config and tokenizer files: the layout transformers.js and Optimum load')
     .requiredOption('--model <dir>', 'a Hugging Face model directory (config.json + safetensors) or Hub model id')
     .requiredOption('--out <dir>', 'output directory')
-    .action(async (options: { model: string; out: string }) => {
+    .option('--dtype <dtype>', 'dtype of the written weights: float32 (the default, as optimum exports), float16 or bfloat16 (stored rounded and cast to float32 in the graph: half the file, float32 inputs, logits and KV cache), or auto (the checkpoint\'s torch_dtype)', saveDtype, 'float32')
+    .action(async (options: { model: string; out: string; dtype: SaveDtype }) => {
       const kernel = await context.projectKernel();
       const model = await loadModel(options.model, { kernel, resolveDir: (id) => resolveModelDir(id) });
-      const { files, bytes } = await exportOnnx(model, options.out);
-      context.io.stdout(`exported ${model.config.modelType} (${model.config.numLayers} layers) to ${options.out}: ${files.join(', ')} (${(bytes / 2 ** 20).toFixed(1)} MiB)\n`);
+      const dtype = publishDtypes(options.dtype, model.config.raw).weights;
+      const { files, bytes } = await exportOnnx(model, options.out, { dtype });
+      context.io.stdout(`exported ${model.config.modelType} (${model.config.numLayers} layers, ${torchDtypeName(dtype)} weights) to ${options.out}: ${files.join(', ')} (${(bytes / 2 ** 20).toFixed(1)} MiB)\n`);
     });
   exp
     .command('merged')

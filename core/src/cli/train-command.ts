@@ -7,6 +7,7 @@ import type { UnifiedConfig } from '../config/unified-config.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { claimOutputDir } from '../training/claim-output-dir.js';
 import { resolveComputeBackend } from '../training/compute-backend.js';
+import { refuseUnscalableStepMode } from '../training/mixed-precision.js';
 import { signalExitCode } from '../training/signal-guard.js';
 import { TrainerFactory } from '../training/trainer-factory.js';
 import { UsageError } from './exit-codes.js';
@@ -47,6 +48,9 @@ export function registerTrainCommand(program: Command, context: CliContext): voi
       // rank 0 owns the output directory, its run log and the console; the other ranks log only warnings and
       // errors, and the trainer makes them wait until rank 0 has claimed the directory
       if (start.rank > 0 && !debug) context.logger.setLevel('warn');
+      // a step mode the backend's mixed precision cannot run is refused with no output directory left behind
+      // (createTrainer checks it too, for library callers; its other refusals go to the run log opened below)
+      await refuseUnscalableStepMode(kernel, config);
       if (start.rank === 0) {
         // before the run log opens there: a directory holding another run is refused (or cleared) untouched
         await claimOutputDir(config, { logger: context.logger, inputs: options.config ? { '--config': options.config } : {} });

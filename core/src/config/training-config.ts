@@ -165,7 +165,7 @@ export class TrainingConfig {
   @PositiveInt()
   logging_steps = 10;
 
-  @Describe('dtype of the published model (final/): "auto" (default) keeps the start checkpoint config.json torch_dtype, as save_pretrained keeps the model dtype (a LoRA adapter stays float32, as PEFT upcasts adapters); "float32", "bfloat16" or "float16" force one. Checkpoints for resuming always hold float32 master weights.')
+  @Describe('dtype of the published model (final/): "auto" (default) keeps the start checkpoint config.json torch_dtype, as save_pretrained keeps the model dtype (a LoRA adapter stays float32, as PEFT upcasts adapters; the value_model/ of PPO follows the policy); "float32", "bfloat16" or "float16" force one. Checkpoints for resuming always hold float32 master weights.')
   @OneOf(SAVE_DTYPES)
   save_dtype: SaveDtype = 'auto';
 

@@ -41,7 +41,8 @@ export { FrozenWeights, storeFrozen, weightStorage, type WeightStorage } from '.
 export { dequantizeBlockwise, quantizeBlockwise, type QuantizedTensor } from '../models/quant/quantize-blockwise.js';
 export { type StoredWeight } from '../models/quant/stored-weight.js';
 export { DecoderModel, hostWeights } from '../models/roles/decoder-model.js';
-export { loadModel } from '../models/roles/load-model.js';
+export { loadFrozenModel, loadModel } from '../models/roles/load-model.js';
+export { type StorageDtype } from '../models/save-dtype.js';
 export { PolicyModel, REFERENCE_PREFIX, ReferenceModel } from '../models/roles/policy-model.js';
 export { RewardModel } from '../models/roles/reward-model.js';
 export { ValueModel } from '../models/roles/value-model.js';

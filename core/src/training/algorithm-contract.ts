@@ -9,6 +9,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { FrozenWeights } from '../models/quant/frozen-weights.js';
 import type { DecoderModel } from '../models/roles/decoder-model.js';
 import type { PolicyModel } from '../models/roles/policy-model.js';
+import type { StorageDtype } from '../models/save-dtype.js';
 import type { Tokenizer } from '../models/tokenizer.js';
 import type { TrainerLogger } from './trainer.js';
 import type { TrainingData } from './training-data.js';
@@ -80,8 +81,11 @@ export interface AlgorithmParts<Context extends AlgorithmContext = AlgorithmCont
   /** State a resumed run needs (saved in trainer_state.json), and its restore, which runs after setup. */
   saveState?(): Record<string, unknown> | undefined;
   restoreState?(state: Record<string, unknown>): void;
-  /** Writes what the algorithm keeps beside the policy into a checkpoint or final/ being written. */
-  saveExtras?(dir: string, params: Readonly<Record<string, HostTensor>>): Promise<void>;
+  /**
+   * Writes what the algorithm keeps beside the policy into a checkpoint or final/ being written. `dtype`: the dtype
+   * final/'s model weights are written in (train.save_dtype resolved); undefined in a checkpoint, which keeps float32.
+   */
+  saveExtras?(dir: string, params: Readonly<Record<string, HostTensor>>, dtype?: StorageDtype): Promise<void>;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { HostTensor } from '../engine/graph-executor.js';
 import type { OptimizerStateSnapshot } from '../engine/optim/param-store.js';
 import type { ProcessGroup } from '../engine/process-group.js';
 import type { PolicyModel } from '../models/roles/policy-model.js';
-import type { PublishDtypes } from '../models/save-dtype.js';
+import type { PublishDtypes, StorageDtype } from '../models/save-dtype.js';
 import { writeDirAtomic } from './atomic-dir.js';
 import { loadCheckpointState, pruneCheckpoints, saveCheckpoint } from './checkpoint-store.js';
 import type { OutputLayout } from './output-layout.js';
@@ -17,8 +17,8 @@ export interface CheckpointerParts {
   readonly publish?: PublishDtypes;
   /** train.save_total_limit: checkpoints kept (unset = all). */
   readonly saveTotalLimit?: number | null;
-  /** Writes what the algorithm keeps beside the policy (PPO's value model) into a directory being written. */
-  readonly saveExtras: (dir: string, params: Readonly<Record<string, HostTensor>>) => Promise<void>;
+  /** Writes what the algorithm keeps beside the policy (PPO's value model) into a directory being written, in final/ with publish's weight dtype. */
+  readonly saveExtras: (dir: string, params: Readonly<Record<string, HostTensor>>, dtype?: StorageDtype) => Promise<void>;
   readonly logger?: { info(message: string): void };
 }
 
@@ -55,7 +55,7 @@ export class Checkpointer {
     policy.absorb(params);
     await writeDirAtomic(layout.final, async (tmp) => {
       await policy.save(tmp, this.parts.publish);
-      await this.parts.saveExtras(tmp, params);
+      await this.parts.saveExtras(tmp, params, this.parts.publish?.weights);
     });
     logger?.info(`saved the final model to ${layout.final}`);
   }

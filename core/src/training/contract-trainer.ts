@@ -166,7 +166,7 @@ export class ContractTrainer implements Trainer {
       const shards = await steps.zero.describeShards();
       if (this.group.rank === 0) this.logger?.info(shards);
     }
-    const checkpointer = new Checkpointer({ layout: this.layout, group: this.group, policy: this.policy, publish: this.publish, saveTotalLimit: train.save_total_limit, saveExtras: async (dir, params) => this.algorithm.saveExtras?.(dir, params), logger: this.logger });
+    const checkpointer = new Checkpointer({ layout: this.layout, group: this.group, policy: this.policy, publish: this.publish, saveTotalLimit: train.save_total_limit, saveExtras: async (dir, params, dtype) => this.algorithm.saveExtras?.(dir, params, dtype), logger: this.logger });
     const evalGraph = (held.evalGraph = this.data.eval && this.driver.evaluatesLoss ? await this.compileEval() : undefined);
     const evaluator = (held.evaluator = this.data.eval ? await this.createEvaluator() : undefined);
     const evaluation = evalGraph || evaluator ? { graph: evalGraph, evaluator } : undefined;

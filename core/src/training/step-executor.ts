@@ -1,5 +1,4 @@
 import type { MemorySaving, TrainingConfig } from '../config/training-config.js';
-import { ConfigValidationError } from '../config/config-validation-error.js';
 import { withAutocast } from '../engine/autocast.js';
 import type { ComputeDtype, GraphExecutor, HostTensor } from '../engine/graph-executor.js';
 import { hostTensor } from '../engine/interpret/nd-array.js';
@@ -11,6 +10,7 @@ import { TrainSession, type StepResult, type TrainSessionGraphs } from '../engin
 import type { ProcessGroup } from '../engine/process-group.js';
 import { inPlace } from './collective-buffers.js';
 import type { LossScaler } from './loss-scaler.js';
+import { requireFusedStep } from './mixed-precision.js';
 import { createOptimizer } from './optimizer-config.js';
 import { ZeroOptimizer } from './zero-optimizer.js';
 
@@ -116,10 +116,7 @@ export class StepExecutor {
   private static async createScaled(executor: GraphExecutor, o: StepExecutorOptions, scaler: LossScaler): Promise<StepExecutor> {
     const spec = stepSpec(o, 'train');
     const saving = memorySaving(o.train, totalBytes(spec.params), executor.resident !== undefined);
-    const blocker = o.parallel ? 'several processes' : o.train.gradient_accumulation_steps > 1 ? 'train.gradient_accumulation_steps > 1' : saving !== 'off' ? `train.memory_saving ${saving}` : undefined;
-    if (blocker) {
-      throw new ConfigValidationError([{ path: 'model.precision', message: `fp16 mixed precision (dynamic loss scaling) runs one fused step per update; it is not built for ${blocker}: use precision bf16, or one process, gradient_accumulation_steps 1 and memory_saving off` }]);
-    }
+    requireFusedStep(o.train, o.parallel?.group.worldSize ?? 1, saving);
     const session = await TrainSession.create(executor, { trainStep: buildTrainStep({ ...spec, lossScaling: true }) }, o.params);
     return new StepExecutor(session, 'fused', 1, undefined, undefined, scaler);
   }

@@ -14,6 +14,7 @@ import { OfflineDriver } from './offline-driver.js';
 import { isOnlineAlgorithm } from './online/online-algorithm.js';
 import { OnlineDriver } from './online/online-driver.js';
 import { ExtensionPoints } from './extension-points.js';
+import { refuseUnscalableStepMode } from './mixed-precision.js';
 import { resourceIssues } from './resource-checks.js';
 import { assertPluginsHealthy, ensureSelected, prepareKernel, whereLooked, type KernelSetup } from './run-context.js';
 import type { Trainer, TrainerLogger } from './trainer.js';
@@ -26,6 +27,8 @@ import type { Trainer, TrainerLogger } from './trainer.js';
 export class TrainerFactory {
   static async createTrainer(config: UnifiedConfig | Record<string, unknown>, setup: KernelSetup = {}): Promise<Trainer> {
     const { kernel, config: validated } = await resolveWithPlugins(config, setup, { requireAlgorithm: true });
+    // before train() claims the output directory (the CLI checks it before claiming the directory itself)
+    await refuseUnscalableStepMode(kernel, validated);
     const algorithm = await kernel.create(ExtensionPoints.algorithm, validated.algo, { config: validated, params: validated.train });
     return new ContractTrainer(validated, kernel, driverFor(algorithm, validated.algo, kernel), kernel.logger<TrainerLogger>());
   }

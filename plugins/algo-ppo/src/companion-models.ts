@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Kernel } from '@aligntune/core/kernel';
 import { ConfigValidationError, type ModelConfig } from '@aligntune/core/config';
-import { RewardModel, ValueModel, type FrozenWeights, type PolicyModel } from '@aligntune/core/models';
+import { loadFrozenModel, RewardModel, ValueModel, type FrozenWeights, type PolicyModel } from '@aligntune/core/models';
 import { checkVocabulary, type TrainerLogger } from '@aligntune/core/training';
 
 /** Where checkpoints and final/ keep the value model (a sequence-classification model directory). */
@@ -51,11 +51,12 @@ export async function loadValueModel(c: CompanionContext): Promise<ValueModel> {
 export async function loadRewardModel(c: CompanionContext): Promise<RewardModel | undefined> {
   const path = c.model.reward_path;
   if (!path) return undefined;
-  const reward = await RewardModel.load(path, { kernel: c.kernel, resolveDir: c.resolveDir });
+  // stored as it is read (model.precision / model.quantization), never whole in float32
+  const reward = new RewardModel(await loadFrozenModel(path, c.frozen, { kernel: c.kernel, resolveDir: c.resolveDir }));
   const head = reward.model.config.head;
   if (head.kind === 'sequence-classification' && head.numLabels !== 1) {
     throw new ConfigValidationError([{ path: 'model.reward_path', message: `the reward model's score head has ${head.numLabels} outputs; PPO needs one` }]);
   }
   checkVocabulary(reward.model, c.policy, 'model.reward_path');
-  return new RewardModel(c.frozen.freeze(reward.model));
+  return reward;
 }

@@ -3,7 +3,7 @@ import { trainOptions, type TrainingConfig, type UnifiedConfig } from '@aligntun
 import { resolveModelDir } from '@aligntune/core/data';
 import { allHost, type Graph, type HostTensor, type RunValue, type Tensor } from '@aligntune/core/engine';
 import { Algorithm, inject, Tokens } from '@aligntune/core/kernel';
-import { declareTokenInputs, tokenStatistics, type ValueModel } from '@aligntune/core/models';
+import { declareTokenInputs, tokenStatistics, type StorageDtype, type ValueModel } from '@aligntune/core/models';
 import {
   onPolicyCompletionsTable,
   onPolicyMetrics,
@@ -85,10 +85,13 @@ export class PpoAlgorithm implements OnlineAlgorithmContract {
     return this.value.model.namedWeights(VALUE_PREFIX);
   }
 
-  /** Checkpoints and final/ keep the value model in value_model/ (resumed from there). */
-  async saveExtras(dir: string, params: Readonly<Record<string, HostTensor>>): Promise<void> {
+  /**
+   * Checkpoints and final/ keep the value model in value_model/ (resumed from a checkpoint's, float32); final/'s is
+   * written in the policy's dtype (train.save_dtype), as TRL's PPO loads and saves every model in one torch_dtype.
+   */
+  async saveExtras(dir: string, params: Readonly<Record<string, HostTensor>>, dtype?: StorageDtype): Promise<void> {
     this.value.model.setWeights(params, VALUE_PREFIX);
-    await this.value.model.save(join(dir, VALUE_MODEL_DIR));
+    await this.value.model.save(join(dir, VALUE_MODEL_DIR), { dtype });
   }
 
   /** Scores, advantages and the num_ppo_epochs × num_mini_batches plan of micro-batches of a rollout batch. */

@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import type { DType } from '../../engine/graph-executor.js';
 import { emitModel } from '../../engine/onnx/emit-model.js';
 import { encodeModel, externalizeInitializers } from '../../engine/onnx/onnx-encoder.js';
-import type { OnnxModel } from '../../engine/onnx/onnx-model.js';
+import { OnnxDataType, type OnnxModel, type OnnxNode, type OnnxTensor } from '../../engine/onnx/onnx-model.js';
 import { writeDataAtomic, writeFileAtomic, writeJsonAtomic } from '../../util/atomic-write.js';
 import { copyTokenizerFiles } from '../model-dir.js';
 import { CONFIG_NAME } from '../hf-model-config.js';
 import { GENERATION_CONFIG_NAME, generationConfigFromModel } from '../generation-config.js';
+import { f32ToBf16, f32ToF16 } from '../half-float.js';
 import type { DecoderModel } from '../roles/decoder-model.js';
+import type { StorageDtype } from '../save-dtype.js';
 import { buildExportGraph } from './generation-graphs.js';
 
 /** Where transformers.js (`subfolder: 'onnx'`, file `model`) and Optimum (the one `**\/*.onnx`) find the graph. */
@@ -28,6 +30,12 @@ const ALIGNMENT = 4096;
 const TRANSFORMERS_JS_DTYPE: Partial<Record<DType, string>> = { float32: 'fp32', float16: 'fp16' };
 
 export interface ExportOnnxOptions {
+  /**
+   * The dtype the weights are written in (default F32, as optimum exports). F16 / BF16: each weight is stored rounded
+   * to it (to nearest, ties to even, as the safetensors save) and cast to float32 in the graph, so the file is half
+   * the size while the inputs, logits and KV cache stay float32.
+   */
+  dtype?: StorageDtype;
   /** Weights above this many bytes go to external data (default 1.5 GiB); small values are for tests. */
   inlineLimit?: number;
   chunkLimit?: number;
@@ -54,8 +62,9 @@ interface ExternalChunk {
 export async function exportOnnx(model: DecoderModel, outDir: string, options: ExportOnnxOptions = {}): Promise<ExportOnnxResult> {
   await mkdir(join(outDir, ONNX_SUBFOLDER), { recursive: true });
   const spec = buildExportGraph(model, 'initializer');
-  const emitted = emitModel(spec.graph, { outputs: spec.outputs, contribOps: false, name: `${model.config.modelType}-with-past` });
-  const weightBytes = [...model.weights.values()].reduce((s, t) => s + t.data.byteLength, 0);
+  const float32 = emitModel(spec.graph, { outputs: spec.outputs, contribOps: false, name: `${model.config.modelType}-with-past` });
+  const emitted = options.dtype && options.dtype !== 'F32' ? withNarrowWeights(float32, new Set(weightNames(model)), options.dtype) : float32;
+  const weightBytes = (emitted.graph.initializer ?? []).reduce((s, t) => s + (t.rawData?.byteLength ?? 0), 0);
   const { onnx, chunks } = weightBytes > (options.inlineLimit ?? INLINE_LIMIT)
     ? packExternalData(emitted, options.chunkLimit ?? CHUNK_LIMIT)
     : { onnx: emitted, chunks: [] };
@@ -83,6 +92,34 @@ export async function exportOnnx(model: DecoderModel, outDir: string, options: E
  */
 function transformersJsConfig(dtype: DType, externalFiles: number): Record<string, unknown> {
   return { dtype: TRANSFORMERS_JS_DTYPE[dtype] ?? 'fp32', use_external_data_format: externalFiles === 0 ? false : externalFiles };
+}
+
+function weightNames(model: DecoderModel): string[] {
+  return [...model.weights.keys(), ...model.stored.keys()];
+}
+
+const NARROW: Readonly<Record<'F16' | 'BF16', { dataType: OnnxDataType; suffix: string; round: (values: Float32Array) => Uint16Array }>> = {
+  F16: { dataType: OnnxDataType.FLOAT16, suffix: 'fp16', round: f32ToF16 },
+  BF16: { dataType: OnnxDataType.BFLOAT16, suffix: 'bf16', round: f32ToBf16 },
+};
+
+/**
+ * The float32 initializers named in `weights` stored in `dtype` under `<name>.<fp16|bf16>`, each followed by a Cast
+ * back to float32 under its own name, so every op reads the rounded values unchanged (onnxruntime folds the Casts
+ * when it loads the model); the graph's other constants (shapes, rotary tables) stay as they are.
+ */
+function withNarrowWeights(model: OnnxModel, weights: ReadonlySet<string>, dtype: 'F16' | 'BF16'): OnnxModel {
+  const { dataType, suffix, round } = NARROW[dtype];
+  const casts: OnnxNode[] = [];
+  const initializer = (model.graph.initializer ?? []).map((tensor): OnnxTensor => {
+    if (!weights.has(tensor.name) || tensor.dataType !== OnnxDataType.FLOAT || !tensor.rawData) return tensor;
+    const narrowName = `${tensor.name}.${suffix}`;
+    casts.push({ opType: 'Cast', name: `${narrowName}.cast`, input: [narrowName], output: [tensor.name], attribute: [{ name: 'to', value: { type: 'int', value: OnnxDataType.FLOAT } }] });
+    const values = new Float32Array(tensor.rawData.slice().buffer);
+    const bits = round(values);
+    return { name: narrowName, dataType, dims: tensor.dims, rawData: new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength) };
+  });
+  return { ...model, graph: { ...model.graph, initializer, node: [...casts, ...model.graph.node] } };
 }
 
 /** Moves every initializer of 1 KiB or more into `model.onnx_data` files of at most `chunkLimit` bytes (a larger tensor gets a file of its own). */

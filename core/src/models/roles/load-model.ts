@@ -6,7 +6,7 @@ import { architecturePoint, modelTypesOf, type ModelArchitecture } from '../arch
 import { readConfigJson, withSequenceClassificationHead, type HfModelConfig } from '../hf-model-config.js';
 import { loadModelDir, readModelDirTensors, type ModelDirHeader } from '../model-dir.js';
 import type { ModelTypeTable } from '../model-type.js';
-import { frozenForm, type WeightStorage } from '../quant/frozen-weights.js';
+import { frozenForm, type FrozenWeights, type WeightStorage } from '../quant/frozen-weights.js';
 import type { StoredWeight } from '../quant/stored-weight.js';
 import { SeededRandom } from '../../util/seeded-random.js';
 import { DecoderModel, hostWeights } from './decoder-model.js';
@@ -58,6 +58,16 @@ export async function loadModel(dirOrId: string, options: LoadModelOptions = {})
   let config: HfModelConfig = loaded.config;
   if (options.scoreHead) config = ensureScoreHead(config, weights, options.scoreHead.numLabels, options.scoreHead.seed ?? 0);
   return new DecoderModel({ config, architecture: architecture!, weights, stored, prefix: loaded.prefix, source: dir, generationConfig: loaded.generationConfig });
+}
+
+/**
+ * A frozen model with a directory of its own (a reference at model.ref_path, PPO's reward model): read tensor by
+ * tensor into the storage `frozen` gives its config, as the LoRA base is, so its float32 checkpoint is never whole in
+ * memory and a bf16 / fp16 checkpoint keeps its bits; then counted by `frozen.freeze` (which leaves stored weights as
+ * they are).
+ */
+export async function loadFrozenModel(dirOrId: string, frozen: FrozenWeights, options: Omit<LoadModelOptions, 'frozenStorage'> = {}): Promise<DecoderModel> {
+  return frozen.freeze(await loadModel(dirOrId, { ...options, frozenStorage: frozen.storageFor }));
 }
 
 interface ReadWeights {

@@ -12,7 +12,8 @@ import { TokenizedDataset } from '../../data/tokenized-dataset.js';
 import type { GraphExecutor, HostTensor } from '../../engine/graph-executor.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import { DecoderModel } from '../../models/roles/decoder-model.js';
-import { loadModel } from '../../models/roles/load-model.js';
+import { loadFrozenModel, loadModel } from '../../models/roles/load-model.js';
+import { FrozenWeights } from '../../models/quant/frozen-weights.js';
 import { RolloutEngine } from '../../models/rollout/rollout-engine.js';
 import { Tokenizer } from '../../models/tokenizer.js';
 import { createComputeBackend } from '../compute-backend.js';
@@ -85,7 +86,7 @@ export class UnifiedEvaluator {
 
   static async create(kernel: Kernel, config: UnifiedConfig, options: EvaluatorOptions): Promise<UnifiedEvaluator> {
     const resolveDir = (id: string) => resolveModelDir(id, { logger: options.logger });
-    const { policy, reference } = await loadModels(kernel, options, resolveDir);
+    const { policy, reference } = await loadModels(kernel, config, options, resolveDir);
     const rewardModel = isRewardModel(policy);
     const tokenizer = options.tokenizer ?? (await loadTokenizer(config, policy.source, resolveDir));
     const tables = options.tables ?? (await loadEvalTables(config, { kernel, tokenizer, logger: options.logger }));
@@ -198,13 +199,17 @@ export class UnifiedEvaluator {
   }
 }
 
-/** The evaluated model, with a weight map of its own unless shared (evaluate({ params }) never writes into the caller's otherwise), and the reference (none for a reward model). */
-async function loadModels(kernel: Kernel, options: EvaluatorOptions, resolveDir: (id: string) => Promise<string>): Promise<{ policy: DecoderModel; reference?: DecoderModel }> {
+/**
+ * The evaluated model, with a weight map of its own unless shared (evaluate({ params }) never writes into the caller's
+ * otherwise), and the reference (none for a reward model): a frozen model, loaded tensor by tensor into the storage
+ * model.precision / model.quantization give it, as a training run's reference is.
+ */
+async function loadModels(kernel: Kernel, config: UnifiedConfig, options: EvaluatorOptions, resolveDir: (id: string) => Promise<string>): Promise<{ policy: DecoderModel; reference?: DecoderModel }> {
   const loaded = options.model ?? (options.modelDir ? await loadModel(options.modelDir, { kernel, resolveDir }) : undefined);
   if (!loaded) throw new Error('UnifiedEvaluator.create: give modelDir or model');
   const policy = options.model && options.shareWeights ? options.model : new DecoderModel({ ...loaded, weights: new Map(loaded.weights) });
   if (isRewardModel(policy)) return { policy };
-  const reference = options.reference ?? (options.referenceDir ? await loadModel(options.referenceDir, { kernel, resolveDir }) : undefined);
+  const reference = options.reference ?? (options.referenceDir ? await loadFrozenModel(options.referenceDir, new FrozenWeights(config.model), { kernel, resolveDir }) : undefined);
   return { policy, reference };
 }
 

@@ -1,7 +1,7 @@
 import { ConfigValidationError } from '../../config/config-validation-error.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import { DecoderModel } from '../../models/roles/decoder-model.js';
-import { loadModel } from '../../models/roles/load-model.js';
+import { loadFrozenModel } from '../../models/roles/load-model.js';
 import type { FrozenWeights } from '../../models/quant/frozen-weights.js';
 import type { PolicyModel } from '../../models/roles/policy-model.js';
 
@@ -31,9 +31,9 @@ export async function loadReferenceModel(s: ReferenceSource): Promise<DecoderMod
   if (dir === s.startDir && !s.resumeDir) {
     return s.frozen.freeze(new DecoderModel({ ...s.policy.model, weights: new Map(s.policy.model.weights) }), { sharesPolicyWeights: true });
   }
-  const reference = await loadModel(dir, { kernel: s.kernel });
+  const reference = await loadFrozenModel(dir, s.frozen, { kernel: s.kernel });
   checkVocabulary(reference, s.policy, s.refDir ? 'model.ref_path' : 'model.sft_path / model.name_or_path');
-  return s.frozen.freeze(reference);
+  return reference;
 }
 
 /** A model that reads the policy's token ids (reference, value, reward model) must share its vocabulary. */
