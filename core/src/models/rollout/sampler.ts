@@ -135,33 +135,32 @@ const LOG_RANGE = 60;
 /**
  * transformers' TopP, in place on `w`: a token is dropped once the tokens heavier than it hold top_p of
  * the (top-k) mass; at least one token is kept. Buckets of −log w = (max − l)/T spanning the actual
- * range (so a flat distribution spreads out too), heaviest first, locate the cut.
+ * range (so a flat distribution spreads out too), heaviest first, locate the cut. Any bucketing monotone in
+ * the logit gives the same tokens, so the bucket is recomputed where it is needed rather than stored.
  */
 function nucleus(row: Float32Array, w: Float64Array, max: number, s: SamplerSettings): void {
-  let span = 0;
+  let lowest = max;
   let total = 0;
   for (let i = 0; i < w.length; i++) {
     if (w[i] === 0) continue;
-    span = Math.max(span, Math.min(LOG_RANGE, (max - row[i]!) / s.temperature));
+    if (row[i]! < lowest) lowest = row[i]!;
     total += w[i]!;
   }
-  const scale = span > 0 ? (BUCKETS - 1) / span : 0;
-  const bucket = new Int32Array(w.length);
+  const span = Math.min(LOG_RANGE, (max - lowest) / s.temperature);
+  const perLogit = span > 0 ? (BUCKETS - 1) / span / s.temperature : 0;
+  const bucketOf = (i: number) => Math.min(BUCKETS - 1, Math.floor((max - row[i]!) * perLogit));
   const mass = new Float64Array(BUCKETS);
-  for (let i = 0; i < w.length; i++) {
-    if (w[i] === 0) continue;
-    bucket[i] = Math.floor(Math.min(LOG_RANGE, (max - row[i]!) / s.temperature) * scale);
-    mass[bucket[i]!] += w[i]!;
-  }
+  for (let i = 0; i < w.length; i++) if (w[i] !== 0) mass[bucketOf(i)] += w[i]!;
   const threshold = s.topP * total;
   let before = 0;
   let cut = 0;
   while (cut < BUCKETS - 1 && before + mass[cut]! < threshold) before += mass[cut++]!;
   const edge: number[] = [];
   for (let i = 0; i < w.length; i++) {
-    if (w[i] === 0 || bucket[i]! < cut) continue;
-    if (bucket[i] === cut) edge.push(i);
-    else w[i] = 0;
+    if (w[i] === 0) continue;
+    const bucket = bucketOf(i);
+    if (bucket === cut) edge.push(i);
+    else if (bucket > cut) w[i] = 0;
   }
   edge.sort((a, b) => w[b]! - w[a]! || a - b);
   let keptAny = before > 0;
