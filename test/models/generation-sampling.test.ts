@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { applyRepetitionPenalty, declareTokenInputs, DecoderModel, drawWeighted, emitModel, encodeModel, filteredWeights, Graph, hostValues, leftPad, RolloutEngine, SeededRandom, DEFAULT_SAMPLER, type GraphExecutor, type SamplerSettings } from '@aligntune/core';
+import { applyRepetitionPenalty, drawWeighted, emitModel, encodeModel, filteredWeights, leftPad, RolloutEngine, SeededRandom, DEFAULT_SAMPLER, type GraphExecutor, type SamplerSettings } from '@aligntune/core';
 import { CapiBackend } from '@aligntune/plugin-backend-onnxruntime-capi';
 import { OnnxRuntimeBackend } from '@aligntune/plugin-backend-onnxruntime';
 import { buildPrefillGraph, TEMPERATURE } from '../../core/src/models/graph/generation-graphs.js';
-import { runGraph, tinyModel, tokenFeeds } from './graph-helpers.js';
+import { fullLogits, tinyModel, tokenFeeds } from './graph-helpers.js';
 
 // The generation graphs' sampling tail (softmax(logits / T) in onnxruntime) and the draw that reads it, on both CPU backends.
 const PROMPTS = [[5, 9, 2], [7], [1, 2, 3, 4, 5]];
@@ -28,15 +28,6 @@ function logSoftmax(row: ArrayLike<number>, temperature: number): Float64Array {
   const max = Math.max(...x);
   const lse = max + Math.log(x.reduce((s, v) => s + Math.exp(v - max), 0));
   return x.map((v) => v - lse);
-}
-
-/** Full-forward logits (no cache) of left-padded rows: [rows, len, vocab]. */
-async function fullLogits(model: DecoderModel, rows: number[][]): Promise<{ logits: Float64Array; len: number }> {
-  const g = new Graph('full');
-  const { hidden, weights } = model.forward(g, declareTokenInputs(g), 'input');
-  const batch = leftPad(rows, 0);
-  const out = await runGraph(g, { logits: model.lmLogits(g, weights, hidden) }, { ...tokenFeeds({ ids: batch.ids, mask: batch.mask }), ...weights.feeds() });
-  return { logits: hostValues(out.logits!), len: batch.ids[0]!.length };
 }
 
 const SETTINGS: Partial<SamplerSettings>[] = [
@@ -80,7 +71,7 @@ describe.each(Object.keys(BACKENDS))('generation sampling tail on %s', (backendN
     const { completions } = await engine.generate(PROMPTS, { maxNewTokens, seed, eosTokenIds: [], ...settings });
     await engine.dispose();
     const sampler: SamplerSettings = { ...DEFAULT_SAMPLER, ...settings };
-    const { logits, len } = await fullLogits(model, PROMPTS.map((p, i) => [...p, ...completions[i]!.tokenIds]));
+    const { logits, len } = await fullLogits(model, PROMPTS.map((p, i) => [...p, ...completions[i]!.tokenIds]), 0);
     const V = model.config.vocabSize;
     completions.forEach((c, b) => {
       expect(c.tokenIds).toHaveLength(maxNewTokens);
