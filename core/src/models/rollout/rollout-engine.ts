@@ -80,8 +80,9 @@ interface Compiled {
 /**
  * Batched sampling with a KV cache: one prefill run over the (deduplicated, left-padded) prompts, then one
  * decode run per token against a slot cache kept in JS (KvSlots). Each run also returns softmax(logits / T)
- * (the graphs' sampling tail); the draw runs in TypeScript on those [rows, vocab] probabilities. With weights fed as inputs, the decode graph multiplies by transposed
- * copies of the weight matrices, made once per generate() (GenerationWeightLayout).
+ * (the graphs' sampling tail); the draw runs in TypeScript on those [rows, vocab] probabilities. With weights
+ * fed as inputs, the decode graph multiplies by transposed copies of the weight matrices, made once per
+ * generate() (GenerationWeightLayout).
  */
 export class RolloutEngine {
   private prefill!: Compiled;
@@ -225,14 +226,13 @@ class GenerationRun {
     this.stats.kvCacheMs += performance.now() - t0;
     const last = this.tokens.map((t) => t[t.length - 1] ?? 0);
     t0 = performance.now();
-    const running = decode.graph.run({
+    const out = await decode.graph.run({
       input_ids: { dtype: 'int64', dims: [this.rows, 1], data: BigInt64Array.from(last, BigInt) },
       position_ids: { dtype: 'int64', dims: [this.rows, 1], data: positions },
       ...cacheFeeds,
       ...this.temperatureFeed,
       ...weights,
     });
-    const out = await running;
     this.stats.decodeMs += performance.now() - t0;
     this.stats.decodeSteps++;
     t0 = performance.now();
