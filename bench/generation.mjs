@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Generation benchmark: prefill and decode tokens/s of RolloutEngine (KV slot cache, sampling in JS) for a
+// Generation benchmark: prefill and decode tokens/s of RolloutEngine (KV slot cache, softmax in the graphs, the draw in JS) for a
 // GPT-2-small-sized model (124M parameters, random init), with weights fed as graph inputs (what a policy
 // under training uses) and baked in as initializers. Reports peak RSS. `--weights resident` (ort-capi) feeds weights
 // kept inside onnxruntime, overwritten just before each generation as a policy update does (live weights, no recompile).
-// Usage: npm run build && node bench/generation.mjs [--batch 8,64] [--prompt 64] [--new 128] [--weights input,initializer,resident] [--backend cpu|ort-capi] [--threads N] [--repeat R]
+// `sampling` is the draw between two decode runs (on the critical path), also as a share of decode step + sampling.
+// Usage: npm run build && node bench/generation.mjs [--batch 8,64] [--prompt 64] [--new 128] [--weights input,initializer,resident] [--backend cpu|ort-capi] [--threads N] [--repeat R] [--top-p 0.95] [--top-k 0]
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { DecoderModel, hostWeights, initWeights, parseModelConfig, toCanonicalWeights, RolloutEngine } from '@aligntune/core';
@@ -21,6 +22,9 @@ const { values: args } = parseArgs({
     backend: { type: 'string', default: 'cpu' },
     layers: { type: 'string', default: '12' },
     repeat: { type: 'string', default: '1' },
+    // sampling settings of every generation (temperature 1); --top-p 1 --top-k 0 is plain sampling
+    'top-p': { type: 'string', default: '0.95' },
+    'top-k': { type: 'string', default: '0' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -76,18 +80,20 @@ for (let round = 0; round < Number(args.repeat); round++) {
     for (const { mode, live, engine, liveWeights, compileMs } of engines) {
       live?.rewrite(); // the weights just changed: nothing onnxruntime packed from them before may be reused
       t = performance.now();
-      const { stats } = await engine.generate(prompts(batch), { maxNewTokens: NEW, seed: 1, eosTokenIds: [], temperature: 1, topP: 0.95, ...liveWeights });
+      const { stats } = await engine.generate(prompts(batch), { maxNewTokens: NEW, seed: 1, eosTokenIds: [], temperature: 1, topP: Number(args['top-p']), topK: Number(args['top-k']), ...liveWeights });
       const totalMs = performance.now() - t;
       const decodeTokens = batch * stats.decodeSteps;
       const decodeStepMs = stats.decodeMs / stats.decodeSteps;
-      results.push({ weights: mode, batch, round, prompt: PROMPT, new: NEW, decodeStepMs, weightLayoutMs: stats.weightLayoutMs, samplingStepMs: stats.samplingMs / (stats.decodeSteps + 1), logProbStepMs: stats.logProbMs / (stats.decodeSteps + 1), kvCacheStepMs: stats.kvCacheMs / stats.decodeSteps, prefillTokensPerSecond: (batch * PROMPT) / (stats.prefillMs / 1000), decodeTokensPerSecond: decodeTokens / (stats.decodeMs / 1000), endToEndTokensPerSecond: (batch * NEW) / (totalMs / 1000), decodeGflops: (2 * matmulParams * decodeTokens) / (stats.decodeMs / 1000) / 1e9, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
+      const samplingStepMs = stats.samplingMs / (stats.decodeSteps + 1);
+      const samplingShare = samplingStepMs / (samplingStepMs + decodeStepMs);
+      results.push({ weights: mode, batch, round, prompt: PROMPT, new: NEW, decodeStepMs, weightLayoutMs: stats.weightLayoutMs, samplingStepMs, samplingShare, kvCacheStepMs: stats.kvCacheMs / stats.decodeSteps, prefillTokensPerSecond: (batch * PROMPT) / (stats.prefillMs / 1000), decodeTokensPerSecond: decodeTokens / (stats.decodeMs / 1000), endToEndTokensPerSecond: (batch * NEW) / (totalMs / 1000), decodeGflops: (2 * matmulParams * decodeTokens) / (stats.decodeMs / 1000) / 1e9, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
       log(
         [
           `weights=${mode.padEnd(11)} batch=${String(batch).padStart(3)} prompt=${PROMPT} new=${NEW} round=${round}`,
           `prefill ${((batch * PROMPT) / (stats.prefillMs / 1000)).toFixed(0)} tok/s (${stats.prefillMs.toFixed(0)} ms)`,
           `weight layout ${stats.weightLayoutMs.toFixed(0)} ms`,
           `decode ${(decodeTokens / (stats.decodeMs / 1000)).toFixed(1)} tok/s (${decodeStepMs.toFixed(1)} ms/step)`,
-          `sampling ${(stats.samplingMs / (stats.decodeSteps + 1)).toFixed(1)} ms/step (+ log-probs ${(stats.logProbMs / (stats.decodeSteps + 1)).toFixed(1)} overlapped)`,
+          `sampling ${samplingStepMs.toFixed(1)} ms/step = ${(100 * samplingShare).toFixed(0)} % of decode + sampling`,
           `KV cache ${(stats.kvCacheMs / stats.decodeSteps).toFixed(2)} ms/step`,
           `end-to-end ${((batch * NEW) / (totalMs / 1000)).toFixed(1)} tok/s`,
           `compile ${(compileMs / 1000).toFixed(1)} s`,
@@ -114,7 +120,9 @@ function logRatios() {
       const steps = of(mode).map((r) => r.decodeStepMs);
       const fastest = (rows) => Math.min(...rows.map((r) => r.decodeStepMs));
       const ratioLine = ratios.length ? ` | ratio to initializer: median of rounds ${median(ratios).toFixed(2)}× (rounds: ${ratios.map((x) => x.toFixed(2)).join(' ')}), of fastest steps ${(fastest(of(mode)) / fastest(baseline)).toFixed(2)}×` : '';
-      log(`batch=${batch} weights=${mode.padEnd(11)} decode median ${median(steps).toFixed(1)} ms/step, fastest ${Math.min(...steps).toFixed(1)}` + ratioLine);
+      const sampling = median(of(mode).map((r) => r.samplingStepMs));
+      const share = median(of(mode).map((r) => r.samplingShare));
+      log(`batch=${batch} weights=${mode.padEnd(11)} decode median ${median(steps).toFixed(1)} ms/step, fastest ${Math.min(...steps).toFixed(1)}, sampling median ${sampling.toFixed(1)} ms/step (${(100 * share).toFixed(0)} %)` + ratioLine);
     }
   }
 }

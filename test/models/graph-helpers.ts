@@ -7,12 +7,15 @@ import { MoeArchitecture, type MoeConfig } from '@aligntune/plugin-arch-moe';
 import { GEMMA_MODEL_TYPES, GemmaArchitecture } from '@aligntune/plugin-arch-gemma';
 import { OLMO2_MODEL_TYPES, Olmo2Architecture } from '@aligntune/plugin-arch-olmo2';
 import {
+  declareTokenInputs,
   DecoderModel,
   emitModel,
   encodeModel,
   Graph,
   hostTensor,
+  hostValues,
   hostWeights,
+  leftPad,
   tensorSpecs,
   toCanonicalWeights,
   type HfModelConfig,
@@ -111,6 +114,16 @@ let shared: OnnxRuntimeBackend | undefined;
 export function backend(): OnnxRuntimeBackend {
   shared ??= new OnnxRuntimeBackend().configure({ intraOpNumThreads: 2 });
   return shared;
+}
+
+/** Full-forward logits (no cache) of left-padded rows [rows, len, vocab], as the training graph computes them. */
+export async function fullLogits(model: DecoderModel, rows: number[][], padId: number): Promise<{ logits: Float64Array; len: number }> {
+  const g = new Graph('full');
+  const inputs = declareTokenInputs(g);
+  const { hidden, weights } = model.forward(g, inputs, 'input');
+  const batch = leftPad(rows, padId);
+  const out = await runGraph(g, { logits: model.lmLogits(g, weights, hidden) }, { ...tokenFeeds({ ids: batch.ids, mask: batch.mask }), ...weights.feeds() });
+  return { logits: hostValues(out.logits!), len: batch.ids[0]!.length };
 }
 
 /** Emits `outputs` of `g`, compiles with onnxruntime and runs once. */

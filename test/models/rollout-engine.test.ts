@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { declareTokenInputs, DecoderModel, Graph, hostValues, leftPad, parseGenerationConfig, RolloutEngine, type Tokenizer } from '@aligntune/core';
+import { DecoderModel, parseGenerationConfig, RolloutEngine, type Tokenizer } from '@aligntune/core';
 import { gemmaTokenizer } from './gemma-tokenizer.js';
 import { CapiBackend } from '@aligntune/plugin-backend-onnxruntime-capi';
-import { backend, runGraph, tinyModel, tokenFeeds } from './graph-helpers.js';
+import { backend, fullLogits, tinyModel } from './graph-helpers.js';
 
 const PROMPTS = [[5, 9, 2], [7], [1, 2, 3, 4, 5]];
-
-/** Full-forward logits (no cache) of left-padded rows, as the training graph computes them. */
-async function fullLogits(model: DecoderModel, rows: number[][], padId: number): Promise<{ logits: Float64Array; len: number }> {
-  const g = new Graph('full');
-  const inputs = declareTokenInputs(g);
-  const { hidden, weights } = model.forward(g, inputs, 'input');
-  const batch = leftPad(rows, padId);
-  const out = await runGraph(g, { logits: model.lmLogits(g, weights, hidden) }, { ...tokenFeeds({ ids: batch.ids, mask: batch.mask }), ...weights.feeds() });
-  return { logits: hostValues(out.logits!), len: batch.ids[0]!.length };
-}
 
 function logSoftmaxAt(row: Float64Array, token: number): number {
   const max = Math.max(...row);

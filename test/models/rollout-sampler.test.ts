@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyRepetitionPenalty, candidates, DEFAULT_SAMPLER, drawWeighted, filteredWeights, SeededRandom, tokenLogProb, type SamplerSettings } from '@aligntune/core';
+import { chosenLogProb } from '../../core/src/models/rollout/sampler.js';
 
 const LOGITS = Float32Array.from([3, 2, 1, 0, -1]);
 const s = (o: Partial<SamplerSettings>): SamplerSettings => ({ ...DEFAULT_SAMPLER, ...o });
@@ -92,5 +93,23 @@ describe('sampler filters (hand-computed cases)', () => {
       const got = candidates(row, s({ topP }));
       expect([...got.ids].sort((a, b) => a - b)).toEqual(want.sort((a, b) => a - b));
     }
+  });
+
+  it("with the graph's probabilities: they are the weights (as they are without a filter), the filters drop what the exp path drops", () => {
+    const probs = Float32Array.from(softmax([3, 2, 1, 0, -1]));
+    expect(filteredWeights(LOGITS, s({}), undefined, probs)).toBe(probs);
+    for (const o of [{ topK: 2 }, { topP: 0.87 }, { topP: 0.871 }, { minP: 0.1 }, { minP: 0.2 }, { topK: 3, topP: 0.7 }, { topP: 0.96, minP: 0.06 }]) {
+      const w = filteredWeights(LOGITS, s(o), new Float64Array(LOGITS.length), probs);
+      const kept = new Set(candidates(LOGITS, s(o)).ids);
+      w.forEach((x, i) => expect(x).toBe(kept.has(i) ? probs[i] : 0));
+    }
+  });
+
+  it("the chosen token's log-prob is the log of the graph's probability, recomputed from the logits below float32's normal range", () => {
+    const row = Float32Array.from([0, -1, -100]);
+    const probs = Float32Array.from(softmax([0, -1, -100])); // p[2] ≈ 2.7e-44: a float32 subnormal, 2 significant digits
+    expect(chosenLogProb(row, probs, 1, 1)).toBe(Math.log(probs[1]!));
+    expect(chosenLogProb(row, probs, 2, 1)).toBeCloseTo(tokenLogProb(row, 2, 1), 12);
+    expect(Math.abs(Math.log(probs[2]!) - tokenLogProb(row, 2, 1))).toBeGreaterThan(1e-3);
   });
 });

@@ -20,6 +20,8 @@ export const kvNames = {
 } as const;
 
 export const SLOTS = 'slots';
+/** The prefill and decode graphs' float32 scalar input: the temperature their `probs` output is taken at. */
+export const TEMPERATURE = 'temperature';
 export const PAST = 'past_sequence_length';
 
 function kvInput(g: Graph, model: DecoderModel, name: string, len: string, slots = false): Tensor {
@@ -82,22 +84,34 @@ class LeftWeightGraph extends Graph {
 }
 
 /**
+ * The sampling tail of the prefill and decode graphs: `logits` [batch, vocab] and `probs` = softmax(logits /
+ * temperature) in float32, computed by onnxruntime's vectorized, multi-threaded kernel. Why: the exp pass over
+ * the vocabulary cost ~1.5 ms per row in JS (Math.exp), on the critical path between two decode runs; with the
+ * probabilities at hand the draw is one cumulative pass and the chosen token's log-prob a lookup.
+ */
+function samplingOutputs(g: Graph, logits: Tensor): { logits: Tensor; probs: Tensor } {
+  const temperature = g.input(TEMPERATURE, 'float32', []);
+  const scaled = g.div(logits.dtype === 'float32' ? logits : g.cast(logits, 'float32'), temperature);
+  return { logits, probs: g.softmax(scaled) };
+}
+
+/**
  * Prefill: left-padded prompts [batch, seq] → `logits` of the last position [batch, vocab] (the lm head
- * runs on one position only) and `present.N.key/value` [batch, kvHeads, seq, headDim].
+ * runs on one position only) with their `probs` (`samplingOutputs`) and `present.N.key/value` [batch, kvHeads, seq, headDim].
  */
 export function buildPrefillGraph(model: DecoderModel, mode: WeightMode): GenerationGraph {
   const g = new Graph('prefill');
   const inputs = declareTokenInputs(g);
   const { hidden, presents, weights } = model.forward(g, inputs, mode);
   const last = g.gather(hidden, g.scalar(-1, 'int64'), 1);
-  const outputs = { logits: model.lmLogits(g, weights, last), ...presentOutputs(presents) };
+  const outputs = { ...samplingOutputs(g, model.lmLogits(g, weights, last)), ...presentOutputs(presents) };
   return { graph: g, outputs, weightFeeds: () => weights.feeds(), transposedWeights: new Map() };
 }
 
 /**
  * One decode step against a caller-managed slot buffer (`slots` attention): input_ids/position_ids
  * [batch, 1], `slot_bias` [batch, slots] (one per distinct sliding window, `kvNames.slotBias`), `past_key_values.N.*` [batch, kvHeads, 1, slots, headDim] → `logits`
- * [batch, vocab] and `present.N.*` holding only the new token's keys/values [batch, kvHeads, 1, headDim].
+ * [batch, vocab] with their `probs` (`samplingOutputs`) and `present.N.*` holding only the new token's keys/values [batch, kvHeads, 1, headDim].
  */
 export function buildDecodeGraph(model: DecoderModel, mode: WeightMode): GenerationGraph {
   // Constant weights are prepacked by onnxruntime; weights fed every step multiply as the left operand instead
@@ -111,7 +125,7 @@ export function buildDecodeGraph(model: DecoderModel, mode: WeightMode): Generat
   const { hidden, presents } = cachedDecoderForward(g, model.architecture, model.config, weights, inputIds, positionIds, attention);
   const logits = g.reshape(model.lmLogits(g, weights, hidden), [BATCH, model.config.vocabSize]);
   const transposedWeights = g instanceof LeftWeightGraph ? g.transposed : new Map<string, Tensor>();
-  return { graph: g, outputs: { logits, ...presentOutputs(presents) }, weightFeeds: () => weights.feeds(), transposedWeights };
+  return { graph: g, outputs: { ...samplingOutputs(g, logits), ...presentOutputs(presents) }, weightFeeds: () => weights.feeds(), transposedWeights };
 }
 
 /** The [out, in] copies a decode graph's `transposedWeights` name, from the weights as they are fed: run once per weight update. */

@@ -1,7 +1,7 @@
 import type { CompiledGraph, GraphExecutor, HostTensor, RunValue } from '../../engine/graph-executor.js';
 import { compileWithSharedWeights } from '../../engine/compile-with-shared-weights.js';
 import { emitModel } from '../../engine/onnx/emit-model.js';
-import { buildDecodeGraph, buildPrefillGraph, type GenerationGraph } from '../graph/generation-graphs.js';
+import { buildDecodeGraph, buildPrefillGraph, TEMPERATURE, type GenerationGraph } from '../graph/generation-graphs.js';
 import type { WeightMode } from '../graph/graph-weights.js';
 import { layerWindows } from '../hf-model-config.js';
 import type { DecoderModel } from '../roles/decoder-model.js';
@@ -10,7 +10,7 @@ import type { Tokenizer } from '../tokenizer.js';
 import { GenerationWeightLayout } from './generation-weight-layout.js';
 import { KvSlots } from './kv-slots.js';
 import { leftPad } from './prompt-batch.js';
-import { applyRepetitionPenalty, argmax, DEFAULT_SAMPLER, drawWeighted, filteredWeights, tokenLogProb, type SamplerSettings } from './sampler.js';
+import { applyRepetitionPenalty, argmax, chosenLogProb, DEFAULT_SAMPLER, drawWeighted, filteredWeights, type Probabilities, type SamplerSettings } from './sampler.js';
 
 export interface GenerateOptions extends Partial<SamplerSettings> {
   readonly maxNewTokens: number;
@@ -52,10 +52,8 @@ export interface RolloutStats {
   readonly decodeMs: number;
   /** The JS slot cache's work between decode runs: window masks, feeds, writing each step's new keys/values into their slot. */
   readonly kvCacheMs: number;
-  /** Choosing the tokens: on the critical path between two decode runs. */
+  /** Choosing the tokens and reading their log-probs: on the critical path between two decode runs. */
   readonly samplingMs: number;
-  /** The chosen tokens' log-probs, computed while the next decode run works (off the critical path where the backend runs off the main thread). */
-  readonly logProbMs: number;
   readonly decodeSteps: number;
   readonly generatedTokens: number;
 }
@@ -81,9 +79,10 @@ interface Compiled {
 
 /**
  * Batched sampling with a KV cache: one prefill run over the (deduplicated, left-padded) prompts, then one
- * decode run per token against a slot cache kept in JS (KvSlots). Sampling runs in TypeScript on the
- * [rows, vocab] logits of each step. With weights fed as inputs, the decode graph multiplies by transposed
- * copies of the weight matrices, made once per generate() (GenerationWeightLayout).
+ * decode run per token against a slot cache kept in JS (KvSlots). Each run also returns softmax(logits / T)
+ * (the graphs' sampling tail); the draw runs in TypeScript on those [rows, vocab] probabilities. With weights
+ * fed as inputs, the decode graph multiplies by transposed copies of the weight matrices, made once per
+ * generate() (GenerationWeightLayout).
  */
 export class RolloutEngine {
   private prefill!: Compiled;
@@ -118,7 +117,7 @@ export class RolloutEngine {
   }
 
   async generate(prompts: readonly (string | readonly number[])[], options: GenerateOptions): Promise<RolloutResult> {
-    if (prompts.length === 0) return { completions: [], stats: { prefillMs: 0, weightLayoutMs: 0, decodeMs: 0, samplingMs: 0, logProbMs: 0, kvCacheMs: 0, decodeSteps: 0, generatedTokens: 0 } };
+    if (prompts.length === 0) return { completions: [], stats: { prefillMs: 0, weightLayoutMs: 0, decodeMs: 0, samplingMs: 0, kvCacheMs: 0, decodeSteps: 0, generatedTokens: 0 } };
     const run = new GenerationRun(this, this.encodePrompts(prompts), options);
     return run.execute(this.prefill, this.decode, this.layout);
   }
@@ -167,9 +166,9 @@ class GenerationRun {
   private readonly finished: (FinishReason | null)[];
   /** Reused for every row's weights: a 50k-entry allocation per row per step shows in profiles. */
   private readonly scratch: Float64Array;
-  private readonly stats = { prefillMs: 0, weightLayoutMs: 0, decodeMs: 0, samplingMs: 0, logProbMs: 0, kvCacheMs: 0, decodeSteps: 0, generatedTokens: 0 };
-  /** Tokens chosen whose log-probs are still to compute: the logits row each was drawn from. */
-  private pendingLogProbs: { row: number; raw: Float32Array; token: number }[] = [];
+  private readonly stats = { prefillMs: 0, weightLayoutMs: 0, decodeMs: 0, samplingMs: 0, kvCacheMs: 0, decodeSteps: 0, generatedTokens: 0 };
+  /** The graphs' temperature feed (their `probs` are taken at it). */
+  private readonly temperatureFeed: Record<string, HostTensor>;
 
   constructor(
     private readonly engine: RolloutEngine,
@@ -188,6 +187,7 @@ class GenerationRun {
     this.rngs = Array.from({ length: this.rows }, (_, r) => new SeededRandom(options.seed ?? 0, `${this.promptOf(r)}/${r % this.n}`));
     this.finished = new Array<FinishReason | null>(this.rows).fill(null);
     this.scratch = new Float64Array(engine.model.config.vocabSize);
+    this.temperatureFeed = { [TEMPERATURE]: { dtype: 'float32', dims: [], data: Float32Array.of(this.settings.temperature) } };
   }
 
   private promptOf(row: number): number {
@@ -198,11 +198,11 @@ class GenerationRun {
     const { ids, mask, positions } = leftPad(this.prompts, this.engine.eosTokenIds(this.options)[0] ?? 0);
     const promptLen = ids[0]!.length;
     const t0 = performance.now();
-    const pre = await prefill.graph.run({ ...tokenFeeds(ids, mask, positions), ...this.weightFeeds(prefill) });
+    const pre = await prefill.graph.run({ ...tokenFeeds(ids, mask, positions), ...this.temperatureFeed, ...this.weightFeeds(prefill) });
     this.stats.prefillMs = performance.now() - t0;
     const vocab = this.engine.model.config.vocabSize;
     const promptOf = Array.from({ length: this.rows }, (_, r) => this.promptOf(r));
-    this.sampleStep(pre.logits!.data as Float32Array, vocab, promptOf);
+    this.sampleStep(sampling(pre), vocab, promptOf);
     const cfg = this.engine.model.config;
     const windows = [...new Set(layerWindows(cfg))];
     const cache = new KvSlots({ layers: cfg.numLayers, kvHeads: cfg.numKvHeads, headDim: cfg.headDim, windows }, this.rows, promptLen + this.options.maxNewTokens - 1);
@@ -212,38 +212,33 @@ class GenerationRun {
     for (let step = 0; step + 1 < this.options.maxNewTokens && this.finished.some((f) => f === null); step++) {
       decodeWeights ??= await this.decodeWeights(decode, layout); // not before a first decode step is certain
       const positionIds = BigInt64Array.from(promptOf, (p) => BigInt(realLen[p]! + step));
-      const logits = await this.decodeStep(decode, cache, decodeWeights, promptLen + step, positionIds);
-      this.sampleStep(logits, vocab, Array.from({ length: this.rows }, (_, r) => r));
+      const out = await this.decodeStep(decode, cache, decodeWeights, promptLen + step, positionIds);
+      this.sampleStep(out, vocab, Array.from({ length: this.rows }, (_, r) => r));
     }
-    this.flushLogProbs();
     return { completions: this.completions(), stats: { ...this.stats } };
   }
 
-  /**
-   * One decode run on the last tokens, its new keys/values written into `slot`; returns its logits. The pending
-   * log-probs are computed while it works.
-   */
-  private async decodeStep(decode: Compiled, cache: KvSlots, weights: Readonly<Record<string, RunValue>>, slot: number, positions: BigInt64Array): Promise<Float32Array> {
+  /** One decode run on the last tokens, its new keys/values written into `slot`; returns its logits and probabilities. */
+  private async decodeStep(decode: Compiled, cache: KvSlots, weights: Readonly<Record<string, RunValue>>, slot: number, positions: BigInt64Array): Promise<SamplingRows> {
     let t0 = performance.now();
     cache.applyWindows(slot);
     const cacheFeeds = cache.feeds();
     this.stats.kvCacheMs += performance.now() - t0;
     const last = this.tokens.map((t) => t[t.length - 1] ?? 0);
     t0 = performance.now();
-    const running = decode.graph.run({
+    const out = await decode.graph.run({
       input_ids: { dtype: 'int64', dims: [this.rows, 1], data: BigInt64Array.from(last, BigInt) },
       position_ids: { dtype: 'int64', dims: [this.rows, 1], data: positions },
       ...cacheFeeds,
+      ...this.temperatureFeed,
       ...weights,
     });
-    this.flushLogProbs(); // while the run works off the main thread
-    const out = await running;
     this.stats.decodeMs += performance.now() - t0;
     this.stats.decodeSteps++;
     t0 = performance.now();
     cache.write(out, slot);
     this.stats.kvCacheMs += performance.now() - t0;
-    return out.logits!.data as Float32Array;
+    return sampling(out);
   }
 
   /** The decode graph's weight feeds, with the transposed copies made from the current weights (`layout`). */
@@ -266,30 +261,25 @@ class GenerationRun {
   }
 
   /** Picks the next token of every unfinished row; `source[r]` is the logits row that row r reads. */
-  private sampleStep(logits: Float32Array, vocab: number, source: readonly number[]): void {
+  private sampleStep({ logits, probs }: SamplingRows, vocab: number, source: readonly number[]): void {
     const t0 = performance.now();
+    const penalised = this.settings.repetitionPenalty !== 1;
     for (let r = 0; r < this.rows; r++) {
       if (this.finished[r] !== null) continue;
       const raw = logits.subarray(source[r]! * vocab, (source[r]! + 1) * vocab);
-      // The penalty edits a copy: `raw` also gives the reported log-prob, and prefill rows are shared by a group.
-      const row = this.settings.repetitionPenalty !== 1 ? raw.slice() : raw;
+      const rowProbs = probs.subarray(source[r]! * vocab, (source[r]! + 1) * vocab);
+      // The penalty edits a copy (`raw` gives the reported log-prob, and prefill rows are shared by a group), whose
+      // weights then come from its own exp pass: the graph's probabilities are those of the unpenalised logits.
+      const row = penalised ? raw.slice() : raw;
       applyRepetitionPenalty(row, this.seen[r]!, this.settings.repetitionPenalty);
-      const token = this.settings.greedy ? argmax(row) : drawWeighted(filteredWeights(row, this.settings, this.scratch), this.rngs[r]!.nextFloat());
+      const token = this.settings.greedy ? argmax(row) : drawWeighted(filteredWeights(row, this.settings, this.scratch, penalised ? undefined : rowProbs), this.rngs[r]!.nextFloat());
       this.tokens[r]!.push(token);
-      this.pendingLogProbs.push({ row: r, raw, token });
+      this.logprobs[r]!.push(chosenLogProb(raw, rowProbs, token, this.settings.temperature));
       this.seen[r]!.add(token);
       this.stats.generatedTokens++;
       this.finished[r] = this.finishReason(r, token);
     }
     this.stats.samplingMs += performance.now() - t0;
-  }
-
-  /** Computes the pending log-probs (the draw did not need them, so they wait for the next run to be under way). */
-  private flushLogProbs(): void {
-    const t0 = performance.now();
-    for (const { row, raw, token } of this.pendingLogProbs) this.logprobs[row]!.push(tokenLogProb(raw, token, this.settings.temperature));
-    this.pendingLogProbs = [];
-    this.stats.logProbMs += performance.now() - t0;
   }
 
   private finishReason(r: number, token: number): FinishReason | null {
@@ -323,6 +313,16 @@ class GenerationRun {
       return { promptIndex: this.promptOf(r), tokenIds, text, logprobs: this.logprobs[r]!, finishReason, truncated: finishReason === 'length' };
     });
   }
+}
+
+/** A generation graph run's [rows, vocab] logits and their probabilities at the run's temperature. */
+interface SamplingRows {
+  readonly logits: Float32Array;
+  readonly probs: Probabilities;
+}
+
+function sampling(out: Readonly<Record<string, HostTensor>>): SamplingRows {
+  return { logits: out.logits!.data as Float32Array, probs: out.probs!.data as Probabilities };
 }
 
 function definedOnly(options: Partial<SamplerSettings>): Partial<SamplerSettings> {

@@ -55,25 +55,47 @@ export function argmax(row: Float32Array): number {
   return best;
 }
 
+/** softmax(row / temperature) as the generation graphs compute it (`probs`), float32. */
+export type Probabilities = Float32Array;
+
 /**
- * The weights a draw uses after temperature, top-k, top-p and min-p: w = exp((l − max)/T) (the top token
- * weighs 1), 0 for every dropped token. Typed-array passes over the vocabulary only; top-p locates its cut
- * with a histogram of log-weights and sorts just the bucket the cut falls in, so a flat 50k-token
- * distribution costs about as much as a peaked one.
+ * The weights a draw uses after temperature, top-k, top-p and min-p, 0 for every dropped token. With `probs`
+ * (the graph's softmax of this row) they are those probabilities: no exp pass here, and without a filter not
+ * even a copy. Without, w = exp((l − max)/T) in float64 (the top token weighs 1): the path of a row whose logits
+ * JS changed (repetition penalty). Typed-array passes over the vocabulary only; top-p locates its cut with a
+ * histogram of log-weights and sorts just the bucket the cut falls in, so a flat 50k-token distribution costs
+ * about as much as a peaked one.
  */
-export function filteredWeights(row: Float32Array, s: SamplerSettings, scratch?: Float64Array): Float64Array {
+export function filteredWeights(row: Float32Array, s: SamplerSettings, scratch?: Float64Array, probs?: Probabilities): Float32Array | Float64Array {
+  const topK = s.topK > 0 && s.topK < row.length;
+  if (probs && !topK && s.topP >= 1 && s.minP <= 0) return probs;
   const max = rowMax(row);
   const w = scratch?.length === row.length ? scratch : new Float64Array(row.length);
-  for (let i = 0; i < row.length; i++) w[i] = Math.exp((row[i]! - max) / s.temperature);
-  if (s.topK > 0 && s.topK < row.length) {
+  if (probs) w.set(probs);
+  else for (let i = 0; i < row.length; i++) w[i] = Math.exp((row[i]! - max) / s.temperature);
+  if (topK) {
     const kth = kthLargest(row, s.topK);
     for (let i = 0; i < row.length; i++) if (row[i]! < kth) w[i] = 0;
   }
   if (s.topP < 1) nucleus(row, w, max, s);
-  // min-p compares with the most likely token, whose weight is 1; renormalisation does not change the ratio.
-  if (s.minP > 0) for (let i = 0; i < w.length; i++) if (w[i]! < s.minP) w[i] = 0;
+  // min-p compares with the most likely token (weight 1 on the exp path); renormalisation does not change the ratio.
+  if (s.minP > 0) {
+    const floor = s.minP * (probs ? rowMax(probs) : 1);
+    for (let i = 0; i < w.length; i++) if (w[i]! < floor) w[i] = 0;
+  }
   return w;
 }
+
+/**
+ * log softmax(row / temperature)[token] read from the graph's probabilities; a probability below float32's normal
+ * range (too few digits left, or 0) is recomputed from the logits in float64.
+ */
+export function chosenLogProb(row: Float32Array, probs: Probabilities, token: number, temperature: number): number {
+  const p = probs[token]!;
+  return p >= FLOAT32_MIN_NORMAL ? Math.log(p) : tokenLogProb(row, token, temperature);
+}
+
+const FLOAT32_MIN_NORMAL = 2 ** -126;
 
 /** The surviving tokens and their renormalised probabilities, in vocabulary order (for inspection and tests). */
 export function candidates(row: Float32Array, s: SamplerSettings): Candidates {
@@ -113,33 +135,32 @@ const LOG_RANGE = 60;
 /**
  * transformers' TopP, in place on `w`: a token is dropped once the tokens heavier than it hold top_p of
  * the (top-k) mass; at least one token is kept. Buckets of −log w = (max − l)/T spanning the actual
- * range (so a flat distribution spreads out too), heaviest first, locate the cut.
+ * range (so a flat distribution spreads out too), heaviest first, locate the cut. Any bucketing monotone in
+ * the logit gives the same tokens, so the bucket is recomputed where it is needed rather than stored.
  */
 function nucleus(row: Float32Array, w: Float64Array, max: number, s: SamplerSettings): void {
-  let span = 0;
+  let lowest = max;
   let total = 0;
   for (let i = 0; i < w.length; i++) {
     if (w[i] === 0) continue;
-    span = Math.max(span, Math.min(LOG_RANGE, (max - row[i]!) / s.temperature));
+    if (row[i]! < lowest) lowest = row[i]!;
     total += w[i]!;
   }
-  const scale = span > 0 ? (BUCKETS - 1) / span : 0;
-  const bucket = new Int32Array(w.length);
+  const span = Math.min(LOG_RANGE, (max - lowest) / s.temperature);
+  const perLogit = span > 0 ? (BUCKETS - 1) / span / s.temperature : 0;
+  const bucketOf = (i: number) => Math.min(BUCKETS - 1, Math.floor((max - row[i]!) * perLogit));
   const mass = new Float64Array(BUCKETS);
-  for (let i = 0; i < w.length; i++) {
-    if (w[i] === 0) continue;
-    bucket[i] = Math.floor(Math.min(LOG_RANGE, (max - row[i]!) / s.temperature) * scale);
-    mass[bucket[i]!] += w[i]!;
-  }
+  for (let i = 0; i < w.length; i++) if (w[i] !== 0) mass[bucketOf(i)] += w[i]!;
   const threshold = s.topP * total;
   let before = 0;
   let cut = 0;
   while (cut < BUCKETS - 1 && before + mass[cut]! < threshold) before += mass[cut++]!;
   const edge: number[] = [];
   for (let i = 0; i < w.length; i++) {
-    if (w[i] === 0 || bucket[i]! < cut) continue;
-    if (bucket[i] === cut) edge.push(i);
-    else w[i] = 0;
+    if (w[i] === 0) continue;
+    const bucket = bucketOf(i);
+    if (bucket === cut) edge.push(i);
+    else if (bucket > cut) w[i] = 0;
   }
   edge.sort((a, b) => w[b]! - w[a]! || a - b);
   let keptAny = before > 0;
@@ -151,7 +172,7 @@ function nucleus(row: Float32Array, w: Float64Array, max: number, s: SamplerSett
 }
 
 /** Draws an index with probability proportional to `w` from a uniform u ∈ [0, 1). */
-export function drawWeighted(w: Float64Array, u: number): number {
+export function drawWeighted(w: Float32Array | Float64Array, u: number): number {
   let total = 0;
   for (let i = 0; i < w.length; i++) total += w[i]!;
   let acc = 0;
