@@ -2,7 +2,7 @@ import type { HostTensor } from '../../engine/graph-executor.js';
 import { dimAdd } from '../../engine/ir/dim.js';
 import { Graph, type MatMulOptions } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
-import type { WeightMode } from './graph-weights.js';
+import { sharedWeightsAsConstants, type WeightMode } from './graph-weights.js';
 import { layerWindows } from '../hf-model-config.js';
 import type { DecoderModel } from '../roles/decoder-model.js';
 import { AttentionContext, type KvPair } from './attention.js';
@@ -87,6 +87,7 @@ class LeftWeightGraph extends Graph {
  */
 export function buildPrefillGraph(model: DecoderModel, mode: WeightMode): GenerationGraph {
   const g = new Graph('prefill');
+  sharedWeightsAsConstants(g);
   const inputs = declareTokenInputs(g);
   const { hidden, presents, weights } = model.forward(g, inputs, mode);
   const last = g.gather(hidden, g.scalar(-1, 'int64'), 1);
@@ -102,6 +103,7 @@ export function buildPrefillGraph(model: DecoderModel, mode: WeightMode): Genera
 export function buildDecodeGraph(model: DecoderModel, mode: WeightMode): GenerationGraph {
   // Constant weights are prepacked by onnxruntime; weights fed every step multiply as the left operand instead
   const g = mode === 'input' ? new LeftWeightGraph('decode') : new Graph('decode');
+  sharedWeightsAsConstants(g);
   const inputIds = g.input('input_ids', 'int64', [BATCH, 1]);
   const positionIds = g.input('position_ids', 'int64', [BATCH, 1]);
   const slotBias = (window: number | null) => g.input(kvNames.slotBias(window), model.dtype, [BATCH, SLOTS]);

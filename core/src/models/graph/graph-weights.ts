@@ -61,8 +61,9 @@ export class GraphWeights {
     for (const [suffix, value] of Object.entries(stored.parts)) parts[suffix] = this.declare(this.graphName(name) + suffix, value);
     // A plain weight decodes to itself: as an initializer it stays a constant, which onnxruntime prepacks (MatMul).
     // A shared one (a frozen model's own array, passed beside the model bytes) is gated too: the bytes hold only a
-    // stub for it, which onnxruntime's optimizers would read if they folded it at session creation.
-    const atRunTime = this.options.mode === 'initializer' && (!this.isPlain(stored) || isShared(stored));
+    // stub for it, which onnxruntime's optimizers would read if they folded it at session creation; not where no
+    // op reading it can be folded (sharedWeightsAsConstants).
+    const atRunTime = this.options.mode === 'initializer' && (!this.isPlain(stored) || (isShared(stored) && !constantReaders.has(this.g)));
     const decoded = atRunTime ? partsAtRunTime(this.g, parts) : parts;
     // A backward that reads a decoded weight (dX = dY·Wᵀ) decodes it again, so the forward's float32 copy is not kept.
     const t = this.g.inSegment('always', () => stored.decode(this.g, decoded));
@@ -103,6 +104,20 @@ export class GraphWeights {
   private declare(graphName: string, value: HostTensor): Tensor {
     return this.options.mode === 'input' ? this.g.input(graphName, value.dtype, value.dims) : this.g.initializer(graphName, value);
   }
+}
+
+/** Graphs marked by `sharedWeightsAsConstants`. */
+const constantReaders = new WeakSet<Graph>();
+
+/**
+ * Plain shared weights bound on `g` from now on stay constants, not gated run-time values: for a graph where every
+ * op reading a weight also reads a run-time value (the generation graphs: MatMul by activations, Gather by token
+ * ids, norms and biases over activations), so that onnxruntime can fold none of them at session creation and the
+ * stub is never read. MatMul then prepacks the shared value (after it replaced the stub) and no run copies the
+ * weight, where the gate copied every weight on every decode step.
+ */
+export function sharedWeightsAsConstants(g: Graph): void {
+  constantReaders.add(g);
 }
 
 /** Whether any part of `stored` is a frozen model's own array, which compileWithSharedWeights shares. */
