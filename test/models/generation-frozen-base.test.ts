@@ -7,7 +7,8 @@ import { tinyModel } from './graph-helpers.js';
 
 /**
  * Generation with a LoRA policy on a frozen base (issue 18): a float32 base is read by the prefill and decode graphs
- * as constants (no per-step copy through a run-time gate), a stored one (QLoRA) as before, and either way the
+ * as constants (no per-step copy through a run-time gate), a stored one (QLoRA) decoded once per generate() and fed
+ * as float32 inputs (no per-step decode), and either way the
  * tokens and log-probs are the training forward's. The vocabulary is large enough (20000 × 16 floats, 1.25 MiB) for
  * the tied embedding to leave the model bytes as a shared weight, so ort-capi reads it through AddInitializer.
  */
@@ -53,7 +54,7 @@ async function trainingLogProbs(executor: GraphExecutor, policy: DecoderModel, i
 }
 
 describe('generation with a frozen LoRA base', () => {
-  it('a float32 base is read as constants by the prefill and decode graphs (no gate copies it per run); a stored base still decodes at run time', () => {
+  it('a float32 base is read as constants by the prefill and decode graphs (no gate copies it per run)', () => {
     const fp32 = loraPolicy(FP32_BASE);
     for (const spec of [buildPrefillGraph(fp32, 'input'), buildDecodeGraph(fp32, 'input')]) {
       expect(gatedInitializers(spec.graph)).toEqual([]);
@@ -61,9 +62,17 @@ describe('generation with a frozen LoRA base', () => {
       const readers = spec.graph.nodes.filter((n) => n.inputs.some((t) => initializerName(t) === 'base.embed.tokens'));
       expect(readers.map((n) => n.op).sort()).toEqual(['Gather', 'MatMul']);
     }
-    // the gate is what keeps onnxruntime from folding a decode over a shared stub: it stays for stored weights
-    const qlora = buildDecodeGraph(loraPolicy(QLORA_BASE), 'input');
-    expect(gatedInitializers(qlora.graph)).toContain('base.embed.tokens');
+  });
+
+  it('a stored base (QLoRA) enters the prefill and decode graphs decoded, as float32 inputs: no per-step gate or decode over its codes', () => {
+    const qlora = loraPolicy(QLORA_BASE);
+    for (const spec of [buildPrefillGraph(qlora, 'input'), buildDecodeGraph(qlora, 'input')]) {
+      expect(gatedInitializers(spec.graph)).toEqual([]);
+      const initializers = spec.graph.nodes.flatMap((n) => n.inputs.map(initializerName)).filter((name) => name?.startsWith('base.'));
+      expect(initializers).toEqual([]); // no codes, absmax or bf16 bits: nothing is decoded in the step
+      expect(spec.decodedWeights.get('base.embed.tokens')).toBe(qlora.adapter!.base.storedWeight('embed.tokens'));
+      expect(spec.graph.inputs.map((t) => t.name)).toContain('base.embed.tokens');
+    }
   });
 
   it.each([

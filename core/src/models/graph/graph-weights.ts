@@ -57,6 +57,8 @@ export class GraphWeights {
     const stored = this.lookup(name);
     if (!stored && this.options.fallback) return this.options.fallback(name);
     if (!stored) throw new Error(`model has no weight '${name}'`);
+    const once = this.options.mode === 'initializer' && !this.isPlain(stored) ? decodedOnce.get(this.g) : undefined;
+    if (once) return this.decodedInput(name, stored, once);
     const parts: Record<string, Tensor> = {};
     for (const [suffix, value] of Object.entries(stored.parts)) parts[suffix] = this.declare(this.graphName(name) + suffix, value);
     // A plain weight decodes to itself: as an initializer it stays a constant, which onnxruntime prepacks (MatMul).
@@ -68,6 +70,15 @@ export class GraphWeights {
     // A backward that reads a decoded weight (dX = dY·Wᵀ) decodes it again, so the forward's float32 copy is not kept.
     const t = this.g.inSegment('always', () => stored.decode(this.g, decoded));
     this.parts.set(name, parts);
+    this.used.set(name, t);
+    return t;
+  }
+
+  /** A stored weight as the float32 input its caller decodes once (storedWeightsDecodedOnce). */
+  private decodedInput(name: string, stored: StoredWeight, once: Map<string, StoredWeight>): Tensor {
+    const t = this.g.input(this.graphName(name), this.dtype, [...stored.dims]);
+    once.set(this.graphName(name), stored);
+    this.parts.set(name, { '': t });
     this.used.set(name, t);
     return t;
   }
@@ -118,6 +129,20 @@ const constantReaders = new WeakSet<Graph>();
  */
 export function sharedWeightsAsConstants(g: Graph): void {
   constantReaders.add(g);
+}
+
+/** Graphs marked by `storedWeightsDecodedOnce`: graph name → the stored weight its float32 input stands for. */
+const decodedOnce = new WeakMap<Graph, Map<string, StoredWeight>>();
+
+/**
+ * Stored (half, quantized) frozen weights bound on `g` from now on enter it as float32 inputs, by their graph names,
+ * which the caller decodes once for many runs (a generation's decode steps) rather than the graph on every run.
+ * Returns graph name → stored weight, filled as the weights are bound.
+ */
+export function storedWeightsDecodedOnce(g: Graph): ReadonlyMap<string, StoredWeight> {
+  const weights = new Map<string, StoredWeight>();
+  decodedOnce.set(g, weights);
+  return weights;
 }
 
 /** Whether any part of `stored` is a frozen model's own array, which compileWithSharedWeights shares. */
