@@ -84,7 +84,8 @@ interface Compiled {
  * Batched sampling with a KV cache: one prefill run over the (deduplicated, left-padded) prompts, then one
  * decode run per token against a slot cache kept in JS (KvSlots). Sampling runs in TypeScript on the
  * [rows, vocab] logits of each step. With weights fed as inputs, the decode graph multiplies by transposed
- * copies of the weight matrices, made once per generate() (GenerationWeightLayout).
+ * copies of the weight matrices, made once per generate() (GenerationWeightLayout). A frozen LoRA base is read as
+ * constants when float32, and decoded once per generate() when stored (StoredWeightDecode), not at every step.
  */
 export class RolloutEngine {
   private prefill!: Compiled;
