@@ -4,10 +4,12 @@
 // under training uses) and baked in as initializers. Reports peak RSS. `--weights resident` (ort-capi) feeds weights
 // kept inside onnxruntime, overwritten just before each generation as a policy update does (live weights, no recompile).
 // `sampling` is the draw between two decode runs (on the critical path), also as a share of decode step + sampling.
-// Usage: npm run build && node bench/generation.mjs [--batch 8,64] [--prompt 64] [--new 128] [--weights input,initializer,resident] [--backend cpu|ort-capi] [--threads N] [--repeat R] [--top-p 0.95] [--top-k 0]
+// `--weights lora,lora-bf16,qlora`: a LoRA policy (r 16, PEFT's default targets, B random so the adapter acts) on a
+// frozen base stored as a LoRA run stores it: float32, bf16, or nf4 layers with a bf16 embedding (QLoRA).
+// Usage: npm run build && node bench/generation.mjs [--batch 8,64] [--prompt 64] [--new 128] [--weights input,initializer,resident,lora,lora-bf16,qlora] [--backend cpu|ort-capi] [--threads N] [--repeat R] [--top-p 0.95] [--top-k 0]
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { DecoderModel, hostWeights, initWeights, parseModelConfig, toCanonicalWeights, RolloutEngine } from '@aligntune/core';
+import { DecoderModel, freezeHostArray, hostWeights, initWeights, LoraAdapter, parseModelConfig, storeFrozen, toCanonicalWeights, RolloutEngine } from '@aligntune/core';
 import { Gpt2Architecture, GPT2_MODEL_TYPES } from '@aligntune/plugin-arch-gpt2';
 import { OnnxRuntimeBackend } from '@aligntune/plugin-backend-onnxruntime';
 import { CapiBackend } from '@aligntune/plugin-backend-onnxruntime-capi';
@@ -62,13 +64,27 @@ function residentWeights() {
   return { tensors, rewrite: () => { for (const [name, w] of model.weights) tensors[name].write(w); } };
 }
 
+/** How each LoRA mode stores the frozen base (bench/train.mjs's --precision / --quantization for the same modes). */
+const LORA_BASES = { lora: { precision: 'fp32' }, 'lora-bf16': { precision: 'bf16' }, qlora: { precision: 'bf16', quantization: { format: 'nf4', blockSize: 64 } } };
+
+/** A LoRA policy on a frozen copy of the model's weights (frozen as a run freezes a loaded base: shared between sessions). */
+function loraPolicy(mode) {
+  const copies = new Map([...model.weights].map(([name, w]) => [name, { ...w, data: Float32Array.from(w.data) }]));
+  for (const w of copies.values()) freezeHostArray(w.data);
+  const base = storeFrozen(new DecoderModel({ ...model, weights: copies }), LORA_BASES[mode]);
+  const settings = { r: 16, loraAlpha: 32, loraDropout: 0, useRslora: false, modulesToSave: [], initLoraWeights: false };
+  const adapter = LoraAdapter.create(base, settings, { seed: 0 });
+  return adapter.base.withAdapter(adapter);
+}
+
 // Every mode's engine is created first, then the modes take turns, batch by batch, `--repeat` rounds: the load of
 // a shared machine then weighs on all of them alike, and the ratios come from runs seconds apart.
 const engines = [];
 for (const mode of args.weights.split(',')) {
   t = performance.now();
   const live = mode === 'resident' ? residentWeights() : undefined;
-  const engine = await RolloutEngine.create(model, backend, { weights: live ? 'input' : mode });
+  const lora = mode in LORA_BASES;
+  const engine = await RolloutEngine.create(lora ? loraPolicy(mode) : model, backend, { weights: live || lora ? 'input' : mode });
   const liveWeights = live ? { weights: live.tensors } : {};
   const compileMs = performance.now() - t;
   // warm-up: a short run so session allocation is not timed

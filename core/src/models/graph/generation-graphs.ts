@@ -2,7 +2,8 @@ import type { HostTensor } from '../../engine/graph-executor.js';
 import { dimAdd } from '../../engine/ir/dim.js';
 import { Graph, type MatMulOptions } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
-import type { WeightMode } from './graph-weights.js';
+import { sharedWeightsAsConstants, storedWeightsDecodedOnce, type WeightMode } from './graph-weights.js';
+import type { StoredWeight } from '../quant/stored-weight.js';
 import { layerWindows } from '../hf-model-config.js';
 import type { DecoderModel } from '../roles/decoder-model.js';
 import { AttentionContext, type KvPair } from './attention.js';
@@ -40,6 +41,8 @@ export interface GenerationGraph {
   readonly weightFeeds: () => Record<string, HostTensor>;
   /** Weights the graph takes transposed ([out, in]): the fed name (`transposedName`) → the weight's own graph input. */
   readonly transposedWeights: ReadonlyMap<string, Tensor>;
+  /** Stored frozen weights (a LoRA base in bf16, nf4, …) the graph takes decoded, as float32 inputs: graph name → stored weight. */
+  readonly decodedWeights: ReadonlyMap<string, StoredWeight>;
 }
 
 /** The graph name of a weight fed in [out, in] layout (see `LeftWeightGraph`). */
@@ -101,11 +104,13 @@ function samplingOutputs(g: Graph, logits: Tensor): { logits: Tensor; probs: Ten
  */
 export function buildPrefillGraph(model: DecoderModel, mode: WeightMode): GenerationGraph {
   const g = new Graph('prefill');
+  sharedWeightsAsConstants(g);
+  const decodedWeights = storedWeightsDecodedOnce(g);
   const inputs = declareTokenInputs(g);
   const { hidden, presents, weights } = model.forward(g, inputs, mode);
   const last = g.gather(hidden, g.scalar(-1, 'int64'), 1);
   const outputs = { ...samplingOutputs(g, model.lmLogits(g, weights, last)), ...presentOutputs(presents) };
-  return { graph: g, outputs, weightFeeds: () => weights.feeds(), transposedWeights: new Map() };
+  return { graph: g, outputs, weightFeeds: () => weights.feeds(), transposedWeights: new Map(), decodedWeights };
 }
 
 /**
@@ -116,6 +121,8 @@ export function buildPrefillGraph(model: DecoderModel, mode: WeightMode): Genera
 export function buildDecodeGraph(model: DecoderModel, mode: WeightMode): GenerationGraph {
   // Constant weights are prepacked by onnxruntime; weights fed every step multiply as the left operand instead
   const g = mode === 'input' ? new LeftWeightGraph('decode') : new Graph('decode');
+  sharedWeightsAsConstants(g);
+  const decodedWeights = storedWeightsDecodedOnce(g);
   const inputIds = g.input('input_ids', 'int64', [BATCH, 1]);
   const positionIds = g.input('position_ids', 'int64', [BATCH, 1]);
   const slotBias = (window: number | null) => g.input(kvNames.slotBias(window), model.dtype, [BATCH, SLOTS]);
@@ -125,7 +132,7 @@ export function buildDecodeGraph(model: DecoderModel, mode: WeightMode): Generat
   const { hidden, presents } = cachedDecoderForward(g, model.architecture, model.config, weights, inputIds, positionIds, attention);
   const logits = g.reshape(model.lmLogits(g, weights, hidden), [BATCH, model.config.vocabSize]);
   const transposedWeights = g instanceof LeftWeightGraph ? g.transposed : new Map<string, Tensor>();
-  return { graph: g, outputs: { ...samplingOutputs(g, logits), ...presentOutputs(presents) }, weightFeeds: () => weights.feeds(), transposedWeights };
+  return { graph: g, outputs: { ...samplingOutputs(g, logits), ...presentOutputs(presents) }, weightFeeds: () => weights.feeds(), transposedWeights, decodedWeights };
 }
 
 /** The [out, in] copies a decode graph's `transposedWeights` name, from the weights as they are fed: run once per weight update. */
@@ -152,5 +159,5 @@ export function buildExportGraph(model: DecoderModel, mode: WeightMode = 'initia
   const attention = new AttentionContext(g, { mode: 'concat', dtype: model.dtype, attentionMask, past: (i) => pastTensors[i]!, queryLen: seq, windows: layerWindows(model.config) });
   const weights = model.bind(g, mode);
   const { hidden, presents } = cachedDecoderForward(g, model.architecture, model.config, weights, inputIds, positionIds, attention);
-  return { graph: g, outputs: { logits: model.lmLogits(g, weights, hidden), ...presentOutputs(presents) }, weightFeeds: () => weights.feeds(), transposedWeights: new Map() };
+  return { graph: g, outputs: { logits: model.lmLogits(g, weights, hidden), ...presentOutputs(presents) }, weightFeeds: () => weights.feeds(), transposedWeights: new Map(), decodedWeights: new Map() };
 }

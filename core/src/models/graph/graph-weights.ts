@@ -57,16 +57,28 @@ export class GraphWeights {
     const stored = this.lookup(name);
     if (!stored && this.options.fallback) return this.options.fallback(name);
     if (!stored) throw new Error(`model has no weight '${name}'`);
+    const once = this.options.mode === 'initializer' && !this.isPlain(stored) ? decodedOnce.get(this.g) : undefined;
+    if (once) return this.decodedInput(name, stored, once);
     const parts: Record<string, Tensor> = {};
     for (const [suffix, value] of Object.entries(stored.parts)) parts[suffix] = this.declare(this.graphName(name) + suffix, value);
     // A plain weight decodes to itself: as an initializer it stays a constant, which onnxruntime prepacks (MatMul).
     // A shared one (a frozen model's own array, passed beside the model bytes) is gated too: the bytes hold only a
-    // stub for it, which onnxruntime's optimizers would read if they folded it at session creation.
-    const atRunTime = this.options.mode === 'initializer' && (!this.isPlain(stored) || isShared(stored));
+    // stub for it, which onnxruntime's optimizers would read if they folded it at session creation; not where no
+    // op reading it can be folded (sharedWeightsAsConstants).
+    const atRunTime = this.options.mode === 'initializer' && (!this.isPlain(stored) || (isShared(stored) && !constantReaders.has(this.g)));
     const decoded = atRunTime ? partsAtRunTime(this.g, parts) : parts;
     // A backward that reads a decoded weight (dX = dY·Wᵀ) decodes it again, so the forward's float32 copy is not kept.
     const t = this.g.inSegment('always', () => stored.decode(this.g, decoded));
     this.parts.set(name, parts);
+    this.used.set(name, t);
+    return t;
+  }
+
+  /** A stored weight as the float32 input its caller decodes once (storedWeightsDecodedOnce). */
+  private decodedInput(name: string, stored: StoredWeight, once: Map<string, StoredWeight>): Tensor {
+    const t = this.g.input(this.graphName(name), this.dtype, [...stored.dims]);
+    once.set(this.graphName(name), stored);
+    this.parts.set(name, { '': t });
     this.used.set(name, t);
     return t;
   }
@@ -103,6 +115,34 @@ export class GraphWeights {
   private declare(graphName: string, value: HostTensor): Tensor {
     return this.options.mode === 'input' ? this.g.input(graphName, value.dtype, value.dims) : this.g.initializer(graphName, value);
   }
+}
+
+/** Graphs marked by `sharedWeightsAsConstants`. */
+const constantReaders = new WeakSet<Graph>();
+
+/**
+ * Plain shared weights bound on `g` from now on stay constants, not gated run-time values: for a graph where every
+ * op reading a weight also reads a run-time value (the generation graphs: MatMul by activations, Gather by token
+ * ids, norms and biases over activations), so that onnxruntime can fold none of them at session creation and the
+ * stub is never read. MatMul then prepacks the shared value (after it replaced the stub) and no run copies the
+ * weight, where the gate copied every weight on every decode step.
+ */
+export function sharedWeightsAsConstants(g: Graph): void {
+  constantReaders.add(g);
+}
+
+/** Graphs marked by `storedWeightsDecodedOnce`: graph name → the stored weight its float32 input stands for. */
+const decodedOnce = new WeakMap<Graph, Map<string, StoredWeight>>();
+
+/**
+ * Stored (half, quantized) frozen weights bound on `g` from now on enter it as float32 inputs, by their graph names,
+ * which the caller decodes once for many runs (a generation's decode steps) rather than the graph on every run.
+ * Returns graph name → stored weight, filled as the weights are bound.
+ */
+export function storedWeightsDecodedOnce(g: Graph): ReadonlyMap<string, StoredWeight> {
+  const weights = new Map<string, StoredWeight>();
+  decodedOnce.set(g, weights);
+  return weights;
 }
 
 /** Whether any part of `stored` is a frozen model's own array, which compileWithSharedWeights shares. */

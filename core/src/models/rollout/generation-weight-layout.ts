@@ -37,9 +37,14 @@ export class GenerationWeightLayout {
     return this.copies;
   }
 
-  async dispose(): Promise<void> {
-    await this.graph.dispose();
+  /** Frees the resident copies (made again by the next apply). */
+  release(): void {
     for (const copy of Object.values(this.copies ?? {})) copy.dispose();
     this.copies = undefined;
+  }
+
+  async dispose(): Promise<void> {
+    await this.graph.dispose();
+    this.release();
   }
 }

@@ -9,6 +9,7 @@ import { SeededRandom } from '../../util/seeded-random.js';
 import type { Tokenizer } from '../tokenizer.js';
 import { GenerationWeightLayout } from './generation-weight-layout.js';
 import { KvSlots } from './kv-slots.js';
+import { StoredWeightDecode } from './stored-weight-decode.js';
 import { leftPad } from './prompt-batch.js';
 import { applyRepetitionPenalty, argmax, chosenLogProb, DEFAULT_SAMPLER, drawWeighted, filteredWeights, type Probabilities, type SamplerSettings } from './sampler.js';
 
@@ -46,7 +47,7 @@ export interface Completion {
 
 export interface RolloutStats {
   readonly prefillMs: number;
-  /** Making the decode graph's transposed weight copies from the current weights (once per generate()). */
+  /** Making the generation's weights (once per generate()): a stored base decoded to float32, the decode graph's transposed copies. */
   readonly weightLayoutMs: number;
   /** Decode runs, from dispatch until their logits are back (what overlaps a run is inside). */
   readonly decodeMs: number;
@@ -82,12 +83,14 @@ interface Compiled {
  * decode run per token against a slot cache kept in JS (KvSlots). Each run also returns softmax(logits / T)
  * (the graphs' sampling tail); the draw runs in TypeScript on those [rows, vocab] probabilities. With weights
  * fed as inputs, the decode graph multiplies by transposed copies of the weight matrices, made once per
- * generate() (GenerationWeightLayout).
+ * generate() (GenerationWeightLayout). A frozen LoRA base is read as constants when float32, and decoded once per
+ * generate() when stored (StoredWeightDecode), not at every step.
  */
 export class RolloutEngine {
   private prefill!: Compiled;
   private decode!: Compiled;
   private layout?: GenerationWeightLayout;
+  private storedDecode?: StoredWeightDecode;
 
   private constructor(
     readonly model: DecoderModel,
@@ -108,6 +111,7 @@ export class RolloutEngine {
     this.prefill = await this.compile(buildPrefillGraph(this.model, mode));
     this.decode = await this.compile(buildDecodeGraph(this.model, mode));
     this.layout = await GenerationWeightLayout.create(this.executor, this.decode.spec.transposedWeights);
+    this.storedDecode = await StoredWeightDecode.create(this.executor, new Map([...this.prefill.spec.decodedWeights, ...this.decode.spec.decodedWeights]));
   }
 
   /** A frozen base (LoRA) is shared with the train step's session rather than copied into each generation graph. */
@@ -119,7 +123,12 @@ export class RolloutEngine {
   async generate(prompts: readonly (string | readonly number[])[], options: GenerateOptions): Promise<RolloutResult> {
     if (prompts.length === 0) return { completions: [], stats: { prefillMs: 0, weightLayoutMs: 0, decodeMs: 0, samplingMs: 0, kvCacheMs: 0, decodeSteps: 0, generatedTokens: 0 } };
     const run = new GenerationRun(this, this.encodePrompts(prompts), options);
-    return run.execute(this.prefill, this.decode, this.layout);
+    try {
+      return await run.execute(this.prefill, this.decode, this.layout, this.storedDecode);
+    } finally {
+      // the transposed copies of a decoded base are as large as it: not kept between generations
+      if (this.storedDecode) this.layout?.release();
+    }
   }
 
   private encodePrompts(prompts: readonly (string | readonly number[])[]): number[][] {
@@ -146,6 +155,7 @@ export class RolloutEngine {
     await this.prefill?.graph.dispose();
     await this.decode?.graph.dispose();
     await this.layout?.dispose();
+    await this.storedDecode?.dispose();
   }
 
   async dispose(): Promise<void> {
@@ -169,6 +179,8 @@ class GenerationRun {
   private readonly stats = { prefillMs: 0, weightLayoutMs: 0, decodeMs: 0, samplingMs: 0, kvCacheMs: 0, decodeSteps: 0, generatedTokens: 0 };
   /** The graphs' temperature feed (their `probs` are taken at it). */
   private readonly temperatureFeed: Record<string, HostTensor>;
+  /** A stored base's float32 weights, decoded once for this generation (StoredWeightDecode). */
+  private decodedBase: Readonly<Record<string, RunValue>> = {};
 
   constructor(
     private readonly engine: RolloutEngine,
@@ -194,10 +206,13 @@ class GenerationRun {
     return Math.floor(row / this.n);
   }
 
-  async execute(prefill: Compiled, decode: Compiled, layout: GenerationWeightLayout | undefined): Promise<RolloutResult> {
+  async execute(prefill: Compiled, decode: Compiled, layout: GenerationWeightLayout | undefined, storedDecode: StoredWeightDecode | undefined): Promise<RolloutResult> {
     const { ids, mask, positions } = leftPad(this.prompts, this.engine.eosTokenIds(this.options)[0] ?? 0);
     const promptLen = ids[0]!.length;
-    const t0 = performance.now();
+    let t0 = performance.now();
+    this.decodedBase = (await storedDecode?.run()) ?? {};
+    this.stats.weightLayoutMs = performance.now() - t0;
+    t0 = performance.now();
     const pre = await prefill.graph.run({ ...tokenFeeds(ids, mask, positions), ...this.temperatureFeed, ...this.weightFeeds(prefill) });
     this.stats.prefillMs = performance.now() - t0;
     const vocab = this.engine.model.config.vocabSize;
@@ -245,13 +260,13 @@ class GenerationRun {
   private async decodeWeights(decode: Compiled, layout: GenerationWeightLayout | undefined): Promise<Record<string, RunValue>> {
     const t0 = performance.now();
     const transposed = await layout?.apply(this.weightSource(decode));
-    if (layout) this.stats.weightLayoutMs = performance.now() - t0;
+    if (layout) this.stats.weightLayoutMs += performance.now() - t0;
     return this.weightFeeds(decode, transposed);
   }
 
-  /** The weights to generate with: `options.weights` when given, else the model's own. */
+  /** The weights to generate with: `options.weights` when given, else the model's own; a stored base decoded. */
   private weightSource({ spec }: Compiled): Readonly<Record<string, RunValue>> {
-    return this.options.weights ?? spec.weightFeeds();
+    return { ...(this.options.weights ?? spec.weightFeeds()), ...this.decodedBase };
   }
 
   /** The graph's weight inputs, the transposed copies of a decode graph's (`transposed`) included. */
