@@ -166,9 +166,12 @@ export class StepExecutor {
     return { results, gradNorm, weights: batches.map((b) => b.weight), totals: [...totals], metricWeights: batches.map((b) => b.metricWeight), metricTotals: [...metricTotals] };
   }
 
-  /** The optimizer state as checkpoints hold it (under ZeRO gathered on rank 0: every rank calls it). */
+  /**
+   * The optimizer state as checkpoints hold it, to be written before the next step (resident tensors are read out
+   * one at a time as the checkpoint writes them: ParamStore.stateViews; under ZeRO gathered on rank 0: every rank calls it).
+   */
   exportState(): Promise<OptimizerStateSnapshot> | OptimizerStateSnapshot {
-    return this.zero ? this.zero.exportState(this.session.store.step) : this.session.store.exportState();
+    return this.zero ? this.zero.exportState(this.session.store.step) : this.session.store.stateViews();
   }
 
   importState(snapshot: OptimizerStateSnapshot): void {

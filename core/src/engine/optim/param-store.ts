@@ -135,8 +135,16 @@ export class ParamStore {
     }
   }
 
-  /** The optimizer state as host tensors (a resident one read out of the backend when its `data` is accessed, see paramFeeds). */
+  /** The optimizer state as host tensors (read out of the backend when resident): a snapshot. */
   exportState(): OptimizerStateSnapshot {
+    return { optimizer: this.program.optimizer, step: this.step, tensors: Object.fromEntries([...this.state].map(([name, value]) => [name, host(value)])) };
+  }
+
+  /**
+   * The optimizer state for writing it now: a resident tensor's `data` is read out of the backend when accessed and
+   * not kept, so a checkpoint holds one moment's copy at a time. Not a snapshot: read it before the next step.
+   */
+  stateViews(): OptimizerStateSnapshot {
     return { optimizer: this.program.optimizer, step: this.step, tensors: Object.fromEntries([...this.state].map(([name, value]) => [name, readOnAccess(value)])) };
   }
 
