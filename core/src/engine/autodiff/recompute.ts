@@ -140,9 +140,9 @@ function isSource(t: Tensor): boolean {
 }
 
 /**
- * `t` as a value that only exists once `after` (and each of `more`) does: Where(c, t, t) is t whatever c is (NaN
- * and ∞ included), and c comes from one element of each. Hash-consing makes one gate per `after` and `t`. Any dtype
- * but bool (onnxruntime's CPU provider has no bool Where).
+ * `t` as a value that only exists once `after` (and each of `more`) does: the Gate op (a Reshape that aliases `t`,
+ * no copy) on a condition from one element of each, c == c (true or false, NaN included: Gate passes `t` either
+ * way). Hash-consing makes one gate per `after` and `t`.
  */
 export function gatedOn(g: Graph, t: Tensor, after: Tensor, ...more: readonly Tensor[]): Tensor {
   const condition = [after, ...more]
@@ -151,5 +151,5 @@ export function gatedOn(g: Graph, t: Tensor, after: Tensor, ...more: readonly Te
       return g.equal(first, first);
     })
     .reduce((all, c) => g.and(all, c));
-  return g.where(condition, t, t);
+  return g.apply('Gate', [t, condition])[0]!;
 }
