@@ -71,7 +71,7 @@ export function bfloat16Weight(bits: Uint16Array, dims: readonly number[]): Stor
     elementwise: true,
     decode: (g, parts) => {
       const part = parts['']!;
-      return part.dtype === 'bfloat16' ? g.cast(part, 'float32') : g.gather(graphTable(g, 'bf16', () => [...bfloat16Table()]), g.cast(part, 'int32'));
+      return part.dtype === 'bfloat16' ? g.cast(part, 'float32') : g.gather(graphTable(g, 'bf16', bfloat16Table), g.cast(part, 'int32'));
     },
     toFloat32: () => bf16ToF32(bits),
   };
@@ -115,17 +115,23 @@ function scaledBlocks(g: Graph, q: QuantizedTensor, codes: Tensor, absmax: Tenso
   const scale = g.unsqueeze(q.format === 'int8' ? g.div(absmax, 127) : absmax, [1]);
   if (q.format === 'int8') return g.mul(g.sub(g.reshape(g.cast(codes, 'float32'), [blocks, q.blockSize]), 128), scale);
   const { levels } = codeTable(q.format);
-  const table = graphTable(g, q.format, () => [...Array(256).keys()].flatMap((b) => [levels[b >> 4]!, levels[b & 0x0f]!]), [256, 2]);
+  const table = graphTable(g, q.format, () => Float32Array.from([...Array(256).keys()].flatMap((b) => [levels[b >> 4]!, levels[b & 0x0f]!])), [256, 2]);
   return g.mul(g.reshape(g.gather(table, g.cast(codes, 'int32')), [blocks, q.blockSize]), scale);
 }
 
 const tables = new WeakMap<Graph, Map<string, Tensor>>();
 
-/** One constant per table and graph: tables are above the graph's constant dedup limit, and a model has hundreds of weights. */
-function graphTable(g: Graph, key: string, values: () => number[], dims?: readonly number[]): Tensor {
+/**
+ * One constant per table and graph: tables are above the graph's constant dedup limit, and a model has hundreds of
+ * weights. The values stay a Float32Array, so NaN payloads (bf16's) reach the graph as they are.
+ */
+function graphTable(g: Graph, key: string, values: () => Float32Array, dims?: readonly number[]): Tensor {
   let byKey = tables.get(g);
   if (!byKey) tables.set(g, (byKey = new Map()));
   let t = byKey.get(key);
-  if (!t) byKey.set(key, (t = g.const(values(), 'float32', dims)));
+  if (!t) {
+    const data = values();
+    byKey.set(key, (t = g.constant({ dtype: 'float32', dims: dims ?? [data.length], data })));
+  }
   return t;
 }
