@@ -1,5 +1,5 @@
 import type { DType, HostTensor } from '../../engine/graph-executor.js';
-import { gatedOn } from '../../engine/autodiff/recompute.js';
+import { gate, gateCondition, gatedOn } from '../../engine/autodiff/recompute.js';
 import { isFrozenHostArray } from '../../engine/frozen-host-arrays.js';
 import type { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
@@ -73,9 +73,11 @@ export class GraphWeights {
     // stub for it, which onnxruntime's optimizers would read if they folded it at session creation.
     const atRunTime = this.options.mode === 'initializer' && (!this.isPlain(stored) || isShared(stored));
     const decoded = atRunTime && !perReader ? partsAtRunTime(this.g, parts) : parts;
-    // A backward that reads a decoded weight (dX = dY·Wᵀ) decodes it again, so the forward's float32 copy is not
-    // kept. A reader's gate is inside the segment, so that the backward's decode waits for the gradient too.
-    const t = this.g.inSegment('always', () => stored.decode(this.g, perReader ? gateParts(this.g, decoded, after) : decoded));
+    // The reader's condition is computed outside the decode's segment: the backward's decode then reads that bool, not
+    // the reader's input (which would stay alive for it), and its stored parts are tied to the gradient instead.
+    const when = perReader ? gateCondition(this.g, after) : undefined;
+    // A backward that reads a decoded weight (dX = dY·Wᵀ) decodes it again, so the forward's float32 copy is not kept.
+    const t = this.g.inSegment('always', () => stored.decode(this.g, when ? mapParts(decoded, (part) => gate(this.g, part, when)) : decoded));
     this.decoded.set(key, t);
     if (!this.used.has(name)) this.used.set(name, t);
     return t;
@@ -146,10 +148,10 @@ function isShared(stored: StoredWeight): boolean {
  */
 function partsAtRunTime(g: Graph, parts: Readonly<Record<string, Tensor>>): Readonly<Record<string, Tensor>> {
   const first = g.inputs[0];
-  return first ? gateParts(g, parts, first) : parts;
+  return first ? mapParts(parts, (part) => gatedOn(g, part, first)) : parts;
 }
 
-/** Each part gated on `after` (a Gate: no copy). */
-function gateParts(g: Graph, parts: Readonly<Record<string, Tensor>>, after: Tensor): Readonly<Record<string, Tensor>> {
-  return Object.fromEntries(Object.entries(parts).map(([suffix, part]) => [suffix, gatedOn(g, part, after)]));
+/** `parts` with `f` applied to each, by the same suffixes. */
+export function mapParts(parts: Readonly<Record<string, Tensor>>, f: (part: Tensor) => Tensor): Readonly<Record<string, Tensor>> {
+  return Object.fromEntries(Object.entries(parts).map(([suffix, part]) => [suffix, f(part)]));
 }

@@ -1,6 +1,7 @@
 import type { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
 import type { WeightSource } from '../architecture.js';
+import { mapParts } from './graph-weights.js';
 
 /** x·W (+ b) with the canonical [in, out] weight `<name>.weight` and optional `<name>.bias`, plus an adapter's update when the source has one (PEFT adds it after the bias). */
 export function linear(g: Graph, x: Tensor, weights: WeightSource, name: string, bias: boolean): Tensor {
@@ -23,5 +24,5 @@ export function splitHeads(g: Graph, x: Tensor, heads: number, headDim: number):
 export function embedTokens(g: Graph, weights: WeightSource, inputIds: Tensor): Tensor {
   const stored = weights.elementwise?.('embed.tokens');
   if (!stored) return g.gather(weights('embed.tokens'), inputIds, 0);
-  return stored.decode(Object.fromEntries(Object.entries(stored.parts).map(([suffix, part]) => [suffix, g.gather(part, inputIds, 0)])));
+  return stored.decode(mapParts(stored.parts, (part) => g.gather(part, inputIds, 0)));
 }

@@ -2,6 +2,7 @@ import { gatedOn } from '../../engine/autodiff/recompute.js';
 import type { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
 import type { ElementwiseWeight } from '../architecture.js';
+import { mapParts } from './graph-weights.js';
 
 /**
  * The language-model head of one forward: logits = hidden·Wᵀ (the tied embedding [vocab, hidden]) or hidden·W (an
@@ -42,10 +43,7 @@ export class LmHead {
     const axis = this.tied ? 0 : 1;
     const stored = this.stored;
     if (!stored) return g.split(this.weight, axis, sizes).map((slice) => () => slice);
-    return sizes.map((size, j) => (after) => {
-      const slice = (part: Tensor) => g.slice(gatedOn(g, part, after), axis, j * width, j * width + size);
-      return stored.decode(Object.fromEntries(Object.entries(stored.parts).map(([suffix, part]) => [suffix, slice(part)])));
-    });
+    return sizes.map((size, j) => (after) => stored.decode(mapParts(stored.parts, (part) => g.slice(gatedOn(g, part, after), axis, j * width, j * width + size))));
   }
 }
 
