@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { grad, gradRegistry, Graph, hostTensor, interpret, type DType, type HostTensor, type Tensor } from '@aligntune/core';
+import { gatedOn } from '../../core/src/engine/autodiff/recompute.js';
 import { gradCheck, rand, rng } from './helpers.js';
 
 type Build = (g: Graph) => { out: Tensor; wrt: Tensor[] };
@@ -94,6 +95,8 @@ const CASES: Case[] = [
   }, 'float64', ['Concat']),
   unaryCase('unsqueeze/squeeze', 'Unsqueeze', (g, x) => g.squeeze(g.exp(g.unsqueeze(x, [1])), [1]), 'float64', ['Squeeze']),
   unaryCase('expand', 'Expand', (g, x) => g.expand(g.reduceSum(x, [2], true), ['batch', 'seq', 4])),
+  // the gate passes its value and its gradient through unchanged (a Reshape to its own shape in onnxruntime)
+  unaryCase('gate (gatedOn)', 'Gate', (g, x) => g.mul(gatedOn(g, g.exp(x), g.neg(x)), x)),
   unaryCase('pad', 'Pad', (g, x) => g.pad(g.exp(x), [0, 0, 1, 0, 0, 2])),
   unaryCase('trilu (causal)', 'Trilu', (g, x) => g.trilu(g.mul(g.reshape(x, ['batch', 'seq', 2, 2]), 3), false)),
   {

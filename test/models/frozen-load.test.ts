@@ -44,7 +44,7 @@ describe('loading a frozen model tensor by tensor', () => {
     expect(direct.weights.size).toBe(0);
     const viaFloat32 = storeFrozen(await loadModel(dir, { kernel }), { precision });
     expect(direct.stored.size).toBe(viaFloat32.stored.size);
-    const partDtype = precision === 'bf16' ? 'uint8' : 'float16';
+    const partDtype = precision === 'bf16' ? 'bfloat16' : 'float16';
     for (const [name, parts] of held(viaFloat32)) {
       const mine = direct.stored.get(name)!.parts[''];
       expect(mine?.dtype, name).toBe(partDtype);
@@ -81,6 +81,6 @@ describe('loading a frozen model tensor by tensor', () => {
       },
     });
     expect(seen).toEqual(['bfloat16']);
-    expect(model.stored.get('embed.tokens')?.parts['']?.dtype).toBe('uint8');
+    expect(model.stored.get('embed.tokens')?.parts['']?.dtype).toBe('bfloat16');
   });
 });

@@ -22,8 +22,8 @@ export function withAutocast<T>(g: Graph, dtype: ComputeDtype, build: () => T): 
 
 /**
  * `matmul(a, b)` computed in `dtype` when both operands are float32 and neither is a constant (the graph's MatMul
- * hook under autocast). A product with a constant is index arithmetic, not a layer: the bf16 weight decode forms
- * 16-bit indices by a MatMul with [1, 256]ᵀ, which float16 could not hold exactly.
+ * hook under autocast). A product with a constant is arithmetic on fixed values (indices, tables), not a layer, and
+ * may need float32's exactness (16-bit indices do not fit float16's mantissa).
  */
 export function autocastMatmul(g: Graph, dtype: ComputeDtype, a: Tensor, b: Tensor, matmul: (a: Tensor, b: Tensor) => Tensor): Tensor {
   const computed = (t: Tensor) => t.dtype === 'float32' && t.producer?.op !== 'Constant';

@@ -16,6 +16,7 @@ export const DTYPE_ARRAY: Readonly<Record<DType, TypedArrayConstructor>> = {
   int64: BigInt64Array,
   bool: Uint8Array,
   uint8: Uint8Array,
+  uint16: Uint16Array,
 };
 
 /** The number of elements of a tensor of these dims (1 for a scalar). */

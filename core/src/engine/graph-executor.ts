@@ -10,7 +10,7 @@
 export type ComputeDtype = 'float16' | 'bfloat16';
 
 /** `bfloat16` is compute-only: mixed precision casts to it inside a graph on backends that declare it (no host feeds). */
-export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int32' | 'int64' | 'bool' | 'uint8';
+export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int32' | 'int64' | 'bool' | 'uint8' | 'uint16';
 
 export type TensorData = Float32Array | Float64Array | Uint16Array | Int32Array | BigInt64Array | Uint8Array;
 

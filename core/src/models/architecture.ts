@@ -8,14 +8,30 @@ import type { ModelTypeTable, ModelTypeTraits } from './model-type.js';
 import type { AttentionContext } from './graph/attention.js';
 import type { AuxiliaryLossSink } from './auxiliary-loss.js';
 
-/** Returns the graph tensor of a canonical weight (`layers.0.attn.q.weight`); the caller decides input vs initializer. */
+/**
+ * Returns the graph tensor of a canonical weight (`layers.0.attn.q.weight`); the caller decides input vs initializer.
+ * `after`: the value its reader computes from (a linear layer's input), so a stored weight is decoded for that reader,
+ * once the value exists, rather than once for every reader.
+ */
 export interface WeightSource {
-  (canonicalName: string): Tensor;
+  (canonicalName: string, after?: Tensor): Tensor;
   /**
    * What an adapter adds to linear `name` (canonical, without `.weight`) on input x, or undefined when the linear
    * is not adapted: `linear` asks, so every architecture built from it takes LoRA adapters without knowing of them.
    */
   readonly adaptLinear?: (g: Graph, x: Tensor, name: string) => Tensor | undefined;
+  /**
+   * Weight `name` as stored, when its decode reads each element alone (bf16, fp16 storage), else undefined (a weight
+   * used as it is, or quantized): a reader of some rows (the embedding lookup) or of a slice (an LM head chunk)
+   * takes them from the stored parts and decodes only those, never the whole float32 weight.
+   */
+  readonly elementwise?: (name: string) => ElementwiseWeight | undefined;
+}
+
+/** A weight's stored parts on the graph (graph inputs or initializers, by suffix) and their decode to float32. */
+export interface ElementwiseWeight {
+  readonly parts: Readonly<Record<string, Tensor>>;
+  decode(parts: Readonly<Record<string, Tensor>>): Tensor;
 }
 
 /**

@@ -7,7 +7,7 @@ import { DTYPE_ARRAY, elementCount, type DType, type HostTensor } from '@aligntu
 import { check, create, loadOrt, type Ptr } from './ort-api.js';
 
 /** ONNXTensorElementDataType of each engine dtype (onnxruntime_c_api.h). */
-const ELEMENT_TYPE: Readonly<Record<DType, number>> = { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11, bfloat16: 16 };
+const ELEMENT_TYPE: Readonly<Record<DType, number>> = { float32: 1, uint8: 2, uint16: 4, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11, bfloat16: 16 };
 const DTYPE_OF = new Map(Object.entries(ELEMENT_TYPE).map(([dtype, type]) => [type, dtype as DType]));
 
 export function elementType(dtype: DType): number {

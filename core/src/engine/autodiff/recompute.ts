@@ -140,16 +140,24 @@ function isSource(t: Tensor): boolean {
 }
 
 /**
- * `t` as a value that only exists once `after` (and each of `more`) does: Where(c, t, t) is t whatever c is (NaN
- * and ∞ included), and c comes from one element of each. Hash-consing makes one gate per `after` and `t`. Any dtype
- * but bool (onnxruntime's CPU provider has no bool Where).
+ * `t` as a value that only exists once `after` (and each of `more`) does (`gate` on `gateCondition`). Hash-consing
+ * makes one gate per `after` and `t`.
  */
 export function gatedOn(g: Graph, t: Tensor, after: Tensor, ...more: readonly Tensor[]): Tensor {
-  const condition = [after, ...more]
+  return gate(g, t, gateCondition(g, after, ...more));
+}
+
+/** A bool scalar computed from one element of `after` and of each of `more`: c == c, true or false (NaN), either serves. */
+export function gateCondition(g: Graph, after: Tensor, ...more: readonly Tensor[]): Tensor {
+  return [after, ...more]
     .map((a) => {
       const first = g.reshape(g.slice(g.reshape(a, [-1]), 0, 0, 1), []);
       return g.equal(first, first);
     })
     .reduce((all, c) => g.and(all, c));
-  return g.where(condition, t, t);
+}
+
+/** `t`, read only once `condition` exists: the Gate op (a Reshape that aliases `t`, no copy), whatever the condition's value. */
+export function gate(g: Graph, t: Tensor, condition: Tensor): Tensor {
+  return g.apply('Gate', [t, condition])[0]!;
 }

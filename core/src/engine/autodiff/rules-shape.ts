@@ -10,6 +10,8 @@ reshapeBack('Reshape');
 reshapeBack('Unsqueeze');
 reshapeBack('Squeeze');
 
+defineGrad('Gate', (_g, _node, [dy]) => [dy]);
+
 defineGrad('Transpose', (g, node, [dy]) => {
   if (!dy) return [];
   const perm = attrInts(node.attrs, 'perm');

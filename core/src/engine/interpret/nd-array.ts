@@ -97,6 +97,9 @@ export function hostTensor(dtype: DType, dims: readonly number[], values: ArrayL
     case 'uint8':
       data = Uint8Array.from(values);
       break;
+    case 'uint16':
+      data = Uint16Array.from(values);
+      break;
     default:
       throw new Error(`hostTensor: unsupported dtype ${dtype}`);
   }

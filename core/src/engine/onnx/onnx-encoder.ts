@@ -367,6 +367,7 @@ export function encodeModel(model: OnnxModel): Uint8Array {
 const ELEMENT_BYTES: Partial<Record<OnnxDataType, number>> = {
   [OnnxDataType.FLOAT]: 4,
   [OnnxDataType.UINT8]: 1,
+  [OnnxDataType.UINT16]: 2,
   [OnnxDataType.INT8]: 1,
   [OnnxDataType.INT32]: 4,
   [OnnxDataType.INT64]: 8,
@@ -385,6 +386,7 @@ const DTYPE_TO_ONNX: Record<DType, OnnxDataType> = {
   int64: OnnxDataType.INT64,
   bool: OnnxDataType.BOOL,
   uint8: OnnxDataType.UINT8,
+  uint16: OnnxDataType.UINT16,
 };
 
 /** The ONNX element type of an engine dtype. */

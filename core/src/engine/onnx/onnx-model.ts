@@ -8,6 +8,7 @@
 export enum OnnxDataType {
   FLOAT = 1,
   UINT8 = 2,
+  UINT16 = 4,
   INT8 = 3,
   INT32 = 6,
   INT64 = 7,

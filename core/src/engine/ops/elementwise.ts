@@ -12,7 +12,7 @@ export function isFloat(dtype: DType): boolean {
 }
 
 function intLike(dtype: DType): boolean {
-  return dtype === 'int32' || dtype === 'int64' || dtype === 'uint8';
+  return dtype === 'int32' || dtype === 'int64' || dtype === 'uint8' || dtype === 'uint16';
 }
 
 /** Integer dtypes truncate like the runtime; bools are 0/1; floats stay float64 in the reference. */
@@ -180,6 +180,7 @@ defineOp({
 const DTYPE_TO_ONNX: Record<DType, number> = {
   float32: 1,
   uint8: 2,
+  uint16: 4,
   int32: 6,
   int64: 7,
   bool: 9,

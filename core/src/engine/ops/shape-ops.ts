@@ -66,6 +66,25 @@ defineOp({
   },
 });
 
+/**
+ * `x` itself, read only once `when` (a bool scalar the run computes) exists (`gatedOn`). Emitted as a Reshape of x
+ * to its own shape, that shape passed through Where(when, shape, shape): onnxruntime can neither fold it into a
+ * constant at session creation nor run it before `when`, and a Reshape's output aliases its input, so unlike
+ * Where(when, x, x) nothing is copied.
+ */
+defineOp({
+  name: 'Gate',
+  infer([x, when]) {
+    if (when.dtype !== 'bool' || when.shape.length !== 0) throw new Error('Gate: the condition must be a bool scalar');
+    return [{ dtype: x.dtype, shape: x.shape }];
+  },
+  evaluate: ([x]) => [x],
+  emit(ctx, _node, [x, when], outs) {
+    const [shape] = ctx.add('Shape', [x], 1);
+    ctx.add('Reshape', [x, ctx.add('Where', [when, shape, shape], 1)[0]], outs);
+  },
+});
+
 defineOp({
   name: 'Transpose',
   infer([x], attrs) {

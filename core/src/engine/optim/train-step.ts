@@ -215,7 +215,7 @@ export function paramGroups<T extends Pick<Tensor, 'dtype' | 'shape'>>(params: r
   return groups.sort((a, b) => totalBytes(a) - totalBytes(b));
 }
 
-const DTYPE_BYTES: Record<Tensor['dtype'], number> = { float64: 8, int64: 8, float32: 4, int32: 4, float16: 2, bfloat16: 2, bool: 1, uint8: 1 };
+const DTYPE_BYTES: Record<Tensor['dtype'], number> = { float64: 8, int64: 8, float32: 4, int32: 4, float16: 2, bfloat16: 2, bool: 1, uint8: 1, uint16: 2 };
 
 /** Bytes of statically shaped tensors, together. */
 export function totalBytes(ts: ReadonlyArray<Pick<Tensor, 'dtype' | 'shape'>>): number {

@@ -74,17 +74,20 @@ export function cachedDecoderForward(
  */
 function layerSegments(g: Graph, source: WeightSource): WeightSource {
   let layer: string | undefined;
-  const segmented = (name: string): Tensor => {
+  const enter = (name: string): void => {
     const current = /^layers\.(\d+)\./.exec(name)?.[1];
-    if (current !== layer) {
-      layer = current;
-      if (current === undefined) g.endSegment();
-      else g.beginSegment();
-    }
-    return source(name);
+    if (current === layer) return;
+    layer = current;
+    if (current === undefined) g.endSegment();
+    else g.beginSegment();
   };
-  // the source's adapter hook (LoRA) goes along: `linear` asks the source it is given
-  return Object.assign(segmented, { adaptLinear: source.adaptLinear });
+  const segmented = (name: string, after?: Tensor): Tensor => {
+    enter(name);
+    return source(name, after);
+  };
+  // the source's hooks go along: `linear` asks for the adapter's (LoRA), `embedTokens` for the stored table
+  const { adaptLinear, elementwise } = source;
+  return Object.assign(segmented, { adaptLinear, elementwise: elementwise && ((name: string) => (enter(name), elementwise(name))) });
 }
 
 /**
@@ -93,7 +96,8 @@ function layerSegments(g: Graph, source: WeightSource): WeightSource {
  */
 export function lmHeadLogits(g: Graph, config: HfModelConfig, weights: WeightSource, hidden: Tensor): Tensor {
   const tied = config.tieWordEmbeddings;
-  return headLogits(g, new LmHead(hidden, weights(tied ? 'embed.tokens' : 'lm_head.weight'), tied, config.finalLogitSoftcapping));
+  const name = tied ? 'embed.tokens' : 'lm_head.weight';
+  return headLogits(g, new LmHead(hidden, weights(name, hidden), tied, config.finalLogitSoftcapping, weights.elementwise?.(name)));
 }
 
 /** The bias-free `score` head of *ForSequenceClassification / TRL value models: [.., hidden] → [.., numLabels]. */

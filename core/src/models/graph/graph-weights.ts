@@ -1,10 +1,10 @@
 import type { DType, HostTensor } from '../../engine/graph-executor.js';
-import { gatedOn } from '../../engine/autodiff/recompute.js';
+import { gate, gateCondition, gatedOn } from '../../engine/autodiff/recompute.js';
 import { isFrozenHostArray } from '../../engine/frozen-host-arrays.js';
 import type { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
-import type { WeightSource } from '../architecture.js';
-import type { StoredWeight } from '../quant/stored-weight.js';
+import type { ElementwiseWeight, WeightSource } from '../architecture.js';
+import { asFeed, type StoredWeight } from '../quant/stored-weight.js';
 
 /** Weights as graph inputs (trainable: fed every run, differentiable) or initializers (frozen: baked into the model bytes). */
 export type WeightMode = 'input' | 'initializer';
@@ -31,9 +31,11 @@ export type WeightLookup = (canonical: string) => StoredWeight | undefined;
  * float32 on the graph; only plain weights are trainable.
  */
 export class GraphWeights {
-  /** canonical name → the weight's float tensor on the graph, in first-use order. */
+  /** canonical name → the weight's float tensor on the graph (its first decode), in first-use order. */
   readonly used = new Map<string, Tensor>();
-  /** canonical name → the weight's declared parts (a plain weight's '' part is its float tensor itself). */
+  /** The decodes made: by canonical name, and by name and reader for per-reader ones. */
+  private readonly decoded = new Map<string, Tensor>();
+  /** canonical name → the weight's declared parts (a plain weight's '' part is its float tensor itself), in first-use order. */
   private readonly parts = new Map<string, Record<string, Tensor>>();
 
   constructor(
@@ -47,40 +49,72 @@ export class GraphWeights {
     return this.options.dtype ?? 'float32';
   }
 
-  readonly source: WeightSource = Object.assign((name: string) => this.bindWeight(name), {
+  readonly source: WeightSource = Object.assign((name: string, after?: Tensor) => this.bindWeight(name, after), {
     adaptLinear: (g: Graph, x: Tensor, name: string) => this.options.adaptLinear?.(g, x, name, this.source),
+    elementwise: (name: string) => this.bindElementwise(name),
   });
 
-  private bindWeight(name: string): Tensor {
-    const hit = this.used.get(name);
-    if (hit) return hit;
+  /**
+   * The weight's float tensor. A stored one read with `after` (its reader's input) is decoded for that reader alone,
+   * once `after` exists: the float32 copy then lives only around its reader, not from a first reader to a later one
+   * (a policy's forward and its reference's, which share the frozen base). Without `after` there is one decode.
+   */
+  private bindWeight(name: string, after?: Tensor): Tensor {
     const stored = this.lookup(name);
-    if (!stored && this.options.fallback) return this.options.fallback(name);
+    if (!stored && this.options.fallback) return this.options.fallback(name, after);
     if (!stored) throw new Error(`model has no weight '${name}'`);
     const once = this.options.mode === 'initializer' && !this.isPlain(stored) ? decodedOnce.get(this.g) : undefined;
     if (once) return this.decodedInput(name, stored, once);
-    const parts: Record<string, Tensor> = {};
-    for (const [suffix, value] of Object.entries(stored.parts)) parts[suffix] = this.declare(this.graphName(name) + suffix, value);
+    const perReader = after !== undefined && !this.isPlain(stored);
+    const key = perReader ? `${name}@${after.id}` : name;
+    const hit = this.decoded.get(key);
+    if (hit) return hit;
+    const parts = this.declareParts(name, stored);
     // A plain weight decodes to itself: as an initializer it stays a constant, which onnxruntime prepacks (MatMul).
     // A shared one (a frozen model's own array, passed beside the model bytes) is gated too: the bytes hold only a
     // stub for it, which onnxruntime's optimizers would read if they folded it at session creation; not where no
     // op reading it can be folded (sharedWeightsAsConstants).
     const atRunTime = this.options.mode === 'initializer' && (!this.isPlain(stored) || (isShared(stored) && !constantReaders.has(this.g)));
-    const decoded = atRunTime ? partsAtRunTime(this.g, parts) : parts;
+    const decoded = atRunTime && !perReader ? partsAtRunTime(this.g, parts) : parts;
+    // The reader's condition is computed outside the decode's segment: the backward's decode then reads that bool, not
+    // the reader's input (which would stay alive for it), and its stored parts are tied to the gradient instead.
+    const when = perReader ? gateCondition(this.g, after) : undefined;
     // A backward that reads a decoded weight (dX = dY·Wᵀ) decodes it again, so the forward's float32 copy is not kept.
-    const t = this.g.inSegment('always', () => stored.decode(this.g, decoded));
-    this.parts.set(name, parts);
-    this.used.set(name, t);
+    const t = this.g.inSegment('always', () => stored.decode(this.g, when ? mapParts(decoded, (part) => gate(this.g, part, when)) : decoded));
+    this.decoded.set(key, t);
+    if (!this.used.has(name)) this.used.set(name, t);
     return t;
   }
 
   /** A stored weight as the float32 input its caller decodes once (storedWeightsDecodedOnce). */
   private decodedInput(name: string, stored: StoredWeight, once: Map<string, StoredWeight>): Tensor {
+    const hit = this.decoded.get(name);
+    if (hit) return hit;
     const t = this.g.input(this.graphName(name), this.dtype, [...stored.dims]);
     once.set(this.graphName(name), stored);
     this.parts.set(name, { '': t });
+    this.decoded.set(name, t);
     this.used.set(name, t);
     return t;
+  }
+
+  /** A stored weight whose decode is elementwise, as its readers of rows or slices take it (undefined otherwise). */
+  private bindElementwise(name: string): ElementwiseWeight | undefined {
+    const stored = this.lookup(name);
+    if (!stored) return this.options.fallback?.elementwise?.(name);
+    // a weight decoded once by the caller (storedWeightsDecodedOnce) is read whole, as that float32 input
+    if (!stored.elementwise || this.isPlain(stored) || (this.options.mode === 'initializer' && decodedOnce.has(this.g))) return undefined;
+    return { parts: this.declareParts(name, stored), decode: (parts) => stored.decode(this.g, parts) };
+  }
+
+  /** The weight's parts on the graph, declared on first use. */
+  private declareParts(name: string, stored: StoredWeight): Readonly<Record<string, Tensor>> {
+    const hit = this.parts.get(name);
+    if (hit) return hit;
+    const parts: Record<string, Tensor> = {};
+    for (const [suffix, value] of Object.entries(stored.parts)) parts[suffix] = this.declare(this.graphName(name) + suffix, value);
+    this.parts.set(name, parts);
+    return parts;
   }
 
   /** Stored as it computes: its one part is the weight itself, in this binding's dtype. */
@@ -106,14 +140,14 @@ export class GraphWeights {
   feeds(): Record<string, HostTensor> {
     if (this.options.mode !== 'input') return {};
     const feeds: Record<string, HostTensor> = {};
-    for (const name of this.used.keys()) {
-      for (const [suffix, value] of Object.entries(this.lookup(name)!.parts)) feeds[this.graphName(name) + suffix] = value;
+    for (const name of this.parts.keys()) {
+      for (const [suffix, value] of Object.entries(this.lookup(name)!.parts)) feeds[this.graphName(name) + suffix] = asFeed(value);
     }
     return feeds;
   }
 
   private declare(graphName: string, value: HostTensor): Tensor {
-    return this.options.mode === 'input' ? this.g.input(graphName, value.dtype, value.dims) : this.g.initializer(graphName, value);
+    return this.options.mode === 'input' ? this.g.input(graphName, asFeed(value).dtype, value.dims) : this.g.initializer(graphName, value);
   }
 }
 
@@ -158,5 +192,10 @@ function isShared(stored: StoredWeight): boolean {
  */
 function partsAtRunTime(g: Graph, parts: Readonly<Record<string, Tensor>>): Readonly<Record<string, Tensor>> {
   const first = g.inputs[0];
-  return first ? Object.fromEntries(Object.entries(parts).map(([suffix, part]) => [suffix, gatedOn(g, part, first)])) : parts;
+  return first ? mapParts(parts, (part) => gatedOn(g, part, first)) : parts;
+}
+
+/** `parts` with `f` applied to each, by the same suffixes. */
+export function mapParts(parts: Readonly<Record<string, Tensor>>, f: (part: Tensor) => Tensor): Readonly<Record<string, Tensor>> {
+  return Object.fromEntries(Object.entries(parts).map(([suffix, part]) => [suffix, f(part)]));
 }

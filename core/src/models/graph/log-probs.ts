@@ -81,11 +81,11 @@ function chunkedStatistics(g: Graph, head: LmHead, next: Tensor, temperature: nu
   const width = VOCAB_CHUNK;
   const chunks: Tensor[][] = [];
   let previous: Tensor | undefined;
-  for (const [j, weight] of head.chunkWeights(g, width).entries()) {
+  for (const [j, weightAfter] of head.chunkWeights(g, width).entries()) {
     // one [batch, seq, k] output per chunk: nothing outside reads its vocabulary-wide values
     const stacked = g.inSegment('checkpointing', () => {
       const hidden = previous ? gatedOn(g, head.hidden, previous) : head.hidden;
-      const stats = chunkStatistics(g, g.div(head.logits(g, hidden, weight), temperature), g.sub(next, j * width), options);
+      const stats = chunkStatistics(g, g.div(head.logits(g, hidden, weightAfter(hidden)), temperature), g.sub(next, j * width), options);
       return g.concat(stats.map((t) => g.unsqueeze(t, [2])), 2);
     });
     chunks.push(Array.from({ length: stacked.shape[2] as number }, (_, k) => g.squeeze(g.slice(stacked, 2, k, k + 1), [2])));

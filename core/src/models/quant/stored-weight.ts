@@ -19,6 +19,11 @@ export interface StoredWeight {
   readonly parts: Readonly<Record<string, HostTensor>>;
   /** The float32 weight on `g` from the declared parts. */
   decode(g: Graph, parts: Readonly<Record<string, Tensor>>): Tensor;
+  /**
+   * The decode reads each element alone (a Cast of half bits): rows or slices of the parts decode to the same rows
+   * or slices of the weight, so an embedding lookup or an LM head chunk decodes only what it reads.
+   */
+  readonly elementwise?: boolean;
   /** The same values on the host (float32, bit for bit what decode yields), for references and saving. */
   toFloat32(): Float32Array;
 }
@@ -39,6 +44,7 @@ export function float16Weight(bits: Uint16Array, dims: readonly number[]): Store
   return {
     dims,
     parts: { '': { dtype: 'float16', dims, data: bits } },
+    elementwise: true,
     decode: (g, parts) => g.cast(parts['']!, 'float32'),
     toFloat32: () => f16ToF32(bits),
   };
@@ -53,23 +59,27 @@ function bfloat16Table(): Float32Array {
 }
 
 /**
- * bfloat16 storage (`bits`: bfloat16 bit patterns). Neither onnxruntime-node nor the engine feeds bfloat16, and the CPU provider has no
- * bitcast, so the bits travel as their two little-endian bytes and index a table of all 65536 values.
+ * bfloat16 storage (`bits`: bfloat16 bit patterns): an initializer of type bfloat16, which onnxruntime's CPU
+ * provider casts to float32 exactly; fed as an input (`asFeed`: uint16, the same bits, as onnxruntime-node feeds no
+ * bfloat16), the bits index a table of all 65536 values instead.
  */
 export function bfloat16Weight(bits: Uint16Array, dims: readonly number[]): StoredWeight {
   freezeHostArray(bits);
-  const bytes = new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength);
   return {
     dims,
-    parts: { '': { dtype: 'uint8', dims: [...dims, 2], data: bytes } },
+    parts: { '': { dtype: 'bfloat16', dims, data: bits } },
+    elementwise: true,
     decode: (g, parts) => {
-      // lo + 256·hi as one small MatMul over the byte pair (exact in float32): fewer full-size temporaries than int32 arithmetic
-      const pairs = g.cast(parts['']!, 'float32');
-      const index = g.cast(g.squeeze(g.matmul(pairs, g.const([1, 256], 'float32', [2, 1])), [dims.length]), 'int32');
-      return g.gather(graphTable(g, 'bf16', () => [...bfloat16Table()]), index);
+      const part = parts['']!;
+      return part.dtype === 'bfloat16' ? g.cast(part, 'float32') : g.gather(graphTable(g, 'bf16', bfloat16Table), g.cast(part, 'int32'));
     },
     toFloat32: () => bf16ToF32(bits),
   };
+}
+
+/** A stored part as a graph input takes it: bfloat16 bits as uint16 (a view of the same array), anything else as it is. */
+export function asFeed(part: HostTensor): HostTensor {
+  return part.dtype === 'bfloat16' ? { ...part, dtype: 'uint16' } : part;
 }
 
 /**
@@ -105,17 +115,23 @@ function scaledBlocks(g: Graph, q: QuantizedTensor, codes: Tensor, absmax: Tenso
   const scale = g.unsqueeze(q.format === 'int8' ? g.div(absmax, 127) : absmax, [1]);
   if (q.format === 'int8') return g.mul(g.sub(g.reshape(g.cast(codes, 'float32'), [blocks, q.blockSize]), 128), scale);
   const { levels } = codeTable(q.format);
-  const table = graphTable(g, q.format, () => [...Array(256).keys()].flatMap((b) => [levels[b >> 4]!, levels[b & 0x0f]!]), [256, 2]);
+  const table = graphTable(g, q.format, () => Float32Array.from([...Array(256).keys()].flatMap((b) => [levels[b >> 4]!, levels[b & 0x0f]!])), [256, 2]);
   return g.mul(g.reshape(g.gather(table, g.cast(codes, 'int32')), [blocks, q.blockSize]), scale);
 }
 
 const tables = new WeakMap<Graph, Map<string, Tensor>>();
 
-/** One constant per table and graph: tables are above the graph's constant dedup limit, and a model has hundreds of weights. */
-function graphTable(g: Graph, key: string, values: () => number[], dims?: readonly number[]): Tensor {
+/**
+ * One constant per table and graph: tables are above the graph's constant dedup limit, and a model has hundreds of
+ * weights. The values stay a Float32Array, so NaN payloads (bf16's) reach the graph as they are.
+ */
+function graphTable(g: Graph, key: string, values: () => Float32Array, dims?: readonly number[]): Tensor {
   let byKey = tables.get(g);
   if (!byKey) tables.set(g, (byKey = new Map()));
   let t = byKey.get(key);
-  if (!t) byKey.set(key, (t = g.const(values(), 'float32', dims)));
+  if (!t) {
+    const data = values();
+    byKey.set(key, (t = g.constant({ dtype: 'float32', dims: dims ?? [data.length], data })));
+  }
   return t;
 }

@@ -10,7 +10,7 @@ import type { HfModelConfig } from '../hf-model-config.js';
 import { saveModelDir, type SaveModelDirOptions } from '../model-dir.js';
 import type { LoraAdapter } from '../lora/lora-adapter.js';
 import { mergedWeights } from '../lora/merge-adapter.js';
-import { plainWeight, type StoredWeight } from '../quant/stored-weight.js';
+import { asFeed, plainWeight, type StoredWeight } from '../quant/stored-weight.js';
 
 export interface DecoderModelInit {
   readonly config: HfModelConfig;
@@ -114,7 +114,7 @@ export class DecoderModel {
     const named: Record<string, HostTensor> = Object.fromEntries([...this.trainable].map(([name, t]) => [`${prefix}${name}`, t]));
     if (this.adapter) return named;
     for (const [name, stored] of this.stored) {
-      for (const [suffix, part] of Object.entries(stored.parts)) named[`${prefix}${name}${suffix}`] = part;
+      for (const [suffix, part] of Object.entries(stored.parts)) named[`${prefix}${name}${suffix}`] = asFeed(part);
     }
     return named;
   }

@@ -3,7 +3,7 @@ import { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
 import { emitModel } from '../../engine/onnx/emit-model.js';
 import { encodeModel } from '../../engine/onnx/onnx-encoder.js';
-import type { StoredWeight } from '../quant/stored-weight.js';
+import { asFeed, type StoredWeight } from '../quant/stored-weight.js';
 
 /** Prefixed to the stored parts' input names. */
 const STORED = 'stored.';
@@ -29,9 +29,10 @@ export class StoredWeightDecode {
     for (const [name, stored] of weights) {
       const parts = Object.fromEntries(
         Object.entries(stored.parts).map(([suffix, value]) => {
-          // under their own names: a half weight's one part has the weight's name, which the output takes
-          feeds[STORED + name + suffix] = value;
-          return [suffix, g.input(STORED + name + suffix, value.dtype, [...value.dims])];
+          // under their own names: a half weight's one part has the weight's name, which the output takes; as fed
+          // (bf16 bits go in as uint16: onnxruntime-node feeds no bfloat16)
+          const feed = (feeds[STORED + name + suffix] = asFeed(value));
+          return [suffix, g.input(STORED + name + suffix, feed.dtype, [...feed.dims])];
         }),
       );
       outputs[name] = stored.decode(g, parts);
