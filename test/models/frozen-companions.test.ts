@@ -57,7 +57,7 @@ async function expectStoredAsRead(model: DecoderModel, dir: string, frozen: Froz
 
 describe('frozen models with a directory of their own load tensor by tensor', () => {
   it.each<['BF16' | 'F16', ModelConfig['precision'], string]>([
-    ['BF16', 'auto', 'uint8'],
+    ['BF16', 'auto', 'bfloat16'],
     ['F16', 'fp16', 'float16'],
   ])('model.ref_path, a %s checkpoint, precision %s: stored as read (the file\'s bits)', async (dtype, precision, partDtype) => {
     const { policy, startDir } = await policyAt();
@@ -76,7 +76,7 @@ describe('frozen models with a directory of their own load tensor by tensor', ()
     const model = Object.assign(new ModelConfig(), { name_or_path: startDir, reward_path: rewardDir });
     const reward = await loadRewardModel({ model, policy, startDir, kernel, resolveDir: async (id) => id, seed: 0, frozen });
     expect(reward!.model.config.head).toEqual({ kind: 'sequence-classification', numLabels: 1 });
-    await expectStoredAsRead(reward!.model, rewardDir, frozen, 'uint8');
+    await expectStoredAsRead(reward!.model, rewardDir, frozen, 'bfloat16');
   });
 
   it('the evaluator\'s reference directory (aligntune evaluate, eval during a run): stored as read, the same preference metrics as its float32 copy', async () => {
