@@ -1,3 +1,4 @@
+import { withDataOnRead } from '../engine/data-on-read.js';
 import { f32ToBf16, f32ToF16 } from './half-float.js';
 import type { HfModelConfig } from './hf-model-config.js';
 import type { StoredTensor } from './safetensors-dtype.js';
@@ -107,13 +108,7 @@ export function fromCanonicalWeights(config: HfModelConfig, weights: ReadonlyMap
  * as it writes it (writeSafetensors), so weights read out of a backend, transposed or narrowed, exist one at a time.
  */
 function storedOnRead(shape: readonly number[], dtype: 'F32' | 'F16' | 'BF16', values: () => Float32Array): StoredTensor {
-  return {
-    dtype,
-    shape,
-    get data() {
-      return storeAs(values(), shape, dtype).data;
-    },
-  };
+  return withDataOnRead({ dtype, shape }, () => storeAs(values(), shape, dtype).data);
 }
 
 /** A float32 array stored as F32, F16 or BF16 (narrowing rounds to nearest even). */

@@ -106,7 +106,7 @@ function parseEntry(name: string, value: unknown, file: string): SafetensorsEntr
   }
   const [begin, end] = offsets as [number, number];
   if (end < begin) return fail(`data_offsets [${begin}, ${end}] end before they begin`);
-  const need = shapeNumel(shape as number[]) * dtypeByteSize(dtype);
+  const need = storedByteLength({ dtype, shape: shape as number[] });
   if (end - begin !== need) {
     fail(`data_offsets [${begin}, ${end}] span ${end - begin} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${need}`);
   }

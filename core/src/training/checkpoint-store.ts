@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withDataOnRead } from '../engine/data-on-read.js';
 import type { HostTensor } from '../engine/graph-executor.js';
 import type { OptimizerStateSnapshot } from '../engine/optim/param-store.js';
 import type { PolicyModel } from '../models/roles/policy-model.js';
@@ -82,13 +83,7 @@ function storedTensors(tensors: Readonly<Record<string, HostTensor>>): Record<st
   for (const [name, t] of Object.entries(tensors)) {
     if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new Error(`optimizer state ${name}: unsupported dtype ${t.dtype}`);
     // `data` passed through unread: a resident run's state is read out one tensor at a time as it is written
-    out[name] = {
-      dtype: t.dtype === 'float32' ? 'F32' : 'F64',
-      shape: t.dims,
-      get data() {
-        return t.data as Float32Array | Float64Array;
-      },
-    };
+    out[name] = withDataOnRead({ dtype: t.dtype === 'float32' ? 'F32' : 'F64', shape: t.dims } as const, () => t.data as Float32Array | Float64Array);
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import { isResident, type HostTensor, type ResidentTensor, type ResidentValues, type RunValue } from '../graph-executor.js';
+import { withDataOnRead } from '../data-on-read.js';
 import { DTYPE_ARRAY, elementCount } from '../dtype-array.js';
 import { stepNames, type StepProgram } from './train-step.js';
 
@@ -90,7 +91,7 @@ export class ParamStore {
    * save writes (one tensor's copy at a time).
    */
   liveParams(): Record<string, HostTensor> {
-    const view = (name: string, { dtype, dims }: RunValue): [string, HostTensor] => [name, { dtype, dims, get data() { return host(current(name)).data; } }];
+    const view = (name: string, { dtype, dims }: RunValue): [string, HostTensor] => [name, withDataOnRead({ dtype, dims }, () => host(current(name)).data)];
     const current = (name: string): RunValue => this.params.get(name)!;
     return Object.fromEntries([...this.params].map(([name, value]) => view(name, value)));
   }
@@ -167,15 +168,7 @@ function host(value: RunValue): HostTensor {
 
 /** A host tensor as it is, or a resident one as a host tensor whose `data` is read out of the backend at each access. */
 function readOnAccess(value: RunValue): HostTensor {
-  if (!isResident(value)) return value;
-  const { dtype, dims } = value;
-  return {
-    dtype,
-    dims,
-    get data() {
-      return value.read().data;
-    },
-  };
+  return isResident(value) ? withDataOnRead({ dtype: value.dtype, dims: value.dims }, () => value.read().data) : value;
 }
 
 /** A zero tensor allocated directly in its dtype (optimizer state and gradient buffers can be gigabytes). */

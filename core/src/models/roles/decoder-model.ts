@@ -1,3 +1,4 @@
+import { withDataOnRead } from '../../engine/data-on-read.js';
 import type { DType, HostTensor } from '../../engine/graph-executor.js';
 import type { Graph } from '../../engine/ir/graph.js';
 import type { Tensor } from '../../engine/ir/tensor.js';
@@ -143,9 +144,8 @@ export class DecoderModel {
    */
   canonicalWeights(): CanonicalWeights {
     const out: CanonicalWeights = new Map();
-    const onRead = (shape: readonly number[], values: () => Float32Array) => ({ shape, get data() { return values(); } });
-    for (const [name, t] of this.weights) out.set(name, onRead(t.dims, () => plainWeight(t).toFloat32()));
-    for (const [name, stored] of this.stored) out.set(name, onRead(stored.dims, () => stored.toFloat32()));
+    for (const [name, t] of this.weights) out.set(name, withDataOnRead({ shape: t.dims }, () => plainWeight(t).toFloat32()));
+    for (const [name, stored] of this.stored) out.set(name, withDataOnRead({ shape: stored.dims }, () => stored.toFloat32()));
     return out;
   }
 
